@@ -1,0 +1,259 @@
+//! Markdown to safe HTML.
+//!
+//! Bodies are written in Markdown by editors, and may hold raw HTML; what comes
+//! out is always passed through an allow-list sanitiser, so a pasted `<script>`
+//! or `onerror=` never reaches a reader's browser.
+
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
+use std::sync::LazyLock;
+
+/// What the store knows about an uploaded image, so a Markdown image of it
+/// becomes a responsive figure with its caption and credit.
+#[derive(Debug, Clone, Default)]
+pub struct Figure {
+    pub src: String,
+    /// `url 480w, url 960w, ...`
+    pub srcset: String,
+    pub width: u32,
+    pub height: u32,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+/// Looks up an image address; `None` leaves the image as written.
+pub type FigureLookup<'a> = &'a dyn Fn(&str) -> Option<Figure>;
+
+static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["figure", "figcaption", "details", "summary"])
+        .add_tag_attributes("img", ["srcset", "sizes", "loading", "width", "height"])
+        .add_tag_attributes("span", ["class"])
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("th", ["style"])
+        .add_tag_attributes("td", ["style"])
+        .link_rel(Some("noopener noreferrer"));
+    b
+});
+
+/// Renders Markdown to sanitised HTML; images that `figures` knows become
+/// `<figure>` elements with `srcset`, caption and credit.
+pub fn to_html(markdown: &str, figures: FigureLookup) -> String {
+    let opts = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_SMART_PUNCTUATION;
+    let mut events = Vec::new();
+    let mut parser = Parser::new_ext(markdown, opts);
+    while let Some(event) = parser.next() {
+        match event {
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                // Gather the alt text up to the image's end.
+                let mut alt = String::new();
+                for inner in parser.by_ref() {
+                    match inner {
+                        Event::End(TagEnd::Image) => break,
+                        Event::Text(t) | Event::Code(t) | Event::InlineHtml(t) => alt.push_str(&t),
+                        _ => {}
+                    }
+                }
+                events.push(Event::Html(CowStr::from(image_html(
+                    &dest_url, &title, &alt, figures,
+                ))));
+            }
+            other => events.push(other),
+        }
+    }
+    unwrap_lone_figures(&mut events);
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, events.into_iter());
+    sanitise(&raw)
+}
+
+/// A paragraph holding only a figure loses its `<p>`: a figure may not sit in one.
+fn unwrap_lone_figures(events: &mut Vec<Event>) {
+    let mut i = 0;
+    while i + 2 < events.len() {
+        let lone = matches!(events[i], Event::Start(Tag::Paragraph))
+            && matches!(&events[i + 1], Event::Html(h) if h.starts_with("<figure>"))
+            && matches!(events[i + 2], Event::End(TagEnd::Paragraph));
+        if lone {
+            events.remove(i + 2);
+            events.remove(i);
+        }
+        i += 1;
+    }
+}
+
+/// Cleans HTML through the allow-list.
+pub fn sanitise(html: &str) -> String {
+    SANITISER.clean(html).to_string()
+}
+
+fn image_html(src: &str, title: &str, alt: &str, figures: FigureLookup) -> String {
+    let e = escape;
+    match figures(src) {
+        Some(f) => {
+            let mut out = format!(
+                "<figure><img src=\"{}\" srcset=\"{}\" sizes=\"(max-width: 48rem) 100vw, 48rem\" width=\"{}\" height=\"{}\" alt=\"{}\" loading=\"lazy\">",
+                e(&f.src),
+                e(&f.srcset),
+                f.width,
+                f.height,
+                e(alt)
+            );
+            let caption = f.caption.as_deref().filter(|c| !c.is_empty()).or((!title.is_empty()).then_some(title));
+            if caption.is_some() || f.credit.is_some() {
+                out.push_str("<figcaption>");
+                if let Some(c) = caption {
+                    out.push_str(&e(c));
+                }
+                if let Some(credit) = &f.credit {
+                    out.push_str(&format!(" <span class=\"credit\">{}</span>", e(credit)));
+                }
+                out.push_str("</figcaption>");
+            }
+            out.push_str("</figure>");
+            out
+        }
+        None if !title.is_empty() => format!(
+            "<figure><img src=\"{}\" alt=\"{}\" loading=\"lazy\"><figcaption>{}</figcaption></figure>",
+            e(src),
+            e(alt),
+            e(title)
+        ),
+        None => format!("<img src=\"{}\" alt=\"{}\" loading=\"lazy\">", e(src), e(alt)),
+    }
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A part of a post body under one `##` heading (or before the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyPart<'a> {
+    pub heading: Option<&'a str>,
+    pub markdown: &'a str,
+}
+
+impl BodyPart<'_> {
+    /// The plot synopsis of a pick: folded on the page, as it holds spoilers.
+    pub fn is_plot(&self) -> bool {
+        self.heading.is_some_and(|h| {
+            let h = h.trim().to_lowercase();
+            h == "plot"
+                || h.starts_with("plot ")
+                || h.starts_with("plot:")
+                || h.contains("synopsis")
+        })
+    }
+}
+
+/// Splits a body at its level-2 headings, leaving fenced code alone.
+pub fn split_parts(body: &str) -> Vec<BodyPart<'_>> {
+    let mut parts = Vec::new();
+    let mut heading = None;
+    let mut start = 0;
+    let mut offset = 0;
+    let mut fence: Option<&str> = None;
+    for line in body.split_inclusive('\n') {
+        let t = line.trim_end();
+        if let Some(f) = fence {
+            if t.trim_start().starts_with(f) {
+                fence = None;
+            }
+        } else if t.trim_start().starts_with("```") || t.trim_start().starts_with("~~~") {
+            fence = Some(&t.trim_start()[..3]);
+        } else if let Some(h) = t.strip_prefix("## ") {
+            parts.push(BodyPart {
+                heading,
+                markdown: &body[start..offset],
+            });
+            heading = Some(h.trim());
+            start = offset + line.len();
+        }
+        offset += line.len();
+    }
+    parts.push(BodyPart {
+        heading,
+        markdown: &body[start..],
+    });
+    parts.retain(|p| p.heading.is_some() || !p.markdown.trim().is_empty());
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none(_: &str) -> Option<Figure> {
+        None
+    }
+
+    #[test]
+    fn renders_markdown() {
+        let html = to_html("Hello *world*\n\n[a link](https://example.org)", &none);
+        assert!(html.contains("<em>world</em>"));
+        assert!(html.contains("rel=\"noopener noreferrer\""));
+    }
+
+    #[test]
+    fn scripts_and_handlers_are_removed() {
+        let html = to_html(
+            "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))",
+            &none,
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+    }
+
+    #[test]
+    fn known_images_become_figures() {
+        let lookup = |src: &str| {
+            (src == "/media/a.jpg").then(|| Figure {
+                src: src.into(),
+                srcset: "/media/a-480.jpg 480w".into(),
+                width: 960,
+                height: 640,
+                caption: Some("Lights".into()),
+                credit: Some("Photo: Us".into()),
+            })
+        };
+        let html = to_html("![A street <at> night](/media/a.jpg)", &lookup);
+        assert!(html.starts_with("<figure>"), "{html}");
+        assert!(html.contains("srcset=\"/media/a-480.jpg 480w\""), "{html}");
+        assert!(html.contains("alt=\"A street &lt;at&gt; night\""), "{html}");
+        assert!(
+            html.contains(
+                "<figcaption>Lights <span class=\"credit\">Photo: Us</span></figcaption>"
+            ),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn bodies_split_at_level_two_headings() {
+        let body = "Intro\n\n## Plot\nIt happens.\n```\n## not a heading\n```\n## Why it lasts\nBecause.\n";
+        let parts = split_parts(body);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0].heading, None);
+        assert!(parts[1].is_plot());
+        assert!(parts[1].markdown.contains("## not a heading"));
+        assert_eq!(parts[2].heading, Some("Why it lasts"));
+        assert!(!parts[2].is_plot());
+    }
+}
