@@ -1,1 +1,49 @@
+//! The operations of a bestpick site: what the web handlers and the CLI both
+//! call. Each takes a [`Site`] and plain inputs, applies the rules of
+//! `bestpick-core`, and writes through `bestpick-store`.
 
+pub mod accounts;
+pub mod demo;
+pub mod export;
+pub mod import;
+pub mod media;
+pub mod posts;
+pub mod secrets;
+
+use anyhow::Context;
+use bestpick_store::Store;
+use std::path::{Path, PathBuf};
+
+/// A site's data folder and its open database.
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub store: Store,
+    pub data_dir: PathBuf,
+}
+
+impl Site {
+    /// Opens the data folder, creating it and its database when missing and
+    /// migrating the database when it is older than this binary.
+    pub async fn open(data_dir: &Path) -> anyhow::Result<Site> {
+        std::fs::create_dir_all(data_dir.join("media"))
+            .with_context(|| format!("could not create the data folder {}", data_dir.display()))?;
+        let db = data_dir.join("bestpick.db");
+        let store = Store::open(&db)
+            .await
+            .with_context(|| format!("could not open the database {}", db.display()))?;
+        Ok(Site {
+            store,
+            data_dir: data_dir.to_owned(),
+        })
+    }
+
+    /// Uploaded images and their variants.
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
+    /// An optional theme that overrides the embedded one.
+    pub fn theme_dir(&self) -> PathBuf {
+        self.data_dir.join("theme")
+    }
+}

@@ -249,69 +249,79 @@ impl std::error::Error for DocumentError {}
 
 const FENCE: &str = "+++";
 
-/// Reads a content file. The front matter is parsed and validated; errors
-/// carry the line they are on, counted in the whole file.
-pub fn parse(text: &str) -> Result<(PostData, ValidPost), Vec<DocumentError>> {
+/// The front matter and body of a content file. The front matter always
+/// starts on line 2, after the opening fence.
+struct Split<'a> {
+    front: &'a str,
+    body: &'a str,
+}
+
+fn split(text: &str) -> Result<Split<'_>, DocumentError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let doc_err = |line, message: &str| {
-        vec![DocumentError {
-            line: Some(line),
-            field: None,
-            message: message.to_owned(),
-        }]
+    let err = |message: &str| DocumentError {
+        line: Some(1),
+        field: None,
+        message: message.to_owned(),
     };
     let mut lines = text.split_inclusive('\n');
-    if lines.next().map(str::trim_end) != Some(FENCE) {
-        return Err(doc_err(
-            1,
-            "expected the front matter to open with a +++ line",
-        ));
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != FENCE {
+        return Err(err("expected the front matter to open with a +++ line"));
     }
-    let front_start = FENCE.len() + text[FENCE.len()..].find('\n').map_or(0, |i| i + 1);
-    let mut offset = front_start;
-    let mut front_end = None;
+    let mut offset = first.len();
     for l in lines {
         if l.trim_end() == FENCE {
-            front_end = Some((offset, offset + l.len()));
-            break;
+            return Ok(Split {
+                front: &text[first.len()..offset],
+                body: &text[offset + l.len()..],
+            });
         }
         offset += l.len();
     }
-    let Some((front_end, body_start)) = front_end else {
-        return Err(doc_err(
-            1,
-            "the front matter is not closed: add a +++ line after it",
-        ));
-    };
-    let front = &text[front_start..front_end];
-    let first_line = 2; // the line after the opening fence
-    let line_at = |byte: usize| first_line + front[..byte.min(front.len())].matches('\n').count();
+    Err(err(
+        "the front matter is not closed: add a +++ line after it",
+    ))
+}
 
+/// The 1-based line in `front` of a byte offset in it.
+fn line_at(front: &str, byte: usize) -> usize {
+    2 + front[..byte.min(front.len())].matches('\n').count()
+}
+
+/// The line of the file where a field (`work.year`, `scores[1].value`) is
+/// written, for errors found after parsing (an unknown section, a taken slug).
+pub fn field_line(text: &str, field: &str) -> Option<usize> {
+    let s = split(text).ok()?;
+    find_span(s.front, field).map(|span| line_at(s.front, span.start))
+}
+
+/// Reads a content file. The front matter is parsed and validated; errors
+/// carry the line they are on, counted in the whole file.
+pub fn parse(text: &str) -> Result<(PostData, ValidPost), Vec<DocumentError>> {
+    let Split { front, body } = split(text).map_err(|e| vec![e])?;
     let mut data: PostData = toml::from_str(front).map_err(|e| {
         let start = e.span().map(|s| s.start);
         vec![DocumentError {
-            line: start.map(line_at),
+            line: start.map(|s| line_at(front, s)),
             field: start.and_then(|s| field_at(front, s)),
             message: e.message().trim().to_owned(),
         }]
     })?;
     if !data.body.is_empty() {
         return Err(vec![DocumentError {
-            line: find_span(front, "body").map(|s| line_at(s.start)),
+            line: find_span(front, "body").map(|s| line_at(front, s.start)),
             field: Some("body".into()),
             message: "the body goes after the closing +++, not in the front matter".into(),
         }]);
     }
-    data.body = text[body_start..]
-        .trim_start_matches(['\r', '\n'])
-        .to_owned();
+    data.body = body.trim_start_matches(['\r', '\n']).to_owned();
     match data.validate() {
         Ok(valid) => Ok((data, valid)),
         Err(errors) => Err(errors
             .0
             .into_iter()
             .map(|e| DocumentError {
-                line: find_span(front, &e.field).map(|s| line_at(s.start)),
+                line: find_span(front, &e.field).map(|s| line_at(front, s.start)),
                 field: Some(e.field),
                 message: e.message,
             })

@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod post;
 pub mod score;
 pub mod slug;
+pub mod user;
 pub mod work;
 
 pub use error::{FieldError, FieldErrors};

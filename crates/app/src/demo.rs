@@ -1,0 +1,109 @@
+//! `bestpick demo`: sample content written for bestpick, so a new site has
+//! something to show. Loading it twice updates it; nothing is duplicated.
+
+use crate::import;
+use crate::posts::CoverSource;
+use crate::{accounts, secrets, Site};
+use anyhow::Context;
+use bestpick_core::user::Role;
+
+/// The sample posts, embedded so the binary needs no files beside it.
+const POSTS: &[(&str, &str)] = &[
+    ("la-la-land.md", include_str!("../demo/la-la-land.md")),
+    ("the-thing.md", include_str!("../demo/the-thing.md")),
+    ("the-wire.md", include_str!("../demo/the-wire.md")),
+    (
+        "why-we-rewatch.md",
+        include_str!("../demo/why-we-rewatch.md"),
+    ),
+    ("festival-news.md", include_str!("../demo/festival-news.md")),
+];
+
+/// (slug, name, description) of the demo's sections.
+const SECTIONS: &[(&str, &str, &str)] = &[
+    (
+        "best-pick",
+        "Best Pick",
+        "One film or show we love, with everything you need to decide.",
+    ),
+    (
+        "essays",
+        "Essays",
+        "Longer thoughts on watching, rewatching and why films stay with us.",
+    ),
+    (
+        "news",
+        "News",
+        "Festivals, releases and what is happening on screens near you.",
+    ),
+];
+
+/// A section the site used to have: retired, its address now leads to Best Pick.
+const RETIRED: (&str, &str, &str) = (
+    "recommended",
+    "Recommended",
+    "Our old recommendations section.",
+);
+
+#[derive(Debug)]
+pub struct DemoReport {
+    pub posts: usize,
+    /// Set when the demo created the admin account: shown once, never stored.
+    pub admin: Option<(String, String)>,
+}
+
+pub async fn load(site: &Site) -> anyhow::Result<DemoReport> {
+    let store = &site.store;
+    let mut admin_created = None;
+    let admin = match store.first_admin().await? {
+        Some(a) => a,
+        None => {
+            let password = secrets::random_password();
+            let user = accounts::add_user(site, "admin", "Site Admin", Role::Admin, &password)
+                .await
+                .context("could not create the admin account")?;
+            admin_created = Some((user.username.clone(), password));
+            user
+        }
+    };
+    for (slug, name, description) in SECTIONS.iter().chain([&RETIRED]) {
+        if store.section_by_slug(slug).await?.is_none() {
+            store.create_section(slug, name, description).await?;
+        }
+    }
+    let retired = store
+        .section_by_slug(RETIRED.0)
+        .await?
+        .context("the retired section")?;
+    let target = store
+        .section_by_slug("best-pick")
+        .await?
+        .context("the Best Pick section")?;
+    if retired.is_active() {
+        store.retire_section(retired.id, target.id).await?;
+    }
+    for (name, text) in POSTS {
+        // The demo's posts name "admin" as their author; use whoever the admin is.
+        let text = text.replace(
+            "authors = [\"admin\"]",
+            &format!("authors = [\"{}\"]", admin.username),
+        );
+        let cover = CoverSource::Load(Box::new(|src: &str| match src {
+            "festival-lights.jpg" => Ok(crate::media::generated_picture(1600, 1000, 3)),
+            other => Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                other.to_owned(),
+            )),
+        }));
+        import::import_text(site, &text, cover, &admin)
+            .await
+            .map_err(|errors| {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                anyhow::anyhow!("the demo post {name} did not load: {}", list.join("; "))
+            })?;
+    }
+    Ok(DemoReport {
+        posts: POSTS.len(),
+        admin: admin_created,
+    })
+}

@@ -1,0 +1,248 @@
+//! Image uploads: checked, stored under a name derived from their content,
+//! and resized for responsive pages.
+
+use bestpick_core::{FieldError, FieldErrors};
+use bestpick_store::{NewMedia, Variant};
+use image::{GenericImageView, ImageFormat};
+use sha2::{Digest, Sha256};
+use std::io::Cursor;
+use std::path::Path;
+
+/// Uploads larger than this are refused before decoding.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+/// Widths of the resized copies; none is made wider than the original.
+pub const VARIANT_WIDTHS: [u32; 3] = [480, 960, 1600];
+/// Images with more pixels than this are refused: decoding one would take
+/// too much memory (a "decompression bomb").
+const MAX_PIXELS: u64 = 40_000_000;
+
+/// The words that go with a photo.
+#[derive(Debug, Clone, Default)]
+pub struct PhotoText {
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+}
+
+/// Checks an upload, writes it and its variants into `media_dir`, and returns
+/// the record to store. `field` names the form field for errors. Runs the
+/// decoding and resizing on the calling thread: call it from a blocking task.
+pub fn store_image(
+    media_dir: &Path,
+    field: &str,
+    original_name: &str,
+    bytes: &[u8],
+    text: PhotoText,
+) -> Result<NewMedia, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    if text.alt.trim().is_empty() {
+        errors.push(
+            format!("{field}.alt"),
+            "describe the photo for readers who cannot see it",
+        );
+    }
+    let decoded = check_image(field, original_name, bytes);
+    let (format, img) = match decoded {
+        Ok(v) => v,
+        Err(e) => {
+            errors.0.push(e);
+            return Err(errors);
+        }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let io = |e: std::io::Error| {
+        FieldErrors::from(FieldError::new(
+            field,
+            format!("could not save the image: {e}"),
+        ))
+    };
+    std::fs::create_dir_all(media_dir).map_err(io)?;
+    let ext = format.extensions_str()[0];
+    let stem = hex::encode(&Sha256::digest(bytes)[..8]);
+    let file = format!("{stem}.{ext}");
+    write_atomic(&media_dir.join(&file), bytes).map_err(io)?;
+
+    let (width, height) = img.dimensions();
+    let out_format = if format == ImageFormat::Jpeg {
+        ImageFormat::Jpeg
+    } else {
+        ImageFormat::Png
+    };
+    let out_ext = out_format.extensions_str()[0];
+    let mut variants = Vec::new();
+    for w in VARIANT_WIDTHS.into_iter().filter(|w| *w < width) {
+        let h = ((height as u64 * w as u64) / width as u64).max(1) as u32;
+        let resized = img.resize_exact(w, h, image::imageops::FilterType::Triangle);
+        let mut out = Cursor::new(Vec::new());
+        let written = if out_format == ImageFormat::Jpeg {
+            resized.to_rgb8().write_to(&mut out, ImageFormat::Jpeg)
+        } else {
+            resized.write_to(&mut out, ImageFormat::Png)
+        };
+        written.map_err(|e| {
+            FieldErrors::from(FieldError::new(
+                field,
+                format!("could not resize the image: {e}"),
+            ))
+        })?;
+        let name = format!("{stem}-{w}.{out_ext}");
+        write_atomic(&media_dir.join(&name), out.get_ref()).map_err(io)?;
+        variants.push(Variant {
+            width: w,
+            file: name,
+        });
+    }
+    let clean = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    Ok(NewMedia {
+        file,
+        original_name: original_name.to_owned(),
+        mime: format.to_mime_type().to_owned(),
+        width,
+        height,
+        bytes: bytes.len() as i64,
+        alt: text.alt.trim().to_owned(),
+        caption: clean(text.caption),
+        credit: clean(text.credit),
+        variants,
+    })
+}
+
+/// The format and decoded image, or why it is refused.
+fn check_image(
+    field: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(ImageFormat, image::DynamicImage), FieldError> {
+    if bytes.is_empty() {
+        return Err(FieldError::new(field, "choose an image file to upload"));
+    }
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "'{name}' is {:.1} MB; images may be at most {} MB",
+                bytes.len() as f64 / 1_048_576.0,
+                MAX_UPLOAD_BYTES / 1_048_576
+            ),
+        ));
+    }
+    let not_image = || {
+        FieldError::new(
+            field,
+            format!("'{name}' is not an image we can use: upload a JPEG, PNG, WebP or GIF file"),
+        )
+    };
+    // Trust the bytes, not the file name or the browser's content type.
+    let format = image::guess_format(bytes).map_err(|_| not_image())?;
+    if !matches!(
+        format,
+        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif
+    ) {
+        return Err(not_image());
+    }
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_PIXELS * 4);
+    reader.limits(limits);
+    let (w, h) = reader.into_dimensions().map_err(|_| not_image())?;
+    if w as u64 * h as u64 > MAX_PIXELS {
+        return Err(FieldError::new(
+            field,
+            format!("'{name}' is {w}×{h} pixels; images may have at most 40 megapixels"),
+        ));
+    }
+    let img = image::load_from_memory_with_format(bytes, format).map_err(|_| not_image())?;
+    Ok((format, img))
+}
+
+/// Writes through a temporary file and a rename, so a crash never leaves half a file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(()); // same name, same content
+    }
+    let tmp = path.with_extension("part");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// A small generated picture (soft stripes of colour), used by the demo so
+/// that its photo is our own.
+pub fn generated_picture(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        let t = (x as f32 / width as f32, y as f32 / height as f32);
+        let wave = ((t.0 * 9.0 + seed as f32).sin() * 0.5 + 0.5) * (1.0 - t.1);
+        let glow = (-((t.0 - 0.5).powi(2) + (t.1 - 0.35).powi(2)) * 8.0).exp();
+        image::Rgb([
+            (30.0 + 200.0 * glow + 25.0 * wave) as u8,
+            (20.0 + 120.0 * glow * wave + 30.0 * t.1) as u8,
+            (60.0 + 90.0 * wave + 40.0 * (1.0 - glow)) as u8,
+        ])
+    });
+    let mut out = Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, ImageFormat::Jpeg)
+        .expect("encoding an in-memory JPEG cannot fail");
+    out.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text() -> PhotoText {
+        PhotoText {
+            alt: "Lights over a street".into(),
+            caption: Some("Opening night".into()),
+            credit: Some("Photo: bestpick".into()),
+        }
+    }
+
+    #[test]
+    fn images_are_stored_with_variants() {
+        let dir = tempfile::tempdir().unwrap();
+        let jpeg = generated_picture(1200, 800, 1);
+        let m = store_image(dir.path(), "photo", "lights.jpg", &jpeg, text()).unwrap();
+        assert_eq!((m.width, m.height), (1200, 800));
+        assert_eq!(m.mime, "image/jpeg");
+        assert_eq!(
+            m.variants.iter().map(|v| v.width).collect::<Vec<_>>(),
+            [480, 960]
+        );
+        for v in &m.variants {
+            assert!(dir.path().join(&v.file).exists());
+        }
+        assert!(dir.path().join(&m.file).exists());
+    }
+
+    #[test]
+    fn non_images_and_missing_alt_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = store_image(
+            dir.path(),
+            "photo",
+            "notes.txt",
+            b"hello, not a picture",
+            text(),
+        )
+        .unwrap_err();
+        assert!(e.get("photo").unwrap().contains("is not an image"), "{e}");
+        let jpeg = generated_picture(100, 100, 2);
+        let e = store_image(dir.path(), "photo", "a.jpg", &jpeg, PhotoText::default()).unwrap_err();
+        assert!(e.get("photo.alt").is_some(), "{e}");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "nothing written"
+        );
+    }
+
+    #[test]
+    fn oversized_uploads_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = vec![0u8; MAX_UPLOAD_BYTES + 1];
+        let e = store_image(dir.path(), "photo", "big.jpg", &big, text()).unwrap_err();
+        assert!(e.get("photo").unwrap().contains("at most 10 MB"), "{e}");
+    }
+}

@@ -1,0 +1,179 @@
+//! Uploaded images and their resized variants.
+
+use crate::{now, Result, Store, StoreError};
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Variant {
+    pub width: u32,
+    pub file: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Media {
+    pub id: i64,
+    pub file: String,
+    pub original_name: String,
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: i64,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub variants: Vec<Variant>,
+    pub url: String,
+    pub srcset: String,
+}
+
+/// The media URL prefix; files are served from the data folder's media/.
+pub const MEDIA_PREFIX: &str = "/media/";
+
+impl Media {
+    fn finish(mut self) -> Media {
+        self.url = format!("{MEDIA_PREFIX}{}", self.file);
+        let mut set: Vec<String> = self
+            .variants
+            .iter()
+            .map(|v| format!("{MEDIA_PREFIX}{} {}w", v.file, v.width))
+            .collect();
+        if !self.variants.iter().any(|v| v.width >= self.width) {
+            set.push(format!("{} {}w", self.url, self.width));
+        }
+        self.srcset = set.join(", ");
+        self
+    }
+
+    pub fn figure(&self) -> bestpick_core::markdown::Figure {
+        bestpick_core::markdown::Figure {
+            src: self.url.clone(),
+            srcset: self.srcset.clone(),
+            width: self.width,
+            height: self.height,
+            caption: self.caption.clone(),
+            credit: self.credit.clone(),
+        }
+    }
+}
+
+/// A stored upload to record.
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    pub file: String,
+    pub original_name: String,
+    pub mime: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: i64,
+    pub alt: String,
+    pub caption: Option<String>,
+    pub credit: Option<String>,
+    pub variants: Vec<Variant>,
+}
+
+const COLUMNS: &str =
+    "id, file, original_name, mime, width, height, bytes, alt, caption, credit, variants";
+
+pub(crate) fn from_row(r: &sqlx::sqlite::SqliteRow) -> Media {
+    Media {
+        id: r.get("id"),
+        file: r.get("file"),
+        original_name: r.get("original_name"),
+        mime: r.get("mime"),
+        width: r.get("width"),
+        height: r.get("height"),
+        bytes: r.get("bytes"),
+        alt: r.get("alt"),
+        caption: r.get("caption"),
+        credit: r.get("credit"),
+        variants: serde_json::from_str(r.get("variants")).unwrap_or_default(),
+        url: String::new(),
+        srcset: String::new(),
+    }
+    .finish()
+}
+
+impl Store {
+    /// Records an upload on its own (see [`insert_media`]).
+    pub async fn save_media(&self, m: &NewMedia) -> Result<Media> {
+        let mut conn = self.pool.acquire().await?;
+        let id = insert_media(&mut conn, m).await?;
+        drop(conn);
+        self.media(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("the new media".into()))
+    }
+}
+
+/// Records an upload; a file stored before (same content, same name) is found
+/// again and its texts updated, so re-imports do not pile up copies.
+pub(crate) async fn insert_media(conn: &mut sqlx::SqliteConnection, m: &NewMedia) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO media (file, original_name, mime, width, height, bytes, alt, caption, credit, variants, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (file) DO UPDATE SET alt = excluded.alt, caption = excluded.caption, credit = excluded.credit
+         RETURNING id",
+    )
+    .bind(&m.file)
+    .bind(&m.original_name)
+    .bind(&m.mime)
+    .bind(m.width)
+    .bind(m.height)
+    .bind(m.bytes)
+    .bind(&m.alt)
+    .bind(&m.caption)
+    .bind(&m.credit)
+    .bind(serde_json::to_string(&m.variants).expect("variants are JSON"))
+    .bind(now())
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+impl Store {
+    pub async fn media(&self, id: i64) -> Result<Option<Media>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM media WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row))
+    }
+
+    /// The media whose addresses (`/media/...`) are given, for rendering the
+    /// images a body holds in one query.
+    pub async fn media_by_urls(&self, urls: &[String]) -> Result<Vec<Media>> {
+        let files: Vec<&str> = urls
+            .iter()
+            .filter_map(|u| u.strip_prefix(MEDIA_PREFIX))
+            .collect();
+        if files.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; files.len()].join(", ");
+        let sql = format!("SELECT {COLUMNS} FROM media WHERE file IN ({marks})");
+        let mut q = sqlx::query(&sql);
+        for f in &files {
+            q = q.bind(*f);
+        }
+        Ok(q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect())
+    }
+
+    /// Newest first.
+    pub async fn media_list(&self, limit: i64) -> Result<Vec<Media>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM media ORDER BY id DESC LIMIT ?"
+        ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(from_row).collect())
+    }
+}
+
+/// The address prefix of uploaded media.
+pub fn media_prefix() -> &'static str {
+    MEDIA_PREFIX
+}

@@ -1,0 +1,274 @@
+//! Writing posts with everything they carry, in one transaction.
+
+use crate::error::OnConflict;
+use crate::media::NewMedia;
+use crate::{now, Result, Store, StoreError};
+use bestpick_core::document::ValidPost;
+use bestpick_core::post::PostStatus;
+use sqlx::{Row, SqliteConnection};
+
+/// The cover photo of a post being saved.
+#[derive(Debug, Clone)]
+pub enum Cover {
+    None,
+    /// Media already stored.
+    Existing(i64),
+    /// An upload to record in the same transaction as the post; its files are
+    /// already on disk under content-derived names, so a failed save leaves at
+    /// most a file that the next try reuses.
+    New(NewMedia),
+}
+
+/// How a save treats a post already stored under the same slug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveMode {
+    /// A new post: its slug must be free.
+    Create,
+    /// Import: update the post with this slug, or create it.
+    Upsert,
+    /// Edit the post with this id; its slug may change, but not to one in use.
+    Update(i64),
+}
+
+impl Store {
+    /// Stores a validated post, its work, people, tags, scores, quotes and
+    /// lines, all or nothing. `default_author` is used when it names none.
+    /// Returns the post's id.
+    pub async fn save_post(
+        &self,
+        post: &ValidPost,
+        cover: &Cover,
+        default_author: i64,
+        mode: SaveMode,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let section_id = active_section_id(&mut tx, post.section.as_str()).await?;
+        let mut authors = Vec::new();
+        for (i, username) in post.authors.iter().enumerate() {
+            let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+                .bind(username)
+                .fetch_optional(&mut *tx)
+                .await?;
+            match id {
+                Some(id) => authors.push(id),
+                None => {
+                    return Err(StoreError::invalid(
+                        format!("authors[{i}]"),
+                        format!("there is no user '{username}'"),
+                    ))
+                }
+            }
+        }
+        if authors.is_empty() {
+            authors.push(default_author);
+        }
+
+        let existing = sqlx::query("SELECT id, title FROM posts WHERE slug = ?")
+            .bind(post.slug.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| (r.get::<i64, _>("id"), r.get::<String, _>("title")));
+        let taken = |title: &str| {
+            StoreError::conflict(
+                "slug",
+                format!(
+                    "'{}' is already the address of the post “{title}”",
+                    post.slug
+                ),
+            )
+        };
+        let post_id = match (mode, existing) {
+            (SaveMode::Create, Some((_, title))) => return Err(taken(&title)),
+            (SaveMode::Update(id), Some((other, title))) if other != id => {
+                return Err(taken(&title))
+            }
+            (SaveMode::Update(id), _) => Some(id),
+            (SaveMode::Upsert, found) => found.map(|(id, _)| id),
+            (SaveMode::Create, None) => None,
+        };
+
+        let work_id = match &post.work {
+            Some(work) => Some(Self::upsert_work(&mut tx, work).await?),
+            None => None,
+        };
+        let cover_media_id = match cover {
+            Cover::None => None,
+            Cover::Existing(id) => Some(*id),
+            Cover::New(m) => Some(crate::media::insert_media(&mut tx, m).await?),
+        };
+        let published_at = match (post.status, post.published_at) {
+            (_, Some(t)) => Some(t.unix_timestamp()),
+            (PostStatus::Published, None) => Some(now()),
+            _ => None,
+        };
+        let q = match post_id {
+            Some(_) => "UPDATE posts SET slug = ?1, kind = ?2, section_id = ?3, title = ?4, summary = ?5, body = ?6,
+                question = ?7, status = ?8, published_at = ?9, work_id = ?10, cover_media_id = ?11, updated_at = ?12
+                WHERE id = ?13 RETURNING id",
+            None => "INSERT INTO posts (slug, kind, section_id, title, summary, body, question, status, published_at,
+                work_id, cover_media_id, created_at, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+        };
+        let id: Option<i64> = sqlx::query_scalar(q)
+            .bind(post.slug.as_str())
+            .bind(post.kind.as_str())
+            .bind(section_id)
+            .bind(&post.title)
+            .bind(&post.summary)
+            .bind(&post.body)
+            .bind(&post.question)
+            .bind(post.status.as_str())
+            .bind(published_at)
+            .bind(work_id)
+            .bind(cover_media_id)
+            .bind(now())
+            .bind(post_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .on_unique("slug", || {
+                format!("'{}' is already the address of another post", post.slug)
+            })?;
+        let id = id.ok_or_else(|| StoreError::NotFound("that post".into()))?;
+        replace_parts(&mut tx, id, post, &authors).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Publishes (at `at`, or now), unpublishes to draft, or submits for review.
+    pub async fn set_post_status(
+        &self,
+        id: i64,
+        status: PostStatus,
+        at: Option<i64>,
+    ) -> Result<()> {
+        let at = match status {
+            PostStatus::Published => Some(at.unwrap_or_else(now)),
+            _ => at,
+        };
+        let done = sqlx::query("UPDATE posts SET status = ?, published_at = COALESCE(?, published_at), updated_at = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(at)
+            .bind(now())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("that post".into()));
+        }
+        Ok(())
+    }
+
+    pub async fn delete_post(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM posts WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The id of the section with this slug, following a retired section to the one that replaced it.
+async fn active_section_id(conn: &mut SqliteConnection, slug: &str) -> Result<i64> {
+    let row = sqlx::query("SELECT id, retired_into FROM sections WHERE slug = ?")
+        .bind(slug)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(r) => Ok(r
+            .get::<Option<i64>, _>("retired_into")
+            .unwrap_or_else(|| r.get("id"))),
+        None => {
+            let known: Vec<String> = sqlx::query_scalar(
+                "SELECT slug FROM sections WHERE retired_into IS NULL ORDER BY position",
+            )
+            .fetch_all(&mut *conn)
+            .await?;
+            Err(StoreError::invalid(
+                "section",
+                format!(
+                    "there is no section '{slug}' (the sections are: {})",
+                    known.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+async fn replace_parts(
+    conn: &mut SqliteConnection,
+    id: i64,
+    post: &ValidPost,
+    authors: &[i64],
+) -> Result<()> {
+    for table in [
+        "post_authors",
+        "post_tags",
+        "scores",
+        "critic_quotes",
+        "lines",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE post_id = ?"))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (pos, user) in authors.iter().enumerate() {
+        sqlx::query(
+            "INSERT OR IGNORE INTO post_authors (post_id, user_id, position) VALUES (?, ?, ?)",
+        )
+        .bind(id)
+        .bind(user)
+        .bind(pos as i64)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (name, slug) in &post.tags {
+        let tag: i64 = sqlx::query_scalar(
+            "INSERT INTO tags (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO UPDATE SET name = tags.name RETURNING id",
+        )
+        .bind(slug.as_str())
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query("INSERT OR IGNORE INTO post_tags (post_id, tag_id) VALUES (?, ?)")
+            .bind(id)
+            .bind(tag)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (pos, s) in post.parts.scores.iter().enumerate() {
+        sqlx::query("INSERT INTO scores (post_id, position, source, value, scale, normalised) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(id)
+            .bind(pos as i64)
+            .bind(&s.source)
+            .bind(s.value)
+            .bind(s.scale)
+            .bind(s.normalised())
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (pos, c) in post.parts.critics.iter().enumerate() {
+        sqlx::query("INSERT INTO critic_quotes (post_id, position, outlet, quote, critic, link) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(id)
+            .bind(pos as i64)
+            .bind(c.outlet.trim())
+            .bind(c.quote.trim())
+            .bind(&c.critic)
+            .bind(&c.link)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (pos, l) in post.parts.lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO lines (post_id, position, speaker, text, context) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(pos as i64)
+        .bind(l.speaker.trim())
+        .bind(l.text.trim())
+        .bind(&l.context)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

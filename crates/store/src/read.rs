@@ -1,0 +1,416 @@
+//! Reading posts for pages, lists and the API. A list is a fixed number of
+//! queries whatever its length: the posts, then their authors and covers in
+//! one query each.
+
+use crate::media::{self, Media};
+use crate::works::{WorkBrief, WorkView};
+use crate::{Result, Store};
+use bestpick_core::post::{CriticQuote, Line, PostKind, PostStatus, Visibility};
+use bestpick_core::score::Score;
+use sqlx::Row;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserRef {
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TagRef {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SectionRef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+/// A post in a list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PostCard {
+    pub id: i64,
+    pub slug: String,
+    pub kind: PostKind,
+    pub title: String,
+    pub summary: Option<String>,
+    pub status: PostStatus,
+    pub visibility: Visibility,
+    /// Unix seconds.
+    pub published_at: Option<i64>,
+    pub updated_at: i64,
+    pub section: SectionRef,
+    pub url: String,
+    pub authors: Vec<UserRef>,
+    pub cover: Option<Media>,
+    pub work: Option<WorkBrief>,
+    /// The mean of the pick's normalised scores, 0-100.
+    pub score: Option<f64>,
+    #[serde(skip)]
+    cover_id: Option<i64>,
+}
+
+/// A post with everything its page shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PostView {
+    #[serde(flatten)]
+    pub card: PostCard,
+    pub body: String,
+    pub question: Option<String>,
+    pub tags: Vec<TagRef>,
+    pub work: Option<WorkView>,
+    pub scores: Vec<ScoreView>,
+    pub critics: Vec<CriticQuote>,
+    pub lines: Vec<Line>,
+}
+
+/// A score with what a page needs to show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScoreView {
+    #[serde(flatten)]
+    pub score: Score,
+    pub label: String,
+    pub display: String,
+    pub normalised: f64,
+}
+
+/// Which posts to list. `visible_at` limits the list to what readers see at
+/// that time (published, and due); without it drafts and scheduled posts show too.
+#[derive(Debug, Clone, Default)]
+pub struct PostFilter {
+    pub section_id: Option<i64>,
+    pub tag_slug: Option<String>,
+    pub author_id: Option<i64>,
+    pub work_id: Option<i64>,
+    pub kind: Option<PostKind>,
+    pub not_kind: Option<PostKind>,
+    pub status: Option<PostStatus>,
+    pub visible_at: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const CARD_SELECT: &str = "SELECT p.id, p.slug, p.kind, p.title, p.summary, p.status, p.published_at, p.updated_at,
+    p.cover_media_id, s.id AS section_id, s.slug AS section_slug, s.name AS section_name,
+    w.id AS work_id, w.slug AS work_slug, w.name AS work_name, w.year AS work_year, w.kind AS work_kind,
+    (SELECT AVG(normalised) FROM scores sc WHERE sc.post_id = p.id) AS score
+    FROM posts p JOIN sections s ON s.id = p.section_id LEFT JOIN works w ON w.id = p.work_id";
+
+fn card_from_row(r: &sqlx::sqlite::SqliteRow, now: i64) -> PostCard {
+    let status = PostStatus::parse(r.get::<&str, _>("status")).unwrap_or(PostStatus::Draft);
+    let published_at: Option<i64> = r.get("published_at");
+    let section_slug: String = r.get("section_slug");
+    let slug: String = r.get("slug");
+    let work = r.get::<Option<i64>, _>("work_id").map(|id| WorkBrief {
+        id,
+        slug: r.get("work_slug"),
+        name: r.get("work_name"),
+        year: r.get("work_year"),
+        kind: bestpick_core::work::WorkKind::parse(r.get::<&str, _>("work_kind"))
+            .unwrap_or(bestpick_core::work::WorkKind::Movie),
+    });
+    PostCard {
+        id: r.get("id"),
+        url: format!("/{section_slug}/{slug}"),
+        slug,
+        kind: PostKind::parse(r.get::<&str, _>("kind")).unwrap_or(PostKind::Essay),
+        title: r.get("title"),
+        summary: r.get("summary"),
+        status,
+        visibility: Visibility::of(
+            status,
+            published_at.map(crate::to_time),
+            crate::to_time(now),
+        ),
+        published_at,
+        updated_at: r.get("updated_at"),
+        section: SectionRef {
+            id: r.get("section_id"),
+            slug: section_slug,
+            name: r.get("section_name"),
+        },
+        authors: Vec::new(),
+        cover: None,
+        work,
+        score: r.get("score"),
+        cover_id: r.get("cover_media_id"),
+    }
+}
+
+impl PostFilter {
+    fn where_clause(&self) -> (String, Vec<FilterValue>) {
+        let mut clauses = Vec::new();
+        let mut values = Vec::new();
+        let mut add = |sql: &str, v: FilterValue| {
+            clauses.push(sql.to_owned());
+            values.push(v);
+        };
+        if let Some(id) = self.section_id {
+            add("p.section_id = ?", FilterValue::Int(id));
+        }
+        if let Some(tag) = &self.tag_slug {
+            add(
+                "p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = ?)",
+                FilterValue::Text(tag.clone()),
+            );
+        }
+        if let Some(id) = self.author_id {
+            add(
+                "p.id IN (SELECT post_id FROM post_authors WHERE user_id = ?)",
+                FilterValue::Int(id),
+            );
+        }
+        if let Some(id) = self.work_id {
+            add("p.work_id = ?", FilterValue::Int(id));
+        }
+        if let Some(kind) = self.kind {
+            add("p.kind = ?", FilterValue::Text(kind.as_str().into()));
+        }
+        if let Some(kind) = self.not_kind {
+            add("p.kind <> ?", FilterValue::Text(kind.as_str().into()));
+        }
+        if let Some(status) = self.status {
+            add("p.status = ?", FilterValue::Text(status.as_str().into()));
+        }
+        if let Some(t) = self.visible_at {
+            add(
+                "p.status = 'published' AND p.published_at <= ?",
+                FilterValue::Int(t),
+            );
+        }
+        let sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        (sql, values)
+    }
+}
+
+enum FilterValue {
+    Int(i64),
+    Text(String),
+}
+
+impl Store {
+    /// Posts matching `filter`, newest first, and how many match in all.
+    pub async fn list_posts(&self, filter: &PostFilter) -> Result<(Vec<PostCard>, i64)> {
+        let (where_sql, values) = filter.where_clause();
+        let sql = format!(
+            "{CARD_SELECT}{where_sql} ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC LIMIT ? OFFSET ?"
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM posts p{where_sql}");
+        let mut q = sqlx::query(&sql);
+        let mut c = sqlx::query_scalar::<_, i64>(&count_sql);
+        for v in &values {
+            match v {
+                FilterValue::Int(i) => {
+                    q = q.bind(*i);
+                    c = c.bind(*i);
+                }
+                FilterValue::Text(s) => {
+                    q = q.bind(s.as_str());
+                    c = c.bind(s.as_str());
+                }
+            }
+        }
+        let rows = q
+            .bind(filter.limit)
+            .bind(filter.offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let total = c.fetch_one(&self.pool).await?;
+        let now = crate::now();
+        let mut cards: Vec<PostCard> = rows.iter().map(|r| card_from_row(r, now)).collect();
+        self.fill_cards(&mut cards).await?;
+        Ok((cards, total))
+    }
+
+    /// Loads the authors and covers of many cards with one query each.
+    async fn fill_cards(&self, cards: &mut [PostCard]) -> Result<()> {
+        if cards.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+        let marks = vec!["?"; ids.len()].join(", ");
+        let sql = format!(
+            "SELECT pa.post_id, u.username, u.display_name FROM post_authors pa JOIN users u ON u.id = pa.user_id
+             WHERE pa.post_id IN ({marks}) ORDER BY pa.position"
+        );
+        let mut q = sqlx::query(&sql);
+        for id in &ids {
+            q = q.bind(id);
+        }
+        let mut authors: HashMap<i64, Vec<UserRef>> = HashMap::new();
+        for r in q.fetch_all(&self.pool).await? {
+            authors.entry(r.get("post_id")).or_default().push(UserRef {
+                username: r.get("username"),
+                display_name: r.get("display_name"),
+            });
+        }
+        let cover_ids: Vec<i64> = cards.iter().filter_map(|c| c.cover_id).collect();
+        let mut covers: HashMap<i64, Media> = HashMap::new();
+        if !cover_ids.is_empty() {
+            let marks = vec!["?"; cover_ids.len()].join(", ");
+            let sql = format!(
+                "SELECT id, file, original_name, mime, width, height, bytes, alt, caption, credit, variants
+                 FROM media WHERE id IN ({marks})"
+            );
+            let mut q = sqlx::query(&sql);
+            for id in &cover_ids {
+                q = q.bind(id);
+            }
+            for r in q.fetch_all(&self.pool).await? {
+                let m = media::from_row(&r);
+                covers.insert(m.id, m);
+            }
+        }
+        for card in cards.iter_mut() {
+            card.authors = authors.remove(&card.id).unwrap_or_default();
+            card.cover = card.cover_id.and_then(|id| covers.get(&id).cloned());
+        }
+        Ok(())
+    }
+
+    pub async fn post_by_slug(&self, slug: &str) -> Result<Option<PostView>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        match id {
+            Some(id) => self.post(id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// A post with everything it carries, whatever its status.
+    pub async fn post(&self, id: i64) -> Result<Option<PostView>> {
+        let Some(row) = sqlx::query(&format!("{CARD_SELECT} WHERE p.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut cards = [card_from_row(&row, crate::now())];
+        self.fill_cards(&mut cards).await?;
+        let [card] = cards;
+        let extra = sqlx::query("SELECT body, question, work_id FROM posts WHERE id = ?")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        let work = match extra.get::<Option<i64>, _>("work_id") {
+            Some(w) => self.work(w).await?,
+            None => None,
+        };
+        let tags = sqlx::query(
+            "SELECT t.slug, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = ? ORDER BY t.name",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| TagRef {
+            slug: r.get("slug"),
+            name: r.get("name"),
+        })
+        .collect();
+        let scores = sqlx::query(
+            "SELECT source, value, scale FROM scores WHERE post_id = ? ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let score = Score {
+                source: r.get("source"),
+                value: r.get("value"),
+                scale: r.get("scale"),
+            };
+            ScoreView {
+                label: score.source_label().to_owned(),
+                display: score.display(),
+                normalised: score.normalised(),
+                score,
+            }
+        })
+        .collect();
+        let critics = sqlx::query("SELECT outlet, quote, critic, link FROM critic_quotes WHERE post_id = ? ORDER BY position")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| CriticQuote {
+                outlet: r.get("outlet"),
+                quote: r.get("quote"),
+                critic: r.get("critic"),
+                link: r.get("link"),
+            })
+            .collect();
+        let lines = sqlx::query(
+            "SELECT speaker, text, context FROM lines WHERE post_id = ? ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Line {
+            speaker: r.get("speaker"),
+            text: r.get("text"),
+            context: r.get("context"),
+        })
+        .collect();
+        Ok(Some(PostView {
+            card,
+            body: extra.get("body"),
+            question: extra.get("question"),
+            tags,
+            work,
+            scores,
+            critics,
+            lines,
+        }))
+    }
+
+    pub async fn tag(&self, slug: &str) -> Result<Option<TagRef>> {
+        let row = sqlx::query("SELECT slug, name FROM tags WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| TagRef {
+            slug: r.get("slug"),
+            name: r.get("name"),
+        }))
+    }
+
+    /// Every post id, oldest first, for export.
+    pub async fn post_ids(&self) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM posts ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// The cover's media id of a post, for export.
+    pub async fn post_cover_id(&self, id: i64) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT cover_media_id FROM posts WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
+    }
+}
+
+impl Store {
+    pub async fn post_id_by_slug(&self, slug: &str) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+}

@@ -1,0 +1,175 @@
+//! Sections: the site's departments (Best Pick, Essays, News...).
+
+use crate::error::OnConflict;
+use crate::{now, Result, Store, StoreError};
+use sqlx::Row;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Section {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub position: i64,
+    /// The section that replaced this one, when retired.
+    pub retired_into: Option<i64>,
+}
+
+impl Section {
+    pub fn is_active(&self) -> bool {
+        self.retired_into.is_none()
+    }
+}
+
+const COLUMNS: &str = "id, slug, name, description, position, retired_into";
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> Section {
+    Section {
+        id: r.get("id"),
+        slug: r.get("slug"),
+        name: r.get("name"),
+        description: r.get("description"),
+        position: r.get("position"),
+        retired_into: r.get("retired_into"),
+    }
+}
+
+impl Store {
+    /// Every section, active ones first, each group in its order.
+    pub async fn sections(&self) -> Result<Vec<Section>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM sections ORDER BY retired_into IS NOT NULL, position, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(from_row).collect())
+    }
+
+    pub async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sections WHERE slug = ?"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row))
+    }
+
+    pub async fn section(&self, id: i64) -> Result<Option<Section>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sections WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row))
+    }
+
+    pub async fn create_section(
+        &self,
+        slug: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<Section> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sections (slug, name, description, position, created_at)
+             VALUES (?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections), ?) RETURNING id",
+        )
+        .bind(slug)
+        .bind(name)
+        .bind(description)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await
+        .on_unique("slug", || format!("a section with the address '{slug}' already exists"))?;
+        self.section(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("the new section".into()))
+    }
+
+    pub async fn update_section(&self, id: i64, name: &str, description: &str) -> Result<()> {
+        sqlx::query("UPDATE sections SET name = ?, description = ? WHERE id = ?")
+            .bind(name)
+            .bind(description)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Moves a section one place up (`-1`) or down (`+1`) among the active ones.
+    pub async fn move_section(&self, id: i64, step: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM sections WHERE retired_into IS NULL ORDER BY position, id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut ids = ids;
+        if let Some(i) = ids.iter().position(|&x| x == id) {
+            let j = i as i64 + step;
+            if (0..ids.len() as i64).contains(&j) {
+                ids.swap(i, j as usize);
+            }
+        }
+        for (pos, id) in ids.iter().enumerate() {
+            sqlx::query("UPDATE sections SET position = ? WHERE id = ?")
+                .bind(pos as i64 + 1)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Retires a section into another: its posts move there, and its address
+    /// (and theirs) will answer with a permanent redirect. Sections retired
+    /// into this one earlier now point at the new one, so no chain forms.
+    pub async fn retire_section(&self, id: i64, into: i64) -> Result<()> {
+        if id == into {
+            return Err(StoreError::invalid(
+                "into",
+                "a section cannot be replaced by itself",
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        let target: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT retired_into FROM sections WHERE id = ?")
+                .bind(into)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match target {
+            None => return Err(StoreError::invalid("into", "that section does not exist")),
+            Some(Some(_)) => {
+                return Err(StoreError::invalid(
+                    "into",
+                    "that section is retired itself: choose an active one",
+                ))
+            }
+            Some(None) => {}
+        }
+        let done = sqlx::query(
+            "UPDATE sections SET retired_into = ? WHERE id = ? AND retired_into IS NULL",
+        )
+        .bind(into)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::invalid(
+                "section",
+                "that section is missing or already retired",
+            ));
+        }
+        sqlx::query("UPDATE sections SET retired_into = ? WHERE retired_into = ?")
+            .bind(into)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE posts SET section_id = ?, updated_at = ? WHERE section_id = ?")
+            .bind(into)
+            .bind(now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

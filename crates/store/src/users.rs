@@ -1,0 +1,137 @@
+//! Users (editors, authors, admins).
+
+use crate::error::OnConflict;
+use crate::{now, Result, Store};
+use bestpick_core::user::Role;
+use sqlx::Row;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub bio: Option<String>,
+    #[serde(skip)]
+    pub password_hash: String,
+}
+
+const COLUMNS: &str = "id, username, display_name, role, bio, password_hash";
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> User {
+    User {
+        id: r.get("id"),
+        username: r.get("username"),
+        display_name: r.get("display_name"),
+        role: Role::parse(r.get::<&str, _>("role")).unwrap_or(Role::Author),
+        bio: r.get("bio"),
+        password_hash: r.get("password_hash"),
+    }
+}
+
+impl Store {
+    /// Adds a user; `password_hash` is an Argon2 PHC string.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> Result<User> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, display_name, role, password_hash, created_at)
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(username)
+        .bind(display_name)
+        .bind(role.as_str())
+        .bind(password_hash)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await
+        .on_unique("username", || format!("'{username}' is already taken"))?;
+        Ok(User {
+            id,
+            username: username.to_owned(),
+            display_name: display_name.to_owned(),
+            role,
+            bio: None,
+            password_hash: password_hash.to_owned(),
+        })
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row))
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<User>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(from_row))
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(from_row).collect())
+    }
+
+    pub async fn has_admin(&self) -> Result<bool> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The first admin, who is the author of imported posts that name none.
+    pub async fn first_admin(&self) -> Result<Option<User>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM users WHERE role = 'admin' ORDER BY id LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(from_row))
+    }
+
+    /// Sets a new password hash and ends the user's sessions, so a changed
+    /// password locks out whoever knew the old one.
+    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn update_user(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        role: Role,
+        bio: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET display_name = ?, role = ?, bio = ? WHERE id = ?")
+            .bind(display_name)
+            .bind(role.as_str())
+            .bind(bio)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,342 @@
+//! Works (films and shows) and the people credited on them.
+
+use crate::{json_list, now, to_json, Result, Store};
+use bestpick_core::work::{CastMember, Work, WorkKind};
+use bestpick_core::Slug;
+use sqlx::{Row, SqliteConnection};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PersonRef {
+    pub slug: String,
+    pub name: String,
+}
+
+/// A cast credit: who, and as whom.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Credit {
+    pub person: PersonRef,
+    pub role: String,
+}
+
+/// A work as pages show it: its facts, with people as links.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WorkView {
+    pub id: i64,
+    pub slug: String,
+    pub kind: WorkKind,
+    pub kind_label: &'static str,
+    pub name: String,
+    pub original_name: Option<String>,
+    pub year: i32,
+    pub end_year: Option<i32>,
+    pub seasons: Option<u32>,
+    pub years_label: String,
+    pub directors: Vec<PersonRef>,
+    pub writers: Vec<PersonRef>,
+    pub cast: Vec<Credit>,
+    pub genres: Vec<String>,
+    pub runtime_minutes: Option<u32>,
+    pub countries: Vec<String>,
+    pub languages: Vec<String>,
+    pub box_office_usd: Option<u64>,
+    pub budget_usd: Option<u64>,
+    pub awards: Option<String>,
+    pub imdb_id: Option<String>,
+    pub poster: Option<String>,
+}
+
+impl WorkView {
+    /// Back to the core type, for export and the API.
+    pub fn to_work(&self) -> Work {
+        let names = |people: &[PersonRef]| people.iter().map(|p| p.name.clone()).collect();
+        Work {
+            kind: self.kind,
+            name: self.name.clone(),
+            original_name: self.original_name.clone(),
+            year: self.year,
+            end_year: self.end_year,
+            seasons: self.seasons,
+            directors: names(&self.directors),
+            writers: names(&self.writers),
+            cast: self
+                .cast
+                .iter()
+                .map(|c| CastMember {
+                    name: c.person.name.clone(),
+                    role: c.role.clone(),
+                })
+                .collect(),
+            genres: self.genres.clone(),
+            runtime_minutes: self.runtime_minutes,
+            countries: self.countries.clone(),
+            languages: self.languages.clone(),
+            box_office_usd: self.box_office_usd,
+            budget_usd: self.budget_usd,
+            awards: self.awards.clone(),
+            imdb_id: self.imdb_id.clone(),
+            poster: self.poster.clone(),
+        }
+    }
+}
+
+/// Enough of a work to link to it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WorkBrief {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub year: i32,
+    pub kind: WorkKind,
+}
+
+/// A person's page: who, and every credit.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PersonView {
+    pub id: i64,
+    pub person: PersonRef,
+    pub credits: Vec<PersonCredit>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PersonCredit {
+    pub work: WorkBrief,
+    /// director, writer or cast
+    pub job: String,
+    pub role: String,
+}
+
+const WORK_COLUMNS: &str =
+    "id, slug, kind, name, original_name, year, end_year, seasons, runtime_minutes,
+    box_office_usd, budget_usd, awards, imdb_id, poster, genres, countries, languages";
+
+fn brief_from_row(r: &sqlx::sqlite::SqliteRow) -> WorkBrief {
+    WorkBrief {
+        id: r.get("id"),
+        slug: r.get("slug"),
+        name: r.get("name"),
+        year: r.get("year"),
+        kind: WorkKind::parse(r.get::<&str, _>("kind")).unwrap_or(WorkKind::Movie),
+    }
+}
+
+impl Store {
+    /// Writes a work and its credits, matched by IMDb id or else by slug, and
+    /// returns its id. The given facts replace the stored ones.
+    pub(crate) async fn upsert_work(conn: &mut SqliteConnection, work: &Work) -> Result<i64> {
+        let slug = work.slug().map(|s| s.to_string()).unwrap_or_default();
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM works WHERE (imdb_id IS NOT NULL AND imdb_id = ?) OR slug = ? ORDER BY imdb_id = ? DESC LIMIT 1",
+        )
+        .bind(&work.imdb_id)
+        .bind(&slug)
+        .bind(&work.imdb_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let q = match existing {
+            Some(_) => "UPDATE works SET slug = ?1, kind = ?2, name = ?3, original_name = ?4, year = ?5, end_year = ?6,
+                seasons = ?7, runtime_minutes = ?8, box_office_usd = ?9, budget_usd = ?10, awards = ?11, imdb_id = ?12,
+                poster = ?13, genres = ?14, countries = ?15, languages = ?16, updated_at = ?17 WHERE id = ?18 RETURNING id",
+            None => "INSERT INTO works (slug, kind, name, original_name, year, end_year, seasons, runtime_minutes,
+                box_office_usd, budget_usd, awards, imdb_id, poster, genres, countries, languages, created_at, updated_at)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17) RETURNING id",
+        };
+        let id: i64 = sqlx::query_scalar(q)
+            .bind(&slug)
+            .bind(work.kind.as_str())
+            .bind(work.name.trim())
+            .bind(&work.original_name)
+            .bind(work.year)
+            .bind(work.end_year)
+            .bind(work.seasons)
+            .bind(work.runtime_minutes)
+            .bind(work.box_office_usd.map(|v| v as i64))
+            .bind(work.budget_usd.map(|v| v as i64))
+            .bind(&work.awards)
+            .bind(&work.imdb_id)
+            .bind(&work.poster)
+            .bind(to_json(&work.genres))
+            .bind(to_json(&work.countries))
+            .bind(to_json(&work.languages))
+            .bind(now())
+            .bind(existing)
+            .fetch_one(&mut *conn)
+            .await?;
+
+        sqlx::query("DELETE FROM credits WHERE work_id = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        let credits = work
+            .directors
+            .iter()
+            .map(|n| ("director", n.as_str(), ""))
+            .chain(work.writers.iter().map(|n| ("writer", n.as_str(), "")))
+            .chain(
+                work.cast
+                    .iter()
+                    .map(|c| ("cast", c.name.as_str(), c.role.as_str())),
+            );
+        let mut positions = std::collections::HashMap::new();
+        for (job, name, role) in credits {
+            let person = Self::upsert_person(conn, name).await?;
+            let pos = positions.entry(job).or_insert(0i64);
+            *pos += 1;
+            sqlx::query("INSERT INTO credits (work_id, person_id, job, role, position) VALUES (?, ?, ?, ?, ?)")
+                .bind(id)
+                .bind(person)
+                .bind(job)
+                .bind(role.trim())
+                .bind(*pos)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(id)
+    }
+
+    async fn upsert_person(conn: &mut SqliteConnection, name: &str) -> Result<i64> {
+        let name = name.trim();
+        let slug = Slug::from_title(name)
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "person".into());
+        Ok(sqlx::query_scalar(
+            "INSERT INTO people (slug, name) VALUES (?, ?)
+             ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING id",
+        )
+        .bind(slug)
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    pub async fn work_by_slug(&self, slug: &str) -> Result<Option<WorkView>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM works WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        match id {
+            Some(id) => self.work(id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn work(&self, id: i64) -> Result<Option<WorkView>> {
+        let Some(r) = sqlx::query(&format!("SELECT {WORK_COLUMNS} FROM works WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let credits = sqlx::query(
+            "SELECT c.job, c.role, p.slug, p.name FROM credits c JOIN people p ON p.id = c.person_id
+             WHERE c.work_id = ? ORDER BY c.job, c.position",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let (mut directors, mut writers, mut cast) = (Vec::new(), Vec::new(), Vec::new());
+        for c in &credits {
+            let person = PersonRef {
+                slug: c.get("slug"),
+                name: c.get("name"),
+            };
+            match c.get::<&str, _>("job") {
+                "director" => directors.push(person),
+                "writer" => writers.push(person),
+                _ => cast.push(Credit {
+                    person,
+                    role: c.get("role"),
+                }),
+            }
+        }
+        let kind = WorkKind::parse(r.get::<&str, _>("kind")).unwrap_or(WorkKind::Movie);
+        let mut view = WorkView {
+            id,
+            slug: r.get("slug"),
+            kind,
+            kind_label: kind.label(),
+            name: r.get("name"),
+            original_name: r.get("original_name"),
+            year: r.get("year"),
+            end_year: r.get("end_year"),
+            seasons: r.get("seasons"),
+            years_label: String::new(),
+            directors,
+            writers,
+            cast,
+            genres: json_list(r.get("genres")),
+            runtime_minutes: r.get("runtime_minutes"),
+            countries: json_list(r.get("countries")),
+            languages: json_list(r.get("languages")),
+            box_office_usd: r.get::<Option<i64>, _>("box_office_usd").map(|v| v as u64),
+            budget_usd: r.get::<Option<i64>, _>("budget_usd").map(|v| v as u64),
+            awards: r.get("awards"),
+            imdb_id: r.get("imdb_id"),
+            poster: r.get("poster"),
+        };
+        view.years_label = view.to_work().years_label();
+        Ok(Some(view))
+    }
+
+    /// Every work, by name, for pickers and the API.
+    pub async fn works(&self, limit: i64, offset: i64) -> Result<Vec<WorkBrief>> {
+        let rows = sqlx::query(
+            "SELECT id, slug, name, year, kind FROM works ORDER BY name, year LIMIT ? OFFSET ?",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(brief_from_row).collect())
+    }
+
+    pub async fn person_by_slug(&self, slug: &str) -> Result<Option<PersonView>> {
+        let Some(p) = sqlx::query("SELECT id, slug, name FROM people WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let id: i64 = p.get("id");
+        let rows = sqlx::query(
+            "SELECT w.id, w.slug, w.name, w.year, w.kind, c.job, c.role FROM credits c
+             JOIN works w ON w.id = c.work_id WHERE c.person_id = ?
+             ORDER BY w.year DESC, w.name, c.job",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some(PersonView {
+            id,
+            person: PersonRef {
+                slug: p.get("slug"),
+                name: p.get("name"),
+            },
+            credits: rows
+                .iter()
+                .map(|r| PersonCredit {
+                    work: brief_from_row(r),
+                    job: r.get("job"),
+                    role: r.get("role"),
+                })
+                .collect(),
+        }))
+    }
+
+    /// People by name, for the API.
+    pub async fn people(&self, limit: i64, offset: i64) -> Result<Vec<PersonRef>> {
+        let rows = sqlx::query("SELECT slug, name FROM people ORDER BY name LIMIT ? OFFSET ?")
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| PersonRef {
+                slug: r.get("slug"),
+                name: r.get("name"),
+            })
+            .collect())
+    }
+}
