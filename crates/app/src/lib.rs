@@ -9,6 +9,7 @@ pub mod import;
 pub mod media;
 pub mod posts;
 pub mod secrets;
+pub mod sections;
 
 use anyhow::Context;
 use bestpick_store::Store;

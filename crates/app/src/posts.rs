@@ -48,12 +48,15 @@ impl SaveError {
     }
 }
 
+/// Reads a cover photo's bytes from the `src` a document names.
+pub type CoverLoader = Box<dyn Fn(&str) -> std::io::Result<Vec<u8>> + Send + Sync>;
+
 /// Where a cover photo's bytes come from.
 pub enum CoverSource {
     /// Keep what the post has (or nothing for a new post).
     Keep,
     /// Read the file named by the data's `cover.src`, through this loader.
-    Load(Box<dyn Fn(&str) -> std::io::Result<Vec<u8>> + Send + Sync>),
+    Load(CoverLoader),
     /// Media already uploaded.
     Media(i64),
     None,

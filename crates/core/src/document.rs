@@ -80,7 +80,7 @@ impl PostDate {
     /// The time this date means; a date alone means midnight UTC.
     pub fn to_time(&self) -> Result<OffsetDateTime, String> {
         let dt = match self {
-            PostDate::Toml(dt) => dt.clone(),
+            PostDate::Toml(dt) => *dt,
             PostDate::Text(s) => toml::value::Datetime::from_str(s).map_err(|_| {
                 format!("'{s}' is not a date such as 2017-01-20 or 2017-01-20T18:00:00Z")
             })?,

@@ -142,6 +142,20 @@ fn escape(s: &str) -> String {
     out
 }
 
+/// The addresses of the images a body shows, so their figures can be looked
+/// up before rendering.
+pub fn image_sources(markdown: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for event in Parser::new(markdown) {
+        if let Event::Start(Tag::Image { dest_url, .. }) = event {
+            if !out.iter().any(|u| *u == *dest_url) {
+                out.push(dest_url.into_string());
+            }
+        }
+    }
+    out
+}
+
 /// A part of a post body under one `##` heading (or before the first).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BodyPart<'a> {
@@ -198,6 +212,12 @@ pub fn split_parts(body: &str) -> Vec<BodyPart<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_sources_lists_each_image_once() {
+        let md = "![a](/media/x.jpg) text ![b](/media/y.png)\n\n![a again](/media/x.jpg)";
+        assert_eq!(image_sources(md), ["/media/x.jpg", "/media/y.png"]);
+    }
 
     fn none(_: &str) -> Option<Figure> {
         None

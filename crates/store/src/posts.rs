@@ -158,12 +158,30 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes a post and remembers its slug, so its address answers 410.
     pub async fn delete_post(&self, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM posts WHERE id = ?")
+        let mut tx = self.pool.begin().await?;
+        let slug: Option<String> = sqlx::query_scalar("DELETE FROM posts WHERE id = ? RETURNING slug")
             .bind(id)
-            .execute(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
+        let slug = slug.ok_or_else(|| StoreError::NotFound("that post".into()))?;
+        sqlx::query("INSERT OR REPLACE INTO removed_posts (slug, removed_at) VALUES (?, ?)")
+            .bind(&slug)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Whether a post with this slug was deleted (and none replaced it).
+    pub async fn post_removed(&self, slug: &str) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM removed_posts WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
     }
 }
 

@@ -1,6 +1,6 @@
 //! Works (films and shows) and the people credited on them.
 
-use crate::{json_list, now, to_json, Result, Store};
+use crate::{json_list, now, to_json, Result, Store, StoreError};
 use bestpick_core::work::{CastMember, Work, WorkKind};
 use bestpick_core::Slug;
 use sqlx::{Row, SqliteConnection};
@@ -206,6 +206,38 @@ impl Store {
         .bind(name)
         .fetch_one(&mut *conn)
         .await?)
+    }
+
+    /// Stores a validated work on its own (the API's works endpoint), matched
+    /// like an imported post's work; returns its id.
+    pub async fn save_work(&self, work: &Work) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id = Self::upsert_work(&mut tx, work).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds a person by name, or finds the one with that name's slug.
+    pub async fn save_person(&self, name: &str) -> Result<String> {
+        let mut conn = self.pool.acquire().await?;
+        let id = Self::upsert_person(&mut conn, name).await?;
+        Ok(sqlx::query_scalar("SELECT slug FROM people WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?)
+    }
+
+    /// Renames a person; their address stays, so links keep working.
+    pub async fn rename_person(&self, slug: &str, name: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE people SET name = ? WHERE slug = ?")
+            .bind(name.trim())
+            .bind(slug)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("that person".into()));
+        }
+        Ok(())
     }
 
     pub async fn work_by_slug(&self, slug: &str) -> Result<Option<WorkView>> {

@@ -196,3 +196,10 @@ CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- Slugs of deleted posts, so their old addresses answer 410 Gone rather than
+-- 404 (search engines then drop them), and a new post may reuse none silently.
+CREATE TABLE removed_posts (
+    slug       TEXT PRIMARY KEY,
+    removed_at INTEGER NOT NULL
+);

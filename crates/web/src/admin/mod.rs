@@ -1,0 +1,69 @@
+//! The editor at `/admin`: login, posts, media, sections and users.
+//! Every form posts through [`crate::auth::CsrfForm`] (or checks the token
+//! itself, for uploads), and a form with bad input is shown again with each
+//! error next to its field and what was typed kept, with nothing saved.
+
+mod login;
+mod media;
+mod post_form;
+mod posts;
+mod sections;
+mod users;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::public::site_context;
+use crate::state::AppState;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use bestpick_core::FieldErrors;
+use minijinja::{context, Value};
+use std::collections::BTreeMap;
+
+/// The largest request body: an image upload at its limit plus the form around it.
+pub const MAX_BODY_BYTES: usize = bestpick_app::media::MAX_UPLOAD_BYTES + 256 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(|| async { Redirect::to("/admin/posts") }))
+        .merge(login::router())
+        .merge(posts::router())
+        .merge(media::router())
+        .merge(sections::router())
+        .merge(users::router())
+}
+
+/// Renders an editor page for `me`, with the status given.
+pub async fn admin_page(
+    state: &AppState,
+    me: &CurrentUser,
+    status: StatusCode,
+    template: &str,
+    ctx: Value,
+) -> Result<Response, AppError> {
+    let site = site_context(state).await?;
+    let html = state.templates.render(
+        template,
+        context! { site, me => me.user, csrf => me.csrf, ..ctx },
+    )?;
+    Ok((status, Html(html)).into_response())
+}
+
+/// Field errors as the templates look them up: `errors["work.year"]`.
+pub fn error_map(errors: &FieldErrors) -> BTreeMap<String, String> {
+    let mut map: BTreeMap<String, String> = BTreeMap::new();
+    for e in &errors.0 {
+        map.entry(e.field.clone())
+            .and_modify(|m| {
+                m.push_str("; ");
+                m.push_str(&e.message);
+            })
+            .or_insert_with(|| e.message.clone());
+    }
+    map
+}
+
+/// The status of a form shown again because of what was typed into it.
+pub const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;

@@ -1,0 +1,144 @@
+//! Sections: create, rename, reorder, retire into another.
+
+use super::{admin_page, error_map, INVALID};
+use crate::auth::{CsrfForm, CurrentUser};
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use bestpick_app::sections;
+use bestpick_core::FieldErrors;
+use bestpick_store::StoreError;
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/sections", get(list).post(create))
+        .route("/admin/sections/{id}", post(update))
+        .route("/admin/sections/{id}/move", post(move_section))
+        .route("/admin/sections/{id}/retire", post(retire))
+}
+
+fn allowed(me: &CurrentUser) -> Result<(), AppError> {
+    me.require(me.user.role.can_manage_sections(), "manage sections")
+}
+
+async fn list(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+    allowed(&me)?;
+    show(&state, &me, &NewSection::default(), None, &FieldErrors::default(), StatusCode::OK).await
+}
+
+async fn show(
+    state: &AppState,
+    me: &CurrentUser,
+    form: &NewSection,
+    failed_id: Option<i64>,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let all = state.site.store.sections().await?;
+    let (active, retired): (Vec<_>, Vec<_>) = all.into_iter().partition(|s| s.is_active());
+    let ctx = context! {
+        active, retired, form, failed_id, errors => error_map(errors),
+    };
+    admin_page(state, me, status, "admin/sections.html", ctx).await
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct NewSection {
+    name: String,
+    slug: String,
+    description: String,
+}
+
+/// Bad input is shown on the page; anything else is a real failure.
+async fn answer(
+    state: &AppState,
+    me: &CurrentUser,
+    form: &NewSection,
+    id: Option<i64>,
+    result: Result<(), StoreError>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => Ok(Redirect::to("/admin/sections").into_response()),
+        Err(e) => match e.field_errors() {
+            Some(errors) => show(state, me, form, id, &errors, INVALID).await,
+            None => Err(e.into()),
+        },
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfForm(form): CsrfForm<NewSection>,
+) -> Result<Response, AppError> {
+    allowed(&me)?;
+    let result = sections::create(&state.site, &form.slug, &form.name, &form.description)
+        .await
+        .map(|_| ());
+    answer(&state, &me, &form, None, result).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<NewSection>,
+) -> Result<Response, AppError> {
+    allowed(&me)?;
+    let result = if form.name.trim().is_empty() {
+        Err(StoreError::Invalid(
+            bestpick_core::FieldError::new("name", "is missing: give the section a name").into(),
+        ))
+    } else {
+        state
+            .site
+            .store
+            .update_section(id, form.name.trim(), form.description.trim())
+            .await
+    };
+    answer(&state, &me, &NewSection::default(), Some(id), result).await
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    step: i64,
+}
+
+async fn move_section(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<MoveForm>,
+) -> Result<Response, AppError> {
+    allowed(&me)?;
+    state.site.store.move_section(id, form.step.signum()).await?;
+    Ok(Redirect::to("/admin/sections").into_response())
+}
+
+#[derive(Deserialize)]
+struct RetireForm {
+    into: String,
+}
+
+async fn retire(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<RetireForm>,
+) -> Result<Response, AppError> {
+    allowed(&me)?;
+    let result = match form.into.parse::<i64>() {
+        Ok(into) => state.site.store.retire_section(id, into).await,
+        Err(_) => Err(StoreError::Invalid(
+            bestpick_core::FieldError::new("into", "choose the section that replaces this one").into(),
+        )),
+    };
+    answer(&state, &me, &NewSection::default(), Some(id), result).await
+}

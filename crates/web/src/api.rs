@@ -1,0 +1,428 @@
+//! The JSON API at `/api/v1`. Reading is public (published posts only);
+//! writing takes a bearer token made with `bestpick token create`. Errors
+//! are JSON: `{"error": {"status": 422, "message": "...", "fields": [{"field": "...", "message": "..."}]}}`.
+
+use crate::state::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use bestpick_app::posts::{self, CoverSource, SaveError};
+use bestpick_app::{secrets, sections};
+use bestpick_core::document::PostData;
+use bestpick_core::post::{PostKind, PostStatus};
+use bestpick_core::work::Work;
+use bestpick_core::{FieldError, FieldErrors};
+use bestpick_store::{PostFilter, SaveMode, StoreError, User};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+const PAGE_SIZE: i64 = 50;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/posts", get(list_posts).post(create_post))
+        .route("/posts/{slug}", get(get_post).put(update_post))
+        .route("/works", get(list_works).post(save_work))
+        .route("/works/{slug}", get(get_work))
+        .route("/people", get(list_people).post(create_person))
+        .route("/people/{slug}", get(get_person).put(rename_person))
+        .route("/sections", get(list_sections).post(create_section))
+        .route("/sections/{slug}", get(get_section).put(update_section))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "there is no such API endpoint") })
+}
+
+/// An API failure: a status, a message, and the fields at fault.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    fields: Vec<FieldError>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    fn fields(status: StatusCode, message: &str, errors: FieldErrors) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            fields: errors.0,
+        }
+    }
+
+    fn not_found(what: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, format!("there is no {what} at this address"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            Json(json!({ "error": {
+                "status": self.status.as_u16(),
+                "message": self.message,
+                "fields": self.fields,
+            }})),
+        )
+            .into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("a valid header"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(f) => ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "the input is not valid", f),
+            StoreError::Conflict(f) => ApiError::fields(StatusCode::CONFLICT, "the input clashes with stored data", f.into()),
+            StoreError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, format!("{what} was not found")),
+            other => {
+                tracing::error!("{:#}", anyhow::Error::new(other));
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the server failed; the error was logged")
+            }
+        }
+    }
+}
+
+impl From<SaveError> for ApiError {
+    fn from(e: SaveError) -> Self {
+        match e {
+            SaveError::Invalid(f) => ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "the post is not valid", f),
+            SaveError::Conflict(f) => ApiError::fields(StatusCode::CONFLICT, "the post clashes with a stored one", f),
+            SaveError::Forbidden(f) => ApiError::fields(StatusCode::FORBIDDEN, "your role does not allow this", f.into()),
+            SaveError::NotFound => ApiError::not_found("post"),
+            SaveError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        let status = match &e {
+            JsonRejection::JsonDataError(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, e.body_text())
+    }
+}
+
+type ApiResult<T = Response> = Result<T, ApiError>;
+
+/// The user a request's bearer token acts for.
+pub struct ApiUser(User);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, m);
+        let header = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| unauthorized("this needs an API token: send 'Authorization: Bearer TOKEN'"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer TOKEN'"))?;
+        let store = &state.site.store;
+        let api_token = store
+            .api_token(&secrets::token_hash(token.trim()))
+            .await?
+            .ok_or_else(|| unauthorized("the API token is not valid"))?;
+        let user = store
+            .user(api_token.user_id)
+            .await?
+            .ok_or_else(|| unauthorized("the API token's user no longer exists"))?;
+        Ok(ApiUser(user))
+    }
+}
+
+fn forbid_unless(allowed: bool, what: &str) -> ApiResult<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, format!("your role does not allow you to {what}")))
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    section: Option<String>,
+    tag: Option<String>,
+    kind: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Page<T> {
+    items: Vec<T>,
+    page: i64,
+    total: i64,
+}
+
+async fn list_posts(State(state): State<AppState>, q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult {
+    let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let store = &state.site.store;
+    let page = q.page.unwrap_or(1);
+    if page < 1 {
+        return Err(ApiError::fields(
+            StatusCode::BAD_REQUEST,
+            "bad query",
+            FieldError::new("page", "must be 1 or more").into(),
+        ));
+    }
+    let section_id = match &q.section {
+        Some(slug) => Some(store.section_by_slug(slug).await?.ok_or_else(|| ApiError::not_found("section"))?.id),
+        None => None,
+    };
+    let kind = match &q.kind {
+        Some(k) => Some(PostKind::parse(k).ok_or_else(|| {
+            ApiError::fields(StatusCode::BAD_REQUEST, "bad query", FieldError::new("kind", "must be pick, essay or article").into())
+        })?),
+        None => None,
+    };
+    let (items, total) = store
+        .list_posts(&PostFilter {
+            section_id,
+            tag_slug: q.tag.clone(),
+            kind,
+            status: Some(PostStatus::Published),
+            visible_at: Some(bestpick_store::now()),
+            limit: PAGE_SIZE,
+            offset: (page - 1) * PAGE_SIZE,
+            ..PostFilter::default()
+        })
+        .await?;
+    Ok(Json(Page { items, page, total }).into_response())
+}
+
+async fn get_post(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
+    let post = state.site.store.post_by_slug(&slug).await?;
+    match post {
+        Some(p) if p.card.visibility == bestpick_core::post::Visibility::Published => Ok(Json(p).into_response()),
+        _ => Err(ApiError::not_found("published post")),
+    }
+}
+
+/// Saves a post from the content format's fields as JSON (`body` included).
+async fn save_post(state: &AppState, user: &User, data: &PostData, mode: SaveMode) -> ApiResult {
+    let id = posts::save(&state.site, data, CoverSource::Keep, user, mode).await?;
+    let post = state.site.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
+    let status = if mode == SaveMode::Create { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, [(header::LOCATION, format!("/api/v1/posts/{}", post.card.slug))], Json(post)).into_response())
+}
+
+async fn create_post(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Result<Json<PostData>, JsonRejection>,
+) -> ApiResult {
+    let Json(data) = body?;
+    no_cover(&data)?;
+    save_post(&state, &user, &data, SaveMode::Create).await
+}
+
+async fn update_post(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(slug): Path<String>,
+    body: Result<Json<PostData>, JsonRejection>,
+) -> ApiResult {
+    let Json(mut data) = body?;
+    no_cover(&data)?;
+    let id = state.site.store.post_id_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("post"))?;
+    data.slug.get_or_insert(slug);
+    save_post(&state, &user, &data, SaveMode::Update(id)).await
+}
+
+/// Covers are uploaded through the editor; the API keeps the one a post has.
+fn no_cover(data: &PostData) -> ApiResult<()> {
+    match data.cover {
+        Some(_) => Err(ApiError::fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the post is not valid",
+            FieldError::new("cover", "covers are uploaded in the editor; leave this out to keep the current one").into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageQuery {
+    page: Option<i64>,
+}
+
+fn offset(q: &PageQuery) -> i64 {
+    (q.page.unwrap_or(1).max(1) - 1) * PAGE_SIZE
+}
+
+async fn list_works(State(state): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
+    let items = state.site.store.works(PAGE_SIZE, offset(&q)).await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+async fn get_work(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
+    let store = &state.site.store;
+    let work = store.work_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("work"))?;
+    let (posts, _) = store
+        .list_posts(&PostFilter {
+            work_id: Some(work.id),
+            status: Some(PostStatus::Published),
+            visible_at: Some(bestpick_store::now()),
+            limit: 100,
+            ..PostFilter::default()
+        })
+        .await?;
+    Ok(Json(json!({ "work": work, "posts": posts })).into_response())
+}
+
+/// Creates a work, or updates the one with the same IMDb id (or name and year).
+async fn save_work(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Result<Json<Work>, JsonRejection>,
+) -> ApiResult {
+    let Json(work) = body?;
+    forbid_unless(user.role.can_edit_any_post(), "edit works")?;
+    let mut errors = FieldErrors::default();
+    work.validate("work", &mut errors);
+    if !errors.is_empty() {
+        for e in &mut errors.0 {
+            e.field = e.field.trim_start_matches("work.").to_owned();
+        }
+        return Err(ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "the work is not valid", errors));
+    }
+    let store = &state.site.store;
+    let existed = match work.slug() {
+        Some(slug) => store.work_by_slug(slug.as_str()).await?.is_some(),
+        None => false,
+    };
+    let id = store.save_work(&work).await?;
+    let view = store.work(id).await?.ok_or_else(|| ApiError::not_found("work"))?;
+    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(view)).into_response())
+}
+
+async fn list_people(State(state): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
+    let items = state.site.store.people(PAGE_SIZE, offset(&q)).await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+async fn get_person(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
+    let person = state.site.store.person_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    Ok(Json(person).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonInput {
+    name: String,
+}
+
+fn person_name(input: &PersonInput) -> ApiResult<&str> {
+    match input.name.trim() {
+        "" => Err(ApiError::fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the person is not valid",
+            FieldError::new("name", "is missing").into(),
+        )),
+        name => Ok(name),
+    }
+}
+
+async fn create_person(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Result<Json<PersonInput>, JsonRejection>,
+) -> ApiResult {
+    let Json(input) = body?;
+    forbid_unless(user.role.can_edit_any_post(), "edit people")?;
+    let slug = state.site.store.save_person(person_name(&input)?).await?;
+    let person = state.site.store.person_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    Ok((StatusCode::CREATED, Json(person)).into_response())
+}
+
+async fn rename_person(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(slug): Path<String>,
+    body: Result<Json<PersonInput>, JsonRejection>,
+) -> ApiResult {
+    let Json(input) = body?;
+    forbid_unless(user.role.can_edit_any_post(), "edit people")?;
+    state.site.store.rename_person(&slug, person_name(&input)?).await?;
+    let person = state.site.store.person_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    Ok(Json(person).into_response())
+}
+
+async fn list_sections(State(state): State<AppState>) -> ApiResult {
+    let items = state.site.store.sections().await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+async fn get_section(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
+    let section = state.site.store.section_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("section"))?;
+    Ok(Json(section).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionInput {
+    #[serde(default)]
+    slug: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn create_section(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    body: Result<Json<SectionInput>, JsonRejection>,
+) -> ApiResult {
+    let Json(input) = body?;
+    forbid_unless(user.role.can_manage_sections(), "manage sections")?;
+    let section = sections::create(&state.site, &input.slug, &input.name, &input.description).await?;
+    Ok((StatusCode::CREATED, Json(section)).into_response())
+}
+
+async fn update_section(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(slug): Path<String>,
+    body: Result<Json<SectionInput>, JsonRejection>,
+) -> ApiResult {
+    let Json(input) = body?;
+    forbid_unless(user.role.can_manage_sections(), "manage sections")?;
+    let store = &state.site.store;
+    let section = store.section_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("section"))?;
+    if input.name.trim().is_empty() {
+        return Err(ApiError::fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the section is not valid",
+            FieldError::new("name", "is missing").into(),
+        ));
+    }
+    store.update_section(section.id, input.name.trim(), input.description.trim()).await?;
+    let section = store.section(section.id).await?.ok_or_else(|| ApiError::not_found("section"))?;
+    Ok(Json(section).into_response())
+}

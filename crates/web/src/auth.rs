@@ -1,0 +1,273 @@
+//! Who is asking: login sessions, CSRF tokens and the login rate limit.
+//!
+//! A session is a random token in an HttpOnly, SameSite=Lax cookie (Secure
+//! when the request came over https); the database keeps only its hash and
+//! the session's CSRF token. Forms shown to a logged-in user carry that
+//! token; the login and setup forms, shown before there is a session, use a
+//! double-submit cookie instead. [`CsrfForm`] checks both kinds in one place.
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use bestpick_app::secrets;
+use bestpick_store::User;
+use serde::de::DeserializeOwned;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "bp_session";
+pub const CSRF_COOKIE: &str = "bp_csrf";
+const SESSION_DAYS: i64 = 14;
+
+/// The logged-in user of an `/admin` request. Extracting it from a request
+/// without a live session redirects to the login page.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: User,
+    pub csrf: String,
+    token_hash: String,
+}
+
+impl CurrentUser {
+    pub fn require(&self, allowed: bool, what: &str) -> Result<(), AppError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "Your role ({}) does not allow you to {what}.",
+                self.user.role.as_str()
+            )))
+        }
+    }
+}
+
+/// The session named by the request's cookie, if it is live.
+pub async fn current_user(
+    state: &AppState,
+    jar: &CookieJar,
+) -> Result<Option<CurrentUser>, AppError> {
+    let Some(token) = jar.get(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let token_hash = secrets::token_hash(token.value());
+    let Some(session) = state.site.store.session(&token_hash).await? else {
+        return Ok(None);
+    };
+    let user = state.site.store.user(session.user_id).await?;
+    Ok(user.map(|user| CurrentUser {
+        user,
+        csrf: session.csrf_token,
+        token_hash,
+    }))
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        match current_user(state, &jar).await {
+            Ok(Some(user)) => Ok(user),
+            Ok(None) => {
+                let next = parts.uri.path();
+                Err(Redirect::to(&format!("/admin/login?next={}", urlencode(next))).into_response())
+            }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// Starts a session for `user` and returns the cookie jar that carries it.
+pub async fn log_in(
+    state: &AppState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    user: &User,
+) -> Result<CookieJar, AppError> {
+    let token = secrets::random_token();
+    let expires = bestpick_store::now() + SESSION_DAYS * 86_400;
+    state
+        .site
+        .store
+        .create_session(&secrets::token_hash(&token), user.id, &secrets::random_token(), expires)
+        .await?;
+    let cookie = Cookie::build((SESSION_COOKIE, token))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(is_https(headers))
+        .max_age(time::Duration::days(SESSION_DAYS));
+    Ok(jar.add(cookie))
+}
+
+pub async fn log_out(
+    state: &AppState,
+    jar: CookieJar,
+    user: &CurrentUser,
+) -> Result<CookieJar, AppError> {
+    state.site.store.delete_session(&user.token_hash).await?;
+    Ok(jar.remove(Cookie::build(SESSION_COOKIE).path("/")))
+}
+
+/// The double-submit CSRF token for forms shown before login: the cookie's
+/// value, or a new one set on the returned jar.
+pub fn anonymous_csrf(jar: CookieJar, headers: &HeaderMap) -> (CookieJar, String) {
+    if let Some(c) = jar.get(CSRF_COOKIE) {
+        let value = c.value().to_owned();
+        return (jar, value);
+    }
+    let token = secrets::random_token();
+    let cookie = Cookie::build((CSRF_COOKIE, token.clone()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(is_https(headers));
+    (jar.add(cookie), token)
+}
+
+/// Behind a TLS-terminating proxy the request itself is plain http; the
+/// proxy says what the browser used.
+pub fn is_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+/// A URL-encoded form whose `csrf` field matched the session's token (or,
+/// with no session, the CSRF cookie). Fields may repeat (`cast_name=…&cast_name=…`).
+pub struct CsrfForm<T>(pub T);
+
+#[derive(serde::Deserialize)]
+struct CsrfField {
+    csrf: Option<String>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let jar = CookieJar::from_headers(req.headers());
+        let expected = expected_csrf(state, &jar).await.map_err(IntoResponse::into_response)?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let sent = serde_html_form::from_bytes::<CsrfField>(&bytes)
+            .ok()
+            .and_then(|f| f.csrf);
+        check_csrf(expected.as_deref(), sent.as_deref()).map_err(IntoResponse::into_response)?;
+        serde_html_form::from_bytes(&bytes)
+            .map(CsrfForm)
+            .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")).into_response())
+    }
+}
+
+/// The token a form must carry for this request's cookies.
+pub async fn expected_csrf(state: &AppState, jar: &CookieJar) -> Result<Option<String>, AppError> {
+    Ok(match current_user(state, jar).await? {
+        Some(user) => Some(user.csrf),
+        None => jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()),
+    })
+}
+
+/// The one CSRF rule: a token was expected, one was sent, and they are equal.
+pub fn check_csrf(expected: Option<&str>, sent: Option<&str>) -> Result<(), AppError> {
+    match (expected, sent) {
+        (Some(e), Some(s)) if !e.is_empty() && secrets::constant_time_eq(e, s) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "This form is missing its security token or it has expired (CSRF check failed). \
+             Go back, reload the page and send it again."
+                .into(),
+        )),
+    }
+}
+
+/// Failed logins per client address and user name: after `MAX_FAILURES`
+/// within `WINDOW`, further attempts are refused until the oldest expires.
+#[derive(Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl LoginLimiter {
+    pub const MAX_FAILURES: usize = 5;
+    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+
+    pub fn key(ip: std::net::IpAddr, username: &str) -> String {
+        format!("{ip}|{}", username.trim().to_lowercase())
+    }
+
+    /// `Err(seconds to wait)` when the key is locked out.
+    pub fn check(&self, key: &str) -> Result<(), u64> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let Some(times) = map.get_mut(key) else {
+            return Ok(());
+        };
+        while times.front().is_some_and(|t| now.duration_since(*t) > Self::WINDOW) {
+            times.pop_front();
+        }
+        if times.len() >= Self::MAX_FAILURES {
+            let oldest = times.front().copied().unwrap_or(now);
+            let wait = Self::WINDOW.saturating_sub(now.duration_since(oldest));
+            return Err(wait.as_secs().max(1));
+        }
+        Ok(())
+    }
+
+    pub fn record_failure(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 10_000 {
+            // Bound the memory an attacker can make us hold.
+            let now = Instant::now();
+            map.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) < Self::WINDOW));
+        }
+        map.entry(key.to_owned()).or_default().push_back(Instant::now());
+    }
+
+    pub fn clear(&self, key: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    serde_html_form::to_string([("", s)])
+        .map(|s| s.trim_start_matches('=').to_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_locks_after_five_failures() {
+        let l = LoginLimiter::default();
+        let key = LoginLimiter::key("127.0.0.1".parse().unwrap(), "Admin");
+        for _ in 0..LoginLimiter::MAX_FAILURES {
+            assert!(l.check(&key).is_ok());
+            l.record_failure(&key);
+        }
+        assert!(l.check(&key).is_err());
+        assert!(l.check(&LoginLimiter::key("127.0.0.2".parse().unwrap(), "admin")).is_ok());
+        l.clear(&key);
+        assert!(l.check(&key).is_ok());
+    }
+
+    #[test]
+    fn csrf_needs_an_equal_token() {
+        assert!(check_csrf(Some("abc"), Some("abc")).is_ok());
+        assert!(check_csrf(Some("abc"), Some("abd")).is_err());
+        assert!(check_csrf(Some("abc"), None).is_err());
+        assert!(check_csrf(None, Some("abc")).is_err());
+        assert!(check_csrf(Some(""), Some("")).is_err());
+    }
+}

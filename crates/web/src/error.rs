@@ -1,0 +1,118 @@
+//! `AppError`, the one error type of the HTML side. It turns into a status
+//! and a safe message; the `themed_errors` layer then renders the theme's
+//! error page around it. Causes are logged, never shown.
+
+use crate::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use bestpick_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("gone")]
+    Gone,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("too many attempts")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<minijinja::Error> for AppError {
+    fn from(e: minijinja::Error) -> Self {
+        AppError::Internal(anyhow::Error::new(e).context("a template failed"))
+    }
+}
+
+/// Marks a response whose body the `themed_errors` layer should render.
+#[derive(Clone, Debug)]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "There is no page at this address. It may have moved, or the link may be mistyped.".to_owned(),
+            ),
+            AppError::Gone => (
+                StatusCode::GONE,
+                "This page was removed",
+                "What was published here has been taken down for good.".to_owned(),
+            ),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m.clone()),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
+            AppError::TooManyRequests { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                format!(
+                    "Too many failed logins. Try again in {} minutes.",
+                    retry_after_secs.div_ceil(60)
+                ),
+            ),
+            AppError::Internal(e) => {
+                tracing::error!("{e:#}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "The site could not answer this request. The error has been logged.".to_owned(),
+                )
+            }
+        };
+        let mut response = (status, message.clone()).into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert("retry-after", retry_after_secs.into());
+        }
+        response
+            .extensions_mut()
+            .insert(ErrorPage { title, message });
+        response
+    }
+}
+
+/// Renders the theme's error page for responses that carry an [`ErrorPage`].
+pub async fn themed_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    let site = crate::public::site_context(&state).await.ok();
+    let ctx = minijinja::context! {
+        site => site,
+        status => status.as_u16(),
+        title => page.title,
+        message => page.message,
+    };
+    match state.templates.render("error.html", ctx) {
+        Ok(html) => {
+            let (mut parts, _) = response.into_parts();
+            parts.headers.remove(axum::http::header::CONTENT_TYPE);
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            (parts, Html(html)).into_response()
+        }
+        Err(e) => {
+            tracing::error!("the error page failed to render: {e:#}");
+            response
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! The pages readers see: home, sections, posts, tags, authors, people, works.
+
+use crate::auth::{current_user, CurrentUser};
+use crate::error::AppError;
+use crate::render;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use axum_extra::extract::CookieJar;
+use bestpick_core::post::{PostKind, PostStatus};
+use bestpick_store::{PostCard, PostFilter, Section};
+use minijinja::{context, Value};
+use serde::{Deserialize, Serialize};
+
+/// Posts per page of a list.
+pub const PAGE_SIZE: i64 = 12;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/tag/{slug}", get(tag))
+        .route("/author/{username}", get(author))
+        .route("/person/{slug}", get(person))
+        .route("/work/{slug}", get(work))
+        .route("/{section}", get(section))
+        .route("/{section}/", get(section_slash))
+        .route("/{section}/{slug}", get(post))
+        .fallback(|| async { AppError::NotFound })
+}
+
+/// What every page of the theme shows: the site's name and its sections.
+#[derive(Serialize)]
+pub struct SiteContext {
+    pub name: String,
+    pub tagline: String,
+    pub sections: Vec<Section>,
+}
+
+pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
+    let store = &state.site.store;
+    let sections = store.sections().await?;
+    Ok(SiteContext {
+        name: store
+            .setting("site_name")
+            .await?
+            .unwrap_or_else(|| "bestpick".into()),
+        tagline: store
+            .setting("site_tagline")
+            .await?
+            .unwrap_or_else(|| "Films and shows worth your evening".into()),
+        sections: sections.into_iter().filter(Section::is_active).collect(),
+    })
+}
+
+/// Renders a public page with the site around it.
+pub async fn page(state: &AppState, template: &str, ctx: Value) -> Result<Response, AppError> {
+    let site = site_context(state).await?;
+    let html = state
+        .templates
+        .render(template, context! { site => site, ..ctx })?;
+    Ok(Html(html).into_response())
+}
+
+fn visible() -> PostFilter {
+    PostFilter {
+        status: Some(PostStatus::Published),
+        visible_at: Some(bestpick_store::now()),
+        limit: PAGE_SIZE,
+        ..PostFilter::default()
+    }
+}
+
+async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
+    let store = &state.site.store;
+    // A site that has no admin yet shows the first-run setup instead.
+    if !store.has_admin().await? {
+        return Ok(Redirect::to("/setup").into_response());
+    }
+    let (picks, _) = store
+        .list_posts(&PostFilter {
+            kind: Some(PostKind::Pick),
+            limit: 6,
+            ..visible()
+        })
+        .await?;
+    let (others, _) = store
+        .list_posts(&PostFilter {
+            not_kind: Some(PostKind::Pick),
+            limit: 8,
+            ..visible()
+        })
+        .await?;
+    page(&state, "home.html", context! { picks, others }).await
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+/// Page numbers start at 1; anything else is a clear 400, a page past the
+/// end a 404.
+fn page_number(q: &PageQuery) -> Result<i64, AppError> {
+    match q.page.as_deref() {
+        None | Some("") => Ok(1),
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| AppError::BadRequest(format!("'page' must be a whole number from 1; '{p}' is not."))),
+    }
+}
+
+#[derive(Serialize)]
+struct Pagination {
+    page: i64,
+    pages: i64,
+    total: i64,
+}
+
+/// One page of a filtered list, or 404 past its end.
+async fn paged(
+    state: &AppState,
+    filter: PostFilter,
+    q: &PageQuery,
+) -> Result<(Vec<PostCard>, Pagination), AppError> {
+    let number = page_number(q)?;
+    let (posts, total) = state
+        .site
+        .store
+        .list_posts(&PostFilter {
+            offset: (number - 1) * PAGE_SIZE,
+            ..filter
+        })
+        .await?;
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if number > pages {
+        return Err(AppError::NotFound);
+    }
+    Ok((posts, Pagination { page: number, pages, total }))
+}
+
+async fn section(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let store = &state.site.store;
+    let section = store.section_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+    if let Some(into) = section.retired_into {
+        let to = store.section(into).await?.ok_or(AppError::NotFound)?;
+        return Ok(Redirect::permanent(&format!("/{}", to.slug)).into_response());
+    }
+    let (posts, pagination) = paged(
+        &state,
+        PostFilter {
+            section_id: Some(section.id),
+            ..visible()
+        },
+        &q,
+    )
+    .await?;
+    let base = format!("/{}", section.slug);
+    page(
+        &state,
+        "list.html",
+        context! {
+            title => section.name, description => section.description,
+            posts, pagination, base, current_section => section.slug,
+        },
+    )
+    .await
+}
+
+async fn section_slash(Path(slug): Path<String>) -> Redirect {
+    Redirect::permanent(&format!("/{slug}"))
+}
+
+async fn post(
+    State(state): State<AppState>,
+    Path((section, slug)): Path<(String, String)>,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let store = &state.site.store;
+    let Some(post) = store.post_by_slug(&slug).await? else {
+        return Err(if store.post_removed(&slug).await? {
+            AppError::Gone
+        } else {
+            AppError::NotFound
+        });
+    };
+    // Drafts and scheduled posts are shown only to logged-in staff, marked.
+    let visible = post.card.visibility == bestpick_core::post::Visibility::Published;
+    let viewer: Option<CurrentUser> = current_user(&state, &jar).await?;
+    if !visible && viewer.is_none() {
+        return Err(AppError::NotFound);
+    }
+    // Old addresses (a retired section, a moved post) lead to the current one.
+    if section != post.card.section.slug {
+        return Ok(Redirect::permanent(&post.card.url).into_response());
+    }
+    let parts = render::body_parts(&state, &post.body).await?;
+    let template = if post.card.kind == PostKind::Pick {
+        "pick.html"
+    } else {
+        "post.html"
+    };
+    let preview = !visible;
+    page(&state, template, context! { post, parts, preview }).await
+}
+
+async fn tag(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let tag = state.site.store.tag(&slug).await?.ok_or(AppError::NotFound)?;
+    let (posts, pagination) = paged(
+        &state,
+        PostFilter {
+            tag_slug: Some(tag.slug.clone()),
+            ..visible()
+        },
+        &q,
+    )
+    .await?;
+    let base = format!("/tag/{}", tag.slug);
+    let title = format!("Tagged “{}”", tag.name);
+    page(&state, "list.html", context! { title, posts, pagination, base }).await
+}
+
+async fn author(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let user = state
+        .site
+        .store
+        .user_by_username(&username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (posts, pagination) = paged(
+        &state,
+        PostFilter {
+            author_id: Some(user.id),
+            ..visible()
+        },
+        &q,
+    )
+    .await?;
+    // An account with nothing published has no public page.
+    if pagination.total == 0 {
+        return Err(AppError::NotFound);
+    }
+    let base = format!("/author/{}", user.username);
+    page(
+        &state,
+        "list.html",
+        context! {
+            title => user.display_name, description => user.bio,
+            posts, pagination, base,
+        },
+    )
+    .await
+}
+
+async fn person(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let person = state
+        .site
+        .store
+        .person_by_slug(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    page(&state, "person.html", context! { person }).await
+}
+
+async fn work(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let store = &state.site.store;
+    let work = store.work_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+    let (posts, _) = store
+        .list_posts(&PostFilter {
+            work_id: Some(work.id),
+            limit: 100,
+            ..visible()
+        })
+        .await?;
+    page(&state, "work.html", context! { work, posts }).await
+}

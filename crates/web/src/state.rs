@@ -1,0 +1,24 @@
+//! What every handler shares: the site, the templates, the login limiter.
+
+use crate::auth::LoginLimiter;
+use crate::templates::Templates;
+use bestpick_app::Site;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub site: Site,
+    pub templates: Arc<Templates>,
+    pub login_limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    pub fn new(site: Site) -> anyhow::Result<AppState> {
+        let templates = Templates::new(&site.theme_dir())?;
+        Ok(AppState {
+            site,
+            templates: Arc::new(templates),
+            login_limiter: Arc::new(LoginLimiter::default()),
+        })
+    }
+}
