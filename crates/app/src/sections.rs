@@ -30,7 +30,10 @@ pub async fn create(
         if RESERVED_SLUGS.contains(&s.as_str()) {
             errors.push(
                 "slug",
-                format!("'{}' is used by the site itself; choose another address", s.as_str()),
+                format!(
+                    "'{}' is used by the site itself; choose another address",
+                    s.as_str()
+                ),
             );
         }
     }

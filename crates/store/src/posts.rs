@@ -161,10 +161,11 @@ impl Store {
     /// Deletes a post and remembers its slug, so its address answers 410.
     pub async fn delete_post(&self, id: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        let slug: Option<String> = sqlx::query_scalar("DELETE FROM posts WHERE id = ? RETURNING slug")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let slug: Option<String> =
+            sqlx::query_scalar("DELETE FROM posts WHERE id = ? RETURNING slug")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let slug = slug.ok_or_else(|| StoreError::NotFound("that post".into()))?;
         sqlx::query("INSERT OR REPLACE INTO removed_posts (slug, removed_at) VALUES (?, ?)")
             .bind(&slug)

@@ -61,6 +61,8 @@ pub struct PostView {
     pub body: String,
     pub question: Option<String>,
     pub tags: Vec<TagRef>,
+    /// Everything about the work; the card's `work` is its short form.
+    #[serde(rename = "work_details")]
     pub work: Option<WorkView>,
     pub scores: Vec<ScoreView>,
     pub critics: Vec<CriticQuote>,

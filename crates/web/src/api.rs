@@ -32,7 +32,9 @@ pub fn router() -> Router<AppState> {
         .route("/people/{slug}", get(get_person).put(rename_person))
         .route("/sections", get(list_sections).post(create_section))
         .route("/sections/{slug}", get(get_section).put(update_section))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "there is no such API endpoint") })
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "there is no such API endpoint")
+        })
 }
 
 /// An API failure: a status, a message, and the fields at fault.
@@ -61,7 +63,10 @@ impl ApiError {
     }
 
     fn not_found(what: &str) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, format!("there is no {what} at this address"))
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("there is no {what} at this address"),
+        )
     }
 }
 
@@ -77,9 +82,10 @@ impl IntoResponse for ApiError {
         )
             .into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("a valid header"));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                "Bearer".parse().expect("a valid header"),
+            );
         }
         response
     }
@@ -88,12 +94,25 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Invalid(f) => ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "the input is not valid", f),
-            StoreError::Conflict(f) => ApiError::fields(StatusCode::CONFLICT, "the input clashes with stored data", f.into()),
-            StoreError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, format!("{what} was not found")),
+            StoreError::Invalid(f) => ApiError::fields(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "the input is not valid",
+                f,
+            ),
+            StoreError::Conflict(f) => ApiError::fields(
+                StatusCode::CONFLICT,
+                "the input clashes with stored data",
+                f.into(),
+            ),
+            StoreError::NotFound(what) => {
+                ApiError::new(StatusCode::NOT_FOUND, format!("{what} was not found"))
+            }
             other => {
                 tracing::error!("{:#}", anyhow::Error::new(other));
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the server failed; the error was logged")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the server failed; the error was logged",
+                )
             }
         }
     }
@@ -102,9 +121,19 @@ impl From<StoreError> for ApiError {
 impl From<SaveError> for ApiError {
     fn from(e: SaveError) -> Self {
         match e {
-            SaveError::Invalid(f) => ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "the post is not valid", f),
-            SaveError::Conflict(f) => ApiError::fields(StatusCode::CONFLICT, "the post clashes with a stored one", f),
-            SaveError::Forbidden(f) => ApiError::fields(StatusCode::FORBIDDEN, "your role does not allow this", f.into()),
+            SaveError::Invalid(f) => {
+                ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "the post is not valid", f)
+            }
+            SaveError::Conflict(f) => ApiError::fields(
+                StatusCode::CONFLICT,
+                "the post clashes with a stored one",
+                f,
+            ),
+            SaveError::Forbidden(f) => ApiError::fields(
+                StatusCode::FORBIDDEN,
+                "your role does not allow this",
+                f.into(),
+            ),
             SaveError::NotFound => ApiError::not_found("post"),
             SaveError::Store(e) => e.into(),
         }
@@ -132,10 +161,9 @@ impl FromRequestParts<AppState> for ApiUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
         let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, m);
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("this needs an API token: send 'Authorization: Bearer TOKEN'"))?;
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            unauthorized("this needs an API token: send 'Authorization: Bearer TOKEN'")
+        })?;
         let token = header
             .to_str()
             .ok()
@@ -158,7 +186,10 @@ fn forbid_unless(allowed: bool, what: &str) -> ApiResult<()> {
     if allowed {
         Ok(())
     } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, format!("your role does not allow you to {what}")))
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("your role does not allow you to {what}"),
+        ))
     }
 }
 
@@ -178,7 +209,10 @@ struct Page<T> {
     total: i64,
 }
 
-async fn list_posts(State(state): State<AppState>, q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> ApiResult {
+async fn list_posts(
+    State(state): State<AppState>,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult {
     let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
     let store = &state.site.store;
     let page = q.page.unwrap_or(1);
@@ -190,12 +224,22 @@ async fn list_posts(State(state): State<AppState>, q: Result<Query<ListQuery>, a
         ));
     }
     let section_id = match &q.section {
-        Some(slug) => Some(store.section_by_slug(slug).await?.ok_or_else(|| ApiError::not_found("section"))?.id),
+        Some(slug) => Some(
+            store
+                .section_by_slug(slug)
+                .await?
+                .ok_or_else(|| ApiError::not_found("section"))?
+                .id,
+        ),
         None => None,
     };
     let kind = match &q.kind {
         Some(k) => Some(PostKind::parse(k).ok_or_else(|| {
-            ApiError::fields(StatusCode::BAD_REQUEST, "bad query", FieldError::new("kind", "must be pick, essay or article").into())
+            ApiError::fields(
+                StatusCode::BAD_REQUEST,
+                "bad query",
+                FieldError::new("kind", "must be pick, essay or article").into(),
+            )
         })?),
         None => None,
     };
@@ -217,7 +261,9 @@ async fn list_posts(State(state): State<AppState>, q: Result<Query<ListQuery>, a
 async fn get_post(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
     let post = state.site.store.post_by_slug(&slug).await?;
     match post {
-        Some(p) if p.card.visibility == bestpick_core::post::Visibility::Published => Ok(Json(p).into_response()),
+        Some(p) if p.card.visibility == bestpick_core::post::Visibility::Published => {
+            Ok(Json(p).into_response())
+        }
         _ => Err(ApiError::not_found("published post")),
     }
 }
@@ -225,9 +271,26 @@ async fn get_post(State(state): State<AppState>, Path(slug): Path<String>) -> Ap
 /// Saves a post from the content format's fields as JSON (`body` included).
 async fn save_post(state: &AppState, user: &User, data: &PostData, mode: SaveMode) -> ApiResult {
     let id = posts::save(&state.site, data, CoverSource::Keep, user, mode).await?;
-    let post = state.site.store.post(id).await?.ok_or_else(|| ApiError::not_found("post"))?;
-    let status = if mode == SaveMode::Create { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, [(header::LOCATION, format!("/api/v1/posts/{}", post.card.slug))], Json(post)).into_response())
+    let post = state
+        .site
+        .store
+        .post(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("post"))?;
+    let status = if mode == SaveMode::Create {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        [(
+            header::LOCATION,
+            format!("/api/v1/posts/{}", post.card.slug),
+        )],
+        Json(post),
+    )
+        .into_response())
 }
 
 async fn create_post(
@@ -248,7 +311,12 @@ async fn update_post(
 ) -> ApiResult {
     let Json(mut data) = body?;
     no_cover(&data)?;
-    let id = state.site.store.post_id_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("post"))?;
+    let id = state
+        .site
+        .store
+        .post_id_by_slug(&slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("post"))?;
     data.slug.get_or_insert(slug);
     save_post(&state, &user, &data, SaveMode::Update(id)).await
 }
@@ -259,7 +327,11 @@ fn no_cover(data: &PostData) -> ApiResult<()> {
         Some(_) => Err(ApiError::fields(
             StatusCode::UNPROCESSABLE_ENTITY,
             "the post is not valid",
-            FieldError::new("cover", "covers are uploaded in the editor; leave this out to keep the current one").into(),
+            FieldError::new(
+                "cover",
+                "covers are uploaded in the editor; leave this out to keep the current one",
+            )
+            .into(),
         )),
         None => Ok(()),
     }
@@ -282,7 +354,10 @@ async fn list_works(State(state): State<AppState>, Query(q): Query<PageQuery>) -
 
 async fn get_work(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
     let store = &state.site.store;
-    let work = store.work_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("work"))?;
+    let work = store
+        .work_by_slug(&slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("work"))?;
     let (posts, _) = store
         .list_posts(&PostFilter {
             work_id: Some(work.id),
@@ -309,7 +384,11 @@ async fn save_work(
         for e in &mut errors.0 {
             e.field = e.field.trim_start_matches("work.").to_owned();
         }
-        return Err(ApiError::fields(StatusCode::UNPROCESSABLE_ENTITY, "the work is not valid", errors));
+        return Err(ApiError::fields(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the work is not valid",
+            errors,
+        ));
     }
     let store = &state.site.store;
     let existed = match work.slug() {
@@ -317,8 +396,15 @@ async fn save_work(
         None => false,
     };
     let id = store.save_work(&work).await?;
-    let view = store.work(id).await?.ok_or_else(|| ApiError::not_found("work"))?;
-    let status = if existed { StatusCode::OK } else { StatusCode::CREATED };
+    let view = store
+        .work(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("work"))?;
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok((status, Json(view)).into_response())
 }
 
@@ -328,7 +414,12 @@ async fn list_people(State(state): State<AppState>, Query(q): Query<PageQuery>) 
 }
 
 async fn get_person(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
-    let person = state.site.store.person_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    let person = state
+        .site
+        .store
+        .person_by_slug(&slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("person"))?;
     Ok(Json(person).into_response())
 }
 
@@ -357,7 +448,12 @@ async fn create_person(
     let Json(input) = body?;
     forbid_unless(user.role.can_edit_any_post(), "edit people")?;
     let slug = state.site.store.save_person(person_name(&input)?).await?;
-    let person = state.site.store.person_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    let person = state
+        .site
+        .store
+        .person_by_slug(&slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("person"))?;
     Ok((StatusCode::CREATED, Json(person)).into_response())
 }
 
@@ -369,8 +465,17 @@ async fn rename_person(
 ) -> ApiResult {
     let Json(input) = body?;
     forbid_unless(user.role.can_edit_any_post(), "edit people")?;
-    state.site.store.rename_person(&slug, person_name(&input)?).await?;
-    let person = state.site.store.person_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("person"))?;
+    state
+        .site
+        .store
+        .rename_person(&slug, person_name(&input)?)
+        .await?;
+    let person = state
+        .site
+        .store
+        .person_by_slug(&slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("person"))?;
     Ok(Json(person).into_response())
 }
 
@@ -380,7 +485,12 @@ async fn list_sections(State(state): State<AppState>) -> ApiResult {
 }
 
 async fn get_section(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
-    let section = state.site.store.section_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("section"))?;
+    let section = state
+        .site
+        .store
+        .section_by_slug(&slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("section"))?;
     Ok(Json(section).into_response())
 }
 
@@ -401,7 +511,8 @@ async fn create_section(
 ) -> ApiResult {
     let Json(input) = body?;
     forbid_unless(user.role.can_manage_sections(), "manage sections")?;
-    let section = sections::create(&state.site, &input.slug, &input.name, &input.description).await?;
+    let section =
+        sections::create(&state.site, &input.slug, &input.name, &input.description).await?;
     Ok((StatusCode::CREATED, Json(section)).into_response())
 }
 
@@ -414,7 +525,10 @@ async fn update_section(
     let Json(input) = body?;
     forbid_unless(user.role.can_manage_sections(), "manage sections")?;
     let store = &state.site.store;
-    let section = store.section_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("section"))?;
+    let section = store
+        .section_by_slug(&slug)
+        .await?
+        .ok_or_else(|| ApiError::not_found("section"))?;
     if input.name.trim().is_empty() {
         return Err(ApiError::fields(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -422,7 +536,12 @@ async fn update_section(
             FieldError::new("name", "is missing").into(),
         ));
     }
-    store.update_section(section.id, input.name.trim(), input.description.trim()).await?;
-    let section = store.section(section.id).await?.ok_or_else(|| ApiError::not_found("section"))?;
+    store
+        .update_section(section.id, input.name.trim(), input.description.trim())
+        .await?;
+    let section = store
+        .section(section.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("section"))?;
     Ok(Json(section).into_response())
 }

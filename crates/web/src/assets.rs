@@ -47,7 +47,10 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+async fn asset(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
     let name = plain_name(&file)?;
     let themed = state.site.theme_dir().join("static").join(name);
     let bytes = match tokio::fs::read(&themed).await {
@@ -70,7 +73,10 @@ async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> Resul
 
 /// Uploaded files are named by a hash of their content, so they never change
 /// and may be cached for good.
-async fn media(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+async fn media(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
     let name = plain_name(&file)?;
     let bytes = tokio::fs::read(state.site.media_dir().join(name))
         .await

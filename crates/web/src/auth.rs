@@ -95,7 +95,12 @@ pub async fn log_in(
     state
         .site
         .store
-        .create_session(&secrets::token_hash(&token), user.id, &secrets::random_token(), expires)
+        .create_session(
+            &secrets::token_hash(&token),
+            user.id,
+            &secrets::random_token(),
+            expires,
+        )
         .await?;
     let cookie = Cookie::build((SESSION_COOKIE, token))
         .path("/")
@@ -153,7 +158,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let jar = CookieJar::from_headers(req.headers());
-        let expected = expected_csrf(state, &jar).await.map_err(IntoResponse::into_response)?;
+        let expected = expected_csrf(state, &jar)
+            .await
+            .map_err(IntoResponse::into_response)?;
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -163,7 +170,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         check_csrf(expected.as_deref(), sent.as_deref()).map_err(IntoResponse::into_response)?;
         serde_html_form::from_bytes(&bytes)
             .map(CsrfForm)
-            .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")).into_response())
+            .map_err(|e| {
+                AppError::BadRequest(format!("The form could not be read: {e}.")).into_response()
+            })
     }
 }
 
@@ -209,7 +218,10 @@ impl LoginLimiter {
         let Some(times) = map.get_mut(key) else {
             return Ok(());
         };
-        while times.front().is_some_and(|t| now.duration_since(*t) > Self::WINDOW) {
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Self::WINDOW)
+        {
             times.pop_front();
         }
         if times.len() >= Self::MAX_FAILURES {
@@ -225,9 +237,14 @@ impl LoginLimiter {
         if map.len() > 10_000 {
             // Bound the memory an attacker can make us hold.
             let now = Instant::now();
-            map.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) < Self::WINDOW));
+            map.retain(|_, t| {
+                t.back()
+                    .is_some_and(|t| now.duration_since(*t) < Self::WINDOW)
+            });
         }
-        map.entry(key.to_owned()).or_default().push_back(Instant::now());
+        map.entry(key.to_owned())
+            .or_default()
+            .push_back(Instant::now());
     }
 
     pub fn clear(&self, key: &str) {
@@ -257,7 +274,9 @@ mod tests {
             l.record_failure(&key);
         }
         assert!(l.check(&key).is_err());
-        assert!(l.check(&LoginLimiter::key("127.0.0.2".parse().unwrap(), "admin")).is_ok());
+        assert!(l
+            .check(&LoginLimiter::key("127.0.0.2".parse().unwrap(), "admin"))
+            .is_ok());
         l.clear(&key);
         assert!(l.check(&key).is_ok());
     }

@@ -50,7 +50,8 @@ impl IntoResponse for AppError {
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Page not found",
-                "There is no page at this address. It may have moved, or the link may be mistyped.".to_owned(),
+                "There is no page at this address. It may have moved, or the link may be mistyped."
+                    .to_owned(),
             ),
             AppError::Gone => (
                 StatusCode::GONE,

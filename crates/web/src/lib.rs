@@ -53,7 +53,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests under way.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         // Scheduled posts need no job: a published post shows once its time
         // has passed, as every listing compares it with the clock.
         let served = axum::serve(

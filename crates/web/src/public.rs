@@ -5,6 +5,7 @@ use crate::error::AppError;
 use crate::render;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -105,11 +106,11 @@ struct PageQuery {
 fn page_number(q: &PageQuery) -> Result<i64, AppError> {
     match q.page.as_deref() {
         None | Some("") => Ok(1),
-        Some(p) => p
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| AppError::BadRequest(format!("'page' must be a whole number from 1; '{p}' is not."))),
+        Some(p) => p.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "'page' must be a whole number from 1; '{p}' is not."
+            ))
+        }),
     }
 }
 
@@ -139,7 +140,14 @@ async fn paged(
     if number > pages {
         return Err(AppError::NotFound);
     }
-    Ok((posts, Pagination { page: number, pages, total }))
+    Ok((
+        posts,
+        Pagination {
+            page: number,
+            pages,
+            total,
+        },
+    ))
 }
 
 async fn section(
@@ -148,10 +156,13 @@ async fn section(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
     let store = &state.site.store;
-    let section = store.section_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+    let section = store
+        .section_by_slug(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let Some(into) = section.retired_into {
         let to = store.section(into).await?.ok_or(AppError::NotFound)?;
-        return Ok(Redirect::permanent(&format!("/{}", to.slug)).into_response());
+        return Ok(moved(&format!("/{}", to.slug)));
     }
     let (posts, pagination) = paged(
         &state,
@@ -174,8 +185,18 @@ async fn section(
     .await
 }
 
-async fn section_slash(Path(slug): Path<String>) -> Redirect {
-    Redirect::permanent(&format!("/{slug}"))
+async fn section_slash(Path(slug): Path<String>) -> Response {
+    moved(&format!("/{slug}"))
+}
+
+/// 301 Moved Permanently: the status search engines and old links know
+/// best (axum's `Redirect::permanent` answers 308).
+fn moved(to: &str) -> Response {
+    (
+        StatusCode::MOVED_PERMANENTLY,
+        [(header::LOCATION, to.to_owned())],
+    )
+        .into_response()
 }
 
 async fn post(
@@ -199,7 +220,7 @@ async fn post(
     }
     // Old addresses (a retired section, a moved post) lead to the current one.
     if section != post.card.section.slug {
-        return Ok(Redirect::permanent(&post.card.url).into_response());
+        return Ok(moved(&post.card.url));
     }
     let parts = render::body_parts(&state, &post.body).await?;
     let template = if post.card.kind == PostKind::Pick {
@@ -216,7 +237,12 @@ async fn tag(
     Path(slug): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    let tag = state.site.store.tag(&slug).await?.ok_or(AppError::NotFound)?;
+    let tag = state
+        .site
+        .store
+        .tag(&slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (posts, pagination) = paged(
         &state,
         PostFilter {
@@ -228,7 +254,12 @@ async fn tag(
     .await?;
     let base = format!("/tag/{}", tag.slug);
     let title = format!("Tagged “{}”", tag.name);
-    page(&state, "list.html", context! { title, posts, pagination, base }).await
+    page(
+        &state,
+        "list.html",
+        context! { title, posts, pagination, base },
+    )
+    .await
 }
 
 async fn author(

@@ -33,7 +33,9 @@ pub async fn body_parts(state: &AppState, body: &str) -> Result<Vec<HtmlPart>, S
 /// The whole body as one piece of HTML: the editor's preview.
 pub async fn body_html(state: &AppState, body: &str) -> Result<String, StoreError> {
     let figures = figures_for(state, body).await?;
-    Ok(markdown::to_html(body, &|src: &str| figures.get(src).cloned()))
+    Ok(markdown::to_html(body, &|src: &str| {
+        figures.get(src).cloned()
+    }))
 }
 
 async fn figures_for(state: &AppState, body: &str) -> Result<HashMap<String, Figure>, StoreError> {

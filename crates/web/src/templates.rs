@@ -10,22 +10,49 @@ use time::OffsetDateTime;
 /// (name, source) of every template of the default theme.
 const EMBEDDED: &[(&str, &str)] = &[
     ("base.html", include_str!("../theme/templates/base.html")),
-    ("macros.html", include_str!("../theme/templates/macros.html")),
+    (
+        "macros.html",
+        include_str!("../theme/templates/macros.html"),
+    ),
     ("home.html", include_str!("../theme/templates/home.html")),
     ("list.html", include_str!("../theme/templates/list.html")),
     ("post.html", include_str!("../theme/templates/post.html")),
     ("pick.html", include_str!("../theme/templates/pick.html")),
     ("work.html", include_str!("../theme/templates/work.html")),
-    ("person.html", include_str!("../theme/templates/person.html")),
+    (
+        "person.html",
+        include_str!("../theme/templates/person.html"),
+    ),
     ("error.html", include_str!("../theme/templates/error.html")),
     ("setup.html", include_str!("../theme/templates/setup.html")),
-    ("admin/base.html", include_str!("../theme/templates/admin/base.html")),
-    ("admin/login.html", include_str!("../theme/templates/admin/login.html")),
-    ("admin/posts.html", include_str!("../theme/templates/admin/posts.html")),
-    ("admin/edit.html", include_str!("../theme/templates/admin/edit.html")),
-    ("admin/media.html", include_str!("../theme/templates/admin/media.html")),
-    ("admin/sections.html", include_str!("../theme/templates/admin/sections.html")),
-    ("admin/users.html", include_str!("../theme/templates/admin/users.html")),
+    (
+        "admin/base.html",
+        include_str!("../theme/templates/admin/base.html"),
+    ),
+    (
+        "admin/login.html",
+        include_str!("../theme/templates/admin/login.html"),
+    ),
+    (
+        "admin/posts.html",
+        include_str!("../theme/templates/admin/posts.html"),
+    ),
+    (
+        "admin/edit.html",
+        include_str!("../theme/templates/admin/edit.html"),
+    ),
+    (
+        "admin/media.html",
+        include_str!("../theme/templates/admin/media.html"),
+    ),
+    (
+        "admin/sections.html",
+        include_str!("../theme/templates/admin/sections.html"),
+    ),
+    (
+        "admin/users.html",
+        include_str!("../theme/templates/admin/users.html"),
+    ),
 ];
 
 pub struct Templates {
@@ -37,6 +64,8 @@ impl Templates {
     /// not parse is reported when its page is first rendered.
     pub fn new(theme_dir: &Path) -> anyhow::Result<Templates> {
         let mut env = Environment::new();
+        // Themes may test fields that a page lacks (`errors.title`) without failing.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
         let overrides: PathBuf = theme_dir.join("templates");
         env.set_loader(move |name| {
             let path = overrides.join(name);
@@ -53,18 +82,23 @@ impl Templates {
                 .find(|(n, _)| *n == name)
                 .map(|(_, s)| (*s).to_owned()))
         });
+        env.set_formatter(html_formatter);
         env.add_filter("usd", |n: u64| format::usd(n));
         env.add_filter("thousands", |n: u64| format::thousands(n));
         env.add_filter("runtime", |n: u32| format::runtime(n));
         env.add_filter("date", |t: i64| fmt_time(t, format::date));
         env.add_filter("isodate", |t: i64| fmt_time(t, format::iso_date));
         env.add_filter("and_list", |items: Vec<String>| format::list(&items));
-        env.add_filter("score_width", |n: f64| format!("{:.0}", n.clamp(0.0, 100.0)));
+        env.add_filter("score_width", |n: f64| {
+            format!("{:.0}", n.clamp(0.0, 100.0))
+        });
         Ok(Templates { env })
     }
 
     pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String, minijinja::Error> {
-        self.env.get_template(name)?.render(Value::from_serialize(ctx))
+        self.env
+            .get_template(name)?
+            .render(Value::from_serialize(ctx))
     }
 }
 
@@ -72,4 +106,32 @@ fn fmt_time(unix: i64, f: fn(OffsetDateTime) -> String) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .map(f)
         .unwrap_or_default()
+}
+
+/// Escapes `& < > " '` in HTML output. minijinja's default also escapes `/`,
+/// which is safe but turns every URL and "8.3/10" into entities.
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(s) if !value.is_safe() && state.auto_escape() == minijinja::AutoEscape::Html => {
+            let mut escaped = String::with_capacity(s.len());
+            for c in s.chars() {
+                match c {
+                    '&' => escaped.push_str("&amp;"),
+                    '<' => escaped.push_str("&lt;"),
+                    '>' => escaped.push_str("&gt;"),
+                    '"' => escaped.push_str("&quot;"),
+                    '\'' => escaped.push_str("&#39;"),
+                    c => escaped.push(c),
+                }
+            }
+            out.write_str(&escaped).map_err(|_| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "could not write")
+            })
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
 }

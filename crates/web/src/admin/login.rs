@@ -69,7 +69,15 @@ async fn login_form(
         return Ok(Redirect::to("/setup").into_response());
     }
     let next = safe_next(&q.next).to_owned();
-    anonymous_page(&state, jar, &headers, StatusCode::OK, "admin/login.html", context! { next }).await
+    anonymous_page(
+        &state,
+        jar,
+        &headers,
+        StatusCode::OK,
+        "admin/login.html",
+        context! { next },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -107,7 +115,15 @@ async fn login(
                 next, username => form.username,
                 error => "Wrong user name or password.",
             };
-            anonymous_page(&state, jar, &headers, StatusCode::UNAUTHORIZED, "admin/login.html", ctx).await
+            anonymous_page(
+                &state,
+                jar,
+                &headers,
+                StatusCode::UNAUTHORIZED,
+                "admin/login.html",
+                ctx,
+            )
+            .await
         }
     }
 }
@@ -133,7 +149,15 @@ async fn setup_form(
     if state.site.store.has_admin().await? {
         return Ok(Redirect::to("/admin/login").into_response());
     }
-    anonymous_page(&state, jar, &headers, StatusCode::OK, "setup.html", context! {}).await
+    anonymous_page(
+        &state,
+        jar,
+        &headers,
+        StatusCode::OK,
+        "setup.html",
+        context! {},
+    )
+    .await
 }
 
 #[derive(Deserialize, serde::Serialize, Default)]
@@ -165,13 +189,24 @@ async fn setup(
         errors.push("site_name", "is missing: name your site");
     }
     let created = if errors.is_empty() {
-        accounts::add_user(&state.site, &form.username, &form.display_name, Role::Admin, &form.password).await
+        accounts::add_user(
+            &state.site,
+            &form.username,
+            &form.display_name,
+            Role::Admin,
+            &form.password,
+        )
+        .await
     } else {
         Err(AccountError::Invalid(errors))
     };
     match created {
         Ok(user) => {
-            state.site.store.set_setting("site_name", form.site_name.trim()).await?;
+            state
+                .site
+                .store
+                .set_setting("site_name", form.site_name.trim())
+                .await?;
             let jar = auth::log_in(&state, jar, &headers, &user).await?;
             Ok((jar, Redirect::to("/admin/posts")).into_response())
         }

@@ -19,7 +19,14 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
-    show(&state, &me, &Upload::default(), &FieldErrors::default(), StatusCode::OK).await
+    show(
+        &state,
+        &me,
+        &Upload::default(),
+        &FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn show(
@@ -119,9 +126,10 @@ async fn upload(
     };
     let dir = state.site.media_dir();
     let (name, bytes) = (name.clone(), bytes.clone());
-    let stored = tokio::task::spawn_blocking(move || media::store_image(&dir, "file", &name, &bytes, text))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let stored =
+        tokio::task::spawn_blocking(move || media::store_image(&dir, "file", &name, &bytes, text))
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
     match stored {
         Ok(new) => {
             state.site.store.save_media(&new).await?;

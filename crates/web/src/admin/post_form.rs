@@ -90,13 +90,23 @@ fn cell(v: &[String], i: usize) -> &str {
 fn rows<'a>(columns: &[&'a [String]]) -> Vec<Vec<&'a str>> {
     let n = columns.iter().map(|c| c.len()).max().unwrap_or(0);
     (0..n)
-        .map(|i| columns.iter().map(|c| cell(c, i).trim()).collect::<Vec<_>>())
+        .map(|i| {
+            columns
+                .iter()
+                .map(|c| cell(c, i).trim())
+                .collect::<Vec<_>>()
+        })
         .filter(|row| row.iter().any(|c| !c.is_empty()))
         .collect()
 }
 
 /// Parses an optional number, recording an error for `field` when it is not one.
-fn number<T: std::str::FromStr>(s: &str, field: &str, what: &str, errors: &mut FieldErrors) -> Option<T> {
+fn number<T: std::str::FromStr>(
+    s: &str,
+    field: &str,
+    what: &str,
+    errors: &mut FieldErrors,
+) -> Option<T> {
     let s = s.trim().replace(['_', ','], "");
     if s.is_empty() {
         return None;
@@ -145,7 +155,10 @@ impl PostForm {
             d => match parse_local(d) {
                 Some(t) => Some(PostDate::from_time(t)),
                 None => {
-                    errors.push("date", format!("'{d}' is not a date and time such as 2017-01-20T18:00"));
+                    errors.push(
+                        "date",
+                        format!("'{d}' is not a date and time such as 2017-01-20T18:00"),
+                    );
                     None
                 }
             },
@@ -199,7 +212,12 @@ impl PostForm {
             original_name: opt(&self.work_original_name),
             year: year.unwrap_or_default(),
             end_year: number(&self.work_end_year, "work.end_year", "a year", errors),
-            seasons: number(&self.work_seasons, "work.seasons", "a number of seasons", errors),
+            seasons: number(
+                &self.work_seasons,
+                "work.seasons",
+                "a number of seasons",
+                errors,
+            ),
             directors: list(&self.work_directors),
             writers: list(&self.work_writers),
             cast: rows(&[&self.cast_name, &self.cast_role])
@@ -210,11 +228,26 @@ impl PostForm {
                 })
                 .collect(),
             genres: list(&self.work_genres),
-            runtime_minutes: number(&self.work_runtime_minutes, "work.runtime_minutes", "a number of minutes", errors),
+            runtime_minutes: number(
+                &self.work_runtime_minutes,
+                "work.runtime_minutes",
+                "a number of minutes",
+                errors,
+            ),
             countries: list(&self.work_countries),
             languages: list(&self.work_languages),
-            box_office_usd: number(&self.work_box_office_usd, "work.box_office_usd", "an amount in whole dollars", errors),
-            budget_usd: number(&self.work_budget_usd, "work.budget_usd", "an amount in whole dollars", errors),
+            box_office_usd: number(
+                &self.work_box_office_usd,
+                "work.box_office_usd",
+                "an amount in whole dollars",
+                errors,
+            ),
+            budget_usd: number(
+                &self.work_budget_usd,
+                "work.budget_usd",
+                "an amount in whole dollars",
+                errors,
+            ),
             awards: opt(&self.work_awards),
             imdb_id: opt(&self.work_imdb_id),
             poster: None,
@@ -241,15 +274,20 @@ impl PostForm {
     }
 
     fn critics(&self) -> Vec<CriticQuote> {
-        rows(&[&self.critic_outlet, &self.critic_quote, &self.critic_critic, &self.critic_link])
-            .into_iter()
-            .map(|r| CriticQuote {
-                outlet: r[0].to_owned(),
-                quote: r[1].to_owned(),
-                critic: opt(r[2]),
-                link: opt(r[3]),
-            })
-            .collect()
+        rows(&[
+            &self.critic_outlet,
+            &self.critic_quote,
+            &self.critic_critic,
+            &self.critic_link,
+        ])
+        .into_iter()
+        .map(|r| CriticQuote {
+            outlet: r[0].to_owned(),
+            quote: r[1].to_owned(),
+            critic: opt(r[2]),
+            link: opt(r[3]),
+        })
+        .collect()
     }
 
     fn lines(&self) -> Vec<Line> {
@@ -274,7 +312,10 @@ impl PostForm {
             tags: join(&data.tags),
             summary: data.summary.clone().unwrap_or_default(),
             authors: join(&data.authors),
-            status: data.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            status: data
+                .status
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
             date: data
                 .date
                 .as_ref()
@@ -312,7 +353,8 @@ impl PostForm {
         for s in &data.scores {
             f.score_source.push(s.source.clone());
             f.score_value.push(s.value.to_string());
-            f.score_scale.push(s.scale.map(|v| v.to_string()).unwrap_or_default());
+            f.score_scale
+                .push(s.scale.map(|v| v.to_string()).unwrap_or_default());
         }
         for c in &data.critics {
             f.critic_outlet.push(c.outlet.clone());
@@ -336,13 +378,21 @@ impl PostForm {
                 .into_iter()
                 .map(|r| r.into_iter().map(str::to_owned).collect())
                 .collect();
-            r.extend(std::iter::repeat_n(vec![String::new(); columns.len()], BLANK_ROWS));
+            r.extend(std::iter::repeat_n(
+                vec![String::new(); columns.len()],
+                BLANK_ROWS,
+            ));
             r
         };
         TableRows {
             cast: pad(&[&self.cast_name, &self.cast_role]),
             scores: pad(&[&self.score_source, &self.score_value, &self.score_scale]),
-            critics: pad(&[&self.critic_outlet, &self.critic_quote, &self.critic_critic, &self.critic_link]),
+            critics: pad(&[
+                &self.critic_outlet,
+                &self.critic_quote,
+                &self.critic_critic,
+                &self.critic_link,
+            ]),
             lines: pad(&[&self.line_speaker, &self.line_text, &self.line_context]),
         }
     }

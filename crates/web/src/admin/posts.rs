@@ -92,7 +92,16 @@ async fn new_form(
         authors: me.user.username.clone(),
         ..PostForm::default()
     };
-    editor(&state, &me, None, &form, &FieldErrors::default(), None, StatusCode::OK).await
+    editor(
+        &state,
+        &me,
+        None,
+        &form,
+        &FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// Shows the editor with `form` as typed and `errors` next to their fields.
@@ -121,8 +130,15 @@ async fn editor(
 /// The post with this id, if `me` may edit it.
 async fn editable(state: &AppState, me: &CurrentUser, id: i64) -> Result<PostView, AppError> {
     let post = state.site.store.post(id).await?.ok_or(AppError::NotFound)?;
-    let own = post.card.authors.iter().any(|a| a.username == me.user.username);
-    me.require(own || me.user.role.can_edit_any_post(), "edit other people's posts")?;
+    let own = post
+        .card
+        .authors
+        .iter()
+        .any(|a| a.username == me.user.username);
+    me.require(
+        own || me.user.role.can_edit_any_post(),
+        "edit other people's posts",
+    )?;
     Ok(post)
 }
 
@@ -134,7 +150,16 @@ async fn edit_form(
     let post = editable(&state, &me, id).await?;
     let data = bestpick_app::export::to_data(&post);
     let form = PostForm::from_data(&data, post.card.cover.as_ref().map(|c| c.id));
-    editor(&state, &me, Some(&post), &form, &FieldErrors::default(), None, StatusCode::OK).await
+    editor(
+        &state,
+        &me,
+        Some(&post),
+        &form,
+        &FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn create(
@@ -194,7 +219,16 @@ async fn save(
     };
     if form.wants_preview() {
         let html = render::body_html(state, &data.body).await?;
-        return editor(state, me, post.as_ref(), &form, &errors, Some(html), StatusCode::OK).await;
+        return editor(
+            state,
+            me,
+            post.as_ref(),
+            &form,
+            &errors,
+            Some(html),
+            StatusCode::OK,
+        )
+        .await;
     }
     let mode = match &post {
         Some(p) => SaveMode::Update(p.card.id),
@@ -227,7 +261,10 @@ async fn set_status(
         .ok_or_else(|| AppError::BadRequest(format!("'{}' is not a post status", form.status)))?;
     let post = editable(&state, &me, id).await?;
     let publishing = status == PostStatus::Published || post.card.status == PostStatus::Published;
-    me.require(!publishing || me.user.role.can_publish(), "publish or unpublish posts")?;
+    me.require(
+        !publishing || me.user.role.can_publish(),
+        "publish or unpublish posts",
+    )?;
     state.site.store.set_post_status(id, status, None).await?;
     Ok(Redirect::to("/admin/posts?saved=1").into_response())
 }

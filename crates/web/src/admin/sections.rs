@@ -29,7 +29,15 @@ fn allowed(me: &CurrentUser) -> Result<(), AppError> {
 
 async fn list(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
     allowed(&me)?;
-    show(&state, &me, &NewSection::default(), None, &FieldErrors::default(), StatusCode::OK).await
+    show(
+        &state,
+        &me,
+        &NewSection::default(),
+        None,
+        &FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn show(
@@ -118,7 +126,11 @@ async fn move_section(
     CsrfForm(form): CsrfForm<MoveForm>,
 ) -> Result<Response, AppError> {
     allowed(&me)?;
-    state.site.store.move_section(id, form.step.signum()).await?;
+    state
+        .site
+        .store
+        .move_section(id, form.step.signum())
+        .await?;
     Ok(Redirect::to("/admin/sections").into_response())
 }
 
@@ -137,7 +149,8 @@ async fn retire(
     let result = match form.into.parse::<i64>() {
         Ok(into) => state.site.store.retire_section(id, into).await,
         Err(_) => Err(StoreError::Invalid(
-            bestpick_core::FieldError::new("into", "choose the section that replaces this one").into(),
+            bestpick_core::FieldError::new("into", "choose the section that replaces this one")
+                .into(),
         )),
     };
     answer(&state, &me, &NewSection::default(), Some(id), result).await

@@ -64,7 +64,15 @@ async fn create(
         let errors = FieldError::new("role", "choose admin, editor or author").into();
         return show(&state, &me, &form, &errors, INVALID).await;
     };
-    match accounts::add_user(&state.site, &form.username, &form.display_name, role, &form.password).await {
+    match accounts::add_user(
+        &state.site,
+        &form.username,
+        &form.display_name,
+        role,
+        &form.password,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
         Err(AccountError::Invalid(errors)) => show(&state, &me, &form, &errors, INVALID).await,
         Err(e) => Err(AppError::Internal(e.into())),

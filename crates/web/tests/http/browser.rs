@@ -1,0 +1,194 @@
+//! A real browser: headless Chromium driven through chromedriver. When
+//! chromedriver is not installed (a fresh clone without `.ci/run`'s
+//! packages), the test says so and passes without running.
+
+use crate::helpers::{TestApp, PASSWORD};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver {
+    process: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn start_chromedriver() -> Option<Driver> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let process = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    Some(Driver { process, port })
+}
+
+async fn connect(driver: &Driver) -> Client {
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"]
+        }
+    }))
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        if let Ok(c) = ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not start on {url}");
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let e = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"));
+    e.clear().await.unwrap();
+    e.send_keys(value).await.unwrap();
+}
+
+/// Scrolls an element to the middle of the window first, as a reader would,
+/// so sticky panels do not cover it.
+async fn click(c: &Client, css: &str) {
+    let e = c
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"));
+    let arg = serde_json::to_value(&e).unwrap();
+    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+        .await
+        .unwrap();
+    e.click().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_editor_writes_and_publishes_a_pick_in_chromium() {
+    let Some(driver) = start_chromedriver() else {
+        eprintln!("SKIPPED: chromedriver is not installed (apt-get install chromium chromium-driver, as .ci/run does)");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let c = connect(&driver).await;
+
+    c.goto(&app.url("/admin/login")).await.unwrap();
+    fill(&c, "#username", "chief").await;
+    fill(&c, "#password", PASSWORD).await;
+    click(&c, "form.form button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css(".admin-bar"))
+        .await
+        .unwrap();
+
+    c.goto(&app.url("/admin/posts/new?kind=pick"))
+        .await
+        .unwrap();
+    fill(&c, "#f-title", "Paterson: poems on a bus route").await;
+    fill(
+        &c,
+        "#f-summary",
+        "A week in the life of a bus driver who writes poems.",
+    )
+    .await;
+    fill(
+        &c,
+        "#f-body",
+        "A gentle film.\n\n## Plot\nMonday, then Tuesday.",
+    )
+    .await;
+    // The live preview renders the Markdown while typing.
+    c.wait()
+        .for_element(Locator::XPath(
+            "//section[@id='preview']//h2[text()='Plot']",
+        ))
+        .await
+        .unwrap();
+    fill(&c, "#f-work_name", "Paterson").await;
+    fill(&c, "#f-work_year", "2016").await;
+    fill(&c, "#f-work_directors", "Jim Jarmusch").await;
+    fill(&c, "#f-work_runtime_minutes", "118").await;
+    fill(&c, "input[name=cast_name]", "Adam Driver").await;
+    fill(&c, "input[name=cast_role]", "Paterson").await;
+    fill(&c, "input[name=score_source]", "metacritic").await;
+    fill(&c, "input[name=score_value]", "90").await;
+    fill(&c, "input[name=critic_outlet]", "The Browser Review").await;
+    fill(&c, "textarea[name=critic_quote]", "Small and perfect.").await;
+    fill(&c, "input[name=line_speaker]", "Paterson").await;
+    fill(&c, "textarea[name=line_text]", "A line typed by a test.").await;
+    fill(&c, "#f-question", "Do you write poems?").await;
+    c.find(Locator::Css("#f-status"))
+        .await
+        .unwrap()
+        .select_by_value("published")
+        .await
+        .unwrap();
+    click(&c, "button[value=save]").await;
+    c.wait()
+        .for_element(Locator::Css("p.notice, .form-errors"))
+        .await
+        .ok();
+
+    let id = app
+        .site
+        .store
+        .post_id_by_slug("paterson-poems-on-a-bus-route")
+        .await
+        .unwrap();
+    assert!(id.is_some(), "the pick was saved");
+
+    c.goto(&app.url("/best-pick/paterson-poems-on-a-bus-route"))
+        .await
+        .unwrap();
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for expected in [
+        "Paterson: poems on a bus route",
+        "Jim Jarmusch",
+        "Adam Driver",
+        "1 h 58 min",
+        "Small and perfect.",
+        "Do you write poems?",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the page lacks {expected}:\n{text}"
+        );
+    }
+    // The plot is folded until opened.
+    let plot = c.find(Locator::Css("details.spoilers")).await.unwrap();
+    assert!(plot.attr("open").await.unwrap().is_none());
+
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (name, width, height) in [("pick-phone", 390, 844), ("pick-desktop", 1280, 900)] {
+        c.set_window_size(width, height).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let png = c.screenshot().await.unwrap();
+        assert!(png.len() > 1000);
+        std::fs::write(shots.join(format!("{name}.png")), png).unwrap();
+    }
+    c.close().await.unwrap();
+}

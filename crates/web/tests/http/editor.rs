@@ -1,0 +1,561 @@
+use crate::helpers::{TestApp, HEAT, PASSWORD};
+
+/// The fields of a complete pick as the editor's form sends them.
+fn pick_form<'a>() -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("kind", "pick"),
+        ("action", "save"),
+        ("title", "Arrival: the language of time"),
+        ("slug", ""),
+        ("section", "best-pick"),
+        ("status", "published"),
+        ("date", ""),
+        ("tags", "science fiction, language"),
+        ("summary", "A quiet first-contact film."),
+        ("authors", ""),
+        ("cover", ""),
+        ("body", "Why it works.\n\n## Plot\nA linguist is called in."),
+        ("question", "Would you want to know?"),
+        ("work", ""),
+        ("work_kind", "movie"),
+        ("work_name", "Arrival"),
+        ("work_year", "2016"),
+        ("work_directors", "Denis Villeneuve"),
+        ("work_writers", "Eric Heisserer"),
+        ("work_genres", "Science fiction, Drama"),
+        ("work_runtime_minutes", "116"),
+        ("work_box_office_usd", "203,400,000"),
+        ("work_budget_usd", "47000000"),
+        ("cast_name", "Amy Adams"),
+        ("cast_role", "Louise Banks"),
+        ("cast_name", ""),
+        ("cast_role", ""),
+        ("score_source", "metacritic"),
+        ("score_value", "81"),
+        ("score_scale", ""),
+        ("score_source", "imdb"),
+        ("score_value", "7.9"),
+        ("score_scale", ""),
+        ("critic_outlet", "The Test Review"),
+        ("critic_quote", "Patient and moving."),
+        ("critic_critic", ""),
+        ("critic_link", ""),
+        ("line_speaker", "Louise"),
+        ("line_text", "A line written for this test."),
+        ("line_context", ""),
+    ]
+}
+
+fn with<'a>(
+    mut form: Vec<(&'a str, &'a str)>,
+    name: &str,
+    value: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    let field = form.iter_mut().find(|(k, _)| *k == name).unwrap();
+    field.1 = value;
+    form
+}
+
+async fn post_count(app: &TestApp) -> i64 {
+    app.site
+        .store
+        .list_posts(&bestpick_store::PostFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .1
+}
+
+#[tokio::test]
+async fn log_in_create_a_pick_and_see_it_on_the_home_page() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/admin/posts").await;
+    assert_eq!(r.status(), 303, "the editor needs a login");
+    app.login_admin().await;
+
+    let (status, html) = app.get_text("/admin/posts/new?kind=pick").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("name=\"work_name\""));
+
+    let r = app
+        .post_form(
+            "/admin/posts/new?kind=pick",
+            "/admin/posts/new",
+            &pick_form(),
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("Arrival: the language of time"), "{home}");
+    let (status, page) = app
+        .get_text("/best-pick/arrival-the-language-of-time")
+        .await;
+    assert_eq!(status, 200);
+    for expected in [
+        "Denis Villeneuve",
+        "Amy Adams",
+        "Louise Banks",
+        "$203.4 million",
+        ">81</strong>",
+        "7.9/10",
+        "Patient and moving.",
+        "A line written for this test.",
+        "Would you want to know?",
+        "<details class=\"spoilers\">",
+    ] {
+        assert!(page.contains(expected), "lacks {expected}");
+    }
+
+    // Edit: the form comes back filled; unpublish from the list.
+    let id = app
+        .site
+        .store
+        .post_id_by_slug("arrival-the-language-of-time")
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, edit) = app.get_text(&format!("/admin/posts/{id}")).await;
+    assert!(edit.contains("value=\"Louise Banks\""));
+    assert!(edit.contains("value=\"203400000\""));
+    let r = app
+        .post_form(
+            "/admin/posts",
+            &format!("/admin/posts/{id}/status"),
+            &[("status", "draft")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(!app.get_text("/").await.1.contains("Arrival"));
+
+    // Log out: the editor is closed again.
+    let r = app.post_form("/admin/posts", "/admin/logout", &[]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.get("/admin/posts").await.status(), 303);
+}
+
+#[tokio::test]
+async fn bad_form_input_shows_errors_next_to_fields_and_saves_nothing() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    app.import(HEAT).await;
+    let before = post_count(&app).await;
+    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+        (
+            with(pick_form(), "title", ""),
+            "title",
+            "every post needs a title",
+        ),
+        (
+            with(pick_form(), "section", "no-such-section"),
+            "section",
+            "no-such-section",
+        ),
+        (
+            with(
+                with(pick_form(), "score_source", "imdb"),
+                "score_value",
+                "11",
+            ),
+            "scores[0]",
+            "outside",
+        ),
+        (
+            with(pick_form(), "work_year", "20160"),
+            "work.year",
+            "20160 is not a plausible year",
+        ),
+        (with(pick_form(), "slug", "heat"), "slug", "heat"),
+        (
+            with(pick_form(), "work_year", "twenty"),
+            "work.year",
+            "twenty&#39; is not a year",
+        ),
+    ];
+    for (form, field, message) in cases {
+        let r = app
+            .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &form)
+            .await;
+        assert_eq!(r.status(), 422, "{field} should be refused");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("The post was not saved"), "{html}");
+        assert!(
+            html.contains(message),
+            "the {field} error should say {message:?}:\n{html}"
+        );
+        // What was typed is still there.
+        assert!(html.contains("value=\"Louise Banks\""));
+    }
+    assert_eq!(post_count(&app).await, before, "nothing was saved");
+    assert!(app
+        .site
+        .store
+        .work_by_slug("arrival-2016")
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_is_refused() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let r = app
+        .client
+        .post(app.url("/admin/posts/new"))
+        .form(&pick_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("CSRF"));
+    let mut forged = pick_form();
+    forged.push(("csrf", "not-the-token"));
+    let r = app
+        .client
+        .post(app.url("/admin/posts/new"))
+        .form(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(post_count(&app).await, 0);
+
+    // The login form has its own token too.
+    let fresh = crate::helpers::client();
+    let r = fresh
+        .post(app.url("/admin/login"))
+        .form(&[("username", "chief"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_rate_limited() {
+    let app = TestApp::spawn().await;
+    for _ in 0..5 {
+        let r = app.login("chief", "not the password").await;
+        assert_eq!(r.status(), 401);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Wrong user name or password."));
+    }
+    let r = app.login("chief", PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        429,
+        "even the right password waits after 5 failures"
+    );
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.text().await.unwrap().contains("Too many failed logins"));
+    assert_eq!(app.get("/admin/posts").await.status(), 303, "not logged in");
+}
+
+#[tokio::test]
+async fn session_cookies_are_http_only_and_secure_behind_https() {
+    let app = TestApp::spawn().await;
+    let csrf = app.csrf("/admin/login").await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("username", "chief"),
+        ("password", PASSWORD),
+    ];
+    let r = app
+        .client
+        .post(app.url("/admin/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Secure"));
+    // A new browser, behind a TLS-terminating proxy.
+    let app = TestApp {
+        client: crate::helpers::client(),
+        ..app
+    };
+    let csrf = app.csrf("/admin/login").await;
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("username", "chief"),
+        ("password", PASSWORD),
+    ];
+    let r = app
+        .client
+        .post(app.url("/admin/login"))
+        .header("x-forwarded-proto", "https")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Secure"));
+}
+
+fn upload(csrf: &str, bytes: Vec<u8>, name: &str, alt: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("alt", alt.to_owned())
+        .text("caption", "The red carpet at dusk")
+        .text("credit", "Test Photographer")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        )
+}
+
+#[tokio::test]
+async fn uploads_make_responsive_figures_and_bad_files_are_refused() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let csrf = app.csrf("/admin/media").await;
+    let picture = bestpick_app::media::generated_picture(1200, 800, 7);
+
+    // Not an image.
+    let r = app
+        .client
+        .post(app.url("/admin/media"))
+        .multipart(upload(
+            &csrf,
+            b"%PDF-1.4 not a picture".to_vec(),
+            "notes.pdf",
+            "Notes",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("not an image") || html.contains("not a JPEG"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Notes\""), "what was typed is kept");
+
+    // Too large: over the 10 MB limit.
+    let big = vec![0u8; 11 * 1024 * 1024];
+    let r = app
+        .client
+        .post(app.url("/admin/media"))
+        .multipart(upload(&csrf, big, "huge.jpg", "Huge"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status() == 422 || r.status() == 413, "{}", r.status());
+    let html = r.text().await.unwrap();
+    assert!(html.contains("10 MB"), "{html}");
+
+    // No CSRF token.
+    let form = reqwest::multipart::Form::new().text("alt", "x").part(
+        "file",
+        reqwest::multipart::Part::bytes(picture.clone()).file_name("a.jpg"),
+    );
+    let r = app
+        .client
+        .post(app.url("/admin/media"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(
+        app.site.store.media_list(10).await.unwrap().is_empty(),
+        "nothing stored"
+    );
+
+    // A good one, then used in a post body and as a cover.
+    let r = app
+        .client
+        .post(app.url("/admin/media"))
+        .multipart(upload(&csrf, picture, "carpet.jpg", "A red carpet"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let media = app.site.store.media_list(10).await.unwrap();
+    assert_eq!(media.len(), 1);
+    let m = &media[0];
+    assert!(
+        m.srcset.contains("480w") && m.srcset.contains("960w"),
+        "{}",
+        m.srcset
+    );
+    assert_eq!(app.get(&m.url).await.status(), 200);
+
+    let body = format!("Opening night.\n\n![A red carpet]({})\n", m.url);
+    let id = m.id.to_string();
+    let form = vec![
+        ("kind", "article"),
+        ("action", "save"),
+        ("title", "Festival opens"),
+        ("section", "news"),
+        ("status", "published"),
+        ("cover", id.as_str()),
+        ("body", body.as_str()),
+    ];
+    let r = app
+        .post_form("/admin/posts/new?kind=article", "/admin/posts/new", &form)
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (_, page) = app.get_text("/news/festival-opens").await;
+    assert!(page.contains("srcset=\""), "{page}");
+    assert!(
+        page.contains("<figcaption>The red carpet at dusk"),
+        "{page}"
+    );
+    assert!(page.contains("Test Photographer"));
+}
+
+#[tokio::test]
+async fn the_live_preview_renders_sanitised_markdown() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let r = app
+        .post_form(
+            "/admin/posts/new?kind=essay",
+            "/admin/preview",
+            &[("body", "**bold** <script>alert(1)</script>")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<strong>bold</strong>"));
+    assert!(!html.contains("<script"));
+}
+
+#[tokio::test]
+async fn authors_submit_for_review_and_editors_manage_sections() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let r = app
+        .post_form(
+            "/admin/users",
+            "/admin/users",
+            &[
+                ("username", "writer"),
+                ("display_name", "A Writer"),
+                ("role", "author"),
+                ("password", "writer password 1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // Sections: create, refuse a reserved address, reorder, retire.
+    let r = app
+        .post_form(
+            "/admin/sections",
+            "/admin/sections",
+            &[
+                ("name", "Reviews"),
+                ("slug", ""),
+                ("description", "Short reviews"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = app
+        .post_form(
+            "/admin/sections",
+            "/admin/sections",
+            &[
+                ("name", "Admin things"),
+                ("slug", "admin"),
+                ("description", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("used by the site itself"));
+    let reviews = app
+        .site
+        .store
+        .section_by_slug("reviews")
+        .await
+        .unwrap()
+        .unwrap();
+    let r = app
+        .post_form(
+            "/admin/sections",
+            &format!("/admin/sections/{}/move", reviews.id),
+            &[("step", "-1")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let order: Vec<String> = app
+        .site
+        .store
+        .sections()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.slug)
+        .collect();
+    assert_eq!(order, ["best-pick", "essays", "reviews", "news"]);
+    let essays = app
+        .site
+        .store
+        .section_by_slug("essays")
+        .await
+        .unwrap()
+        .unwrap();
+    let into = essays.id.to_string();
+    let r = app
+        .post_form(
+            "/admin/sections",
+            &format!("/admin/sections/{}/retire", reviews.id),
+            &[("into", into.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.get("/reviews").await.headers()["location"], "/essays");
+
+    // The author may not publish.
+    let author = TestApp {
+        client: crate::helpers::client(),
+        ..app
+    };
+    let r = author.login("writer", "writer password 1").await;
+    assert_eq!(r.status(), 303);
+    let form = vec![
+        ("kind", "essay"),
+        ("action", "save"),
+        ("title", "My first essay"),
+        ("section", "essays"),
+        ("status", "published"),
+        ("body", "Text."),
+    ];
+    let r = author
+        .post_form("/admin/posts/new?kind=essay", "/admin/posts/new", &form)
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("an editor publishes it"));
+    let form = vec![
+        ("kind", "essay"),
+        ("action", "save"),
+        ("title", "My first essay"),
+        ("section", "essays"),
+        ("status", "review"),
+        ("body", "Text."),
+    ];
+    let r = author
+        .post_form("/admin/posts/new?kind=essay", "/admin/posts/new", &form)
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(author.get("/admin/sections").await.status(), 403);
+    assert_eq!(author.get("/admin/users").await.status(), 403);
+}

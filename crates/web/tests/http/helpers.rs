@@ -1,0 +1,198 @@
+use bestpick_app::{accounts, import, Site};
+use bestpick_core::user::Role;
+use reqwest::redirect::Policy;
+use std::path::Path;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running site on a random port with its own data folder.
+pub struct TestApp {
+    pub base: String,
+    pub site: Site,
+    /// A client that keeps cookies and does not follow redirects, so tests
+    /// see each 303 and 301.
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// A site with the sections best-pick, essays and news and an admin
+    /// called "editor-in-chief", as a fresh install after setup.
+    pub async fn spawn() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let site = Site::open(dir.path()).await.unwrap();
+        for (slug, name) in [
+            ("best-pick", "Best Pick"),
+            ("essays", "Essays"),
+            ("news", "News"),
+        ] {
+            site.store.create_section(slug, name, "").await.unwrap();
+        }
+        accounts::add_user(&site, "chief", "Editor in Chief", Role::Admin, PASSWORD)
+            .await
+            .unwrap();
+        Self::serve(dir, site).await
+    }
+
+    /// A site with nothing in it: no admin yet.
+    pub async fn spawn_empty() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let site = Site::open(dir.path()).await.unwrap();
+        Self::serve(dir, site).await
+    }
+
+    async fn serve(dir: tempfile::TempDir, site: Site) -> TestApp {
+        let app = bestpick_web::Application::build(site.clone(), "127.0.0.1:0")
+            .await
+            .unwrap();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until(std::future::pending()));
+        TestApp {
+            base,
+            site,
+            client: client(),
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// Imports a content document as the admin.
+    pub async fn import(&self, text: &str) {
+        let admin = self.site.store.first_admin().await.unwrap().unwrap();
+        import::import_text(
+            &self.site,
+            text,
+            bestpick_app::posts::CoverSource::None,
+            &admin,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("import failed: {e:?}"));
+    }
+
+    /// Posts a form to `path` with the CSRF token of the page at `form_page`.
+    pub async fn post_form(
+        &self,
+        form_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let csrf = self.csrf(form_page).await;
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The CSRF token in the first form of a page.
+    pub async fn csrf(&self, page: &str) -> String {
+        let (status, html) = self.get_text(page).await;
+        assert_eq!(status, 200, "{page} should load:\n{html}");
+        hidden_value(&html, "csrf").unwrap_or_else(|| panic!("no csrf field on {page}"))
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/admin/login",
+            "/admin/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("next", "/admin/posts"),
+            ],
+        )
+        .await
+    }
+
+    pub async fn login_admin(&self) {
+        let r = self.login("chief", PASSWORD).await;
+        assert_eq!(r.status(), 303, "login should redirect");
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of `<input type="hidden" name=NAME value="...">`.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+/// A full pick in the content format, with every structured field.
+pub const HEAT: &str = r#"+++
+title = "Heat: two professionals, one city"
+slug = "heat"
+kind = "pick"
+section = "best-pick"
+date = 2020-05-04
+tags = ["crime", "los-angeles"]
+summary = "A long, patient crime film about two men who are very good at their jobs."
+question = "Whose side were you on by the end?"
+
+[work]
+kind = "movie"
+name = "Heat"
+year = 1995
+directors = ["Michael Mann"]
+writers = ["Michael Mann"]
+cast = [{ name = "Al Pacino", role = "Vincent Hanna" }, { name = "Robert De Niro", role = "Neil McCauley" }]
+genres = ["Crime", "Thriller"]
+runtime_minutes = 170
+countries = ["United States"]
+languages = ["English"]
+box_office_usd = 187_400_000
+budget_usd = 60_000_000
+awards = "No Oscar nominations, many admirers"
+imdb_id = "tt0113277"
+
+[[scores]]
+source = "metacritic"
+value = 76
+
+[[scores]]
+source = "imdb"
+value = 8.3
+
+[[critics]]
+outlet = "The Test Gazette"
+critic = "A. Critic"
+quote = "Every scene earns its length."
+link = "https://example.org/heat"
+
+[[lines]]
+speaker = "Neil McCauley"
+text = "A line we wrote for this test."
+context = "In the diner"
++++
+An introduction about **Heat**.
+
+## Plot
+The robbery goes wrong, which we fold away.
+"#;

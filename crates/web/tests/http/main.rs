@@ -1,0 +1,14 @@
+//! Integration tests of the web side: the real server on a random port, a
+//! fresh SQLite data folder per test, driven over HTTP like a browser would.
+//!
+//! - `helpers`: `TestApp`, logging in, forms with their CSRF token.
+//! - `public`: the pages readers see, built from imported content.
+//! - `editor`: logging in and writing posts through the forms; bad input.
+//! - `api`: the JSON API.
+//! - `browser`: headless Chromium through chromedriver.
+
+mod api;
+mod browser;
+mod editor;
+mod helpers;
+mod public;

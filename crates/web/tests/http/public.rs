@@ -1,0 +1,214 @@
+use crate::helpers::{TestApp, HEAT};
+
+#[tokio::test]
+async fn an_imported_pick_shows_every_structured_field() {
+    let app = TestApp::spawn().await;
+    app.import(HEAT).await;
+    let (status, html) = app.get_text("/best-pick/heat").await;
+    assert_eq!(status, 200, "{html}");
+    for expected in [
+        "Heat: two professionals, one city",
+        "A long, patient crime film",
+        // the fact box
+        "Heat</a> <span class=\"years\">(1995)</span>",
+        "href=\"/person/michael-mann\">Michael Mann</a>",
+        "href=\"/person/al-pacino\">Al Pacino</a> <span class=\"role\">as Vincent Hanna</span>",
+        "Robert De Niro",
+        "Crime, Thriller",
+        "2 h 50 min",
+        "$187.4 million",
+        "$60 million",
+        "No Oscar nominations, many admirers",
+        "United States",
+        "tt0113277",
+        // scores, side by side in a chart
+        "<svg class=\"score-chart\"",
+        "Metacritic",
+        "<strong class=\"score-value\">76</strong>",
+        "IMDb",
+        "8.3/10",
+        // critics with outlets
+        "Every scene earns its length.",
+        "<cite>The Test Gazette</cite>",
+        "A. Critic",
+        // introduction, folded plot, lines, question
+        "An introduction about <strong>Heat</strong>",
+        "<details class=\"spoilers\">",
+        "The robbery goes wrong",
+        "A line we wrote for this test.",
+        "Neil McCauley</span>",
+        "In the diner",
+        "Whose side were you on by the end?",
+        // date for people, tags
+        "4 May 2020",
+        "href=\"/tag/crime\"",
+    ] {
+        assert!(
+            html.contains(expected),
+            "the pick page lacks {expected:?}\n{html}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn work_person_section_tag_and_author_pages_list_the_pick() {
+    let app = TestApp::spawn().await;
+    app.import(HEAT).await;
+    for (path, expected) in [
+        ("/", "Heat: two professionals"),
+        ("/best-pick", "Heat: two professionals"),
+        ("/tag/crime", "Heat: two professionals"),
+        ("/tag/los-angeles", "Heat: two professionals"),
+        ("/author/chief", "Heat: two professionals"),
+        ("/work/heat-1995", "Heat: two professionals"),
+        ("/work/heat-1995", "Al Pacino"),
+        ("/person/al-pacino", "Vincent Hanna"),
+        ("/person/al-pacino", "href=\"/work/heat-1995\""),
+        ("/person/michael-mann", "director"),
+    ] {
+        let (status, html) = app.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.contains(expected), "{path} lacks {expected:?}\n{html}");
+    }
+    for missing in [
+        "/tag/nothing",
+        "/person/nobody",
+        "/work/nothing-2000",
+        "/no-such-section",
+        "/best-pick/no-such-post",
+        "/author/nobody",
+    ] {
+        let (status, html) = app.get_text(missing).await;
+        assert_eq!(status, 404, "{missing}");
+        assert!(
+            html.contains("Page not found"),
+            "the 404 page is themed: {html}"
+        );
+        assert!(html.contains("/static/style.css"));
+    }
+}
+
+#[tokio::test]
+async fn a_retired_section_and_its_posts_answer_301() {
+    let app = TestApp::spawn().await;
+    let store = &app.site.store;
+    let old = store
+        .create_section("recommended", "Recommended", "")
+        .await
+        .unwrap();
+    app.import(&HEAT.replace("section = \"best-pick\"", "section = \"recommended\""))
+        .await;
+    assert_eq!(app.get("/recommended/heat").await.status(), 200);
+    let best = store.section_by_slug("best-pick").await.unwrap().unwrap();
+    store.retire_section(old.id, best.id).await.unwrap();
+
+    let r = app.get("/recommended").await;
+    assert_eq!(r.status(), 301);
+    assert_eq!(r.headers()["location"], "/best-pick");
+    let r = app.get("/recommended/heat").await;
+    assert_eq!(r.status(), 301);
+    assert_eq!(r.headers()["location"], "/best-pick/heat");
+    assert_eq!(app.get("/best-pick/heat").await.status(), 200);
+    // The retired section is gone from the navigation.
+    let (_, home) = app.get_text("/").await;
+    assert!(!home.contains("href=\"/recommended\""));
+}
+
+#[tokio::test]
+async fn a_scheduled_post_appears_at_its_time() {
+    let app = TestApp::spawn().await;
+    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    let at = at.replace_nanosecond(0).unwrap();
+    let date = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    app.import(&format!(
+        "+++\ntitle = \"Coming soon\"\nsection = \"news\"\nkind = \"article\"\ndate = {date}\n+++\nSoon.\n"
+    ))
+    .await;
+    assert_eq!(app.get("/news/coming-soon").await.status(), 404);
+    assert!(!app.get_text("/news").await.1.contains("Coming soon"));
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_eq!(app.get("/news/coming-soon").await.status(), 200);
+    assert!(app.get_text("/news").await.1.contains("Coming soon"));
+    assert!(app.get_text("/").await.1.contains("Coming soon"));
+}
+
+#[tokio::test]
+async fn a_deleted_post_answers_410_and_drafts_stay_hidden() {
+    let app = TestApp::spawn().await;
+    app.import(HEAT).await;
+    app.import(
+        "+++\ntitle = \"Unfinished\"\nsection = \"essays\"\nstatus = \"draft\"\n+++\nDraft.\n",
+    )
+    .await;
+    assert_eq!(app.get("/essays/unfinished").await.status(), 404);
+    let id = app
+        .site
+        .store
+        .post_id_by_slug("heat")
+        .await
+        .unwrap()
+        .unwrap();
+    app.site.store.delete_post(id).await.unwrap();
+    let (status, html) = app.get_text("/best-pick/heat").await;
+    assert_eq!(status, 410);
+    assert!(html.contains("This page was removed"));
+}
+
+#[tokio::test]
+async fn a_fresh_site_shows_the_setup_page_until_an_admin_exists() {
+    let app = TestApp::spawn_empty().await;
+    let r = app.get("/").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/setup");
+    let form = [
+        ("site_name", "Night Owl Films"),
+        ("username", "owl"),
+        ("display_name", "The Owl"),
+        ("password", "short"),
+        ("password_again", "short"),
+    ];
+    let r = app.post_form("/setup", "/setup", &form).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("at least 10 characters"), "{html}");
+    assert!(
+        html.contains("value=\"Night Owl Films\""),
+        "what was typed is kept"
+    );
+    assert!(!app.site.store.has_admin().await.unwrap());
+
+    let mut good = form;
+    good[3].1 = "a long enough password";
+    good[4].1 = "a long enough password";
+    let r = app.post_form("/setup", "/setup", &good).await;
+    assert_eq!(r.status(), 303);
+    assert!(app.site.store.has_admin().await.unwrap());
+    // The new admin is logged in, and the site has its name.
+    assert_eq!(app.get("/admin/posts").await.status(), 200);
+    assert!(app.get_text("/").await.1.contains("Night Owl Films"));
+    assert_eq!(app.get("/setup").await.status(), 303);
+}
+
+#[tokio::test]
+async fn static_assets_and_theme_overrides() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/static/style.css").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    assert_eq!(app.get("/static/..%2Fbestpick.db").await.status(), 404);
+    assert_eq!(app.get("/media/..%2Fbestpick.db").await.status(), 404);
+
+    // A theme folder overrides templates and assets.
+    let theme = app.data_dir().join("theme");
+    std::fs::create_dir_all(theme.join("static")).unwrap();
+    std::fs::write(theme.join("static/style.css"), "body { color: red }").unwrap();
+    assert_eq!(
+        app.get_text("/static/style.css").await.1,
+        "body { color: red }"
+    );
+}
