@@ -142,7 +142,9 @@ async fn bad_form_input_shows_errors_next_to_fields_and_saves_nothing() {
     app.login_admin().await;
     app.import(HEAT).await;
     let before = post_count(&app).await;
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    // (form, field, what its error says)
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             with(pick_form(), "title", ""),
             "title",

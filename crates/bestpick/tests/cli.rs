@@ -1,0 +1,223 @@
+//! The `bestpick` binary, run as a user would, on fresh data folders.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn bestpick(data: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick"))
+        .args(args)
+        .env("BESTPICK_DATA", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn demo_creates_an_admin_once_and_loads_again_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bestpick(dir.path(), &["demo"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("Loaded 5 demo posts"), "{stdout}");
+    assert!(
+        stdout.contains("Admin account created: admin / "),
+        "{stdout}"
+    );
+    let again = bestpick(dir.path(), &["demo"], "");
+    assert!(again.status.success());
+    assert!(!text(&again.stdout).contains("Admin account created"));
+    let export = dir.path().join("export");
+    let out = bestpick(dir.path(), &["export", export.to_str().unwrap()], "");
+    assert!(
+        text(&out.stdout).contains("Exported 5 posts"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn users_are_added_with_a_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bestpick(
+        dir.path(),
+        &["user", "add", "mara", "--role", "editor"],
+        "a fine long password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = bestpick(
+        dir.path(),
+        &["user", "add", "tom", "--role", "author"],
+        "short\n",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("password: must be at least 10 characters"),
+        "{}",
+        text(&out.stderr)
+    );
+    let list = text(&bestpick(dir.path(), &["user", "list"], "").stdout);
+    assert!(list.contains("mara") && list.contains("editor"), "{list}");
+    assert!(!list.contains("tom"));
+    let out = bestpick(
+        dir.path(),
+        &["user", "passwd", "mara"],
+        "another long password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = bestpick(
+        dir.path(),
+        &["user", "passwd", "nobody"],
+        "another long password\n",
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("there is no user 'nobody'"));
+}
+
+const GOOD: &str = "+++\ntitle = \"A quiet essay\"\nsection = \"essays\"\ndate = 2021-03-04\ntags = [\"quiet\"]\n+++\nSome words.\n";
+
+#[test]
+fn import_reports_bad_files_by_file_line_and_field_and_imports_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(bestpick(dir.path(), &["demo"], "").status.success());
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(content.join("good.md"), GOOD).unwrap();
+    let bad = [
+        ("not-toml.md", "+++\ntitle = \"Broken\nsection = \"essays\"\n+++\nText\n", "not-toml.md:2"),
+        ("no-title.md", "+++\nsection = \"essays\"\n+++\nText\n", "title"),
+        ("unknown-section.md", "+++\ntitle = \"Lost\"\nsection = \"nowhere\"\n+++\nText\n", "section: "),
+        ("high-score.md", "+++\ntitle = \"Eleven\"\nsection = \"best-pick\"\n[work]\nkind = \"movie\"\nname = \"Eleven\"\nyear = 2001\n[[scores]]\nsource = \"imdb\"\nvalue = 11\n+++\n", "high-score.md:10: scores[0].value: 11 is outside the IMDb scale"),
+        ("far-future.md", "+++\ntitle = \"Far\"\nsection = \"best-pick\"\n[work]\nkind = \"movie\"\nname = \"Far\"\nyear = 20160\n+++\n", "far-future.md:7: work.year: 20160 is not a plausible year"),
+    ];
+    for (name, body, _) in &bad {
+        std::fs::write(content.join(name), body).unwrap();
+    }
+    let out = bestpick(dir.path(), &["import", content.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1), "some files failed");
+    let stderr = text(&out.stderr);
+    for (name, _, expected) in &bad {
+        assert!(stderr.contains(name), "{name} is named:\n{stderr}");
+        assert!(stderr.contains(expected), "{expected:?} in:\n{stderr}");
+    }
+    assert!(
+        text(&out.stdout).contains("Imported 1 files (1 created, 0 updated), 5 failed."),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Importing the same file again updates it.
+    let out = bestpick(
+        dir.path(),
+        &["import", content.join("good.md").to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success());
+    assert!(text(&out.stdout).contains("(0 created, 1 updated)"));
+}
+
+#[test]
+fn export_then_import_gives_the_same_site() {
+    let first = tempfile::tempdir().unwrap();
+    assert!(bestpick(first.path(), &["demo"], "").status.success());
+    let out_a = first.path().join("export-a");
+    assert!(
+        bestpick(first.path(), &["export", out_a.to_str().unwrap()], "")
+            .status
+            .success()
+    );
+
+    let second = tempfile::tempdir().unwrap();
+    // The new site needs its sections and an admin of the same name.
+    assert!(bestpick(second.path(), &["demo"], "").status.success());
+    let out = bestpick(second.path(), &["import", out_a.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out_b = second.path().join("export-b");
+    assert!(
+        bestpick(second.path(), &["export", out_b.to_str().unwrap()], "")
+            .status
+            .success()
+    );
+
+    let mut names: Vec<_> = std::fs::read_dir(&out_a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    let mut names_b: Vec<_> = std::fs::read_dir(&out_b)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names_b.sort();
+    assert_eq!(names, names_b);
+    assert!(names.len() >= 6, "five posts and a cover image: {names:?}");
+    for name in names {
+        let a = std::fs::read(out_a.join(&name)).unwrap();
+        let b = std::fs::read(out_b.join(&name)).unwrap();
+        assert!(a == b, "{name:?} differs after the round trip");
+    }
+}
+
+#[test]
+fn tokens_are_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bestpick(dir.path(), &["token", "create", "ci"], "");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("the site has no admin yet"));
+    assert!(bestpick(dir.path(), &["demo"], "").status.success());
+    let out = bestpick(dir.path(), &["token", "create", "ci"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).trim().starts_with("bp_"));
+}
+
+#[test]
+fn serve_answers_on_the_address_it_prints_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(bestpick(dir.path(), &["demo"], "").status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("BESTPICK_DATA", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (status, body) = rt.block_on(async {
+        let r = reqwest::get(format!("{url}/best-pick/la-la-land"))
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    });
+    assert_eq!(status, 200);
+    assert!(body.contains("$446.1 million"), "{body}");
+    assert!(body.contains("20 January 2017"));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "a graceful shutdown exits 0: {exit:?}");
+}
