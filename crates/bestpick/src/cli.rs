@@ -83,6 +83,7 @@ pub enum UserCommand {
     },
     /// Set a user's password (asked for, or read from stdin); ends their sessions.
     Passwd {
+        /// The user name.
         name: String,
         #[command(flatten)]
         data: DataArg,
@@ -132,5 +133,55 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    /// Every command, with the path that runs it ("bestpick user add").
+    fn leaves(cmd: &clap::Command, path: String, out: &mut Vec<(String, clap::Command)>) {
+        if cmd.get_subcommands().next().is_none() {
+            out.push((path.clone(), cmd.clone()));
+        }
+        for sub in cmd.get_subcommands() {
+            leaves(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_argument_has_help_text() {
+        let mut all = Vec::new();
+        leaves(&Cli::command(), "bestpick".into(), &mut all);
+        assert!(all.iter().any(|(path, _)| path == "bestpick user add"));
+        for (path, cmd) in &all {
+            assert!(cmd.get_about().is_some(), "`{path}` has no description");
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "`{path}`: {id} has no help text");
+            }
+        }
+    }
+
+    /// The README's command table and configuration table follow the code.
+    #[test]
+    fn the_readme_lists_every_command_and_variable() {
+        let readme = include_str!("../../../README.md");
+        let mut all = Vec::new();
+        leaves(&Cli::command(), "bestpick".into(), &mut all);
+        for (path, cmd) in &all {
+            assert!(
+                readme.contains(&format!("`{path}")),
+                "README.md does not describe `{path}`"
+            );
+            for arg in cmd.get_arguments() {
+                if let Some(var) = arg.get_env() {
+                    let var = var.to_string_lossy();
+                    assert!(
+                        readme.contains(&format!("`{var}`")),
+                        "README.md does not list `{var}` (used by `{path}`)"
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,92 +1,55 @@
-//! One function per command.
+//! One function per command. Each opens the site, calls an operation of
+//! `bestpick-app` (or `bestpick-web` for `serve`) and reports what it did:
+//! results on stdout, problems on stderr.
 
-use crate::cli::{Cli, Command, TokenCommand, UserCommand};
+use crate::cli::{Cli, Command, RoleArg, TokenCommand, UserCommand};
 use anyhow::{bail, Context};
 use bestpick_app::accounts::{self, AccountError};
 use bestpick_app::{demo, export, import, Site};
+use bestpick_core::document::DocumentError;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Above this many files, `import` shows a progress bar (on a terminal).
+const PROGRESS_THRESHOLD: usize = 10;
+
+const NO_ADMIN: &str =
+    "the site has no admin yet: run `bestpick user add NAME --role admin` or `bestpick demo` first";
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { listen, data } => serve(&data.data, &listen).await,
-        Command::Demo { data } => load_demo(&data.data).await,
+        Command::Serve { listen, data } => serve(&data.data, &listen).await?,
+        Command::Demo { data } => load_demo(&data.data).await?,
         Command::User { command } => match command {
             UserCommand::Add {
                 name,
                 role,
                 display_name,
                 data,
-            } => {
-                let site = Site::open(&data.data).await?;
-                let password = read_password(&format!("Password for {name}"))?;
-                let user = accounts::add_user(
-                    &site,
-                    &name,
-                    display_name.as_deref().unwrap_or(""),
-                    role.into(),
-                    &password,
-                )
-                .await
-                .map_err(account_error)?;
-                println!("Added {} ({}).", user.username, user.role.as_str());
-                Ok(ExitCode::SUCCESS)
-            }
-            UserCommand::List { data } => {
-                let site = Site::open(&data.data).await?;
-                for u in site.store.users().await? {
-                    println!(
-                        "{:<24} {:<8} {}",
-                        u.username,
-                        u.role.as_str(),
-                        u.display_name
-                    );
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            UserCommand::Passwd { name, data } => {
-                let site = Site::open(&data.data).await?;
-                let password = read_password(&format!("New password for {name}"))?;
-                accounts::set_password(&site, &name, &password)
-                    .await
-                    .map_err(account_error)?;
-                println!("Password changed for {name}; their sessions were ended.");
-                Ok(ExitCode::SUCCESS)
-            }
+            } => user_add(&data.data, &name, role, display_name.as_deref()).await?,
+            UserCommand::List { data } => user_list(&data.data).await?,
+            UserCommand::Passwd { name, data } => user_passwd(&data.data, &name).await?,
         },
-        Command::Import { paths, data } => import_files(&data.data, &paths).await,
-        Command::Export { dir, data } => {
-            let site = Site::open(&data.data).await?;
-            let n = export::export_all(&site, &dir).await?;
-            println!("Exported {n} posts to {}.", dir.display());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Import { paths, data } => return import_files(&data.data, &paths).await,
+        Command::Export { dir, data } => export_posts(&data.data, &dir).await?,
         Command::Token {
             command: TokenCommand::Create { name, user, data },
-        } => {
-            let site = Site::open(&data.data).await?;
-            let username = match user {
-                Some(u) => u,
-                None => first_admin(&site).await?.username,
-            };
-            let token = accounts::create_token(&site, &name, &username)
-                .await
-                .map_err(account_error)?;
-            println!("{token}");
-            eprintln!("This token acts as {username}. It is shown only once: keep it safe.");
-            Ok(ExitCode::SUCCESS)
-        }
+        } => token_create(&data.data, &name, user.as_deref()).await?,
     }
+    Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(data: &Path, listen: &str) -> anyhow::Result<ExitCode> {
+async fn serve(data: &Path, listen: &str) -> anyhow::Result<()> {
+    // Logs go to stderr, so stdout carries only the address (tests and
+    // scripts read it from there).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
     let site = Site::open(data).await?;
     let needs_setup = !site.store.has_admin().await?;
@@ -96,13 +59,14 @@ async fn serve(data: &Path, listen: &str) -> anyhow::Result<ExitCode> {
     if needs_setup {
         println!("This site has no admin yet: open {url}/setup to create one.");
     }
-    app.run_until(bestpick_web::shutdown_signal()).await?;
-    Ok(ExitCode::SUCCESS)
+    app.run_until(bestpick_web::shutdown_signal()).await
 }
 
-async fn load_demo(data: &Path) -> anyhow::Result<ExitCode> {
+async fn load_demo(data: &Path) -> anyhow::Result<()> {
     let site = Site::open(data).await?;
-    let report = demo::load(&site).await?;
+    let report = demo::load(&site)
+        .await
+        .context("could not load the demo content")?;
     println!(
         "Loaded {} demo posts into {}.",
         report.posts,
@@ -114,29 +78,86 @@ async fn load_demo(data: &Path) -> anyhow::Result<ExitCode> {
             "The password is shown only once; change it with `bestpick user passwd {username}`."
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+async fn user_add(
+    data: &Path,
+    name: &str,
+    role: RoleArg,
+    display_name: Option<&str>,
+) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    let password = read_password(&format!("Password for {name}"))?;
+    let user = accounts::add_user(
+        &site,
+        name,
+        display_name.unwrap_or(""),
+        role.into(),
+        &password,
+    )
+    .await
+    .map_err(account_error)?;
+    println!("Added {} ({}).", user.username, user.role.as_str());
+    Ok(())
+}
+
+async fn user_list(data: &Path) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    for u in site.store.users().await? {
+        println!(
+            "{:<24} {:<8} {}",
+            u.username,
+            u.role.as_str(),
+            u.display_name
+        );
+    }
+    Ok(())
+}
+
+async fn user_passwd(data: &Path, name: &str) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    let password = read_password(&format!("New password for {name}"))?;
+    accounts::set_password(&site, name, &password)
+        .await
+        .map_err(account_error)?;
+    println!("Password changed for {name}; their sessions were ended.");
+    Ok(())
+}
+
+async fn export_posts(data: &Path, dir: &Path) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    let n = export::export_all(&site, dir)
+        .await
+        .with_context(|| format!("could not export to {}", dir.display()))?;
+    println!("Exported {n} posts to {}.", dir.display());
+    Ok(())
+}
+
+async fn token_create(data: &Path, name: &str, user: Option<&str>) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    let username = match user {
+        Some(u) => u.to_owned(),
+        None => first_admin(&site).await?.username,
+    };
+    let token = accounts::create_token(&site, name, &username)
+        .await
+        .map_err(account_error)?;
+    println!("{token}");
+    eprintln!("This token acts as {username}. It is shown only once: keep it safe.");
+    Ok(())
 }
 
 async fn first_admin(site: &Site) -> anyhow::Result<bestpick_store::User> {
-    site.store.first_admin().await?.context(
-        "the site has no admin yet: run `bestpick user add NAME --role admin` or `bestpick demo` first",
-    )
+    site.store.first_admin().await?.context(NO_ADMIN)
 }
 
+/// Imports every file it can; exits with failure when any file failed.
 async fn import_files(data: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let site = Site::open(data).await?;
     let admin = first_admin(&site).await?;
     let files = import::collect_files(paths)?;
-    let bar = if files.len() > 10 && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(files.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
-                .expect("a valid progress template"),
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(files.len());
     let (mut created, mut updated, mut failed) = (0, 0, 0);
     for file in &files {
         bar.set_message(file.display().to_string());
@@ -145,14 +166,11 @@ async fn import_files(data: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode
             Ok(_) => updated += 1,
             Err(errors) => {
                 failed += 1;
-                for e in errors {
-                    let place = match e.line {
-                        Some(line) => format!("{}:{line}", file.display()),
-                        None => file.display().to_string(),
-                    };
-                    let field = e.field.map(|f| format!("{f}: ")).unwrap_or_default();
-                    bar.suspend(|| eprintln!("{place}: {field}{}", e.message));
-                }
+                bar.suspend(|| {
+                    for e in &errors {
+                        eprintln!("{}", located(file, e));
+                    }
+                });
             }
         }
         bar.inc(1);
@@ -169,25 +187,54 @@ async fn import_files(data: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode
     })
 }
 
-/// A password from the terminal (asked twice) or one line of stdin.
+fn progress_bar(files: usize) -> ProgressBar {
+    if files <= PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(files as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+            .expect("a valid progress template"),
+    );
+    bar
+}
+
+/// `FILE:LINE: FIELD: message`, leaving out what is unknown.
+fn located(file: &Path, e: &DocumentError) -> String {
+    let mut out = file.display().to_string();
+    if let Some(line) = e.line {
+        out.push_str(&format!(":{line}"));
+    }
+    if let Some(field) = &e.field {
+        out.push_str(&format!(": {field}"));
+    }
+    out.push_str(&format!(": {}", e.message));
+    out
+}
+
+/// A password from the terminal (asked twice) or the first line of stdin.
 fn read_password(prompt: &str) -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password(format!("{prompt}: "))?;
-        let again = rpassword::prompt_password("Again: ")?;
+        let first = rpassword::prompt_password(format!("{prompt}: "))
+            .context("could not read the password")?;
+        let again = rpassword::prompt_password("Again: ").context("could not read the password")?;
         if first != again {
             bail!("the two passwords differ");
         }
-        Ok(first)
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("could not read the password from stdin")?;
-        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+        return Ok(first);
     }
+    let mut line = String::new();
+    let read = std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("could not read the password from stdin")?;
+    if read == 0 {
+        bail!("no password: give it on stdin, or run the command in a terminal");
+    }
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// Refused input becomes one `field: message` line per problem.
 fn account_error(e: AccountError) -> anyhow::Error {
     match e {
         AccountError::Invalid(errors) => {
@@ -196,8 +243,33 @@ fn account_error(e: AccountError) -> anyhow::Error {
                 .iter()
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect();
-            anyhow::anyhow!("{}", lines.join("\n"))
+            anyhow::anyhow!("{}", lines.join("\n  "))
         }
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_errors_leave_out_what_is_unknown() {
+        let file = Path::new("posts/a.md");
+        let e = |line, field: Option<&str>| DocumentError {
+            line,
+            field: field.map(str::to_owned),
+            message: "wrong".into(),
+        };
+        assert_eq!(
+            located(file, &e(Some(3), Some("title"))),
+            "posts/a.md:3: title: wrong"
+        );
+        assert_eq!(
+            located(file, &e(None, Some("title"))),
+            "posts/a.md: title: wrong"
+        );
+        assert_eq!(located(file, &e(Some(3), None)), "posts/a.md:3: wrong");
+        assert_eq!(located(file, &e(None, None)), "posts/a.md: wrong");
     }
 }

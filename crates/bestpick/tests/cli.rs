@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
 fn bestpick(data: &Path, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick"))
@@ -183,41 +183,122 @@ fn tokens_are_printed_once() {
     assert!(text(&out.stdout).trim().starts_with("bp_"));
 }
 
+/// A running `bestpick serve` on a free port, stopped with SIGTERM.
+struct Server {
+    child: Child,
+    /// Kept open so the server can still write to stdout.
+    stdout: BufReader<ChildStdout>,
+    url: String,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("BESTPICK_DATA", data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let line = Server::line(&mut stdout);
+        assert!(line.starts_with("bestpick is serving http://"), "{line}");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap()
+            .to_owned();
+        Server { child, stdout, url }
+    }
+
+    fn line(stdout: &mut BufReader<ChildStdout>) -> String {
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        line
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let r = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        })
+    }
+
+    /// Sends SIGTERM and waits: a graceful shutdown exits 0.
+    fn stop(mut self) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let exit = self.child.wait().unwrap();
+        assert!(exit.success(), "a graceful shutdown exits 0: {exit:?}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Only when a test failed before `stop`: do not leave the server running.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn serve_answers_on_the_address_it_prints_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     assert!(bestpick(dir.path(), &["demo"], "").status.success());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("BESTPICK_DATA", dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let (status, body) = rt.block_on(async {
-        let r = reqwest::get(format!("{url}/best-pick/la-la-land"))
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    });
+    let server = Server::start(dir.path());
+    let (status, _) = server.get("/");
+    assert_eq!(status, 200);
+    let (status, body) = server.get("/best-pick/la-la-land");
     assert_eq!(status, 200);
     assert!(body.contains("$446.1 million"), "{body}");
     assert!(body.contains("20 January 2017"));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let exit = child.wait().unwrap();
-    assert!(exit.success(), "a graceful shutdown exits 0: {exit:?}");
+    server.stop();
+}
+
+#[test]
+fn serve_on_a_new_site_points_to_the_setup_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path());
+    let hint = Server::line(&mut server.stdout);
+    let setup = format!("{}/setup", server.url);
+    assert!(
+        hint.contains("no admin yet") && hint.contains(&setup),
+        "{hint}"
+    );
+    let (status, _) = server.get("/setup");
+    assert_eq!(status, 200);
+    server.stop();
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let commands: &[&[&str]] = &[
+        &[],
+        &["serve"],
+        &["demo"],
+        &["user"],
+        &["user", "add"],
+        &["user", "list"],
+        &["user", "passwd"],
+        &["import"],
+        &["export"],
+        &["token", "create"],
+    ];
+    for args in commands {
+        let mut args = args.to_vec();
+        args.push("--help");
+        let out = bestpick(dir.path(), &args, "");
+        assert!(out.status.success(), "{args:?}");
+        assert!(text(&out.stdout).contains("Usage: bestpick"), "{args:?}");
+    }
+    let help = text(&bestpick(dir.path(), &["serve", "--help"], "").stdout);
+    assert!(
+        help.contains("BESTPICK_LISTEN") && help.contains("BESTPICK_DATA"),
+        "{help}"
+    );
 }

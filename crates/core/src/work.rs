@@ -157,6 +157,18 @@ impl Work {
                 errors.push(format!("{prefix}.cast[{i}].name"), "must name the actor");
             }
         }
+        if let Some(poster) = &self.poster {
+            if !(poster.starts_with('/') || crate::post::is_web_link(poster))
+                || poster.contains(char::is_whitespace)
+            {
+                errors.push(
+                    f("poster"),
+                    format!(
+                        "'{poster}' is not an image address: use /media/… or an https:// address"
+                    ),
+                );
+            }
+        }
         if let Some(id) = &self.imdb_id {
             let digits = id.strip_prefix("tt").unwrap_or("");
             if digits.len() < 7 || !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -55,6 +55,8 @@ pub struct PostForm {
     pub work_budget_usd: String,
     pub work_awards: String,
     pub work_imdb_id: String,
+    /// An address of the poster image, such as an uploaded `/media/...` file.
+    pub work_poster: String,
     pub cast_name: Vec<String>,
     pub cast_role: Vec<String>,
     pub score_source: Vec<String>,
@@ -250,7 +252,7 @@ impl PostForm {
             ),
             awards: opt(&self.work_awards),
             imdb_id: opt(&self.work_imdb_id),
-            poster: None,
+            poster: opt(&self.work_poster),
         };
         Some(work)
     }
@@ -345,6 +347,7 @@ impl PostForm {
             f.work_budget_usd = n(w.budget_usd);
             f.work_awards = w.awards.clone().unwrap_or_default();
             f.work_imdb_id = w.imdb_id.clone().unwrap_or_default();
+            f.work_poster = w.poster.clone().unwrap_or_default();
             for c in &w.cast {
                 f.cast_name.push(c.name.clone());
                 f.cast_role.push(c.role.clone());
