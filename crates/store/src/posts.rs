@@ -96,18 +96,20 @@ impl Store {
             Cover::Existing(id) => Some(*id),
             Cover::New(m) => Some(crate::media::insert_media(&mut tx, m).await?),
         };
-        let published_at = match (post.status, post.published_at) {
-            (_, Some(t)) => Some(t.unix_timestamp()),
-            (PostStatus::Published, None) => Some(now()),
-            _ => None,
-        };
+        // A published post without a date goes live now, or keeps the time
+        // it first went live when it is edited.
+        let published_at = post.published_at.map(|t| t.unix_timestamp());
         let q = match post_id {
             Some(_) => "UPDATE posts SET slug = ?1, kind = ?2, section_id = ?3, title = ?4, summary = ?5, body = ?6,
-                question = ?7, status = ?8, published_at = ?9, work_id = ?10, cover_media_id = ?11, updated_at = ?12
+                question = ?7, status = ?8,
+                published_at = CASE WHEN ?8 = 'published' THEN COALESCE(?9, published_at, ?12) ELSE ?9 END,
+                work_id = ?10, cover_media_id = ?11, updated_at = ?12
                 WHERE id = ?13 RETURNING id",
             None => "INSERT INTO posts (slug, kind, section_id, title, summary, body, question, status, published_at,
                 work_id, cover_media_id, created_at, updated_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                    CASE WHEN ?8 = 'published' THEN COALESCE(?9, ?12) ELSE ?9 END, ?10, ?11, ?12, ?12)
+                RETURNING id",
         };
         let id: Option<i64> = sqlx::query_scalar(q)
             .bind(post.slug.as_str())
