@@ -83,15 +83,20 @@ pub async fn save(
             _ => site.store.post_id_by_slug(post.slug.as_str()).await?,
         };
         if let Some(id) = existing {
-            let own = site
-                .store
-                .post(id)
-                .await?
+            let stored = site.store.post(id).await?;
+            let own = stored
+                .as_ref()
                 .is_some_and(|p| p.card.authors.iter().any(|a| a.username == actor.username));
             if !own {
                 return Err(SaveError::Forbidden(FieldError::new(
                     "slug",
                     "authors can only edit their own posts",
+                )));
+            }
+            if stored.is_some_and(|p| p.card.status == PostStatus::Published) {
+                return Err(SaveError::Forbidden(FieldError::new(
+                    "status",
+                    "this post is published: an editor changes or unpublishes it",
                 )));
             }
         }

@@ -23,7 +23,13 @@ pub async fn create(
         errors.push("name", "is missing: give the section a name");
     }
     let slug = match slug.trim() {
-        "" => Slug::from_title(name),
+        "" if name.is_empty() => None,
+        "" => errors.check(Slug::from_title(name).ok_or_else(|| {
+            bestpick_core::FieldError::new(
+                "slug",
+                "the name has no letters or digits: give an address",
+            )
+        })),
         s => errors.check(Slug::parse("slug", s)),
     };
     if let Some(s) = &slug {

@@ -216,11 +216,11 @@ async fn list_posts(
     let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text()))?;
     let store = &state.site.store;
     let page = q.page.unwrap_or(1);
-    if page < 1 {
+    if !(1..=1_000_000).contains(&page) {
         return Err(ApiError::fields(
             StatusCode::BAD_REQUEST,
             "bad query",
-            FieldError::new("page", "must be 1 or more").into(),
+            FieldError::new("page", "must be a whole number from 1 to 1000000").into(),
         ));
     }
     let section_id = match &q.section {
@@ -344,7 +344,7 @@ struct PageQuery {
 }
 
 fn offset(q: &PageQuery) -> i64 {
-    (q.page.unwrap_or(1).max(1) - 1) * PAGE_SIZE
+    (q.page.unwrap_or(1).clamp(1, 1_000_000) - 1) * PAGE_SIZE
 }
 
 async fn list_works(State(state): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
@@ -447,14 +447,29 @@ async fn create_person(
 ) -> ApiResult {
     let Json(input) = body?;
     forbid_unless(user.role.can_edit_any_post(), "edit people")?;
-    let slug = state.site.store.save_person(person_name(&input)?).await?;
+    let name = person_name(&input)?;
+    let existed = match bestpick_core::Slug::from_title(name) {
+        Some(slug) => state
+            .site
+            .store
+            .person_by_slug(slug.as_str())
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let slug = state.site.store.save_person(name).await?;
     let person = state
         .site
         .store
         .person_by_slug(&slug)
         .await?
         .ok_or_else(|| ApiError::not_found("person"))?;
-    Ok((StatusCode::CREATED, Json(person)).into_response())
+    let status = if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(person)).into_response())
 }
 
 async fn rename_person(

@@ -27,7 +27,10 @@ pub enum AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        AppError::Internal(e.into())
+        match e {
+            StoreError::NotFound(_) => AppError::NotFound,
+            e => AppError::Internal(e.into()),
+        }
     }
 }
 

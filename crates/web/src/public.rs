@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 
 /// Posts per page of a list.
 pub const PAGE_SIZE: i64 = 12;
+/// Far past any real list; keeps the offset arithmetic from overflowing.
+const MAX_PAGE: i64 = 1_000_000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -106,11 +108,15 @@ struct PageQuery {
 fn page_number(q: &PageQuery) -> Result<i64, AppError> {
     match q.page.as_deref() {
         None | Some("") => Ok(1),
-        Some(p) => p.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "'page' must be a whole number from 1; '{p}' is not."
-            ))
-        }),
+        Some(p) => p
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "'page' must be a whole number from 1 to {MAX_PAGE}; '{p}' is not."
+                ))
+            }),
     }
 }
 
@@ -185,8 +191,10 @@ async fn section(
     .await
 }
 
-async fn section_slash(Path(slug): Path<String>) -> Response {
-    moved(&format!("/{slug}"))
+async fn section_slash(Path(slug): Path<String>) -> Result<Response, AppError> {
+    // Only a well-formed slug: "/%2Fevil.example/" must not become "//evil.example".
+    let slug = bestpick_core::Slug::parse("section", &slug).map_err(|_| AppError::NotFound)?;
+    Ok(moved(&format!("/{}", slug.as_str())))
 }
 
 /// 301 Moved Permanently: the status search engines and old links know

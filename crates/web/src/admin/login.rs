@@ -188,6 +188,11 @@ async fn setup(
     if form.site_name.trim().is_empty() {
         errors.push("site_name", "is missing: name your site");
     }
+    if !errors.is_empty() {
+        // Report the account's problems in the same answer.
+        errors.check(bestpick_core::user::parse_username(form.username.trim()));
+        errors.check(bestpick_core::user::check_password(&form.password));
+    }
     let created = if errors.is_empty() {
         accounts::add_user(
             &state.site,

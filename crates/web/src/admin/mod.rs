@@ -55,12 +55,19 @@ pub async fn admin_page(
 pub fn error_map(errors: &FieldErrors) -> BTreeMap<String, String> {
     let mut map: BTreeMap<String, String> = BTreeMap::new();
     for e in &errors.0 {
-        map.entry(e.field.clone())
-            .and_modify(|m| {
-                m.push_str("; ");
-                m.push_str(&e.message);
-            })
-            .or_insert_with(|| e.message.clone());
+        // `tags[2]` is also shown at the `tags` input, which holds the whole list.
+        let mut keys = vec![e.field.clone()];
+        if let Some((list, _)) = e.field.strip_suffix(']').and_then(|f| f.rsplit_once('[')) {
+            keys.push(list.to_owned());
+        }
+        for key in keys {
+            map.entry(key)
+                .and_modify(|m| {
+                    m.push_str("; ");
+                    m.push_str(&e.message);
+                })
+                .or_insert_with(|| e.message.clone());
+        }
     }
     map
 }

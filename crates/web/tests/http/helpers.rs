@@ -34,6 +34,22 @@ impl TestApp {
         Self::serve(dir, site).await
     }
 
+    /// A site whose data folder already holds these theme files (path
+    /// under `theme/`, content), as an operator's customised theme.
+    pub async fn spawn_with_theme(files: &[(&str, &str)]) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let path = dir.path().join("theme").join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        let site = Site::open(dir.path()).await.unwrap();
+        accounts::add_user(&site, "chief", "Editor in Chief", Role::Admin, PASSWORD)
+            .await
+            .unwrap();
+        Self::serve(dir, site).await
+    }
+
     /// A site with nothing in it: no admin yet.
     pub async fn spawn_empty() -> TestApp {
         let dir = tempfile::tempdir().unwrap();

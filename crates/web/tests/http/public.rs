@@ -212,3 +212,29 @@ async fn static_assets_and_theme_overrides() {
         "body { color: red }"
     );
 }
+
+#[tokio::test]
+async fn a_theme_folder_overrides_templates() {
+    let error = "{% extends \"base.html\" %}{% block main %}<p class=\"custom\">Lost? {{ status }}</p>{% endblock %}";
+    let app = TestApp::spawn_with_theme(&[("templates/error.html", error)]).await;
+    let (status, html) = app.get_text("/nowhere").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("<p class=\"custom\">Lost? 404</p>"), "{html}");
+    // The templates it does not override still come from the binary.
+    assert!(html.contains("/static/style.css"));
+}
+
+#[tokio::test]
+async fn a_trailing_slash_redirect_never_leaves_the_site() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/news/").await;
+    assert_eq!(r.status(), 301);
+    assert_eq!(r.headers()["location"], "/news");
+    for evil in ["/%2Fevil.example/", "/%5Cevil.example/"] {
+        assert_eq!(app.get(evil).await.status(), 404, "{evil}");
+    }
+    assert_eq!(
+        app.get("/news?page=99999999999999999999").await.status(),
+        400
+    );
+}
