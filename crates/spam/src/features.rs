@@ -1,0 +1,202 @@
+//! What the classifier sees of a comment: hashed words, word pairs and
+//! character n-grams, plus a few signals spammers find hard to avoid (links,
+//! contact details, money, shouting). Hashing keeps the model a fixed size
+//! whatever the vocabulary, and lets it learn words it has never seen.
+
+use crate::text::normalise;
+
+/// Number of weight slots: 2^18. Collisions at this size cost nothing
+/// measurable on comment-sized texts and keep a model file small.
+pub const DIMENSIONS: usize = 1 << 18;
+
+/// A comment's features: (slot, value), sorted by slot, without repeats,
+/// scaled to unit length so long comments do not outweigh short ones.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features(pub Vec<(u32, f32)>);
+
+/// One named feature, for explaining a decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named {
+    pub name: String,
+    pub slot: u32,
+}
+
+fn hash(s: &str) -> u64 {
+    // FNV-1a: stable across builds and platforms, so saved models stay valid.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.as_bytes() {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+pub fn slot(name: &str) -> u32 {
+    (hash(name) % DIMENSIONS as u64) as u32
+}
+
+fn is_link(word: &str) -> bool {
+    let w = word.to_lowercase();
+    w.starts_with("http://")
+        || w.starts_with("https://")
+        || w.starts_with("www.")
+        || [
+            ".com", ".net", ".org", ".ly", ".info", ".biz", ".co/", ".me/", ".tk",
+        ]
+        .iter()
+        .any(|t| w.contains(t) && w.len() > t.len() + 1)
+}
+
+fn link_host(word: &str) -> String {
+    let w = word.to_lowercase();
+    let w = w
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_start_matches("www.");
+    w.split(['/', '?', '#']).next().unwrap_or("").to_owned()
+}
+
+/// Calls `emit` with the name of every feature of `text` (repeats included).
+pub fn for_each_name(text: &str, author: Option<&str>, mut emit: impl FnMut(&str)) {
+    let text = normalise(text);
+    let mut words: Vec<String> = Vec::new();
+    let mut links = 0;
+    let mut prose = String::new();
+    for raw in text.split_whitespace() {
+        if is_link(raw) {
+            links += 1;
+            emit("link");
+            emit(&format!("host:{}", link_host(raw)));
+            continue;
+        }
+        prose.push_str(raw);
+        prose.push(' ');
+        for w in raw
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .map(|w| w.trim_matches('\''))
+            .filter(|w| !w.is_empty())
+        {
+            words.push(w.to_lowercase());
+        }
+    }
+    for w in &words {
+        emit(&format!("w:{w}"));
+    }
+    for pair in words.windows(2) {
+        emit(&format!("b:{} {}", pair[0], pair[1]));
+    }
+    // Character n-grams catch spellings the words miss ("subscr1be", "chanel").
+    let joined: Vec<char> = format!(" {} ", words.join(" ")).chars().collect();
+    for n in 3..=5 {
+        for gram in joined.windows(n) {
+            let g: String = gram.iter().collect();
+            emit(&format!("c:{g}"));
+        }
+    }
+    // Signals of shape rather than words.
+    emit(&format!("links:{}", links.min(3)));
+    let letters = prose.chars().filter(|c| c.is_alphabetic()).count();
+    let upper = prose.chars().filter(|c| c.is_uppercase()).count();
+    if letters >= 8 && upper * 2 > letters {
+        emit("shouting");
+    }
+    if text.contains('@')
+        && text
+            .split_whitespace()
+            .any(|w| w.contains('@') && w.contains('.'))
+    {
+        emit("email");
+    }
+    let longest_digits = text
+        .split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if longest_digits >= 7 {
+        emit("phone-like-number");
+    }
+    if text.contains(['$', '£', '€']) {
+        emit("money");
+    }
+    if text.matches('!').count() >= 3 {
+        emit("many-exclamations");
+    }
+    let length_class = match words.len() {
+        0..=3 => "len:tiny",
+        4..=10 => "len:short",
+        11..=30 => "len:medium",
+        _ => "len:long",
+    };
+    emit(length_class);
+    if let Some(a) = author {
+        for w in normalise(a)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            emit(&format!("a:{}", w.to_lowercase()));
+        }
+    }
+}
+
+impl Features {
+    pub fn of(text: &str, author: Option<&str>) -> Features {
+        let mut slots: Vec<u32> = Vec::with_capacity(text.len() * 3);
+        for_each_name(text, author, |name| slots.push(slot(name)));
+        slots.sort_unstable();
+        slots.dedup();
+        let scale = 1.0 / (slots.len().max(1) as f32).sqrt();
+        Features(slots.into_iter().map(|s| (s, scale)).collect())
+    }
+}
+
+/// The distinct feature names of a text with their slots, to explain a score.
+pub fn named(text: &str, author: Option<&str>) -> Vec<Named> {
+    let mut out: Vec<Named> = Vec::new();
+    for_each_name(text, author, |name| {
+        if !out.iter().any(|n| n.name == name) {
+            out.push(Named {
+                name: name.to_owned(),
+                slot: slot(name),
+            });
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_and_contact_details_become_features() {
+        let mut names = Vec::new();
+        for_each_name(
+            "CHECK OUT MY CHANNEL www.example.com/abc call 5551234567 now!!!",
+            None,
+            |n| names.push(n.to_owned()),
+        );
+        for expected in [
+            "link",
+            "host:example.com",
+            "w:check",
+            "b:check out",
+            "shouting",
+            "phone-like-number",
+            "many-exclamations",
+        ] {
+            assert!(
+                names.iter().any(|n| n == expected),
+                "{expected} in {names:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn features_are_unit_length_and_stable() {
+        let f = Features::of("I love this song", None);
+        let norm: f32 = f.0.iter().map(|(_, v)| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-4);
+        assert_eq!(f, Features::of("I love this song\u{feff}", None));
+        assert_eq!(slot("w:love"), slot("w:love"));
+    }
+}
