@@ -43,3 +43,54 @@ fn trained_on_four_videos_it_classifies_the_fifth() {
     );
     assert!(c.accuracy() > 0.9, "{c:?}");
 }
+
+/// Leave-one-video-out cross-validation on videos 1-4 only, for choosing
+/// the training settings without looking at the test file. Run with
+/// `cargo test -p bestpick-spam --release --test youtube -- --ignored --nocapture`.
+#[test]
+#[ignore = "a tuning aid that prints figures; slow in debug builds"]
+fn tune_by_leaving_one_video_out() {
+    let Some(dir) = collection() else {
+        eprintln!("SKIPPED: ../shared/data/spam is not there");
+        return;
+    };
+    let files = [
+        "Youtube01-Psy.csv",
+        "Youtube02-KatyPerry.csv",
+        "Youtube03-LMFAO.csv",
+        "Youtube04-Eminem.csv",
+    ];
+    let videos: Vec<_> = files
+        .iter()
+        .map(|f| data::youtube_csv(&std::fs::read(dir.join(f)).unwrap()).unwrap())
+        .collect();
+    for epochs in [6, 12, 24] {
+        for learning_rate in [0.2, 0.5, 1.0] {
+            for l2 in [0.0, 1e-5, 1e-4] {
+                let training = Training {
+                    epochs,
+                    learning_rate,
+                    l2,
+                    seed: 42,
+                };
+                let mut c = Confusion::default();
+                for held in 0..videos.len() {
+                    let train: Vec<_> = videos
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != held)
+                        .flat_map(|(_, v)| v.iter().cloned())
+                        .collect();
+                    let model = Model::train(&train, training);
+                    for e in &videos[held] {
+                        c.add(
+                            e.spam,
+                            model.score_text(&e.text, e.author.as_deref()) >= 0.5,
+                        );
+                    }
+                }
+                println!("epochs {epochs:>2} lr {learning_rate:<4} l2 {l2:<7}: accuracy {:.3} MCC {:.3} FPR {:.3}", c.accuracy(), c.mcc(), c.false_positive_rate());
+            }
+        }
+    }
+}
