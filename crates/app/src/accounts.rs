@@ -53,19 +53,7 @@ pub async fn add_user(
 
 pub async fn set_password(site: &Site, username: &str, password: &str) -> Result<(), AccountError> {
     user::check_password(password).map_err(|e| AccountError::Invalid(e.into()))?;
-    let user = site
-        .store
-        .user_by_username(username)
-        .await?
-        .ok_or_else(|| {
-            AccountError::Invalid(
-                bestpick_core::FieldError::new(
-                    "username",
-                    format!("there is no user '{username}'"),
-                )
-                .into(),
-            )
-        })?;
+    let user = existing_user(site, "username", username).await?;
     let hash = secrets::hash_password(password)?;
     site.store.set_password(user.id, &hash).await?;
     Ok(())
@@ -100,16 +88,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 
 /// A new API token for a user; the token itself is shown once and only its hash kept.
 pub async fn create_token(site: &Site, name: &str, username: &str) -> Result<String, AccountError> {
-    let user = site
-        .store
-        .user_by_username(username)
-        .await?
-        .ok_or_else(|| {
-            AccountError::Invalid(
-                bestpick_core::FieldError::new("user", format!("there is no user '{username}'"))
-                    .into(),
-            )
-        })?;
+    let user = existing_user(site, "user", username).await?;
     if name.trim().is_empty() {
         return Err(AccountError::Invalid(
             bestpick_core::FieldError::new("name", "must not be empty").into(),
@@ -120,4 +99,13 @@ pub async fn create_token(site: &Site, name: &str, username: &str) -> Result<Str
         .create_api_token(name.trim(), &secrets::token_hash(&token), user.id)
         .await?;
     Ok(token)
+}
+
+/// The user with this name, or an error on `field` saying there is none.
+async fn existing_user(site: &Site, field: &str, username: &str) -> Result<User, AccountError> {
+    site.store.user_by_username(username).await?.ok_or_else(|| {
+        AccountError::Invalid(
+            bestpick_core::FieldError::new(field, format!("there is no user '{username}'")).into(),
+        )
+    })
 }

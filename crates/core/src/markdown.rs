@@ -127,7 +127,8 @@ fn image_html(src: &str, title: &str, alt: &str, figures: FigureLookup) -> Strin
     }
 }
 
-fn escape(s: &str) -> String {
+/// Escapes `& < > " '` for HTML text and attribute values.
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -400,11 +400,7 @@ async fn save_work(
         .work(id)
         .await?
         .ok_or_else(|| ApiError::not_found("work"))?;
-    let status = if existed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let status = created_unless(existed);
     Ok((status, Json(view)).into_response())
 }
 
@@ -414,13 +410,25 @@ async fn list_people(State(state): State<AppState>, Query(q): Query<PageQuery>) 
 }
 
 async fn get_person(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
-    let person = state
+    Ok(Json(person(&state, &slug).await?).into_response())
+}
+
+async fn person(state: &AppState, slug: &str) -> ApiResult<bestpick_store::PersonView> {
+    state
         .site
         .store
-        .person_by_slug(&slug)
+        .person_by_slug(slug)
         .await?
-        .ok_or_else(|| ApiError::not_found("person"))?;
-    Ok(Json(person).into_response())
+        .ok_or_else(|| ApiError::not_found("person"))
+}
+
+/// 200 when a write matched something stored, 201 when it made something new.
+fn created_unless(existed: bool) -> StatusCode {
+    if existed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    }
 }
 
 #[derive(Deserialize)]
@@ -458,17 +466,8 @@ async fn create_person(
         None => false,
     };
     let slug = state.site.store.save_person(name).await?;
-    let person = state
-        .site
-        .store
-        .person_by_slug(&slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("person"))?;
-    let status = if existed {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let person = person(&state, &slug).await?;
+    let status = created_unless(existed);
     Ok((status, Json(person)).into_response())
 }
 
@@ -485,12 +484,7 @@ async fn rename_person(
         .store
         .rename_person(&slug, person_name(&input)?)
         .await?;
-    let person = state
-        .site
-        .store
-        .person_by_slug(&slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("person"))?;
+    let person = person(&state, &slug).await?;
     Ok(Json(person).into_response())
 }
 

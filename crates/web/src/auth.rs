@@ -73,7 +73,11 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let jar = CookieJar::from_headers(&parts.headers);
         match current_user(state, &jar).await {
-            Ok(Some(user)) => Ok(user),
+            Ok(Some(user)) => {
+                // Kept for `CsrfForm`, so one request looks the session up once.
+                parts.extensions.insert(user.clone());
+                Ok(user)
+            }
             Ok(None) => {
                 let next = parts.uri.path();
                 Err(Redirect::to(&format!("/admin/login?next={}", urlencode(next))).into_response())
@@ -157,10 +161,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
-        let jar = CookieJar::from_headers(req.headers());
-        let expected = expected_csrf(state, &jar)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let expected = match req.extensions().get::<CurrentUser>() {
+            Some(user) => Some(user.csrf.clone()),
+            None => expected_csrf(state, &CookieJar::from_headers(req.headers()))
+                .await
+                .map_err(IntoResponse::into_response)?,
+        };
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(IntoResponse::into_response)?;

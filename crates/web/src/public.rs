@@ -1,6 +1,6 @@
 //! The pages readers see: home, sections, posts, tags, authors, people, works.
 
-use crate::auth::{current_user, CurrentUser};
+use crate::auth::current_user;
 use crate::error::AppError;
 use crate::render;
 use crate::state::AppState;
@@ -222,8 +222,7 @@ async fn post(
     };
     // Drafts and scheduled posts are shown only to logged-in staff, marked.
     let visible = post.card.visibility == bestpick_core::post::Visibility::Published;
-    let viewer: Option<CurrentUser> = current_user(&state, &jar).await?;
-    if !visible && viewer.is_none() {
+    if !visible && current_user(&state, &jar).await?.is_none() {
         return Err(AppError::NotFound);
     }
     // Old addresses (a retired section, a moved post) lead to the current one.

@@ -116,22 +116,11 @@ fn html_formatter(
     value: &Value,
 ) -> Result<(), minijinja::Error> {
     match value.as_str() {
-        Some(s) if !value.is_safe() && state.auto_escape() == minijinja::AutoEscape::Html => {
-            let mut escaped = String::with_capacity(s.len());
-            for c in s.chars() {
-                match c {
-                    '&' => escaped.push_str("&amp;"),
-                    '<' => escaped.push_str("&lt;"),
-                    '>' => escaped.push_str("&gt;"),
-                    '"' => escaped.push_str("&quot;"),
-                    '\'' => escaped.push_str("&#39;"),
-                    c => escaped.push(c),
-                }
-            }
-            out.write_str(&escaped).map_err(|_| {
+        Some(s) if !value.is_safe() && state.auto_escape() == minijinja::AutoEscape::Html => out
+            .write_str(&bestpick_core::markdown::escape(s))
+            .map_err(|_| {
                 minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "could not write")
-            })
-        }
+            }),
         _ => minijinja::escape_formatter(out, state, value),
     }
 }
