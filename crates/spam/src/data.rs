@@ -4,7 +4,8 @@
 use crate::model::Example;
 
 /// Parses a YouTube Spam Collection file (`COMMENT_ID,AUTHOR,DATE,CONTENT,CLASS`).
-/// Only the content and author are kept: the ids and dates leak labels.
+/// Only the content is kept: the ids and dates leak labels, and the model
+/// judges a comment by its text.
 pub fn youtube_csv(bytes: &[u8]) -> Result<Vec<Example>, String> {
     let mut reader = csv::Reader::from_reader(bytes);
     let headers = reader.headers().map_err(|e| e.to_string())?.clone();
@@ -14,7 +15,7 @@ pub fn youtube_csv(bytes: &[u8]) -> Result<Vec<Example>, String> {
             .position(|h| h.eq_ignore_ascii_case(name))
             .ok_or_else(|| format!("the header has no {name} column"))
     };
-    let (content, author, class) = (col("CONTENT")?, col("AUTHOR")?, col("CLASS")?);
+    let (content, class) = (col("CONTENT")?, col("CLASS")?);
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| format!("record {}: {e}", i + 1))?;
@@ -25,7 +26,6 @@ pub fn youtube_csv(bytes: &[u8]) -> Result<Vec<Example>, String> {
         };
         out.push(Example {
             text: record.get(content).unwrap_or("").to_owned(),
-            author: record.get(author).map(str::to_owned),
             spam,
         });
     }
@@ -53,7 +53,6 @@ pub fn sms(text: &str) -> Result<Vec<Example>, String> {
             };
             Ok(Example {
                 text: body.to_owned(),
-                author: None,
                 spam,
             })
         })

@@ -56,8 +56,34 @@ fn link_host(word: &str) -> String {
     w.split(['/', '?', '#']).next().unwrap_or("").to_owned()
 }
 
-/// Calls `emit` with the name of every feature of `text` (repeats included).
-pub fn for_each_name(text: &str, author: Option<&str>, mut emit: impl FnMut(&str)) {
+/// The kinds of feature, each with its own weight before a comment's vector
+/// is scaled to unit length. Character n-grams are many, so they would drown
+/// the few shape and link signals at equal weight; the weights were chosen by
+/// leave-one-video-out cross-validation on videos 1-4 (`tests/youtube.rs`):
+/// MCC 0.876 with equal weights, 0.926 with these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Word,
+    Pair,
+    Chars,
+    Link,
+    Shape,
+}
+
+impl Kind {
+    fn weight(self) -> f32 {
+        match self {
+            Kind::Word | Kind::Pair => 1.0,
+            Kind::Chars => 0.7,
+            Kind::Link => 6.0,
+            Kind::Shape => 4.0,
+        }
+    }
+}
+
+/// Calls `emit` with the name and kind of every feature of `text` (repeats
+/// included).
+pub fn for_each_name(text: &str, mut emit: impl FnMut(&str, Kind)) {
     let text = normalise(text);
     let mut words: Vec<String> = Vec::new();
     let mut links = 0;
@@ -65,8 +91,8 @@ pub fn for_each_name(text: &str, author: Option<&str>, mut emit: impl FnMut(&str
     for raw in text.split_whitespace() {
         if is_link(raw) {
             links += 1;
-            emit("link");
-            emit(&format!("host:{}", link_host(raw)));
+            emit("link", Kind::Link);
+            link_features(raw, &mut emit);
             continue;
         }
         prose.push_str(raw);
@@ -80,32 +106,62 @@ pub fn for_each_name(text: &str, author: Option<&str>, mut emit: impl FnMut(&str
         }
     }
     for w in &words {
-        emit(&format!("w:{w}"));
+        emit(&format!("w:{w}"), Kind::Word);
     }
     for pair in words.windows(2) {
-        emit(&format!("b:{} {}", pair[0], pair[1]));
+        emit(&format!("b:{} {}", pair[0], pair[1]), Kind::Pair);
     }
-    // Character n-grams catch spellings the words miss ("subscr1be", "chanel").
-    let joined: Vec<char> = format!(" {} ", words.join(" ")).chars().collect();
+    // Character n-grams, punctuation and emoji included, catch spellings
+    // the words miss ("subscr1be", "chanel", "<3", "!!!").
+    let chars: Vec<char> = format!(" {} ", prose.trim_end().to_lowercase())
+        .chars()
+        .collect();
     for n in 3..=5 {
-        for gram in joined.windows(n) {
+        for gram in chars.windows(n) {
             let g: String = gram.iter().collect();
-            emit(&format!("c:{g}"));
+            emit(&format!("c:{g}"), Kind::Chars);
         }
     }
-    // Signals of shape rather than words.
-    emit(&format!("links:{}", links.min(3)));
+    shape_features(&text, &prose, links, words.len(), &mut emit);
+}
+
+/// A link's host, each part of its host name and the words of its path and
+/// query ("ref", "user", "watch"): spam links differ from a reader's.
+fn link_features(raw: &str, emit: &mut impl FnMut(&str, Kind)) {
+    let host = link_host(raw);
+    emit(&format!("host:{host}"), Kind::Link);
+    for part in host.split('.') {
+        emit(&format!("host-part:{part}"), Kind::Link);
+    }
+    let lower = raw.to_lowercase();
+    let rest = lower.split_once(&host).map(|(_, r)| r).unwrap_or("");
+    for w in rest
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 1 && w.len() < 12)
+    {
+        emit(&format!("path:{w}"), Kind::Link);
+    }
+}
+
+/// Signals of shape rather than words.
+fn shape_features(
+    text: &str,
+    prose: &str,
+    links: usize,
+    words: usize,
+    emit: &mut impl FnMut(&str, Kind),
+) {
+    emit(&format!("links:{}", links.min(3)), Kind::Shape);
     let letters = prose.chars().filter(|c| c.is_alphabetic()).count();
     let upper = prose.chars().filter(|c| c.is_uppercase()).count();
     if letters >= 8 && upper * 2 > letters {
-        emit("shouting");
+        emit("shouting", Kind::Shape);
     }
-    if text.contains('@')
-        && text
-            .split_whitespace()
-            .any(|w| w.contains('@') && w.contains('.'))
+    if text
+        .split_whitespace()
+        .any(|w| w.contains('@') && w.contains('.'))
     {
-        emit("email");
+        emit("email", Kind::Shape);
     }
     let longest_digits = text
         .split(|c: char| !c.is_ascii_digit())
@@ -113,46 +169,44 @@ pub fn for_each_name(text: &str, author: Option<&str>, mut emit: impl FnMut(&str
         .max()
         .unwrap_or(0);
     if longest_digits >= 7 {
-        emit("phone-like-number");
+        emit("phone-like-number", Kind::Shape);
     }
     if text.contains(['$', '£', '€']) {
-        emit("money");
+        emit("money", Kind::Shape);
     }
     if text.matches('!').count() >= 3 {
-        emit("many-exclamations");
+        emit("many-exclamations", Kind::Shape);
     }
-    let length_class = match words.len() {
+    let length_class = match words {
         0..=3 => "len:tiny",
         4..=10 => "len:short",
         11..=30 => "len:medium",
         _ => "len:long",
     };
-    emit(length_class);
-    if let Some(a) = author {
-        for w in normalise(a)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-        {
-            emit(&format!("a:{}", w.to_lowercase()));
-        }
-    }
+    emit(length_class, Kind::Shape);
 }
 
 impl Features {
-    pub fn of(text: &str, author: Option<&str>) -> Features {
-        let mut slots: Vec<u32> = Vec::with_capacity(text.len() * 3);
-        for_each_name(text, author, |name| slots.push(slot(name)));
-        slots.sort_unstable();
-        slots.dedup();
-        let scale = 1.0 / (slots.len().max(1) as f32).sqrt();
-        Features(slots.into_iter().map(|s| (s, scale)).collect())
+    pub fn of(text: &str) -> Features {
+        let mut slots: Vec<(u32, f32)> = Vec::with_capacity(text.len() * 3);
+        for_each_name(text, |name, kind| slots.push((slot(name), kind.weight())));
+        slots.sort_unstable_by_key(|(s, _)| *s);
+        // Presence, not counts: a repeated word says no more than one use.
+        slots.dedup_by_key(|(s, _)| *s);
+        let norm = slots
+            .iter()
+            .map(|(_, w)| w * w)
+            .sum::<f32>()
+            .sqrt()
+            .max(1e-6);
+        Features(slots.into_iter().map(|(s, w)| (s, w / norm)).collect())
     }
 }
 
-/// The distinct feature names of a text with their slots, to explain a score.
-pub fn named(text: &str, author: Option<&str>) -> Vec<Named> {
+/// The distinct feature names of a text, to explain a score.
+pub fn named(text: &str) -> Vec<Named> {
     let mut out: Vec<Named> = Vec::new();
-    for_each_name(text, author, |name| {
+    for_each_name(text, |name, _| {
         if !out.iter().any(|n| n.name == name) {
             out.push(Named {
                 name: name.to_owned(),
@@ -172,8 +226,7 @@ mod tests {
         let mut names = Vec::new();
         for_each_name(
             "CHECK OUT MY CHANNEL www.example.com/abc call 5551234567 now!!!",
-            None,
-            |n| names.push(n.to_owned()),
+            |n, _| names.push(n.to_owned()),
         );
         for expected in [
             "link",
@@ -193,10 +246,10 @@ mod tests {
 
     #[test]
     fn features_are_unit_length_and_stable() {
-        let f = Features::of("I love this song", None);
+        let f = Features::of("I love this song");
         let norm: f32 = f.0.iter().map(|(_, v)| v * v).sum();
         assert!((norm - 1.0).abs() < 1e-4);
-        assert_eq!(f, Features::of("I love this song\u{feff}", None));
+        assert_eq!(f, Features::of("I love this song\u{feff}"));
         assert_eq!(slot("w:love"), slot("w:love"));
     }
 }

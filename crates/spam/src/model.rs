@@ -29,7 +29,6 @@ impl Default for Training {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Example {
     pub text: String,
-    pub author: Option<String>,
     pub spam: bool,
 }
 
@@ -67,7 +66,7 @@ impl Model {
         let mut model = Model::new(training);
         let features: Vec<(Features, bool)> = examples
             .iter()
-            .map(|e| (Features::of(&e.text, e.author.as_deref()), e.spam))
+            .map(|e| (Features::of(&e.text), e.spam))
             .collect();
         let mut order: Vec<usize> = (0..features.len()).collect();
         let mut rng = training.seed.max(1);
@@ -92,8 +91,8 @@ impl Model {
         sigmoid(self.margin(features))
     }
 
-    pub fn score_text(&self, text: &str, author: Option<&str>) -> f32 {
-        self.score(&Features::of(text, author))
+    pub fn score_text(&self, text: &str) -> f32 {
+        self.score(&Features::of(text))
     }
 
     fn margin(&self, features: &Features) -> f32 {
@@ -126,15 +125,14 @@ impl Model {
 
     /// The features that pushed this comment's score most, strongest first,
     /// with their contribution to the log-odds (positive: towards spam).
-    pub fn explain(&self, text: &str, author: Option<&str>, top: usize) -> Vec<(String, f32)> {
-        let scale = Features::of(text, author)
-            .0
-            .first()
-            .map(|(_, v)| *v)
-            .unwrap_or(0.0);
-        let mut contributions: Vec<(String, f32)> = features::named(text, author)
+    pub fn explain(&self, text: &str, top: usize) -> Vec<(String, f32)> {
+        let values = Features::of(text).0;
+        let mut contributions: Vec<(String, f32)> = features::named(text)
             .into_iter()
-            .map(|n| (n.name, self.weights[n.slot as usize] * scale))
+            .filter_map(|n| {
+                let i = values.binary_search_by_key(&n.slot, |(s, _)| *s).ok()?;
+                Some((n.name, self.weights[n.slot as usize] * values[i].1))
+            })
             .filter(|(_, c)| *c != 0.0)
             .collect();
         contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
@@ -201,7 +199,6 @@ mod tests {
     fn ex(text: &str, spam: bool) -> Example {
         Example {
             text: text.into(),
-            author: None,
             spam,
         }
     }
@@ -220,9 +217,9 @@ mod tests {
     #[test]
     fn learns_a_toy_split_and_explains_itself() {
         let model = Model::train(&toy(), Training::default());
-        assert!(model.score_text("please subscribe to my channel www.x.example", None) > 0.7);
-        assert!(model.score_text("this song is beautiful", None) < 0.3);
-        let why = model.explain("subscribe to my channel", None, 5);
+        assert!(model.score_text("please subscribe to my channel www.x.example") > 0.7);
+        assert!(model.score_text("this song is beautiful") < 0.3);
+        let why = model.explain("subscribe to my channel", 5);
         assert!(
             why.iter()
                 .any(|(name, c)| name.starts_with("w:") && *c > 0.0),
@@ -233,7 +230,7 @@ mod tests {
     #[test]
     fn one_decision_moves_the_score_at_once() {
         let mut model = Model::train(&toy(), Training::default());
-        let f = Features::of("buy cheap followers today", None);
+        let f = Features::of("buy cheap followers today");
         let before = model.score(&f);
         model.learn(&f, true);
         assert!(model.score(&f) > before);
@@ -244,7 +241,7 @@ mod tests {
         let model = Model::train(&toy(), Training::default());
         let loaded = Model::from_bytes(&model.to_bytes(), Training::default()).unwrap();
         let t = "check out this song";
-        assert_eq!(model.score_text(t, None), loaded.score_text(t, None));
+        assert_eq!(model.score_text(t), loaded.score_text(t));
         assert!(Model::from_bytes(b"nonsense", Training::default()).is_err());
     }
 }
