@@ -59,6 +59,40 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Train and evaluate the comment spam classifier.
+    Spam {
+        #[command(subcommand)]
+        command: SpamCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SpamCommand {
+    /// Train a model on labelled files and write it (how the shipped model is built).
+    Train {
+        /// Labelled files: CSV with CONTENT and CLASS (1 spam, 0 legitimate) columns, or
+        /// lines of `spam<TAB>text` / `ham<TAB>text`.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where to write the model.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Evaluate a model on a labelled file: accuracy, precision, recall, F1, MCC, the
+    /// confusion matrix and the three-way outcome.
+    Eval {
+        /// A labelled file, in either format `spam train` reads.
+        file: PathBuf,
+        /// The model to evaluate; the shipped model when not given.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Scores from this up are held for a moderator.
+        #[arg(long, default_value_t = bestpick_spam::Thresholds::default().hold)]
+        hold: f32,
+        /// Scores from this up go to the spam folder.
+        #[arg(long, default_value_t = bestpick_spam::Thresholds::default().spam)]
+        spam: f32,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,7 +2,8 @@
 //! `bestpick-app` (or `bestpick-web` for `serve`) and reports what it did:
 //! results on stdout, problems on stderr.
 
-use crate::cli::{Cli, Command, RoleArg, TokenCommand, UserCommand};
+use crate::cli::{Cli, Command, RoleArg, SpamCommand, TokenCommand, UserCommand};
+use crate::spam;
 use anyhow::{bail, Context};
 use bestpick_app::accounts::{self, AccountError};
 use bestpick_app::{demo, export, import, Site};
@@ -37,6 +38,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token {
             command: TokenCommand::Create { name, user, data },
         } => token_create(&data.data, &name, user.as_deref()).await?,
+        Command::Spam { command } => match command {
+            SpamCommand::Train { files, out } => spam::train(&files, &out)?,
+            SpamCommand::Eval {
+                file,
+                model,
+                hold,
+                spam: spam_at,
+            } => spam::eval(&file, model.as_deref(), hold, spam_at)?,
+        },
     }
     Ok(ExitCode::SUCCESS)
 }

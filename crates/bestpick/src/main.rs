@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod spam;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -302,3 +302,96 @@ fn every_command_has_help() {
         "{help}"
     );
 }
+
+/// The shipped spam model is what `bestpick spam train` makes from videos
+/// 1-4 of the YouTube collection, byte for byte. Needs `../shared/data/spam`.
+#[test]
+fn spam_train_rebuilds_the_shipped_model_and_eval_reports_figures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let data = root.join("../shared/data/spam/youtube-spam-collection");
+    if !data.is_dir() {
+        eprintln!("SKIPPED: ../shared/data/spam is not there");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("model.bpspam");
+    let mut args: Vec<String> = vec!["spam".into(), "train".into()];
+    for f in [
+        "Youtube01-Psy.csv",
+        "Youtube02-KatyPerry.csv",
+        "Youtube03-LMFAO.csv",
+        "Youtube04-Eminem.csv",
+    ] {
+        args.push(data.join(f).to_string_lossy().into_owned());
+    }
+    args.extend(["--out".into(), out.to_string_lossy().into_owned()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let trained = bestpick(dir.path(), &args, "");
+    assert!(trained.status.success(), "{}", text(&trained.stderr));
+    assert!(text(&trained.stdout).contains("Trained on 1586 comments (831 spam)"));
+    let shipped = std::fs::read(root.join("crates/spam/model/default.bpspam")).unwrap();
+    assert!(
+        std::fs::read(&out).unwrap() == shipped,
+        "the committed model differs from a fresh `bestpick spam train`: rebuild it (README)"
+    );
+
+    let test_file = data.join("Youtube05-Shakira.csv");
+    let eval = bestpick(
+        dir.path(),
+        &["spam", "eval", test_file.to_str().unwrap()],
+        "",
+    );
+    assert!(eval.status.success(), "{}", text(&eval.stderr));
+    let report = text(&eval.stdout);
+    for line in [
+        "comments   370 (174 spam, 196 legitimate)",
+        "accuracy",
+        "MCC",
+        "confusion matrix",
+        "three-way outcome",
+        "held",
+    ] {
+        assert!(report.contains(line), "{line} in {report}");
+    }
+}
+
+#[test]
+fn spam_eval_names_the_bad_line_and_thresholds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("labels.txt");
+    std::fs::write(&file, "ham\thello there\nmaybe\tbuy now\n").unwrap();
+    let out = bestpick(dir.path(), &["spam", "eval", file.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("labels.txt: line 2: label \"maybe\" is not ham or spam"),
+        "{err}"
+    );
+    std::fs::write(
+        &file,
+        "ham\thello there\nspam\tWIN a prize, call 09061701461\n",
+    )
+    .unwrap();
+    let out = bestpick(
+        dir.path(),
+        &[
+            "spam",
+            "eval",
+            file.to_str().unwrap(),
+            "--hold",
+            "0.9",
+            "--spam",
+            "0.5",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("above the spam threshold"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = bestpick(dir.path(), &["spam", "eval", file.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("comments   2 (1 spam, 1 legitimate)"));
+}

@@ -21,21 +21,27 @@ pub struct Named {
     pub slot: u32,
 }
 
-fn hash(s: &str) -> u64 {
+/// The slot of the feature named by `parts` joined: hashed piece by piece,
+/// so no name is ever built on the hot path.
+fn slot_of(parts: &[&str]) -> u32 {
     // FNV-1a: stable across builds and platforms, so saved models stay valid.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.as_bytes() {
+    for b in parts.iter().flat_map(|p| p.as_bytes()) {
         h ^= u64::from(*b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h
+    (h % DIMENSIONS as u64) as u32
 }
 
 pub fn slot(name: &str) -> u32 {
-    (hash(name) % DIMENSIONS as u64) as u32
+    slot_of(&[name])
 }
 
 fn is_link(word: &str) -> bool {
+    // Every link has a dot before its last character; most words have none.
+    if !word.trim_end_matches('.').contains('.') {
+        return false;
+    }
     let w = word.to_lowercase();
     w.starts_with("http://")
         || w.starts_with("https://")
@@ -81,9 +87,9 @@ impl Kind {
     }
 }
 
-/// Calls `emit` with the name and kind of every feature of `text` (repeats
-/// included).
-pub fn for_each_name(text: &str, mut emit: impl FnMut(&str, Kind)) {
+/// Calls `emit` with the kind and the name, in parts to be joined, of every
+/// feature of `text` (repeats included).
+pub fn for_each_name(text: &str, mut emit: impl FnMut(Kind, &[&str])) {
     let text = normalise(text);
     let mut words: Vec<String> = Vec::new();
     let mut links = 0;
@@ -91,7 +97,7 @@ pub fn for_each_name(text: &str, mut emit: impl FnMut(&str, Kind)) {
     for raw in text.split_whitespace() {
         if is_link(raw) {
             links += 1;
-            emit("link", Kind::Link);
+            emit(Kind::Link, &["link"]);
             link_features(raw, &mut emit);
             continue;
         }
@@ -106,20 +112,22 @@ pub fn for_each_name(text: &str, mut emit: impl FnMut(&str, Kind)) {
         }
     }
     for w in &words {
-        emit(&format!("w:{w}"), Kind::Word);
+        emit(Kind::Word, &["w:", w]);
     }
     for pair in words.windows(2) {
-        emit(&format!("b:{} {}", pair[0], pair[1]), Kind::Pair);
+        emit(Kind::Pair, &["b:", &pair[0], " ", &pair[1]]);
     }
     // Character n-grams, punctuation and emoji included, catch spellings
     // the words miss ("subscr1be", "chanel", "<3", "!!!").
-    let chars: Vec<char> = format!(" {} ", prose.trim_end().to_lowercase())
-        .chars()
+    let lower = format!(" {} ", prose.trim_end().to_lowercase());
+    let bounds: Vec<usize> = lower
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([lower.len()])
         .collect();
     for n in 3..=5 {
-        for gram in chars.windows(n) {
-            let g: String = gram.iter().collect();
-            emit(&format!("c:{g}"), Kind::Chars);
+        for w in bounds.windows(n + 1) {
+            emit(Kind::Chars, &["c:", &lower[w[0]..w[n]]]);
         }
     }
     shape_features(&text, &prose, links, words.len(), &mut emit);
@@ -127,11 +135,11 @@ pub fn for_each_name(text: &str, mut emit: impl FnMut(&str, Kind)) {
 
 /// A link's host, each part of its host name and the words of its path and
 /// query ("ref", "user", "watch"): spam links differ from a reader's.
-fn link_features(raw: &str, emit: &mut impl FnMut(&str, Kind)) {
+fn link_features(raw: &str, emit: &mut impl FnMut(Kind, &[&str])) {
     let host = link_host(raw);
-    emit(&format!("host:{host}"), Kind::Link);
+    emit(Kind::Link, &["host:", &host]);
     for part in host.split('.') {
-        emit(&format!("host-part:{part}"), Kind::Link);
+        emit(Kind::Link, &["host-part:", part]);
     }
     let lower = raw.to_lowercase();
     let rest = lower.split_once(&host).map(|(_, r)| r).unwrap_or("");
@@ -139,7 +147,7 @@ fn link_features(raw: &str, emit: &mut impl FnMut(&str, Kind)) {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.len() > 1 && w.len() < 12)
     {
-        emit(&format!("path:{w}"), Kind::Link);
+        emit(Kind::Link, &["path:", w]);
     }
 }
 
@@ -149,19 +157,19 @@ fn shape_features(
     prose: &str,
     links: usize,
     words: usize,
-    emit: &mut impl FnMut(&str, Kind),
+    emit: &mut impl FnMut(Kind, &[&str]),
 ) {
-    emit(&format!("links:{}", links.min(3)), Kind::Shape);
+    emit(Kind::Shape, &["links:", ["0", "1", "2", "3"][links.min(3)]]);
     let letters = prose.chars().filter(|c| c.is_alphabetic()).count();
     let upper = prose.chars().filter(|c| c.is_uppercase()).count();
     if letters >= 8 && upper * 2 > letters {
-        emit("shouting", Kind::Shape);
+        emit(Kind::Shape, &["shouting"]);
     }
     if text
         .split_whitespace()
         .any(|w| w.contains('@') && w.contains('.'))
     {
-        emit("email", Kind::Shape);
+        emit(Kind::Shape, &["email"]);
     }
     let longest_digits = text
         .split(|c: char| !c.is_ascii_digit())
@@ -169,13 +177,13 @@ fn shape_features(
         .max()
         .unwrap_or(0);
     if longest_digits >= 7 {
-        emit("phone-like-number", Kind::Shape);
+        emit(Kind::Shape, &["phone-like-number"]);
     }
     if text.contains(['$', '£', '€']) {
-        emit("money", Kind::Shape);
+        emit(Kind::Shape, &["money"]);
     }
     if text.matches('!').count() >= 3 {
-        emit("many-exclamations", Kind::Shape);
+        emit(Kind::Shape, &["many-exclamations"]);
     }
     let length_class = match words {
         0..=3 => "len:tiny",
@@ -183,13 +191,15 @@ fn shape_features(
         11..=30 => "len:medium",
         _ => "len:long",
     };
-    emit(length_class, Kind::Shape);
+    emit(Kind::Shape, &[length_class]);
 }
 
 impl Features {
     pub fn of(text: &str) -> Features {
         let mut slots: Vec<(u32, f32)> = Vec::with_capacity(text.len() * 3);
-        for_each_name(text, |name, kind| slots.push((slot(name), kind.weight())));
+        for_each_name(text, |kind, parts| {
+            slots.push((slot_of(parts), kind.weight()))
+        });
         slots.sort_unstable_by_key(|(s, _)| *s);
         // Presence, not counts: a repeated word says no more than one use.
         slots.dedup_by_key(|(s, _)| *s);
@@ -206,11 +216,12 @@ impl Features {
 /// The distinct feature names of a text, to explain a score.
 pub fn named(text: &str) -> Vec<Named> {
     let mut out: Vec<Named> = Vec::new();
-    for_each_name(text, |name, _| {
+    for_each_name(text, |_, parts| {
+        let name = parts.concat();
         if !out.iter().any(|n| n.name == name) {
             out.push(Named {
-                name: name.to_owned(),
-                slot: slot(name),
+                slot: slot(&name),
+                name,
             });
         }
     });
@@ -226,7 +237,7 @@ mod tests {
         let mut names = Vec::new();
         for_each_name(
             "CHECK OUT MY CHANNEL www.example.com/abc call 5551234567 now!!!",
-            |n, _| names.push(n.to_owned()),
+            |_, parts| names.push(parts.concat()),
         );
         for expected in [
             "link",

@@ -60,6 +60,13 @@ impl Model {
         }
     }
 
+    /// The model bestpick ships with: trained on videos 1-4 of the YouTube
+    /// Spam Collection by `bestpick spam train` (see the README), committed
+    /// as `model/default.bpspam` and built into the binary.
+    pub fn shipped() -> Model {
+        Model::from_bytes(SHIPPED, Training::default()).expect("the shipped model file is valid")
+    }
+
     /// Trains a new model on `examples`, visiting them in a seeded shuffled
     /// order each epoch so results are repeatable.
     pub fn train(examples: &[Example], training: Training) -> Model {
@@ -187,6 +194,7 @@ impl Model {
 }
 
 const MAGIC: &[u8] = b"BPSPAM01";
+const SHIPPED: &[u8] = include_bytes!("../model/default.bpspam");
 
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
@@ -234,6 +242,12 @@ mod tests {
         let before = model.score(&f);
         model.learn(&f, true);
         assert!(model.score(&f) > before);
+    }
+
+    #[test]
+    fn the_shipped_model_loads() {
+        let model = Model::shipped();
+        assert!(model.weights.iter().any(|w| *w != 0.0), "{model:?}");
     }
 
     #[test]

@@ -4,6 +4,9 @@
 /// and drops zero-width characters (U+FEFF, U+200B) that carry no meaning
 /// but can leak labels in the training data.
 pub fn normalise(text: &str) -> String {
+    if !text.contains(['&', '<', '\u{feff}', '\u{200b}']) {
+        return text.to_owned();
+    }
     let text = text
         .replace(['\u{feff}', '\u{200b}'], "")
         .replace("<br />", "\n")
