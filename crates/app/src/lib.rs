@@ -3,23 +3,32 @@
 //! `bestpick-core`, and writes through `bestpick-store`.
 
 pub mod accounts;
+pub mod comment_settings;
+pub mod comments;
 pub mod demo;
 pub mod export;
 pub mod import;
 pub mod media;
+pub mod moderation;
 pub mod posts;
 pub mod secrets;
 pub mod sections;
+pub mod spam_filter;
 
 use anyhow::Context;
 use bestpick_store::Store;
+use spam_filter::SpamFilter;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-/// A site's data folder and its open database.
+/// A site's data folder, its open database and its spam filter.
 #[derive(Clone, Debug)]
 pub struct Site {
     pub store: Store,
     pub data_dir: PathBuf,
+    pub spam: Arc<SpamFilter>,
+    /// Signs the comment form's time stamp and commenters' edit cookies.
+    pub signing_key: Arc<str>,
 }
 
 impl Site {
@@ -32,9 +41,17 @@ impl Site {
         let store = Store::open(&db)
             .await
             .with_context(|| format!("could not open the database {}", db.display()))?;
+        let spam = SpamFilter::load(&store)
+            .await
+            .context("could not load the spam filter")?;
+        let signing_key = store
+            .setting_or_init("signing_key", secrets::random_token)
+            .await?;
         Ok(Site {
             store,
             data_dir: data_dir.to_owned(),
+            spam: Arc::new(spam),
+            signing_key: signing_key.into(),
         })
     }
 

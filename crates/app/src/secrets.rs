@@ -49,6 +49,21 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// An HMAC-SHA256 of `message` under the site's signing key, as hex: the
+/// comment form's time stamp and a commenter's edit cookie.
+pub fn sign(key: &str, message: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    mac.update(message.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether `signature` is `sign(key, message)`, compared in constant time.
+pub fn verify(key: &str, message: &str, signature: &str) -> bool {
+    constant_time_eq(&sign(key, message), signature)
+}
+
 /// Compares secrets in time that does not depend on where they differ.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -78,5 +93,9 @@ mod tests {
         assert!(constant_time_eq("abc", "abc"));
         assert!(!constant_time_eq("abc", "abd"));
         assert!(!constant_time_eq("abc", "ab"));
+        let sig = sign("key", "12.1700000000");
+        assert!(verify("key", "12.1700000000", &sig));
+        assert!(!verify("key", "13.1700000000", &sig));
+        assert!(!verify("other", "12.1700000000", &sig));
     }
 }

@@ -5,6 +5,7 @@
 //! (a score within its scale, a plausible year, a well-formed slug) lives here,
 //! once, so the CLI, the editor and the API all refuse the same input the same way.
 
+pub mod comment;
 pub mod document;
 pub mod error;
 pub mod format;

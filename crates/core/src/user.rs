@@ -41,6 +41,11 @@ impl Role {
         self >= Role::Editor
     }
 
+    /// Moderate comments on every post (authors moderate their own posts').
+    pub fn can_moderate_all_comments(self) -> bool {
+        self.can_edit_any_post()
+    }
+
     pub fn can_manage_sections(self) -> bool {
         self >= Role::Editor
     }

@@ -6,6 +6,7 @@
 //! gain a PostgreSQL backend next to SQLite; every write that touches several
 //! tables runs in one transaction.
 
+mod comments;
 mod error;
 mod media;
 mod posts;
@@ -16,6 +17,7 @@ mod settings;
 mod users;
 mod works;
 
+pub use comments::{Comment, DayCount, History, NewComment, QueueFilter, QueuedComment};
 pub use error::StoreError;
 pub use media::{media_prefix, Media, NewMedia, Variant};
 pub use posts::{Cover, SaveMode};

@@ -49,6 +49,10 @@ pub struct PostCard {
     pub work: Option<WorkBrief>,
     /// The mean of the pick's normalised scores, 0-100.
     pub score: Option<f64>,
+    /// Published comments.
+    pub comment_count: i64,
+    /// Closed on the post or on its section (the age rule is the app's).
+    pub comments_closed: bool,
     #[serde(skip)]
     cover_id: Option<i64>,
 }
@@ -98,7 +102,9 @@ pub struct PostFilter {
 const CARD_SELECT: &str = "SELECT p.id, p.slug, p.kind, p.title, p.summary, p.status, p.published_at, p.updated_at,
     p.cover_media_id, s.id AS section_id, s.slug AS section_slug, s.name AS section_name,
     w.id AS work_id, w.slug AS work_slug, w.name AS work_name, w.year AS work_year, w.kind AS work_kind,
-    (SELECT AVG(normalised) FROM scores sc WHERE sc.post_id = p.id) AS score
+    (SELECT AVG(normalised) FROM scores sc WHERE sc.post_id = p.id) AS score,
+    (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'published') AS comment_count,
+    p.comments_closed OR s.comments_closed AS comments_closed
     FROM posts p JOIN sections s ON s.id = p.section_id LEFT JOIN works w ON w.id = p.work_id";
 
 fn card_from_row(r: &sqlx::sqlite::SqliteRow, now: i64) -> PostCard {
@@ -138,6 +144,8 @@ fn card_from_row(r: &sqlx::sqlite::SqliteRow, now: i64) -> PostCard {
         cover: None,
         work,
         score: r.get("score"),
+        comment_count: r.get("comment_count"),
+        comments_closed: r.get("comments_closed"),
         cover_id: r.get("cover_media_id"),
     }
 }

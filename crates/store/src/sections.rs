@@ -13,6 +13,8 @@ pub struct Section {
     pub position: i64,
     /// The section that replaced this one, when retired.
     pub retired_into: Option<i64>,
+    /// No new comments on any of its posts.
+    pub comments_closed: bool,
 }
 
 impl Section {
@@ -21,7 +23,7 @@ impl Section {
     }
 }
 
-const COLUMNS: &str = "id, slug, name, description, position, retired_into";
+const COLUMNS: &str = "id, slug, name, description, position, retired_into, comments_closed";
 
 fn from_row(r: &sqlx::sqlite::SqliteRow) -> Section {
     Section {
@@ -31,6 +33,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Section {
         description: r.get("description"),
         position: r.get("position"),
         retired_into: r.get("retired_into"),
+        comments_closed: r.get("comments_closed"),
     }
 }
 

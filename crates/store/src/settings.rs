@@ -12,12 +12,36 @@ impl Store {
         )
     }
 
+    /// Every setting whose key starts with `prefix`, as (key, value).
+    pub async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1")
+                .bind(prefix)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Sets several keys in one transaction: all of them or none.
+    pub async fn set_settings(&self, pairs: &[(String, String)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (key, value) in pairs {
+            sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(key)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -1,0 +1,482 @@
+//! Posting a comment: the anti-spam pipeline, in order. Hard rules first
+//! (closed post, thread depth, honeypot, form age, rate limits, validity,
+//! duplicates), which refuse the comment with a message and store nothing;
+//! then blocklists and the classifier, which decide where a stored comment
+//! goes: published, held for a moderator, or the spam folder. Every stored
+//! decision keeps its reasons.
+//!
+//! A commenter may edit or delete their own comment for ten minutes; the web
+//! side proves ownership with a signed cookie (see [`edit_token`]).
+
+use crate::comment_settings::CommentSettings;
+use crate::{secrets, Site};
+use bestpick_core::comment::{self, CommentInput, CommentStatus};
+use bestpick_core::post::Visibility;
+use bestpick_core::FieldErrors;
+use bestpick_spam::Verdict;
+use bestpick_store::{Comment, NewComment, PostView, User};
+use std::net::IpAddr;
+
+/// How long a commenter may edit or delete their comment.
+pub const EDIT_WINDOW_SECS: i64 = 600;
+/// The window of the rate limits.
+const RATE_WINDOW_SECS: i64 = 600;
+/// A form older than this has expired.
+const FORM_MAX_AGE_SECS: i64 = 86_400;
+/// Near-duplicates are looked for among this many recent comments...
+const NEAR_DUPLICATE_SCAN: i64 = 500;
+/// ...of the last week, at this word-triple similarity.
+const NEAR_DUPLICATE_SIMILARITY: f64 = 0.8;
+
+/// A comment as submitted through the form.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    pub input: CommentInput,
+    pub notify: bool,
+    pub ip: IpAddr,
+    /// The hidden field people leave empty and form-filling robots do not.
+    pub honeypot: String,
+    /// The signed time stamp the form was rendered with.
+    pub form_stamp: String,
+    /// A logged-in member of the team: published as themselves, no spam checks.
+    pub user: Option<User>,
+}
+
+/// Where a stored comment went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posted {
+    pub id: i64,
+    pub status: CommentStatus,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommentError {
+    /// Fields to correct; the form shows each message at its input.
+    #[error("{0}")]
+    Invalid(FieldErrors),
+    /// A rule refused the comment; the message says which and what to do.
+    #[error("{0}")]
+    Refused(String),
+    #[error("no such post")]
+    NoPost,
+    #[error("no such comment")]
+    NoComment,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<bestpick_store::StoreError> for CommentError {
+    fn from(e: bestpick_store::StoreError) -> Self {
+        CommentError::Other(e.into())
+    }
+}
+
+/// The time stamp a comment form carries: `unix.signature`.
+pub fn form_stamp(site: &Site, post_id: i64) -> String {
+    let now = bestpick_store::now();
+    let sig = secrets::sign(&site.signing_key, &format!("form.{post_id}.{now}"));
+    format!("{now}.{sig}")
+}
+
+/// Seconds since the form was rendered, when its stamp is genuine.
+fn form_age(site: &Site, post_id: i64, stamp: &str) -> Option<i64> {
+    let (time, sig) = stamp.split_once('.')?;
+    let t: i64 = time.parse().ok()?;
+    secrets::verify(&site.signing_key, &format!("form.{post_id}.{t}"), sig)
+        .then(|| bestpick_store::now() - t)
+}
+
+/// The cookie value that lets a commenter edit a comment until `expires`.
+pub fn edit_token(site: &Site, comment_id: i64, expires: i64) -> String {
+    let sig = secrets::sign(&site.signing_key, &format!("edit.{comment_id}.{expires}"));
+    format!("{comment_id}.{expires}.{sig}")
+}
+
+/// The comments a cookie's tokens may still edit.
+pub fn editable_ids(site: &Site, tokens: &str) -> Vec<i64> {
+    let now = bestpick_store::now();
+    tokens
+        .split(',')
+        .filter_map(|t| {
+            let mut parts = t.splitn(3, '.');
+            let id: i64 = parts.next()?.parse().ok()?;
+            let expires: i64 = parts.next()?.parse().ok()?;
+            let sig = parts.next()?;
+            (expires > now
+                && secrets::verify(&site.signing_key, &format!("edit.{id}.{expires}"), sig))
+            .then_some(id)
+        })
+        .collect()
+}
+
+/// Whether comments are closed on this post: on the post, on its section,
+/// or by the site's age rule.
+pub fn comments_closed(post: &PostView, settings: &CommentSettings) -> bool {
+    post.card.comments_closed
+        || (settings.close_after_days > 0
+            && post
+                .card
+                .published_at
+                .is_some_and(|at| bestpick_store::now() > at + settings.close_after_days * 86_400))
+}
+
+/// Runs a submission through the pipeline and stores it, or refuses it.
+pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentError> {
+    let settings = CommentSettings::load(site).await?;
+    let post = site
+        .store
+        .post(s.post_id)
+        .await?
+        .ok_or(CommentError::NoPost)?;
+    if post.card.visibility != Visibility::Published {
+        return Err(CommentError::NoPost);
+    }
+    if comments_closed(&post, &settings) {
+        return Err(CommentError::Refused(
+            "Comments are closed on this post.".into(),
+        ));
+    }
+    let depth = reply_depth(site, &s, &settings).await?;
+    if let Some(user) = &s.user {
+        return post_as_team_member(site, &s, user, &post, depth, &settings).await;
+    }
+    let now = bestpick_store::now();
+    // Robots fill every field and post at once.
+    if !s.honeypot.trim().is_empty() {
+        return Err(CommentError::Refused(
+            "The comment could not be accepted: a field meant to stay empty was filled in. If you use a form-filling tool, turn it off for this form.".into(),
+        ));
+    }
+    match form_age(site, s.post_id, &s.form_stamp) {
+        None => {
+            return Err(CommentError::Refused(
+                "The form has expired or was changed; reload the page and post again (your text is kept below).".into(),
+            ))
+        }
+        Some(age) if age > FORM_MAX_AGE_SECS => {
+            return Err(CommentError::Refused(
+                "The form is more than a day old; reload the page and post again (your text is kept below).".into(),
+            ))
+        }
+        Some(age) if age < settings.min_seconds => {
+            return Err(CommentError::Refused(format!(
+                "That was very quick: comments posted within {} seconds of opening the page look automated. Wait a moment and post again.",
+                settings.min_seconds
+            )))
+        }
+        Some(_) => {}
+    }
+    check_rates(site, &s, &settings, now).await?;
+    s.input
+        .validate(settings.limits)
+        .map_err(CommentError::Invalid)?;
+    let fingerprint = comment::fingerprint(&s.input.body);
+    if site
+        .store
+        .fingerprint_seen_since(&fingerprint, now - 7 * 86_400)
+        .await?
+    {
+        return Err(CommentError::Refused(
+            "This exact comment was already posted; there is no need to send it twice.".into(),
+        ));
+    }
+
+    let (status, score, reasons) = judge(site, &s.input, &s.ip, &settings, true).await?;
+    let id = site
+        .store
+        .insert_comment(&NewComment {
+            post_id: s.post_id,
+            parent_id: s.parent_id,
+            depth,
+            name: s.input.name.clone(),
+            email: s.input.email.clone(),
+            website: s.input.website.clone(),
+            user_id: None,
+            body: s.input.body.clone(),
+            body_html: comment::body_html(&s.input.body),
+            status,
+            score: Some(f64::from(score)),
+            reasons,
+            ip: s.ip.to_string(),
+            network: comment::network_of(s.ip),
+            notify: s.notify,
+            fingerprint,
+        })
+        .await?;
+    Ok(Posted { id, status })
+}
+
+/// The depth of the new comment, after checking its parent.
+async fn reply_depth(
+    site: &Site,
+    s: &Submission,
+    settings: &CommentSettings,
+) -> Result<i64, CommentError> {
+    let Some(parent_id) = s.parent_id else {
+        return Ok(0);
+    };
+    let parent = site.store.comment(parent_id).await?;
+    let parent = match parent {
+        Some(p) if p.post_id == s.post_id && p.status == CommentStatus::Published => p,
+        _ => {
+            return Err(CommentError::Refused(
+                "The comment you are replying to is not on this post (or no longer shown).".into(),
+            ))
+        }
+    };
+    if parent.depth + 1 >= settings.max_depth {
+        return Err(CommentError::Refused(format!(
+            "Replies go at most {} levels deep; reply to an earlier comment in this thread instead.",
+            settings.max_depth
+        )));
+    }
+    Ok(parent.depth + 1)
+}
+
+async fn check_rates(
+    site: &Site,
+    s: &Submission,
+    settings: &CommentSettings,
+    now: i64,
+) -> Result<(), CommentError> {
+    let since = now - RATE_WINDOW_SECS;
+    let wait = "Please wait a few minutes before posting again.";
+    if site
+        .store
+        .comments_from_ip_since(&s.ip.to_string(), since)
+        .await?
+        >= settings.per_ip
+    {
+        return Err(CommentError::Refused(format!(
+            "You have posted {} comments in the last 10 minutes. {wait}",
+            settings.per_ip
+        )));
+    }
+    if site
+        .store
+        .comments_from_network_since(&comment::network_of(s.ip), since)
+        .await?
+        >= settings.per_network
+    {
+        return Err(CommentError::Refused(format!(
+            "Too many comments came from your network in the last 10 minutes. {wait}"
+        )));
+    }
+    if site.store.comments_on_post_since(s.post_id, since).await? >= settings.per_post {
+        return Err(CommentError::Refused(format!(
+            "This post received too many comments in the last 10 minutes. {wait}"
+        )));
+    }
+    Ok(())
+}
+
+/// Blocklists, trust, near-duplicates (for new comments) and the
+/// classifier: where the comment goes, its spam score and why.
+async fn judge(
+    site: &Site,
+    input: &CommentInput,
+    ip: &IpAddr,
+    settings: &CommentSettings,
+    new: bool,
+) -> Result<(CommentStatus, f32, Vec<String>), CommentError> {
+    let text = &input.body;
+    let score = site.spam.score(text);
+    if let Some(rule) = blocked(site, input, ip).await? {
+        return Ok((CommentStatus::Spam, score, vec![rule]));
+    }
+    let trusted = site.store.is_trusted(&input.email).await?;
+    let mut thresholds = settings.thresholds;
+    if trusted {
+        thresholds.hold = thresholds
+            .hold
+            .max(settings.trusted_hold_at)
+            .min(thresholds.spam);
+    }
+    let mut verdict = thresholds.verdict(score);
+    let mut reasons = vec![format!("spam score {score:.2} ({verdict})")];
+    if trusted {
+        reasons.push("trusted: a moderator approved an earlier comment".into());
+    }
+    if new && verdict == Verdict::Publish && near_duplicate(site, text).await? {
+        verdict = Verdict::Hold;
+        reasons.push("nearly the same as a recent comment".into());
+    }
+    reasons.extend(site.spam.explain(text, 5));
+    let status = match verdict {
+        Verdict::Publish => CommentStatus::Published,
+        Verdict::Hold => CommentStatus::Pending,
+        Verdict::Spam => CommentStatus::Spam,
+    };
+    Ok((status, score, reasons))
+}
+
+/// The blocklist entry the comment matches, described.
+async fn blocked(
+    site: &Site,
+    input: &CommentInput,
+    ip: &IpAddr,
+) -> Result<Option<String>, CommentError> {
+    let list = site.store.blocklist().await?;
+    if list.is_empty() {
+        return Ok(None);
+    }
+    let domains = comment::domains(input);
+    let body = input.body.to_lowercase();
+    let name = input.name.to_lowercase();
+    let ip = ip.to_string();
+    for (kind, value) in &list {
+        let hit = match kind.as_str() {
+            "email" => input.email == *value,
+            "ip" => ip == *value || (value.ends_with('.') && ip.starts_with(value.as_str())),
+            "domain" => domains
+                .iter()
+                .any(|d| d == value || d.ends_with(&format!(".{value}"))),
+            "word" => body.contains(value.as_str()) || name.contains(value.as_str()),
+            _ => false,
+        };
+        if hit {
+            return Ok(Some(format!("blocklist: {kind} {value}")));
+        }
+    }
+    Ok(None)
+}
+
+async fn near_duplicate(site: &Site, text: &str) -> Result<bool, CommentError> {
+    let now = bestpick_store::now();
+    if comment::fingerprint(text).split(' ').count() < 6 {
+        // Short comments ("great film!") are alike by nature.
+        return Ok(false);
+    }
+    let recent = site
+        .store
+        .recent_bodies(now - 7 * 86_400, NEAR_DUPLICATE_SCAN)
+        .await?;
+    Ok(recent
+        .iter()
+        .any(|b| comment::similarity(text, b) >= NEAR_DUPLICATE_SIMILARITY))
+}
+
+async fn post_as_team_member(
+    site: &Site,
+    s: &Submission,
+    user: &User,
+    post: &PostView,
+    depth: i64,
+    settings: &CommentSettings,
+) -> Result<Posted, CommentError> {
+    let mut errors = FieldErrors::default();
+    let body = &s.input.body;
+    if body.is_empty() {
+        errors.push("body", "The comment is empty.");
+    } else if body.chars().count() > settings.limits.max_length {
+        errors.push(
+            "body",
+            format!(
+                "The comment is longer than {} characters.",
+                settings.limits.max_length
+            ),
+        );
+    }
+    errors.into_result(()).map_err(CommentError::Invalid)?;
+    let id = site
+        .store
+        .insert_comment(&NewComment {
+            post_id: post.card.id,
+            parent_id: s.parent_id,
+            depth,
+            name: user.display_name.clone(),
+            email: String::new(),
+            website: None,
+            user_id: Some(user.id),
+            body: body.clone(),
+            body_html: comment::body_html(body),
+            status: CommentStatus::Published,
+            score: None,
+            reasons: vec![format!(
+                "written by {} ({})",
+                user.username,
+                user.role.as_str()
+            )],
+            ip: s.ip.to_string(),
+            network: comment::network_of(s.ip),
+            notify: s.notify,
+            fingerprint: comment::fingerprint(body),
+        })
+        .await?;
+    Ok(Posted {
+        id,
+        status: CommentStatus::Published,
+    })
+}
+
+/// The comment its author may still change, or why not.
+async fn own_comment(site: &Site, id: i64, editable: &[i64]) -> Result<Comment, CommentError> {
+    let c = site
+        .store
+        .comment(id)
+        .await?
+        .ok_or(CommentError::NoComment)?;
+    if !editable.contains(&id) || bestpick_store::now() > c.created_at + EDIT_WINDOW_SECS {
+        return Err(CommentError::Refused(
+            "Comments can be edited or deleted by their writer for 10 minutes only; that time has passed.".into(),
+        ));
+    }
+    if matches!(c.status, CommentStatus::Spam | CommentStatus::Trash) {
+        return Err(CommentError::NoComment);
+    }
+    Ok(c)
+}
+
+/// A commenter's edit within the window: checked and judged again.
+pub async fn edit_own(
+    site: &Site,
+    id: i64,
+    editable: &[i64],
+    body: &str,
+) -> Result<Posted, CommentError> {
+    let c = own_comment(site, id, editable).await?;
+    let settings = CommentSettings::load(site).await?;
+    let body = body.trim();
+    let input = CommentInput {
+        name: c.name.clone(),
+        email: c.email.clone(),
+        website: c.website.clone(),
+        body: body.to_owned(),
+    };
+    if c.user_id.is_none() {
+        input
+            .validate(settings.limits)
+            .map_err(CommentError::Invalid)?;
+    } else if body.is_empty() {
+        return Err(CommentError::Invalid(
+            bestpick_core::FieldError::new("body", "The comment is empty.").into(),
+        ));
+    }
+    let ip = c.ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let (status, score, reasons) = if c.user_id.is_some() {
+        (c.status, None, c.reasons.clone())
+    } else {
+        let (verdict, score, mut reasons) = judge(site, &input, &ip, &settings, false).await?;
+        reasons.insert(0, "edited by its writer".into());
+        // An edit never lifts a held comment past its moderator.
+        let status = match (c.status, verdict) {
+            (_, CommentStatus::Spam) => CommentStatus::Spam,
+            (CommentStatus::Published, s) => s,
+            (current, _) => current,
+        };
+        (status, Some(f64::from(score)), reasons)
+    };
+    site.store
+        .update_comment_body(id, body, &comment::body_html(body), status, score, &reasons)
+        .await?;
+    Ok(Posted { id, status })
+}
+
+/// A commenter deletes their own comment within the window.
+pub async fn delete_own(site: &Site, id: i64, editable: &[i64]) -> Result<(), CommentError> {
+    own_comment(site, id, editable).await?;
+    site.store.delete_comment(id).await?;
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! What moderators do with comments: approve, mark spam or not spam (which
+//! teaches the classifier at once and is stored so it survives a
+//! restart), trash, delete, block a commenter; and the privacy duties:
+//! export and erase a commenter's data, truncate old addresses, empty the
+//! spam folder.
+
+use crate::comment_settings::CommentSettings;
+use crate::Site;
+use bestpick_core::comment::{self, CommentStatus};
+use bestpick_store::{Comment, User};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Publish; teaches "not spam" when the comment was held or spam.
+    Approve,
+    /// To the spam folder; teaches "spam".
+    Spam,
+    Trash,
+    /// Back to the queue, from the trash.
+    Restore,
+    /// Gone for good.
+    Delete,
+}
+
+impl Action {
+    pub fn parse(s: &str) -> Option<Action> {
+        Some(match s {
+            "approve" => Action::Approve,
+            "spam" => Action::Spam,
+            "trash" => Action::Trash,
+            "restore" => Action::Restore,
+            "delete" => Action::Delete,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModerationError {
+    #[error("You may moderate comments on your own posts only.")]
+    Forbidden,
+    #[error("no such comment")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<bestpick_store::StoreError> for ModerationError {
+    fn from(e: bestpick_store::StoreError) -> Self {
+        ModerationError::Other(e.into())
+    }
+}
+
+/// Whether `user` may moderate comments on post `post_id`.
+pub async fn may_moderate(site: &Site, user: &User, post_id: i64) -> Result<bool, ModerationError> {
+    Ok(
+        user.role.can_moderate_all_comments()
+            || site.store.is_post_author(post_id, user.id).await?,
+    )
+}
+
+/// The comments `ids` that exist and `user` may moderate; any other is an error.
+async fn moderatable(
+    site: &Site,
+    user: &User,
+    ids: &[i64],
+) -> Result<Vec<Comment>, ModerationError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let c = site
+            .store
+            .comment(*id)
+            .await?
+            .ok_or(ModerationError::NotFound)?;
+        if !may_moderate(site, user, c.post_id).await? {
+            return Err(ModerationError::Forbidden);
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// Applies `action` to comments; returns how many changed.
+pub async fn moderate(
+    site: &Site,
+    user: &User,
+    ids: &[i64],
+    action: Action,
+) -> Result<u64, ModerationError> {
+    let comments = moderatable(site, user, ids).await?;
+    let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
+    let store = &site.store;
+    let changed = match action {
+        Action::Approve => {
+            // Teach "not spam" only where the filter (or a rule) doubted it.
+            for c in comments
+                .iter()
+                .filter(|c| c.status != CommentStatus::Published)
+            {
+                teach(site, user, c, false).await?;
+            }
+            store
+                .set_comment_status(&ids, CommentStatus::Published, true)
+                .await?
+        }
+        Action::Spam => {
+            for c in comments.iter().filter(|c| c.status != CommentStatus::Spam) {
+                teach(site, user, c, true).await?;
+            }
+            store
+                .set_comment_status(&ids, CommentStatus::Spam, false)
+                .await?
+        }
+        Action::Trash => {
+            store
+                .set_comment_status(&ids, CommentStatus::Trash, false)
+                .await?
+        }
+        Action::Restore => {
+            store
+                .set_comment_status(&ids, CommentStatus::Pending, false)
+                .await?
+        }
+        Action::Delete => {
+            for id in &ids {
+                store.delete_comment(*id).await?;
+            }
+            ids.len() as u64
+        }
+    };
+    Ok(changed)
+}
+
+/// Stores a decision and applies it to the live model.
+async fn teach(site: &Site, user: &User, c: &Comment, spam: bool) -> Result<(), ModerationError> {
+    if c.user_id.is_some() {
+        return Ok(());
+    }
+    site.store
+        .record_spam_decision(c.id, &c.body, spam, Some(user.id))
+        .await?;
+    site.spam.learn(&c.body, spam);
+    Ok(())
+}
+
+/// What can be blocked from a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    Email,
+    Ip,
+    Domain,
+}
+
+impl BlockKind {
+    pub fn parse(s: &str) -> Option<BlockKind> {
+        Some(match s {
+            "email" => BlockKind::Email,
+            "ip" => BlockKind::Ip,
+            "domain" => BlockKind::Domain,
+            _ => return None,
+        })
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Email => "email",
+            BlockKind::Ip => "ip",
+            BlockKind::Domain => "domain",
+        }
+    }
+}
+
+/// Blocks the comment's email, address, or domain (its website's, else its
+/// email's); returns what was blocked.
+pub async fn block_from_comment(
+    site: &Site,
+    user: &User,
+    id: i64,
+    kind: BlockKind,
+) -> Result<String, ModerationError> {
+    let c = moderatable(site, user, &[id]).await?.remove(0);
+    let value = match kind {
+        BlockKind::Email => Some(c.email.clone()).filter(|e| !e.is_empty()),
+        BlockKind::Ip => {
+            Some(c.ip.clone()).filter(|ip| !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_ok())
+        }
+        BlockKind::Domain => c
+            .website
+            .as_deref()
+            .and_then(comment::domain_of)
+            .or_else(|| comment::domain_of(&c.email)),
+    }
+    .ok_or_else(|| {
+        ModerationError::Invalid(format!("This comment has no {} to block.", kind.as_str()))
+    })?;
+    site.store.block(kind.as_str(), &value).await?;
+    Ok(format!("{} {value}", kind.as_str()))
+}
+
+/// Adds a blocklist entry typed by a moderator (editors and admins).
+pub async fn add_block(site: &Site, kind: &str, value: &str) -> Result<(), ModerationError> {
+    let value = value.trim().to_lowercase();
+    if value.is_empty() {
+        return Err(ModerationError::Invalid("Give something to block.".into()));
+    }
+    let ok = match kind {
+        "word" => true,
+        "email" => value.contains('@'),
+        "ip" => value.parse::<std::net::IpAddr>().is_ok(),
+        "domain" => value.contains('.') && !value.contains(['/', '@', ' ']),
+        _ => {
+            return Err(ModerationError::Invalid(format!(
+                "'{kind}' is not word, email, ip or domain."
+            )))
+        }
+    };
+    if !ok {
+        return Err(ModerationError::Invalid(format!(
+            "'{value}' is not a valid {kind}."
+        )));
+    }
+    site.store.block(kind, &value).await?;
+    Ok(())
+}
+
+/// Everything stored about a commenter, as JSON: what `comments export` and
+/// the admin's export give them.
+pub async fn export_commenter(site: &Site, email: &str) -> anyhow::Result<serde_json::Value> {
+    let email = email.trim().to_lowercase();
+    let comments = site.store.comments_by_email(&email).await?;
+    let items: Vec<serde_json::Value> = comments
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "post_id": c.post_id,
+                "in_reply_to": c.parent_id,
+                "name": c.name,
+                "email": c.email,
+                "website": c.website,
+                "body": c.body,
+                "status": c.status,
+                "ip_address": c.ip,
+                "notify_of_replies": c.notify,
+                "created_at": c.created_at,
+                "updated_at": c.updated_at,
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({ "email": email, "comments": items }))
+}
+
+/// Deletes everything stored about a commenter; returns how many comments.
+pub async fn erase_commenter(site: &Site, email: &str) -> anyhow::Result<u64> {
+    Ok(site
+        .store
+        .erase_commenter(&email.trim().to_lowercase())
+        .await?)
+}
+
+/// What a maintenance pass did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Maintenance {
+    pub spam_deleted: u64,
+    pub addresses_truncated: usize,
+}
+
+/// Deletes old spam and truncates old addresses, per the settings. `serve`
+/// runs it at start and every hour.
+pub async fn maintain(site: &Site) -> anyhow::Result<Maintenance> {
+    let settings = CommentSettings::load(site).await?;
+    let now = bestpick_store::now();
+    let spam_deleted = site
+        .store
+        .purge_spam(now - settings.spam_days * 86_400)
+        .await?;
+    let old = site
+        .store
+        .old_full_ips(now - settings.ip_days * 86_400)
+        .await?;
+    let truncated: Vec<(i64, String)> = old
+        .into_iter()
+        .map(|(id, ip)| (id, comment::truncate_ip(&ip)))
+        .collect();
+    site.store.set_truncated_ips(&truncated).await?;
+    Ok(Maintenance {
+        spam_deleted,
+        addresses_truncated: truncated.len(),
+    })
+}

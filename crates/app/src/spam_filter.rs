@@ -1,0 +1,71 @@
+//! The site's spam classifier: the shipped model, plus every moderator
+//! decision stored in the database, replayed in order on start and applied
+//! at once when a moderator decides.
+
+use bestpick_spam::{Features, Model};
+use bestpick_store::Store;
+use std::sync::RwLock;
+
+pub struct SpamFilter {
+    model: RwLock<Model>,
+    decisions: RwLock<usize>,
+}
+
+impl std::fmt::Debug for SpamFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SpamFilter {{ decisions learnt: {} }}",
+            self.decisions_learnt()
+        )
+    }
+}
+
+impl SpamFilter {
+    /// The shipped model taught every stored decision, oldest first.
+    pub async fn load(store: &Store) -> anyhow::Result<SpamFilter> {
+        let mut model = Model::shipped();
+        let decisions = store.spam_decisions().await?;
+        for (text, spam) in &decisions {
+            model.learn(&Features::of(text), *spam);
+        }
+        Ok(SpamFilter {
+            model: RwLock::new(model),
+            decisions: RwLock::new(decisions.len()),
+        })
+    }
+
+    /// The probability that `text` is spam.
+    pub fn score(&self, text: &str) -> f32 {
+        let features = Features::of(text);
+        self.model
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .score(&features)
+    }
+
+    /// The features that pushed the score most, as "name (+1.23)".
+    pub fn explain(&self, text: &str, top: usize) -> Vec<String> {
+        self.model
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .explain(text, top)
+            .into_iter()
+            .map(|(name, weight)| format!("{name} ({weight:+.2})"))
+            .collect()
+    }
+
+    /// Applies one decision to the model (the caller stores it).
+    pub fn learn(&self, text: &str, spam: bool) {
+        let features = Features::of(text);
+        self.model
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .learn(&features, spam);
+        *self.decisions.write().unwrap_or_else(|e| e.into_inner()) += 1;
+    }
+
+    pub fn decisions_learnt(&self) -> usize {
+        *self.decisions.read().unwrap_or_else(|e| e.into_inner())
+    }
+}

@@ -1,0 +1,580 @@
+//! Reader comments, the moderators' spam decisions and the blocklists.
+
+use crate::{json_list, now, Result, Store};
+use bestpick_core::comment::CommentStatus;
+use sqlx::Row;
+
+/// A comment as the pipeline decided to store it.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i64,
+    pub name: String,
+    pub email: String,
+    pub website: Option<String>,
+    pub user_id: Option<i64>,
+    pub body: String,
+    pub body_html: String,
+    pub status: CommentStatus,
+    pub score: Option<f64>,
+    pub reasons: Vec<String>,
+    pub ip: String,
+    pub network: String,
+    pub notify: bool,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Comment {
+    pub id: i64,
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    pub depth: i64,
+    pub name: String,
+    #[serde(skip)]
+    pub email: String,
+    pub website: Option<String>,
+    pub user_id: Option<i64>,
+    #[serde(skip)]
+    pub body: String,
+    pub body_html: String,
+    pub status: CommentStatus,
+    pub score: Option<f64>,
+    pub reasons: Vec<String>,
+    #[serde(skip)]
+    pub ip: String,
+    pub notify: bool,
+    pub approved: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A comment in the moderation queue, with its post.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QueuedComment {
+    #[serde(flatten)]
+    pub comment: Comment,
+    pub email: String,
+    pub ip: String,
+    pub post_title: String,
+    pub post_url: String,
+}
+
+/// One commenter's comments by status, for the moderator.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct History {
+    pub pending: i64,
+    pub published: i64,
+    pub spam: i64,
+    pub trash: i64,
+}
+
+/// Which comments a moderator sees.
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub status: CommentStatus,
+    /// Only comments on posts this user wrote (authors moderate their own).
+    pub author_id: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DayCount {
+    /// Days before today, 0 = today.
+    pub days_ago: i64,
+    pub comments: i64,
+    pub spam: i64,
+}
+
+const COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.depth, c.name, c.email, c.website, c.user_id, c.body,
+    c.body_html, c.status, c.score, c.reasons, c.ip, c.notify, c.approved, c.created_at, c.updated_at";
+
+fn from_row(r: &sqlx::sqlite::SqliteRow) -> Comment {
+    Comment {
+        id: r.get("id"),
+        post_id: r.get("post_id"),
+        parent_id: r.get("parent_id"),
+        depth: r.get("depth"),
+        name: r.get("name"),
+        email: r.get("email"),
+        website: r.get("website"),
+        user_id: r.get("user_id"),
+        body: r.get("body"),
+        body_html: r.get("body_html"),
+        status: CommentStatus::parse(r.get::<&str, _>("status")).unwrap_or(CommentStatus::Pending),
+        score: r.get("score"),
+        reasons: json_list(r.get::<&str, _>("reasons")),
+        ip: r.get("ip"),
+        notify: r.get("notify"),
+        approved: r.get("approved"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }
+}
+
+/// `?, ?, ...` for an IN list of `n` values.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+impl Store {
+    pub async fn insert_comment(&self, c: &NewComment) -> Result<i64> {
+        let now = now();
+        Ok(sqlx::query_scalar(
+            "INSERT INTO comments (post_id, parent_id, depth, name, email, website, user_id, body, body_html,
+                status, score, reasons, ip, network, notify, fingerprint, created_at, updated_at, status_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(c.post_id)
+        .bind(c.parent_id)
+        .bind(c.depth)
+        .bind(&c.name)
+        .bind(&c.email)
+        .bind(&c.website)
+        .bind(c.user_id)
+        .bind(&c.body)
+        .bind(&c.body_html)
+        .bind(c.status.as_str())
+        .bind(c.score)
+        .bind(serde_json::to_string(&c.reasons).unwrap_or_else(|_| "[]".into()))
+        .bind(&c.ip)
+        .bind(&c.network)
+        .bind(c.notify)
+        .bind(&c.fingerprint)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn comment(&self, id: i64) -> Result<Option<Comment>> {
+        Ok(
+            sqlx::query(&format!("SELECT {COLUMNS} FROM comments c WHERE c.id = ?"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .as_ref()
+                .map(from_row),
+        )
+    }
+
+    /// A post's published comments, oldest first (threads are built from
+    /// `parent_id`).
+    pub async fn published_comments(&self, post_id: i64) -> Result<Vec<Comment>> {
+        Ok(sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM comments c WHERE c.post_id = ? AND c.status = 'published'
+             ORDER BY c.created_at, c.id"
+        ))
+        .bind(post_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect())
+    }
+
+    /// Comments stored since `since` from one address, one network, or on one post.
+    pub async fn comments_from_ip_since(&self, ip: &str, since: i64) -> Result<i64> {
+        self.count(
+            "SELECT COUNT(*) FROM comments WHERE ip = ? AND created_at >= ?",
+            ip,
+            since,
+        )
+        .await
+    }
+
+    pub async fn comments_from_network_since(&self, network: &str, since: i64) -> Result<i64> {
+        self.count(
+            "SELECT COUNT(*) FROM comments WHERE network = ? AND created_at >= ?",
+            network,
+            since,
+        )
+        .await
+    }
+
+    pub async fn comments_on_post_since(&self, post_id: i64, since: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM comments WHERE post_id = ? AND created_at >= ?",
+        )
+        .bind(post_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    async fn count(&self, sql: &str, key: &str, since: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(sql)
+            .bind(key)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Whether a comment with this fingerprint was stored since `since`.
+    pub async fn fingerprint_seen_since(&self, fingerprint: &str, since: i64) -> Result<bool> {
+        Ok(self
+            .count(
+                "SELECT COUNT(*) FROM comments WHERE fingerprint = ? AND created_at >= ?",
+                fingerprint,
+                since,
+            )
+            .await?
+            > 0)
+    }
+
+    /// The bodies of the latest comments, newest first, for near-duplicate checks.
+    pub async fn recent_bodies(&self, since: i64, limit: i64) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT body FROM comments WHERE created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        )
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Whether a moderator has approved an earlier comment with this email.
+    pub async fn is_trusted(&self, email: &str) -> Result<bool> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM comments WHERE email = ? AND approved = 1 AND status = 'published'",
+        )
+        .bind(email)
+        .fetch_one(&self.pool)
+        .await?
+            > 0)
+    }
+
+    /// A commenter's own edit: new text and the pipeline's new verdict.
+    pub async fn update_comment_body(
+        &self,
+        id: i64,
+        body: &str,
+        body_html: &str,
+        status: CommentStatus,
+        score: Option<f64>,
+        reasons: &[String],
+    ) -> Result<()> {
+        let now = now();
+        sqlx::query(
+            "UPDATE comments SET body = ?, body_html = ?, fingerprint = ?, score = ?, reasons = ?, updated_at = ?,
+                status_at = CASE WHEN status = ? THEN status_at ELSE ? END, status = ?
+             WHERE id = ?",
+        )
+        .bind(body)
+        .bind(body_html)
+        .bind(bestpick_core::comment::fingerprint(body))
+        .bind(score)
+        .bind(serde_json::to_string(reasons).unwrap_or_else(|_| "[]".into()))
+        .bind(now)
+        .bind(status.as_str())
+        .bind(now)
+        .bind(status.as_str())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Moves comments to `status`; `approved` marks a moderator's approval.
+    /// Returns how many changed.
+    pub async fn set_comment_status(
+        &self,
+        ids: &[i64],
+        status: CommentStatus,
+        approved: bool,
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let sql = format!(
+            "UPDATE comments SET status = ?, status_at = ?, approved = MAX(approved, ?) WHERE id IN ({})",
+            placeholders(ids.len())
+        );
+        let mut q = sqlx::query(&sql)
+            .bind(status.as_str())
+            .bind(now())
+            .bind(approved);
+        for id in ids {
+            q = q.bind(id);
+        }
+        Ok(q.execute(&self.pool).await?.rows_affected())
+    }
+
+    pub async fn delete_comment(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM comments WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The moderation queue and how many comments it holds in all.
+    pub async fn comment_queue(&self, f: &QueueFilter) -> Result<(Vec<QueuedComment>, i64)> {
+        let mine = if f.author_id.is_some() {
+            " AND c.post_id IN (SELECT post_id FROM post_authors WHERE user_id = ?)"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT {COLUMNS}, p.title AS post_title, s.slug AS section_slug, p.slug AS post_slug
+             FROM comments c JOIN posts p ON p.id = c.post_id JOIN sections s ON s.id = p.section_id
+             WHERE c.status = ?{mine} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?"
+        );
+        let mut q = sqlx::query(&sql).bind(f.status.as_str());
+        if let Some(a) = f.author_id {
+            q = q.bind(a);
+        }
+        let rows = q.bind(f.limit).bind(f.offset).fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|r| {
+                let comment = from_row(r);
+                QueuedComment {
+                    email: comment.email.clone(),
+                    ip: comment.ip.clone(),
+                    post_title: r.get("post_title"),
+                    post_url: format!(
+                        "/{}/{}",
+                        r.get::<&str, _>("section_slug"),
+                        r.get::<&str, _>("post_slug")
+                    ),
+                    comment,
+                }
+            })
+            .collect();
+        let count_sql = format!("SELECT COUNT(*) FROM comments c WHERE c.status = ?{mine}");
+        let mut q = sqlx::query_scalar(&count_sql).bind(f.status.as_str());
+        if let Some(a) = f.author_id {
+            q = q.bind(a);
+        }
+        Ok((items, q.fetch_one(&self.pool).await?))
+    }
+
+    /// How many comments each status holds (for the queue's tabs).
+    pub async fn comment_counts(&self, author_id: Option<i64>) -> Result<History> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM comments
+             WHERE ?1 IS NULL OR post_id IN (SELECT post_id FROM post_authors WHERE user_id = ?1)
+             GROUP BY status",
+        )
+        .bind(author_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(history_from(&rows))
+    }
+
+    /// One commenter's comments by status.
+    pub async fn commenter_history(&self, email: &str) -> Result<History> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM comments WHERE email = ? GROUP BY status",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(history_from(&rows))
+    }
+
+    /// Whether `user_id` wrote the post the comment is on.
+    pub async fn is_post_author(&self, post_id: i64, user_id: i64) -> Result<bool> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM post_authors WHERE post_id = ? AND user_id = ?",
+        )
+        .bind(post_id)
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?
+            > 0)
+    }
+
+    /// Comments and spam per day over the last `days` days, oldest first,
+    /// every day present.
+    pub async fn comments_per_day(&self, days: i64) -> Result<Vec<DayCount>> {
+        let now = now();
+        let today = now - now.rem_euclid(86_400);
+        let since = today - (days - 1) * 86_400;
+        let rows = sqlx::query(
+            "SELECT (? - (created_at - created_at % 86400)) / 86400 AS days_ago, COUNT(*) AS n,
+                    SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END) AS spam
+             FROM comments WHERE created_at >= ? GROUP BY days_ago",
+        )
+        .bind(today)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<DayCount> = (0..days)
+            .rev()
+            .map(|d| DayCount {
+                days_ago: d,
+                comments: 0,
+                spam: 0,
+            })
+            .collect();
+        for r in rows {
+            let d: i64 = r.get("days_ago");
+            if let Some(day) = out.iter_mut().find(|x| x.days_ago == d) {
+                day.comments = r.get("n");
+                day.spam = r.get("spam");
+            }
+        }
+        Ok(out)
+    }
+
+    /// A moderator's spam / not-spam decision, kept to rebuild the model.
+    pub async fn record_spam_decision(
+        &self,
+        comment_id: i64,
+        body: &str,
+        spam: bool,
+        user_id: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO spam_decisions (comment_id, body, spam, user_id, decided_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(comment_id)
+            .bind(body)
+            .bind(spam)
+            .bind(user_id)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every stored decision, oldest first: (text, spam).
+    pub async fn spam_decisions(&self) -> Result<Vec<(String, bool)>> {
+        Ok(
+            sqlx::query_as("SELECT body, spam FROM spam_decisions ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Adds an entry to a blocklist (`word`, `email`, `ip` or `domain`).
+    pub async fn block(&self, kind: &str, value: &str) -> Result<()> {
+        sqlx::query("INSERT INTO blocklist (kind, value, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(kind)
+            .bind(value)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn unblock(&self, kind: &str, value: &str) -> Result<()> {
+        sqlx::query("DELETE FROM blocklist WHERE kind = ? AND value = ?")
+            .bind(kind)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every blocklist entry as (kind, value).
+    pub async fn blocklist(&self) -> Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT kind, value FROM blocklist ORDER BY kind, value")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Every comment written with this email, oldest first.
+    pub async fn comments_by_email(&self, email: &str) -> Result<Vec<Comment>> {
+        Ok(sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM comments c WHERE c.email = ? ORDER BY c.created_at, c.id"
+        ))
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect())
+    }
+
+    /// Deletes every comment written with this email, and the decisions
+    /// that kept their text; replies by others stay. Returns how many
+    /// comments went.
+    pub async fn erase_commenter(&self, email: &str) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM spam_decisions WHERE comment_id IN (SELECT id FROM comments WHERE email = ?)")
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM comments WHERE email = ?")
+            .bind(email)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// Deletes spam that has been in the spam folder since before `before`.
+    pub async fn purge_spam(&self, before: i64) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM comments WHERE status = 'spam' AND status_at < ?")
+                .bind(before)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+
+    /// The full addresses of comments written before `before`, truncated.
+    pub async fn old_full_ips(&self, before: i64) -> Result<Vec<(i64, String)>> {
+        Ok(
+            sqlx::query_as("SELECT id, ip FROM comments WHERE ip_truncated = 0 AND created_at < ?")
+                .bind(before)
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn set_truncated_ips(&self, ips: &[(i64, String)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (id, ip) in ips {
+            sqlx::query("UPDATE comments SET ip = ?, ip_truncated = 1 WHERE id = ?")
+                .bind(ip)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_post_comments_closed(&self, post_id: i64, closed: bool) -> Result<()> {
+        sqlx::query("UPDATE posts SET comments_closed = ? WHERE id = ?")
+            .bind(closed)
+            .bind(post_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_section_comments_closed(&self, section_id: i64, closed: bool) -> Result<()> {
+        sqlx::query("UPDATE sections SET comments_closed = ? WHERE id = ?")
+            .bind(closed)
+            .bind(section_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+fn history_from(rows: &[sqlx::sqlite::SqliteRow]) -> History {
+    let mut h = History::default();
+    for r in rows {
+        let n: i64 = r.get("n");
+        match CommentStatus::parse(r.get::<&str, _>("status")) {
+            Some(CommentStatus::Pending) => h.pending = n,
+            Some(CommentStatus::Published) => h.published = n,
+            Some(CommentStatus::Spam) => h.spam = n,
+            Some(CommentStatus::Trash) => h.trash = n,
+            None => {}
+        }
+    }
+    h
+}
