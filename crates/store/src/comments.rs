@@ -36,6 +36,8 @@ pub struct Comment {
     pub email: String,
     pub website: Option<String>,
     pub user_id: Option<i64>,
+    /// The team member who wrote it, when one did.
+    pub username: Option<String>,
     #[serde(skip)]
     pub body: String,
     pub body_html: String,
@@ -90,7 +92,8 @@ pub struct DayCount {
 }
 
 const COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.depth, c.name, c.email, c.website, c.user_id, c.body,
-    c.body_html, c.status, c.score, c.reasons, c.ip, c.notify, c.approved, c.created_at, c.updated_at";
+    c.body_html, c.status, c.score, c.reasons, c.ip, c.notify, c.approved, c.created_at, c.updated_at,
+    (SELECT username FROM users u WHERE u.id = c.user_id) AS username";
 
 fn from_row(r: &sqlx::sqlite::SqliteRow) -> Comment {
     Comment {
@@ -102,6 +105,7 @@ fn from_row(r: &sqlx::sqlite::SqliteRow) -> Comment {
         email: r.get("email"),
         website: r.get("website"),
         user_id: r.get("user_id"),
+        username: r.get("username"),
         body: r.get("body"),
         body_html: r.get("body_html"),
         status: CommentStatus::parse(r.get::<&str, _>("status")).unwrap_or(CommentStatus::Pending),

@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod assets;
 mod auth;
+mod comments;
 mod error;
 mod public;
 mod render;
@@ -78,6 +79,7 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(admin::router())
         .merge(assets::router())
+        .merge(comments::router())
         .merge(public::router())
         .layer(from_fn_with_state(state.clone(), error::themed_errors));
     Router::new()

@@ -1,11 +1,11 @@
 //! The pages readers see: home, sections, posts, tags, authors, people, works.
 
 use crate::auth::current_user;
+use crate::comments;
 use crate::error::AppError;
-use crate::render;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -59,11 +59,15 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
 
 /// Renders a public page with the site around it.
 pub async fn page(state: &AppState, template: &str, ctx: Value) -> Result<Response, AppError> {
+    Ok(Html(render_page(state, template, ctx).await?).into_response())
+}
+
+/// The HTML of a public page, for handlers that add a status or cookies.
+pub async fn render_page(state: &AppState, template: &str, ctx: Value) -> Result<String, AppError> {
     let site = site_context(state).await?;
-    let html = state
+    Ok(state
         .templates
-        .render(template, context! { site => site, ..ctx })?;
-    Ok(Html(html).into_response())
+        .render(template, context! { site => site, ..ctx })?)
 }
 
 fn visible() -> PostFilter {
@@ -207,10 +211,20 @@ fn moved(to: &str) -> Response {
         .into_response()
 }
 
+#[derive(Debug, Deserialize)]
+struct PostQuery {
+    /// Reply to this comment (the form is shown under it).
+    replyto: Option<i64>,
+    /// What happened to the reader's comment, after a redirect.
+    comment: Option<String>,
+}
+
 async fn post(
     State(state): State<AppState>,
     Path((section, slug)): Path<(String, String)>,
+    Query(q): Query<PostQuery>,
     jar: CookieJar,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let store = &state.site.store;
     let Some(post) = store.post_by_slug(&slug).await? else {
@@ -229,14 +243,12 @@ async fn post(
     if section != post.card.section.slug {
         return Ok(moved(&post.card.url));
     }
-    let parts = render::body_parts(&state, &post.body).await?;
-    let template = if post.card.kind == PostKind::Pick {
-        "pick.html"
-    } else {
-        "post.html"
+    let form = comments::FormState {
+        parent_id: q.replyto,
+        notice: comments::notice(q.comment.as_deref()),
+        ..Default::default()
     };
-    let preview = !visible;
-    page(&state, template, context! { post, parts, preview }).await
+    comments::post_page(&state, jar, &headers, post, !visible, form, StatusCode::OK).await
 }
 
 async fn tag(

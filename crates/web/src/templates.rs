@@ -18,6 +18,15 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("list.html", include_str!("../theme/templates/list.html")),
     ("post.html", include_str!("../theme/templates/post.html")),
     ("pick.html", include_str!("../theme/templates/pick.html")),
+    ("comments.html", include_str!("../theme/templates/comments.html")),
+    (
+        "comment_edit.html",
+        include_str!("../theme/templates/comment_edit.html"),
+    ),
+    (
+        "admin/comments.html",
+        include_str!("../theme/templates/admin/comments.html"),
+    ),
     ("work.html", include_str!("../theme/templates/work.html")),
     (
         "person.html",

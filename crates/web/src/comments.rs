@@ -1,0 +1,478 @@
+//! Reader comments on the post page: the threads, the form (which keeps
+//! what was typed when something is wrong), and the commenter's own edit
+//! and delete for ten minutes, proven by a signed cookie.
+
+use crate::admin::error_map;
+use crate::auth::{self, current_user, CsrfForm, CurrentUser};
+use crate::error::AppError;
+use crate::public::render_page;
+use crate::render;
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use bestpick_app::comment_settings::CommentSettings;
+use bestpick_app::comments::{self, CommentError, Submission, EDIT_WINDOW_SECS};
+use bestpick_core::comment::{CommentInput, CommentStatus};
+use bestpick_core::FieldErrors;
+use bestpick_store::{Comment, PostView};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+/// Holds the commenter's edit tokens: `id.expires.signature,...`.
+pub const EDIT_COOKIE: &str = "bp_comments";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/comments", post(create))
+        .route("/comments/{id}", get(permalink))
+        .route("/comments/{id}/edit", get(edit_form).post(edit))
+        .route("/comments/{id}/delete", post(delete))
+}
+
+/// What the comment form shows: the values typed, and what went wrong.
+#[derive(Debug, Default, Serialize)]
+pub struct FormState {
+    pub parent_id: Option<i64>,
+    pub replying_to: Option<String>,
+    pub name: String,
+    pub email: String,
+    pub website: String,
+    pub body: String,
+    pub notify: bool,
+    pub errors: BTreeMap<String, String>,
+    /// A rule's refusal, shown above the form.
+    pub message: Option<String>,
+    /// After posting: published, or held for moderation.
+    pub notice: Option<String>,
+}
+
+/// One comment and its replies, as the theme renders them.
+#[derive(Debug, Serialize)]
+struct Node {
+    #[serde(flatten)]
+    comment: Comment,
+    /// Written by one of the post's authors.
+    by_author: bool,
+    /// The reader may still edit or delete it (their own, within 10 minutes).
+    editable: bool,
+    can_reply: bool,
+    replies: Vec<Node>,
+}
+
+/// Builds the threads from comments in time order; a reply whose parent is
+/// gone is shown at the top level.
+fn threads(comments: Vec<Comment>, post: &PostView, editable: &[i64], max_depth: i64) -> Vec<Node> {
+    let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
+    let mut children: BTreeMap<Option<i64>, Vec<Comment>> = BTreeMap::new();
+    for c in comments {
+        let parent = c.parent_id.filter(|p| ids.contains(p));
+        children.entry(parent).or_default().push(c);
+    }
+    fn build(
+        parent: Option<i64>,
+        level: i64,
+        children: &mut BTreeMap<Option<i64>, Vec<Comment>>,
+        post: &PostView,
+        editable: &[i64],
+        max_depth: i64,
+    ) -> Vec<Node> {
+        let list = children.remove(&parent).unwrap_or_default();
+        list.into_iter()
+            .map(|c| {
+                let replies = build(Some(c.id), level + 1, children, post, editable, max_depth);
+                Node {
+                    by_author: c
+                        .username
+                        .as_ref()
+                        .is_some_and(|u| post.card.authors.iter().any(|a| &a.username == u)),
+                    editable: editable.contains(&c.id),
+                    can_reply: c.depth + 1 < max_depth,
+                    comment: c,
+                    replies,
+                }
+            })
+            .collect()
+    }
+    build(None, 0, &mut children, post, editable, max_depth)
+}
+
+fn editable_ids(state: &AppState, jar: &CookieJar) -> Vec<i64> {
+    jar.get(EDIT_COOKIE)
+        .map(|c| comments::editable_ids(&state.site, c.value()))
+        .unwrap_or_default()
+}
+
+/// Renders a post's page with its comments and the comment form.
+pub async fn post_page(
+    state: &AppState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    post: PostView,
+    preview: bool,
+    mut form: FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let site = &state.site;
+    let settings = CommentSettings::load(site).await?;
+    let closed = comments::comments_closed(&post, &settings);
+    let user = current_user(state, &jar).await?;
+    let (jar, csrf) = match &user {
+        Some(u) => (jar, u.csrf.clone()),
+        None => auth::anonymous_csrf(jar, headers),
+    };
+    let editable = editable_ids(state, &jar);
+    let list = site.store.published_comments(post.card.id).await?;
+    let count = list.len();
+    if let Some(parent) = form.parent_id {
+        form.replying_to = list.iter().find(|c| c.id == parent).map(|c| c.name.clone());
+        if form.replying_to.is_none() {
+            form.parent_id = None;
+        }
+    }
+    let comments = threads(list, &post, &editable, settings.max_depth);
+    let parts = render::body_parts(state, &post.body).await?;
+    let stamp = comments::form_stamp(site, post.card.id);
+    let template = if post.card.kind == bestpick_core::post::PostKind::Pick {
+        "pick.html"
+    } else {
+        "post.html"
+    };
+    let member = user.map(|u| u.user.display_name);
+    let html = render_page(
+        state,
+        template,
+        context! { post, parts, preview, comments, comment_count => count, form, closed, csrf, stamp, member },
+    )
+    .await?;
+    Ok((status, jar, Html(html)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommentFields {
+    post_id: i64,
+    #[serde(default)]
+    parent_id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    notify: Option<String>,
+    /// The honeypot: hidden from people, filled in by robots.
+    #[serde(default)]
+    nickname: String,
+    #[serde(default)]
+    stamp: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    CsrfForm(f): CsrfForm<CommentFields>,
+) -> Result<Response, AppError> {
+    let user = current_user(&state, &jar).await?;
+    let parent_id = match f.parent_id.trim() {
+        "" => None,
+        p => Some(
+            p.parse::<i64>()
+                .map_err(|_| AppError::BadRequest("parent_id is not a comment number.".into()))?,
+        ),
+    };
+    let submission = Submission {
+        post_id: f.post_id,
+        parent_id,
+        input: CommentInput::new(&f.name, &f.email, &f.website, &f.body),
+        notify: f.notify.is_some(),
+        ip: addr.ip(),
+        honeypot: f.nickname.clone(),
+        form_stamp: f.stamp.clone(),
+        user: user.map(|u| u.user),
+    };
+    let result = comments::post_comment(&state.site, submission).await;
+    let post = state.site.store.post(f.post_id).await?;
+    let form = |errors: &FieldErrors, message: Option<String>| FormState {
+        parent_id,
+        name: f.name.clone(),
+        email: f.email.clone(),
+        website: f.website.clone(),
+        body: f.body.clone(),
+        notify: f.notify.is_some(),
+        errors: error_map(errors),
+        message,
+        ..FormState::default()
+    };
+    match result {
+        Ok(posted) => {
+            let post = post.ok_or(AppError::NotFound)?;
+            let expires = bestpick_store::now() + EDIT_WINDOW_SECS;
+            let jar = remember_edit(
+                &state,
+                jar,
+                &headers,
+                comments::edit_token(&state.site, posted.id, expires),
+            );
+            let to = match posted.status {
+                CommentStatus::Published => {
+                    format!("{}?comment=published#comment-{}", post.card.url, posted.id)
+                }
+                _ => format!("{}?comment=held#comments", post.card.url),
+            };
+            Ok((jar, Redirect::to(&to)).into_response())
+        }
+        Err(CommentError::NoPost) | Err(CommentError::NoComment) => Err(AppError::NotFound),
+        Err(CommentError::Invalid(errors)) => {
+            let post = post.ok_or(AppError::NotFound)?;
+            post_page(
+                &state,
+                jar,
+                &headers,
+                post,
+                false,
+                form(&errors, None),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(CommentError::Refused(message)) => {
+            let post = post.ok_or(AppError::NotFound)?;
+            let status = if message.contains("Please wait") {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            post_page(
+                &state,
+                jar,
+                &headers,
+                post,
+                false,
+                form(&FieldErrors::default(), Some(message)),
+                status,
+            )
+            .await
+        }
+        Err(CommentError::Other(e)) => Err(AppError::Internal(e)),
+    }
+}
+
+/// Adds an edit token to the cookie, dropping expired ones.
+fn remember_edit(
+    state: &AppState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    token: String,
+) -> CookieJar {
+    let mut tokens: Vec<String> = jar
+        .get(EDIT_COOKIE)
+        .map(|c| {
+            c.value()
+                .split(',')
+                .filter(|t| !comments::editable_ids(&state.site, t).is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    tokens.push(token);
+    let cookie = Cookie::build((EDIT_COOKIE, tokens.join(",")))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(auth::is_https(headers))
+        .max_age(time::Duration::seconds(EDIT_WINDOW_SECS));
+    jar.add(cookie)
+}
+
+/// `/comments/{id}`: the comment in its post's page.
+async fn permalink(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let c = state
+        .site
+        .store
+        .comment(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if c.status != CommentStatus::Published {
+        return Err(AppError::NotFound);
+    }
+    let post = state
+        .site
+        .store
+        .post(c.post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&format!("{}#comment-{id}", post.card.url)).into_response())
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let c = state
+        .site
+        .store
+        .comment(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render_edit(
+        &state,
+        jar,
+        &headers,
+        c,
+        None,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn render_edit(
+    state: &AppState,
+    jar: CookieJar,
+    headers: &HeaderMap,
+    c: Comment,
+    body: Option<String>,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let post = state
+        .site
+        .store
+        .post(c.post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let editable = editable_ids(state, &jar).contains(&c.id)
+        && bestpick_store::now() <= c.created_at + EDIT_WINDOW_SECS;
+    let (jar, csrf) = auth::anonymous_csrf(jar, headers);
+    let csrf = match current_user(state, &jar).await? {
+        Some(CurrentUser { csrf, .. }) => csrf,
+        None => csrf,
+    };
+    let body = body.unwrap_or_else(|| c.body.clone());
+    let html = render_page(
+        state,
+        "comment_edit.html",
+        context! { comment => c, body, post => post.card, editable, csrf, errors => error_map(&errors) },
+    )
+    .await?;
+    Ok((status, jar, Html(html)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct EditFields {
+    #[serde(default)]
+    body: String,
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    headers: HeaderMap,
+    CsrfForm(f): CsrfForm<EditFields>,
+) -> Result<Response, AppError> {
+    let editable = editable_ids(&state, &jar);
+    match comments::edit_own(&state.site, id, &editable, &f.body).await {
+        Ok(posted) => {
+            let c = state
+                .site
+                .store
+                .comment(posted.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let post = state
+                .site
+                .store
+                .post(c.post_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let to = match posted.status {
+                CommentStatus::Published => {
+                    format!("{}?comment=edited#comment-{id}", post.card.url)
+                }
+                _ => format!("{}?comment=held#comments", post.card.url),
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(CommentError::Invalid(errors)) => {
+            let c = state
+                .site
+                .store
+                .comment(id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            render_edit(
+                &state,
+                jar,
+                &headers,
+                c,
+                Some(f.body),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(CommentError::Refused(m)) => Err(AppError::Forbidden(m)),
+        Err(CommentError::NoPost | CommentError::NoComment) => Err(AppError::NotFound),
+        Err(CommentError::Other(e)) => Err(AppError::Internal(e)),
+    }
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    jar: CookieJar,
+    CsrfForm(_): CsrfForm<EditFields>,
+) -> Result<Response, AppError> {
+    let c = state
+        .site
+        .store
+        .comment(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let post = state
+        .site
+        .store
+        .post(c.post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match comments::delete_own(&state.site, id, &editable_ids(&state, &jar)).await {
+        Ok(()) => Ok(
+            Redirect::to(&format!("{}?comment=deleted#comments", post.card.url)).into_response(),
+        ),
+        Err(CommentError::Refused(m)) => Err(AppError::Forbidden(m)),
+        Err(CommentError::Other(e)) => Err(AppError::Internal(e)),
+        Err(_) => Err(AppError::NotFound),
+    }
+}
+
+/// The message shown after a redirect back to the post.
+pub fn notice(outcome: Option<&str>) -> Option<String> {
+    Some(
+        match outcome? {
+            "published" => "Thank you: your comment is published.",
+            "held" => {
+                "Thank you: your comment is held for moderation and will appear once approved."
+            }
+            "edited" => "Your comment is updated.",
+            "deleted" => "Your comment is deleted.",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
