@@ -14,6 +14,7 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     ("admin.css", include_bytes!("../theme/static/admin.css")),
     ("editor.js", include_bytes!("../theme/static/editor.js")),
     ("top.js", include_bytes!("../theme/static/top.js")),
+    ("moderate.js", include_bytes!("../theme/static/moderate.js")),
 ];
 
 pub fn router() -> Router<AppState> {

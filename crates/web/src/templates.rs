@@ -18,7 +18,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("list.html", include_str!("../theme/templates/list.html")),
     ("post.html", include_str!("../theme/templates/post.html")),
     ("pick.html", include_str!("../theme/templates/pick.html")),
-    ("comments.html", include_str!("../theme/templates/comments.html")),
+    (
+        "comments.html",
+        include_str!("../theme/templates/comments.html"),
+    ),
     (
         "comment_edit.html",
         include_str!("../theme/templates/comment_edit.html"),
@@ -26,6 +29,14 @@ const EMBEDDED: &[(&str, &str)] = &[
     (
         "admin/comments.html",
         include_str!("../theme/templates/admin/comments.html"),
+    ),
+    (
+        "admin/comment_settings.html",
+        include_str!("../theme/templates/admin/comment_settings.html"),
+    ),
+    (
+        "admin/comment_privacy.html",
+        include_str!("../theme/templates/admin/comment_privacy.html"),
     ),
     ("work.html", include_str!("../theme/templates/work.html")),
     (

@@ -1,8 +1,9 @@
-//! The editor at `/admin`: login, posts, media, sections and users.
+//! The editor at `/admin`: login, posts, comments, media, sections and users.
 //! Every form posts through [`crate::auth::CsrfForm`] (or checks the token
 //! itself, for uploads), and a form with bad input is shown again with each
 //! error next to its field and what was typed kept, with nothing saved.
 
+mod comments;
 mod login;
 mod media;
 mod post_form;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(|| async { Redirect::to("/admin/posts") }))
         .merge(login::router())
+        .merge(comments::router())
         .merge(posts::router())
         .merge(media::router())
         .merge(sections::router())

@@ -1,0 +1,397 @@
+//! `/admin/comments`: the moderation queue (pending, published, spam,
+//! trash) with bulk actions and keyboard shortcuts, the 30-day chart,
+//! blocking, the comment settings, and a commenter's export and erasure.
+//! Authors see and moderate comments on their own posts; editors and admins
+//! on all.
+
+use super::{admin_page, error_map, INVALID};
+use crate::auth::{CsrfForm, CurrentUser};
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use bestpick_app::comment_settings::{CommentSettings, SaveSettingsError, SETTINGS};
+use bestpick_app::moderation::{self, Action, BlockKind, ModerationError};
+use bestpick_core::comment::CommentStatus;
+use bestpick_core::FieldErrors;
+use bestpick_store::{DayCount, History, QueueFilter};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+const PAGE_SIZE: i64 = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/comments", get(queue).post(act))
+        .route("/admin/comments/{id}/block", post(block))
+        .route(
+            "/admin/comments/settings",
+            get(settings).post(save_settings),
+        )
+        .route("/admin/comments/blocklist", post(edit_blocklist))
+        .route("/admin/comments/privacy", get(privacy).post(privacy_action))
+}
+
+#[derive(Debug, Deserialize)]
+struct QueueQuery {
+    status: Option<String>,
+    page: Option<i64>,
+    /// What the last action did, after its redirect.
+    done: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    #[serde(flatten)]
+    item: bestpick_store::QueuedComment,
+    history: History,
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, AppError> {
+    let status = match q.status.as_deref() {
+        None | Some("") => CommentStatus::Pending,
+        Some(s) => CommentStatus::parse(s).ok_or_else(|| {
+            AppError::BadRequest(format!("'{s}' is not pending, published, spam or trash."))
+        })?,
+    };
+    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let store = &state.site.store;
+    let author_id = (!me.user.role.can_moderate_all_comments()).then_some(me.user.id);
+    let (items, total) = store
+        .comment_queue(&QueueFilter {
+            status,
+            author_id,
+            limit: PAGE_SIZE,
+            offset: (page - 1) * PAGE_SIZE,
+        })
+        .await?;
+    let mut rows = Vec::with_capacity(items.len());
+    for item in items {
+        let history = store.commenter_history(&item.email).await?;
+        rows.push(Row { item, history });
+    }
+    let counts = store.comment_counts(author_id).await?;
+    let days = store.comments_per_day(30).await?;
+    let chart = chart_svg(&days);
+    let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+    let ctx = context! {
+        status => status.as_str(), rows, total, page, pages, counts, chart, done => q.done,
+        learnt => state.site.spam.decisions_learnt(),
+    };
+    admin_page(&state, &me, StatusCode::OK, "admin/comments.html", ctx).await
+}
+
+#[derive(Debug, Deserialize)]
+struct ActionForm {
+    #[serde(default)]
+    ids: Vec<i64>,
+    action: String,
+    #[serde(default)]
+    status: String,
+}
+
+async fn act(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<ActionForm>,
+) -> Result<Response, AppError> {
+    let action = Action::parse(&f.action).ok_or_else(|| {
+        AppError::BadRequest(format!("'{}' is not a moderation action.", f.action))
+    })?;
+    if f.ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "Select at least one comment first.".into(),
+        ));
+    }
+    let n = moderation::moderate(&state.site, &me.user, &f.ids, action)
+        .await
+        .map_err(moderation_error)?;
+    let back = CommentStatus::parse(&f.status).unwrap_or(CommentStatus::Pending);
+    let done = format!(
+        "{} {n} comment{}",
+        past(action),
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(Redirect::to(&format!(
+        "/admin/comments?status={}&done={}",
+        back.as_str(),
+        crate::auth::urlencode(&done)
+    ))
+    .into_response())
+}
+
+fn past(action: Action) -> &'static str {
+    match action {
+        Action::Approve => "Approved",
+        Action::Spam => "Marked as spam",
+        Action::Trash => "Moved to the trash",
+        Action::Restore => "Restored",
+        Action::Delete => "Deleted",
+    }
+}
+
+fn moderation_error(e: ModerationError) -> AppError {
+    match e {
+        ModerationError::Forbidden => AppError::Forbidden(e.to_string()),
+        ModerationError::NotFound => AppError::NotFound,
+        ModerationError::Invalid(m) => AppError::BadRequest(m),
+        ModerationError::Other(e) => AppError::Internal(e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct BlockForm {
+    kind: String,
+    #[serde(default)]
+    status: String,
+}
+
+async fn block(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<BlockForm>,
+) -> Result<Response, AppError> {
+    let kind = BlockKind::parse(&f.kind)
+        .ok_or_else(|| AppError::BadRequest(format!("'{}' is not email, ip or domain.", f.kind)))?;
+    let what = moderation::block_from_comment(&state.site, &me.user, id, kind)
+        .await
+        .map_err(moderation_error)?;
+    let back = CommentStatus::parse(&f.status).unwrap_or(CommentStatus::Pending);
+    let done = format!("Blocked {what}: new comments from it go to spam");
+    Ok(Redirect::to(&format!(
+        "/admin/comments?status={}&done={}",
+        back.as_str(),
+        crate::auth::urlencode(&done)
+    ))
+    .into_response())
+}
+
+/// Settings, blocklist and privacy are the site's, not a post's.
+fn site_wide(me: &CurrentUser) -> Result<(), AppError> {
+    me.require(
+        me.user.role.can_moderate_all_comments(),
+        "change comment settings",
+    )
+}
+
+async fn settings(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+    site_wide(&me)?;
+    let values = CommentSettings::values(&state.site).await?;
+    show_settings(
+        &state,
+        &me,
+        values,
+        &FieldErrors::default(),
+        false,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn show_settings(
+    state: &AppState,
+    me: &CurrentUser,
+    values: Vec<(String, String)>,
+    errors: &FieldErrors,
+    saved: bool,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let fields: Vec<_> = SETTINGS
+        .iter()
+        .map(|s| {
+            let value = values.iter().find(|(k, _)| k == s.key).map(|(_, v)| v.clone()).unwrap_or_default();
+            context! { key => s.key, label => s.label, value, min => s.min, max => s.max, default => s.default }
+        })
+        .collect();
+    let blocklist = state.site.store.blocklist().await?;
+    let ctx = context! { fields, errors => error_map(errors), saved, blocklist };
+    admin_page(state, me, status, "admin/comment_settings.html", ctx).await
+}
+
+async fn save_settings(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfForm(form): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    site_wide(&me)?;
+    let values: Vec<(String, String)> = form.into_iter().filter(|(k, _)| k != "csrf").collect();
+    match CommentSettings::save(&state.site, &values).await {
+        Ok(()) => {
+            let values = CommentSettings::values(&state.site).await?;
+            show_settings(
+                &state,
+                &me,
+                values,
+                &FieldErrors::default(),
+                true,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(SaveSettingsError::Invalid(errors)) => {
+            show_settings(&state, &me, values, &errors, false, INVALID).await
+        }
+        Err(SaveSettingsError::Other(e)) => Err(AppError::Internal(e)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct BlocklistForm {
+    kind: String,
+    value: String,
+    /// "add" or "remove".
+    op: String,
+}
+
+async fn edit_blocklist(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<BlocklistForm>,
+) -> Result<Response, AppError> {
+    site_wide(&me)?;
+    if f.op == "remove" {
+        state.site.store.unblock(&f.kind, &f.value).await?;
+    } else if let Err(e) = moderation::add_block(&state.site, &f.kind, &f.value).await {
+        let values = CommentSettings::values(&state.site).await?;
+        let mut errors = FieldErrors::default();
+        errors.push("blocklist", e.to_string());
+        return show_settings(&state, &me, values, &errors, false, INVALID).await;
+    }
+    Ok(Redirect::to("/admin/comments/settings#blocklist").into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct PrivacyForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    op: String,
+}
+
+async fn privacy(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
+    site_wide(&me)?;
+    admin_page(
+        &state,
+        &me,
+        StatusCode::OK,
+        "admin/comment_privacy.html",
+        context! { email => "", done => None::<String> },
+    )
+    .await
+}
+
+/// Export answers a JSON download; erase deletes and says how much.
+async fn privacy_action(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<PrivacyForm>,
+) -> Result<Response, AppError> {
+    site_wide(&me)?;
+    let email = f.email.trim().to_lowercase();
+    if !email.contains('@') {
+        let ctx = context! { email, error => "Give the commenter's email address, such as reader@example.com." };
+        return admin_page(&state, &me, INVALID, "admin/comment_privacy.html", ctx).await;
+    }
+    match f.op.as_str() {
+        "export" => {
+            let data = moderation::export_commenter(&state.site, &email).await?;
+            let body = serde_json::to_string_pretty(&data).map_err(anyhow::Error::from)?;
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "application/json".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"comments.json\"".to_owned(),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+                body,
+            )
+                .into_response())
+        }
+        "erase" => {
+            let n = moderation::erase_commenter(&state.site, &email).await?;
+            let done = format!(
+                "Erased {n} comment{} written with {email}.",
+                if n == 1 { "" } else { "s" }
+            );
+            admin_page(
+                &state,
+                &me,
+                StatusCode::OK,
+                "admin/comment_privacy.html",
+                context! { email => "", done },
+            )
+            .await
+        }
+        other => Err(AppError::BadRequest(format!(
+            "'{other}' is not export or erase."
+        ))),
+    }
+}
+
+/// Comments (bar) and spam (its red part) per day over 30 days, as inline
+/// SVG: no script, no external service.
+fn chart_svg(days: &[DayCount]) -> String {
+    const W: usize = 12;
+    const H: f64 = 60.0;
+    let max = days.iter().map(|d| d.comments).max().unwrap_or(0).max(1) as f64;
+    let width = days.len() * W;
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-labelledby=\"chart-title\"><title id=\"chart-title\">Comments per day over the last {} days; the red part is spam</title>",
+        H + 14.0,
+        width * 2,
+        (H + 14.0) * 2.0,
+        days.len()
+    );
+    for (i, d) in days.iter().enumerate() {
+        let x = i * W + 1;
+        let h = d.comments as f64 / max * H;
+        let s = d.spam as f64 / max * H;
+        svg.push_str(&format!(
+            "<g><title>{} day{} ago: {} comments, {} spam</title><rect x=\"{x}\" y=\"{:.1}\" width=\"{}\" height=\"{h:.1}\" fill=\"#7a8fa6\"/><rect x=\"{x}\" y=\"{:.1}\" width=\"{}\" height=\"{s:.1}\" fill=\"#b91c1c\"/></g>",
+            d.days_ago,
+            if d.days_ago == 1 { "" } else { "s" },
+            d.comments,
+            d.spam,
+            H - h,
+            W - 2,
+            H - s,
+            W - 2
+        ));
+    }
+    svg.push_str(&format!(
+        "<text x=\"0\" y=\"{}\" font-size=\"8\">30 days ago</text><text x=\"{width}\" y=\"{}\" font-size=\"8\" text-anchor=\"end\">today</text></svg>",
+        H + 11.0,
+        H + 11.0
+    ));
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chart_has_a_bar_per_day() {
+        let days: Vec<DayCount> = (0..30)
+            .rev()
+            .map(|d| DayCount {
+                days_ago: d,
+                comments: d % 5,
+                spam: d % 2,
+            })
+            .collect();
+        let svg = chart_svg(&days);
+        assert_eq!(svg.matches("<g>").count(), 30);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    }
+}
