@@ -115,6 +115,7 @@ pub fn editable_ids(site: &Site, tokens: &str) -> Vec<i64> {
 /// or by the site's age rule.
 pub fn comments_closed(post: &PostView, settings: &CommentSettings) -> bool {
     post.card.comments_closed
+        || post.card.section_comments_closed
         || (settings.close_after_days > 0
             && post
                 .card

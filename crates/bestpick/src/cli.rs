@@ -59,10 +59,35 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// A commenter's data: export it or erase it.
+    Comments {
+        #[command(subcommand)]
+        command: CommentsCommand,
+    },
     /// Train and evaluate the comment spam classifier.
     Spam {
         #[command(subcommand)]
         command: SpamCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommentsCommand {
+    /// Print, as JSON, everything stored about the commenter with this email.
+    Export {
+        /// The commenter's email address.
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Delete every comment written with this email (replies by others stay).
+    Erase {
+        /// The commenter's email address.
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        data: DataArg,
     },
 }
 

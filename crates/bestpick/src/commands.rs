@@ -2,11 +2,11 @@
 //! `bestpick-app` (or `bestpick-web` for `serve`) and reports what it did:
 //! results on stdout, problems on stderr.
 
-use crate::cli::{Cli, Command, RoleArg, SpamCommand, TokenCommand, UserCommand};
+use crate::cli::{Cli, Command, CommentsCommand, RoleArg, SpamCommand, TokenCommand, UserCommand};
 use crate::spam;
 use anyhow::{bail, Context};
 use bestpick_app::accounts::{self, AccountError};
-use bestpick_app::{demo, export, import, Site};
+use bestpick_app::{demo, export, import, moderation, Site};
 use bestpick_core::document::DocumentError;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal};
@@ -38,6 +38,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token {
             command: TokenCommand::Create { name, user, data },
         } => token_create(&data.data, &name, user.as_deref()).await?,
+        Command::Comments { command } => match command {
+            CommentsCommand::Export { email, data } => comments_export(&data.data, &email).await?,
+            CommentsCommand::Erase { email, data } => comments_erase(&data.data, &email).await?,
+        },
         Command::Spam { command } => match command {
             SpamCommand::Train { files, out } => spam::train(&files, &out)?,
             SpamCommand::Eval {
@@ -63,6 +67,7 @@ async fn serve(data: &Path, listen: &str) -> anyhow::Result<()> {
         .init();
     let site = Site::open(data).await?;
     let needs_setup = !site.store.has_admin().await?;
+    tokio::spawn(maintain_hourly(site.clone()));
     let app = bestpick_web::Application::build(site, listen).await?;
     let url = format!("http://{}", app.local_addr());
     println!("bestpick is serving {url} (data in {})", data.display());
@@ -70,6 +75,41 @@ async fn serve(data: &Path, listen: &str) -> anyhow::Result<()> {
         println!("This site has no admin yet: open {url}/setup to create one.");
     }
     app.run_until(bestpick_web::shutdown_signal()).await
+}
+
+/// Deletes old spam and truncates old IP addresses, now and every hour.
+async fn maintain_hourly(site: Site) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        match moderation::maintain(&site).await {
+            Ok(m) if m.spam_deleted > 0 || m.addresses_truncated > 0 => tracing::info!(
+                spam_deleted = m.spam_deleted,
+                addresses_truncated = m.addresses_truncated,
+                "comment maintenance"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!("comment maintenance failed: {e:#}"),
+        }
+    }
+}
+
+async fn comments_export(data: &Path, email: &str) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    let exported = moderation::export_commenter(&site, email).await?;
+    println!("{}", serde_json::to_string_pretty(&exported)?);
+    Ok(())
+}
+
+async fn comments_erase(data: &Path, email: &str) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    let n = moderation::erase_commenter(&site, email).await?;
+    println!(
+        "Erased {n} comment{} written with {}.",
+        if n == 1 { "" } else { "s" },
+        email.trim().to_lowercase()
+    );
+    Ok(())
 }
 
 async fn load_demo(data: &Path) -> anyhow::Result<()> {

@@ -51,8 +51,10 @@ pub struct PostCard {
     pub score: Option<f64>,
     /// Published comments.
     pub comment_count: i64,
-    /// Closed on the post or on its section (the age rule is the app's).
+    /// Comments closed on this post, or on its whole section (the age
+    /// rule is the app's).
     pub comments_closed: bool,
+    pub section_comments_closed: bool,
     #[serde(skip)]
     cover_id: Option<i64>,
 }
@@ -104,7 +106,7 @@ const CARD_SELECT: &str = "SELECT p.id, p.slug, p.kind, p.title, p.summary, p.st
     w.id AS work_id, w.slug AS work_slug, w.name AS work_name, w.year AS work_year, w.kind AS work_kind,
     (SELECT AVG(normalised) FROM scores sc WHERE sc.post_id = p.id) AS score,
     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'published') AS comment_count,
-    p.comments_closed OR s.comments_closed AS comments_closed
+    p.comments_closed, s.comments_closed AS section_comments_closed
     FROM posts p JOIN sections s ON s.id = p.section_id LEFT JOIN works w ON w.id = p.work_id";
 
 fn card_from_row(r: &sqlx::sqlite::SqliteRow, now: i64) -> PostCard {
@@ -146,6 +148,7 @@ fn card_from_row(r: &sqlx::sqlite::SqliteRow, now: i64) -> PostCard {
         score: r.get("score"),
         comment_count: r.get("comment_count"),
         comments_closed: r.get("comments_closed"),
+        section_comments_closed: r.get("section_comments_closed"),
         cover_id: r.get("cover_media_id"),
     }
 }

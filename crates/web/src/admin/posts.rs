@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/posts/{id}", get(edit_form).post(update))
         .route("/admin/posts/{id}/status", post(set_status))
         .route("/admin/posts/{id}/delete", post(delete))
+        .route("/admin/posts/{id}/comments", post(set_comments))
         .route("/admin/preview", post(preview))
 }
 
@@ -266,6 +267,41 @@ async fn set_status(
         "publish or unpublish posts",
     )?;
     state.site.store.set_post_status(id, status, None).await?;
+    Ok(Redirect::to("/admin/posts?saved=1").into_response())
+}
+
+#[derive(Deserialize)]
+struct CommentsForm {
+    /// "close" or "open".
+    comments: String,
+}
+
+/// Closes or opens a post's comments (whoever may moderate them).
+async fn set_comments(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<CommentsForm>,
+) -> Result<Response, AppError> {
+    let closed = match form.comments.as_str() {
+        "close" => true,
+        "open" => false,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "'{other}' is not open or close"
+            )))
+        }
+    };
+    state.site.store.post(id).await?.ok_or(AppError::NotFound)?;
+    let allowed = bestpick_app::moderation::may_moderate(&state.site, &me.user, id)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    me.require(allowed, "open or close comments on this post")?;
+    state
+        .site
+        .store
+        .set_post_comments_closed(id, closed)
+        .await?;
     Ok(Redirect::to("/admin/posts?saved=1").into_response())
 }
 

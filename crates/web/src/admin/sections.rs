@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/sections/{id}", post(update))
         .route("/admin/sections/{id}/move", post(move_section))
         .route("/admin/sections/{id}/retire", post(retire))
+        .route("/admin/sections/{id}/comments", post(set_comments))
 }
 
 fn allowed(me: &CurrentUser) -> Result<(), AppError> {
@@ -154,4 +155,41 @@ async fn retire(
         )),
     };
     answer(&state, &me, &NewSection::default(), Some(id), result).await
+}
+
+#[derive(Deserialize)]
+struct CommentsForm {
+    /// "close" or "open".
+    comments: String,
+}
+
+/// Closes or opens comments on every post of a section.
+async fn set_comments(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<CommentsForm>,
+) -> Result<Response, AppError> {
+    allowed(&me)?;
+    let closed = match form.comments.as_str() {
+        "close" => true,
+        "open" => false,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "'{other}' is not open or close"
+            )))
+        }
+    };
+    state
+        .site
+        .store
+        .section(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state
+        .site
+        .store
+        .set_section_comments_closed(id, closed)
+        .await?;
+    Ok(Redirect::to("/admin/sections").into_response())
 }
