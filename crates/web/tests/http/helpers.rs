@@ -212,3 +212,87 @@ An introduction about **Heat**.
 ## Plot
 The robbery goes wrong, which we fold away.
 "#;
+
+impl TestApp {
+    /// Stores site settings, as the admin's settings form would.
+    pub async fn set_settings(&self, pairs: &[(&str, &str)]) {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.site.store.set_settings(&pairs).await.unwrap();
+    }
+
+    /// Comment settings that let a test post at once and often, and
+    /// publish all but clear spam (the filter's own thresholds are tested
+    /// in the spam crate and the spam-folder test).
+    pub async fn relax_comment_limits(&self) {
+        self.set_settings(&[
+            ("comments.hold_at", "0.9"),
+            ("comments.spam_at", "0.97"),
+            ("comments.min_seconds", "0"),
+            ("comments.per_ip", "100000"),
+            ("comments.per_network", "100000"),
+            ("comments.per_post", "100000"),
+        ])
+        .await;
+    }
+
+    /// Loads a post page as a reader and sends its comment form with these
+    /// fields (on top of the form's own hidden ones).
+    pub async fn comment(&self, post_path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.comment_with(&self.client, post_path, fields).await
+    }
+
+    pub async fn comment_with(
+        &self,
+        client: &reqwest::Client,
+        post_path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let html = client
+            .get(self.url(post_path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut all: Vec<(&str, String)> = ["csrf", "stamp", "post_id"]
+            .iter()
+            .map(|k| {
+                (
+                    *k,
+                    hidden_value(&html, k)
+                        .unwrap_or_else(|| panic!("no {k} on {post_path}:\n{html}")),
+                )
+            })
+            .collect();
+        for (k, v) in fields {
+            all.retain(|(name, _)| name != k);
+            all.push((k, v.to_string()));
+        }
+        client
+            .post(self.url("/comments"))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// How many comments the database holds, whatever their status.
+    pub async fn stored_comments(&self) -> i64 {
+        let c = self.site.store.comment_counts(None).await.unwrap();
+        c.pending + c.published + c.spam + c.trash
+    }
+
+    /// Runs SQL on the site's database file directly: for moving a
+    /// comment's time into the past, which no form can do.
+    pub async fn sql(&self, sql: &str) {
+        let url = format!("sqlite:{}", self.data_dir().join("bestpick.db").display());
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+            .await
+            .unwrap();
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+}

@@ -4,11 +4,13 @@
 //! - `helpers`: `TestApp`, logging in, forms with their CSRF token.
 //! - `public`: the pages readers see, built from imported content.
 //! - `editor`: logging in and writing posts through the forms; bad input.
+//! - `comments`: reader comments, the spam pipeline, moderation, privacy.
 //! - `api`: the JSON API.
 //! - `browser`: headless Chromium through chromedriver.
 
 mod api;
 mod browser;
+mod comments;
 mod editor;
 mod helpers;
 mod public;

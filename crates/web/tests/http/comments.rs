@@ -1,0 +1,813 @@
+//! Reader comments through the real server: posting, threads, the
+//! commenter's own edits, closing, every refusal of the pipeline, the spam
+//! folder, moderation that teaches the filter, privacy, and XSS payloads.
+
+use crate::helpers::{client, hidden_value, TestApp, HEAT};
+
+const POST: &str = "/best-pick/heat";
+
+fn reader(name: &str, body: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", name.to_owned()),
+        ("email", format!("{}@example.com", name.to_lowercase())),
+        ("body", body.to_owned()),
+    ]
+}
+
+async fn send(app: &TestApp, fields: &[(&'static str, String)]) -> reqwest::Response {
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.comment(POST, &borrowed).await
+}
+
+async fn app_with_heat() -> TestApp {
+    let app = TestApp::spawn().await;
+    app.import(HEAT).await;
+    app.relax_comment_limits().await;
+    app
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// The id in a `...#comment-ID` redirect.
+fn comment_id(r: &reqwest::Response) -> i64 {
+    location(r)
+        .rsplit("#comment-")
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_reader_comments_and_replies_and_sees_the_thread() {
+    let app = app_with_heat().await;
+    let r = send(
+        &app,
+        &reader(
+            "Ann",
+            "The bank robbery scene still *holds up*, thirty years on.",
+        ),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/best-pick/heat?comment=published#comment-"));
+    let first = comment_id(&r);
+
+    let mut reply = reader(
+        "Ben",
+        "Agreed, and the sound of that shootout is what stays with me.",
+    );
+    reply.push(("parent_id", first.to_string()));
+    reply.push(("notify", "on".into()));
+    let r = send(&app, &reply).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let second = comment_id(&r);
+    assert!(
+        app.site
+            .store
+            .comment(second)
+            .await
+            .unwrap()
+            .unwrap()
+            .notify
+    );
+
+    let (_, html) = app.get_text(POST).await;
+    assert!(html.contains("2 comments"), "{html}");
+    assert!(html.contains("The bank robbery scene still <em>holds up</em>"));
+    let thread = &html[html.find(&format!("id=\"comment-{first}\"")).unwrap()..];
+    let replies = thread
+        .find("<ol class=\"replies\">")
+        .expect("the reply is nested");
+    assert!(thread[replies..].contains(&format!("id=\"comment-{second}\"")));
+    assert!(!html.contains("ben@example.com"), "emails are never shown");
+    // Comment counts on lists, and a permalink.
+    let (_, home) = app.get_text("/best-pick").await;
+    assert!(home.contains("2 comments</a>"), "{home}");
+    let r = app.get(&format!("/comments/{first}")).await;
+    assert_eq!(location(&r), format!("/best-pick/heat#comment-{first}"));
+
+    // The post's author replies as themselves, marked.
+    app.login_admin().await;
+    let r = app
+        .comment(
+            POST,
+            &[
+                ("body", "Thank you both."),
+                ("parent_id", &first.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = app.get_text(POST).await;
+    assert!(html.contains("comment by-author"), "{html}");
+    assert!(html.contains("<span class=\"badge\">Author</span>"));
+}
+
+#[tokio::test]
+async fn a_commenter_edits_within_ten_minutes_and_not_after() {
+    let app = app_with_heat().await;
+    let r = send(&app, &reader("Ann", "First thoughts on the diner scene.")).await;
+    let id = comment_id(&r);
+    let (_, page) = app.get_text(POST).await;
+    assert!(
+        page.contains(&format!("/comments/{id}/edit")),
+        "the writer sees an edit link"
+    );
+
+    let csrf = hidden_value(
+        &app.get_text(&format!("/comments/{id}/edit")).await.1,
+        "csrf",
+    )
+    .unwrap();
+    let r = app
+        .client
+        .post(app.url(&format!("/comments/{id}/edit")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("body", "Second thoughts on the diner scene."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text(POST).await;
+    assert!(page.contains("Second thoughts on the diner scene."));
+
+    // Another browser has no token: no edit link, and the edit is refused.
+    let stranger = client();
+    let page = stranger
+        .get(app.url(POST))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(&format!("/comments/{id}/edit")));
+    let csrf = hidden_value(
+        &stranger
+            .get(app.url(POST))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "csrf",
+    )
+    .unwrap();
+    let r = stranger
+        .post(app.url(&format!("/comments/{id}/edit")))
+        .form(&[("csrf", csrf.as_str()), ("body", "Hijacked.")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // Eleven minutes later the writer cannot edit or delete either.
+    app.sql(&format!(
+        "UPDATE comments SET created_at = created_at - 660 WHERE id = {id}"
+    ))
+    .await;
+    let csrf = app.csrf(POST).await;
+    for (path, body) in [("edit", "Too late."), ("delete", "")] {
+        let r = app
+            .client
+            .post(app.url(&format!("/comments/{id}/{path}")))
+            .form(&[("csrf", csrf.as_str()), ("body", body)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+        assert!(r.text().await.unwrap().contains("10 minutes only"));
+    }
+    let (_, page) = app.get_text(POST).await;
+    assert!(page.contains("Second thoughts on the diner scene."));
+}
+
+#[tokio::test]
+async fn a_commenter_deletes_within_the_window() {
+    let app = app_with_heat().await;
+    let id = comment_id(&send(&app, &reader("Ann", "A comment I will regret.")).await);
+    let csrf = app.csrf(POST).await;
+    let r = app
+        .client
+        .post(app.url(&format!("/comments/{id}/delete")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.stored_comments().await, 0);
+}
+
+#[tokio::test]
+async fn closed_comments_refuse_new_ones_with_a_clear_message() {
+    let app = app_with_heat().await;
+    app.login_admin().await;
+    let post_id = app
+        .site
+        .store
+        .post_id_by_slug("heat")
+        .await
+        .unwrap()
+        .unwrap();
+    let r = app
+        .post_form(
+            "/admin/posts",
+            &format!("/admin/posts/{post_id}/comments"),
+            &[("comments", "close")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let reader_client = client();
+    let page = reader_client
+        .get(app.url(POST))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Comments are closed on this post."));
+    assert!(!page.contains("class=\"comment-form\""));
+    // A form loaded before closing is refused.
+    app.site
+        .store
+        .set_post_comments_closed(post_id, false)
+        .await
+        .unwrap();
+    let html = reader_client
+        .get(app.url(POST))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    app.site
+        .store
+        .set_post_comments_closed(post_id, true)
+        .await
+        .unwrap();
+    let r = reader_client
+        .post(app.url("/comments"))
+        .form(&[
+            ("csrf", hidden_value(&html, "csrf").unwrap()),
+            ("stamp", hidden_value(&html, "stamp").unwrap()),
+            ("post_id", post_id.to_string()),
+            ("name", "Ann".into()),
+            ("email", "ann@example.com".into()),
+            ("body", "Too late?".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Comments are closed on this post."));
+
+    // Per section, and by age.
+    app.site
+        .store
+        .set_post_comments_closed(post_id, false)
+        .await
+        .unwrap();
+    let section = app
+        .site
+        .store
+        .section_by_slug("best-pick")
+        .await
+        .unwrap()
+        .unwrap();
+    app.site
+        .store
+        .set_section_comments_closed(section.id, true)
+        .await
+        .unwrap();
+    assert!(app
+        .get_text(POST)
+        .await
+        .1
+        .contains("Comments are closed on this post."));
+    app.site
+        .store
+        .set_section_comments_closed(section.id, false)
+        .await
+        .unwrap();
+    app.set_settings(&[("comments.close_after_days", "30")])
+        .await; // Heat was published in 2020
+    assert!(app
+        .get_text(POST)
+        .await
+        .1
+        .contains("Comments are closed on this post."));
+    app.set_settings(&[("comments.close_after_days", "0")])
+        .await;
+    assert!(!app
+        .get_text(POST)
+        .await
+        .1
+        .contains("Comments are closed on this post."));
+    assert_eq!(app.stored_comments().await, 0);
+}
+
+#[tokio::test]
+async fn bad_comments_are_refused_with_a_message_and_nothing_is_stored() {
+    let app = app_with_heat().await;
+    let ok_body = "A perfectly fine comment about the film.";
+    let cases: Vec<(&str, Vec<(&'static str, String)>, &str)> = vec![
+        ("empty body", reader("Ann", "   "), "The comment is empty."),
+        (
+            "oversize body",
+            reader("Ann", &"word ".repeat(1200)),
+            "the limit is 5000",
+        ),
+        (
+            "too many links",
+            reader(
+                "Ann",
+                "see http://a.example and http://b.example and http://c.example",
+            ),
+            "3 links; at most 2",
+        ),
+        ("no name", reader("", ok_body), "Please give a name"),
+        (
+            "bad email",
+            vec![
+                ("name", "Ann".into()),
+                ("email", "ann".into()),
+                ("body", ok_body.into()),
+            ],
+            "Please give an email address",
+        ),
+        (
+            "honeypot filled",
+            [reader("Ann", ok_body), vec![("nickname", "robot".into())]].concat(),
+            "a field meant to stay empty was filled in",
+        ),
+        (
+            "forged form stamp",
+            [reader("Ann", ok_body), vec![("stamp", "1.deadbeef".into())]].concat(),
+            "The form has expired or was changed",
+        ),
+        (
+            "reply to a missing comment",
+            [reader("Ann", ok_body), vec![("parent_id", "999".into())]].concat(),
+            "not on this post",
+        ),
+    ];
+    for (what, fields, message) in cases {
+        let r = send(&app, &fields).await;
+        assert_eq!(r.status(), 422, "{what}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains(message),
+            "{what}: expected {message:?} in the page"
+        );
+        // What was typed is kept.
+        if let Some((_, body)) = fields
+            .iter()
+            .find(|(k, v)| *k == "body" && !v.trim().is_empty() && v.len() < 200)
+        {
+            assert!(html.contains(body.as_str()), "{what}: the body is kept");
+        }
+        assert_eq!(app.stored_comments().await, 0, "{what}: nothing stored");
+    }
+
+    // Posted too fast (the default minimum is 3 seconds).
+    app.set_settings(&[("comments.min_seconds", "3")]).await;
+    let r = send(&app, &reader("Ann", ok_body)).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("within 3 seconds"));
+    app.set_settings(&[("comments.min_seconds", "0")]).await;
+    assert_eq!(app.stored_comments().await, 0);
+
+    // An unknown post.
+    let r = app
+        .comment(
+            POST,
+            &[
+                ("post_id", "424242"),
+                ("name", "Ann"),
+                ("email", "a@b.example"),
+                ("body", ok_body),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+
+    // Reply to a comment of another post.
+    app.import(&HEAT.replace("slug = \"heat\"", "slug = \"heat-again\""))
+        .await;
+    let other = comment_id(
+        &app.comment(
+            "/best-pick/heat-again",
+            &[
+                ("name", "Cy"),
+                ("email", "cy@example.com"),
+                ("body", "On the other post."),
+            ],
+        )
+        .await,
+    );
+    let r = send(
+        &app,
+        &[
+            reader("Ann", ok_body),
+            vec![("parent_id", other.to_string())],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("not on this post"));
+
+    // Reply deeper than allowed.
+    app.set_settings(&[("comments.max_depth", "2")]).await;
+    let top = comment_id(&send(&app, &reader("Ann", "Top level comment here.")).await);
+    let second = comment_id(
+        &send(
+            &app,
+            &[
+                reader("Ben", "A reply at level two."),
+                vec![("parent_id", top.to_string())],
+            ]
+            .concat(),
+        )
+        .await,
+    );
+    let before = app.stored_comments().await;
+    let r = send(
+        &app,
+        &[
+            reader("Cy", "A reply at level three."),
+            vec![("parent_id", second.to_string())],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("at most 2 levels deep"));
+    assert!(
+        !app.get_text(POST)
+            .await
+            .1
+            .contains(&format!("replyto={second}")),
+        "no reply link past the depth"
+    );
+
+    // The same text twice.
+    let r = send(&app, &reader("Ann", "Top level comment here!")).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("already posted"));
+
+    // Rate limit per address.
+    app.set_settings(&[("comments.per_ip", "4")]).await;
+    let r = send(&app, &reader("Dee", "One more thought on the ending.")).await;
+    assert_eq!(r.status(), 303);
+    let r = send(&app, &reader("Dee", "And another thought on the score.")).await;
+    assert_eq!(r.status(), 429);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("You have posted 4 comments in the last 10 minutes"));
+    assert_eq!(app.stored_comments().await, before + 1);
+}
+
+#[tokio::test]
+async fn spam_goes_to_the_spam_folder_and_a_moderator_undoes_a_mistake() {
+    let app = app_with_heat().await;
+    app.set_settings(&[("comments.hold_at", "0.2"), ("comments.spam_at", "0.95")])
+        .await;
+    let spam = "CHECK OUT MY CHANNEL for free subscribers!!! http://cheap-subs.example/ref?id=1 subscribe please";
+    let r = send(
+        &app,
+        &[
+            reader("Promo", spam),
+            vec![("website", "http://cheap-subs.example".into())],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        location(&r).contains("comment=held"),
+        "a spammer is not told"
+    );
+    let (_, page) = app.get_text(POST).await;
+    assert!(!page.contains("cheap-subs"), "spam never reaches the page");
+    let counts = app.site.store.comment_counts(None).await.unwrap();
+    assert_eq!((counts.spam, counts.published, counts.pending), (1, 0, 0));
+
+    app.login_admin().await;
+    let (status, queue) = app.get_text("/admin/comments?status=spam").await;
+    assert_eq!(status, 200);
+    assert!(queue.contains("cheap-subs.example"));
+    assert!(
+        queue.contains("spam score"),
+        "the moderator sees the score and reasons"
+    );
+    let id = app
+        .site
+        .store
+        .comment_queue(&bestpick_store::QueueFilter {
+            status: bestpick_core::comment::CommentStatus::Spam,
+            author_id: None,
+            limit: 10,
+            offset: 0,
+        })
+        .await
+        .unwrap()
+        .0[0]
+        .comment
+        .id;
+
+    // "Not spam": published at once, and the filter learns from it.
+    let before = app.site.spam.score(spam);
+    let r = app
+        .post_form(
+            "/admin/comments?status=spam",
+            "/admin/comments",
+            &[
+                ("ids", &id.to_string()),
+                ("action", "approve"),
+                ("status", "spam"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(app.get_text(POST).await.1.contains("cheap-subs"));
+    assert!(
+        app.site.spam.score(spam) < before,
+        "the decision moved the score at once"
+    );
+    assert_eq!(app.site.spam.decisions_learnt(), 1);
+    // Rebuilt from stored decisions on restart.
+    let reopened = bestpick_app::Site::open(app.data_dir()).await.unwrap();
+    assert_eq!(reopened.spam.decisions_learnt(), 1);
+    assert_eq!(reopened.spam.score(spam), app.site.spam.score(spam));
+
+    // Blocking the domain from the comment sends the next one to spam.
+    let r = app
+        .post_form(
+            "/admin/comments?status=published",
+            &format!("/admin/comments/{id}/block"),
+            &[("kind", "domain"), ("status", "published")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = app
+        .comment_with(
+            &client(),
+            POST,
+            &[
+                ("name", "Zed"),
+                ("email", "zed@example.com"),
+                ("body", "Fine film, see https://cheap-subs.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(app.site.store.comment_counts(None).await.unwrap().spam, 1);
+}
+
+#[tokio::test]
+async fn authors_moderate_only_their_own_posts() {
+    let app = app_with_heat().await;
+    let id = comment_id(&send(&app, &reader("Ann", "A comment on Heat.")).await);
+    bestpick_app::accounts::add_user(
+        &app.site,
+        "writer",
+        "Writer",
+        bestpick_core::user::Role::Author,
+        crate::helpers::PASSWORD,
+    )
+    .await
+    .unwrap();
+    let r = app.login("writer", crate::helpers::PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    let (_, queue) = app.get_text("/admin/comments?status=published").await;
+    assert!(!queue.contains("A comment on Heat."), "not their post");
+    let r = app
+        .post_form(
+            "/admin/comments",
+            "/admin/comments",
+            &[("ids", &id.to_string()), ("action", "trash")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        app.site.store.comment(id).await.unwrap().unwrap().status,
+        bestpick_core::comment::CommentStatus::Published
+    );
+}
+
+#[tokio::test]
+async fn a_commenters_data_is_exported_erased_and_addresses_truncated() {
+    let app = app_with_heat().await;
+    let id = comment_id(&send(&app, &reader("Ann", "Please forget me later.")).await);
+    app.login_admin().await;
+    let r = app
+        .post_form(
+            "/admin/comments/privacy",
+            "/admin/comments/privacy",
+            &[("email", "ANN@example.com"), ("op", "export")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let data: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(data["comments"][0]["body"], "Please forget me later.");
+    assert_eq!(data["comments"][0]["ip_address"], "127.0.0.1");
+
+    // After 30 days the address is cut short; spam older than 30 days goes.
+    app.sql(&format!(
+        "UPDATE comments SET created_at = created_at - 31 * 86400 WHERE id = {id}"
+    ))
+    .await;
+    let done = bestpick_app::moderation::maintain(&app.site).await.unwrap();
+    assert_eq!(done.addresses_truncated, 1);
+    assert_eq!(
+        app.site.store.comment(id).await.unwrap().unwrap().ip,
+        "127.0.0.0"
+    );
+
+    let r = app
+        .post_form(
+            "/admin/comments/privacy",
+            "/admin/comments/privacy",
+            &[("email", "ann@example.com"), ("op", "erase")],
+        )
+        .await;
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Erased 1 comment written with ann@example.com."));
+    assert_eq!(app.stored_comments().await, 0);
+}
+
+/// Whether a page holds anything that would run script: a script element
+/// other than the theme's own files, an event-handler attribute, a
+/// `javascript:` (or `vbscript:`, `data:text/html`) address, or an element
+/// that embeds another document.
+fn runnable_parts(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let mut found = Vec::new();
+    for node in doc.tree.nodes() {
+        let Some(el) = node.value().as_element() else {
+            continue;
+        };
+        let name = el.name();
+        if name == "script" {
+            let src = el.attr("src").unwrap_or("");
+            let inline = node
+                .children()
+                .any(|c| c.value().as_text().is_some_and(|t| !t.trim().is_empty()));
+            if !src.starts_with("/static/") || inline {
+                found.push(format!("<script src={src:?}>"));
+            }
+        }
+        if matches!(
+            name,
+            "iframe" | "frame" | "object" | "embed" | "applet" | "base" | "meta" | "link"
+        ) && !(name == "meta" && el.attr("http-equiv").is_none())
+            && !(name == "link"
+                && el
+                    .attr("href")
+                    .is_some_and(|h| h.starts_with("/static/") || h.starts_with('/')))
+        {
+            found.push(format!("<{name}>"));
+        }
+        for (attr, value) in el.attrs() {
+            let v: String = value
+                .chars()
+                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .collect::<String>()
+                .to_lowercase();
+            if attr.starts_with("on") || attr == "srcdoc" || attr == "formaction" {
+                found.push(format!("<{name} {attr}>"));
+            }
+            if [
+                "href",
+                "src",
+                "action",
+                "xlink:href",
+                "data",
+                "background",
+                "poster",
+            ]
+            .contains(&attr)
+                && (v.starts_with("javascript:")
+                    || v.starts_with("vbscript:")
+                    || v.starts_with("data:text/html"))
+            {
+                found.push(format!("<{name} {attr}={value:?}>"));
+            }
+            if attr == "style" && (v.contains("expression(") || v.contains("javascript:")) {
+                found.push(format!("<{name} style>"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_inertness_check_sees_script() {
+    assert!(runnable_parts("<p onclick=alert(1)>x</p>").len() == 1);
+    assert!(runnable_parts("<a href=' JaVaScRiPt:alert(1)'>x</a>").len() == 1);
+    assert!(runnable_parts("<script>alert(1)</script>").len() == 1);
+    assert!(runnable_parts("<iframe src=x></iframe>").len() == 1);
+    assert!(runnable_parts(
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p><script src=\"/static/top.js\"></script>"
+    )
+    .is_empty());
+}
+
+/// Every payload of `../shared/data/attacks/xss_alert.txt`, as a comment's
+/// name, website and body: the form shown back, the post page, and the
+/// moderation queue hold nothing that would run it.
+#[tokio::test]
+async fn every_xss_payload_renders_inert() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/attacks/xss_alert.txt");
+    let Ok(list) = std::fs::read_to_string(&file) else {
+        eprintln!("SKIPPED: ../shared/data/attacks is not there");
+        return;
+    };
+    let payloads: Vec<&str> = list.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(payloads.len() > 600);
+    let app = app_with_heat().await;
+    app.set_settings(&[
+        ("comments.max_links", "50"),
+        ("comments.max_length", "100000"),
+    ])
+    .await;
+    // The form's hidden fields once: the stamp stays valid for a day.
+    let form_page = app.get_text(POST).await.1;
+    let hidden: Vec<(&str, String)> = ["csrf", "stamp", "post_id"]
+        .iter()
+        .map(|k| (*k, hidden_value(&form_page, k).unwrap()))
+        .collect();
+    let send = |fields: Vec<(&'static str, String)>| {
+        let all: Vec<(&str, String)> = hidden.iter().cloned().chain(fields).collect();
+        app.client.post(app.url("/comments")).form(&all).send()
+    };
+    for (i, p) in payloads.iter().enumerate() {
+        // As website too: refused (not an http address) and shown back in the form.
+        let r = send(vec![
+            ("name", p.to_string()),
+            ("email", "x@example.com".into()),
+            ("website", p.to_string()),
+            ("body", p.to_string()),
+        ])
+        .await
+        .unwrap();
+        let status = r.status();
+        let html = r.text().await.unwrap();
+        if status == 422 {
+            let bad = runnable_parts(&html);
+            assert!(
+                bad.is_empty(),
+                "payload {i} {p:?} shown back in the form: {bad:?}"
+            );
+        }
+        // Stored: the name and body as typed, made unique so none is a duplicate.
+        let r = send(vec![
+            ("name", p.chars().take(80).collect()),
+            ("email", "x@example.com".into()),
+            ("body", format!("{p}\n\nnumber {i}")),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 303, "payload {i} is stored");
+    }
+    assert_eq!(app.stored_comments().await, payloads.len() as i64);
+    let (_, page) = app.get_text(POST).await;
+    let bad = runnable_parts(&page);
+    assert!(bad.is_empty(), "the post page runs something: {bad:?}");
+    app.login_admin().await;
+    for status in ["pending", "published", "spam"] {
+        for page in 1..=40 {
+            let (code, html) = app
+                .get_text(&format!("/admin/comments?status={status}&page={page}"))
+                .await;
+            assert_eq!(code, 200);
+            let bad = runnable_parts(&html);
+            assert!(
+                bad.is_empty(),
+                "/admin/comments?status={status}&page={page} runs something: {bad:?}"
+            );
+            if !html.contains("Older →") {
+                break;
+            }
+        }
+    }
+}
