@@ -76,7 +76,6 @@ fn threads(comments: Vec<Comment>, post: &PostView, editable: &[i64], max_depth:
     }
     fn build(
         parent: Option<i64>,
-        level: i64,
         children: &mut BTreeMap<Option<i64>, Vec<Comment>>,
         post: &PostView,
         editable: &[i64],
@@ -85,7 +84,7 @@ fn threads(comments: Vec<Comment>, post: &PostView, editable: &[i64], max_depth:
         let list = children.remove(&parent).unwrap_or_default();
         list.into_iter()
             .map(|c| {
-                let replies = build(Some(c.id), level + 1, children, post, editable, max_depth);
+                let replies = build(Some(c.id), children, post, editable, max_depth);
                 Node {
                     by_author: c
                         .username
@@ -99,7 +98,7 @@ fn threads(comments: Vec<Comment>, post: &PostView, editable: &[i64], max_depth:
             })
             .collect()
     }
-    build(None, 0, &mut children, post, editable, max_depth)
+    build(None, &mut children, post, editable, max_depth)
 }
 
 fn editable_ids(state: &AppState, jar: &CookieJar) -> Vec<i64> {

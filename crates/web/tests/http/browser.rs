@@ -67,16 +67,19 @@ async fn fill(c: &Client, css: &str, value: &str) {
 }
 
 /// Scrolls an element to the middle of the window first, as a reader would,
-/// so sticky panels do not cover it.
+/// so sticky panels do not cover it; instantly, as the theme scrolls smoothly.
 async fn click(c: &Client, css: &str) {
     let e = c
         .find(Locator::Css(css))
         .await
         .unwrap_or_else(|_| panic!("no {css}"));
     let arg = serde_json::to_value(&e).unwrap();
-    c.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
-        .await
-        .unwrap();
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});",
+        vec![arg],
+    )
+    .await
+    .unwrap();
     e.click().await.unwrap();
 }
 
@@ -190,5 +193,151 @@ async fn an_editor_writes_and_publishes_a_pick_in_chromium() {
         assert!(png.len() > 1000);
         std::fs::write(shots.join(format!("{name}.png")), png).unwrap();
     }
+    c.close().await.unwrap();
+}
+
+/// A reader posts a comment and a reply; a comment the filter holds is
+/// approved by a moderator with the keyboard; every page shows it then.
+#[tokio::test]
+async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
+    let Some(driver) = start_chromedriver() else {
+        eprintln!("SKIPPED: chromedriver is not installed (apt-get install chromium chromium-driver, as .ci/run does)");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.import(crate::helpers::HEAT).await;
+    app.relax_comment_limits().await;
+    app.set_settings(&[("comments.min_seconds", "1")]).await;
+    let c = connect(&driver).await;
+
+    c.goto(&app.url("/best-pick/heat")).await.unwrap();
+    fill(&c, "#c-name", "Ann").await;
+    fill(&c, "#c-email", "ann@example.com").await;
+    fill(
+        &c,
+        "#c-body",
+        "The diner scene is the best *conversation* in crime films.",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    click(&c, ".comment-form button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css(".comment em"))
+        .await
+        .unwrap();
+    let notice = c
+        .find(Locator::Css(".comments .notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("published"), "{notice}");
+
+    click(&c, ".comment .reply").await;
+    let heading = c
+        .find(Locator::Css(".comment-form h3"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(heading.contains("Reply to Ann"), "{heading}");
+    fill(&c, "#c-name", "Ben").await;
+    fill(&c, "#c-email", "ben@example.com").await;
+    fill(
+        &c,
+        "#c-body",
+        "Two men who respect each other across the table.",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    click(&c, ".comment-form button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css(".replies .comment"))
+        .await
+        .unwrap();
+    let reply = c
+        .find(Locator::Css(".replies .comment-body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(reply.contains("across the table"), "{reply}");
+
+    // The site now holds everything for a moderator: this one waits.
+    app.set_settings(&[("comments.hold_at", "0")]).await;
+    fill(&c, "#c-name", "Cy").await;
+    fill(&c, "#c-email", "cy@example.com").await;
+    fill(
+        &c,
+        "#c-body",
+        "Waiting for a moderator, as every comment now does.",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    click(&c, ".comment-form button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css(".comments .notice"))
+        .await
+        .unwrap();
+    let notice = c
+        .find(Locator::Css(".comments .notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("held for moderation"), "{notice}");
+
+    c.goto(&app.url("/admin/login")).await.unwrap();
+    fill(&c, "#username", "chief").await;
+    fill(&c, "#password", PASSWORD).await;
+    click(&c, "form.form button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css(".admin-bar"))
+        .await
+        .unwrap();
+    c.goto(&app.url("/admin/comments")).await.unwrap();
+    let held = c
+        .find(Locator::Css(".mod-comment"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(held.contains("Waiting for a moderator"), "{held}");
+    assert!(held.contains("spam score"), "{held}");
+    // "a" approves the focused comment.
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("a")
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    let done = c
+        .find(Locator::Css("p.notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("Approved 1 comment"), "{done}");
+
+    c.goto(&app.url("/best-pick/heat")).await.unwrap();
+    let comments = c
+        .find(Locator::Css("#comments"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(comments.contains("3 comments"), "{comments}");
+    assert!(comments.contains("Waiting for a moderator"), "{comments}");
     c.close().await.unwrap();
 }

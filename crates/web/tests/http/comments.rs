@@ -6,7 +6,10 @@ use crate::helpers::{client, hidden_value, TestApp, HEAT};
 
 const POST: &str = "/best-pick/heat";
 
-fn reader(name: &str, body: &str) -> Vec<(&'static str, String)> {
+/// A comment form's fields.
+type Fields = Vec<(&'static str, String)>;
+
+fn reader(name: &str, body: &str) -> Fields {
     vec![
         ("name", name.to_owned()),
         ("email", format!("{}@example.com", name.to_lowercase())),
@@ -322,7 +325,7 @@ async fn closed_comments_refuse_new_ones_with_a_clear_message() {
 async fn bad_comments_are_refused_with_a_message_and_nothing_is_stored() {
     let app = app_with_heat().await;
     let ok_body = "A perfectly fine comment about the film.";
-    let cases: Vec<(&str, Vec<(&'static str, String)>, &str)> = vec![
+    let cases: Vec<(&str, Fields, &str)> = vec![
         ("empty body", reader("Ann", "   "), "The comment is empty."),
         (
             "oversize body",
