@@ -354,9 +354,10 @@ async fn near_duplicate(site: &Site, text: &str) -> Result<bool, CommentError> {
         .store
         .recent_bodies(now - 7 * 86_400, NEAR_DUPLICATE_SCAN)
         .await?;
+    let new = comment::Shingles::of(text);
     Ok(recent
         .iter()
-        .any(|b| comment::similarity(text, b) >= NEAR_DUPLICATE_SIMILARITY))
+        .any(|b| new.similarity(&comment::Shingles::of(b)) >= NEAR_DUPLICATE_SIMILARITY))
 }
 
 async fn post_as_team_member(
