@@ -395,3 +395,77 @@ fn spam_eval_names_the_bad_line_and_thresholds() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("comments   2 (1 spam, 1 legitimate)"));
 }
+
+#[tokio::test]
+async fn a_commenters_data_is_exported_and_erased_by_email() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(bestpick(dir.path(), &["demo"], "").status.success());
+    let site = bestpick_app::Site::open(dir.path()).await.unwrap();
+    let post_id = site
+        .store
+        .post_id_by_slug("la-la-land")
+        .await
+        .unwrap()
+        .unwrap();
+    for (email, body) in [
+        ("ann@example.com", "Ann's words."),
+        ("ben@example.com", "Ben's words."),
+    ] {
+        site.store
+            .insert_comment(&bestpick_store::NewComment {
+                post_id,
+                parent_id: None,
+                depth: 0,
+                name: "A reader".into(),
+                email: email.into(),
+                website: None,
+                user_id: None,
+                body: body.into(),
+                body_html: format!("<p>{body}</p>"),
+                status: bestpick_core::comment::CommentStatus::Published,
+                score: Some(0.1),
+                reasons: vec![],
+                ip: "203.0.113.9".into(),
+                network: "203.0.113.0/24".into(),
+                notify: true,
+                fingerprint: body.into(),
+            })
+            .await
+            .unwrap();
+    }
+    site.store.close().await;
+
+    let out = bestpick(
+        dir.path(),
+        &["comments", "export", "--email", "Ann@Example.com"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let exported: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(exported["comments"].as_array().unwrap().len(), 1);
+    assert_eq!(exported["comments"][0]["body"], "Ann's words.");
+    assert_eq!(exported["comments"][0]["ip_address"], "203.0.113.9");
+
+    let out = bestpick(
+        dir.path(),
+        &["comments", "erase", "--email", "ann@example.com"],
+        "",
+    );
+    assert!(text(&out.stdout).contains("Erased 1 comment written with ann@example.com."));
+    let out = bestpick(
+        dir.path(),
+        &["comments", "export", "--email", "ann@example.com"],
+        "",
+    );
+    let exported: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(exported["comments"].as_array().unwrap().is_empty());
+    let out = bestpick(
+        dir.path(),
+        &["comments", "export", "--email", "ben@example.com"],
+        "",
+    );
+    assert!(
+        text(&out.stdout).contains("Ben's words."),
+        "others' comments stay"
+    );
+}
