@@ -152,17 +152,18 @@ impl CommentSettings {
 
     /// The stored values, defaults for the rest.
     pub async fn load(site: &Site) -> anyhow::Result<CommentSettings> {
-        let stored = site.store.settings_with_prefix("comments.").await?;
+        let values = Self::values(site).await?;
         Ok(Self::from_values(|key| {
-            stored
+            values
                 .iter()
-                .find(|(k, _)| k.strip_prefix("comments.") == Some(key))
+                .find(|(k, _)| k == key)
                 .and_then(|(_, v)| v.parse().ok())
                 .unwrap_or_else(|| default_of(key))
         }))
     }
 
-    /// Every setting's current value as text, for the form.
+    /// Every setting's current value as text (the default when none is
+    /// stored), keyed without the `comments.` prefix.
     pub async fn values(site: &Site) -> anyhow::Result<Vec<(String, String)>> {
         let stored = site.store.settings_with_prefix("comments.").await?;
         Ok(SETTINGS

@@ -101,6 +101,19 @@ fn threads(comments: Vec<Comment>, post: &PostView, editable: &[i64], max_depth:
     build(None, &mut children, post, editable, max_depth)
 }
 
+/// The CSRF token for a form on a public page: the session's for a
+/// logged-in member of the team, else the double-submit cookie's.
+fn form_csrf(
+    user: Option<&CurrentUser>,
+    jar: CookieJar,
+    headers: &HeaderMap,
+) -> (CookieJar, String) {
+    match user {
+        Some(u) => (jar, u.csrf.clone()),
+        None => auth::anonymous_csrf(jar, headers),
+    }
+}
+
 fn editable_ids(state: &AppState, jar: &CookieJar) -> Vec<i64> {
     jar.get(EDIT_COOKIE)
         .map(|c| comments::editable_ids(&state.site, c.value()))
@@ -121,10 +134,7 @@ pub async fn post_page(
     let settings = CommentSettings::load(site).await?;
     let closed = comments::comments_closed(&post, &settings);
     let user = current_user(state, &jar).await?;
-    let (jar, csrf) = match &user {
-        Some(u) => (jar, u.csrf.clone()),
-        None => auth::anonymous_csrf(jar, headers),
-    };
+    let (jar, csrf) = form_csrf(user.as_ref(), jar, headers);
     let editable = editable_ids(state, &jar);
     let list = site.store.published_comments(post.card.id).await?;
     let count = list.len();
@@ -357,11 +367,8 @@ async fn render_edit(
         .ok_or(AppError::NotFound)?;
     let editable = editable_ids(state, &jar).contains(&c.id)
         && bestpick_store::now() <= c.created_at + EDIT_WINDOW_SECS;
-    let (jar, csrf) = auth::anonymous_csrf(jar, headers);
-    let csrf = match current_user(state, &jar).await? {
-        Some(CurrentUser { csrf, .. }) => csrf,
-        None => csrf,
-    };
+    let user = current_user(state, &jar).await?;
+    let (jar, csrf) = form_csrf(user.as_ref(), jar, headers);
     let body = body.unwrap_or_else(|| c.body.clone());
     let html = render_page(
         state,

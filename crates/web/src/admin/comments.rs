@@ -113,18 +113,23 @@ async fn act(
     let n = moderation::moderate(&state.site, &me.user, &f.ids, action)
         .await
         .map_err(moderation_error)?;
-    let back = CommentStatus::parse(&f.status).unwrap_or(CommentStatus::Pending);
     let done = format!(
         "{} {n} comment{}",
         past(action),
         if n == 1 { "" } else { "s" }
     );
-    Ok(Redirect::to(&format!(
+    Ok(back_to_queue(&f.status, &done))
+}
+
+/// Back to the folder the moderator acted in, saying what was done.
+fn back_to_queue(status: &str, done: &str) -> Response {
+    let back = CommentStatus::parse(status).unwrap_or(CommentStatus::Pending);
+    Redirect::to(&format!(
         "/admin/comments?status={}&done={}",
         back.as_str(),
-        crate::auth::urlencode(&done)
+        crate::auth::urlencode(done)
     ))
-    .into_response())
+    .into_response()
 }
 
 fn past(action: Action) -> &'static str {
@@ -164,14 +169,10 @@ async fn block(
     let what = moderation::block_from_comment(&state.site, &me.user, id, kind)
         .await
         .map_err(moderation_error)?;
-    let back = CommentStatus::parse(&f.status).unwrap_or(CommentStatus::Pending);
-    let done = format!("Blocked {what}: new comments from it go to spam");
-    Ok(Redirect::to(&format!(
-        "/admin/comments?status={}&done={}",
-        back.as_str(),
-        crate::auth::urlencode(&done)
+    Ok(back_to_queue(
+        &f.status,
+        &format!("Blocked {what}: new comments from it go to spam"),
     ))
-    .into_response())
 }
 
 /// Settings, blocklist and privacy are the site's, not a post's.

@@ -74,5 +74,17 @@ pub fn error_map(errors: &FieldErrors) -> BTreeMap<String, String> {
     map
 }
 
+/// The `comments` field of the open/close buttons on posts and sections:
+/// whether comments are to be closed.
+pub fn comments_closing(value: &str) -> Result<bool, AppError> {
+    match value {
+        "close" => Ok(true),
+        "open" => Ok(false),
+        other => Err(AppError::BadRequest(format!(
+            "'{other}' is not open or close"
+        ))),
+    }
+}
+
 /// The status of a form shown again because of what was typed into it.
 pub const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;

@@ -283,15 +283,7 @@ async fn set_comments(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<CommentsForm>,
 ) -> Result<Response, AppError> {
-    let closed = match form.comments.as_str() {
-        "close" => true,
-        "open" => false,
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "'{other}' is not open or close"
-            )))
-        }
-    };
+    let closed = super::comments_closing(&form.comments)?;
     state.site.store.post(id).await?.ok_or(AppError::NotFound)?;
     let allowed = bestpick_app::moderation::may_moderate(&state.site, &me.user, id)
         .await

@@ -171,15 +171,7 @@ async fn set_comments(
     CsrfForm(form): CsrfForm<CommentsForm>,
 ) -> Result<Response, AppError> {
     allowed(&me)?;
-    let closed = match form.comments.as_str() {
-        "close" => true,
-        "open" => false,
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "'{other}' is not open or close"
-            )))
-        }
-    };
+    let closed = super::comments_closing(&form.comments)?;
     state
         .site
         .store

@@ -196,6 +196,32 @@ async fn an_editor_writes_and_publishes_a_pick_in_chromium() {
     c.close().await.unwrap();
 }
 
+/// The text of the first element matching `css`, once it is there.
+async fn text_of(c: &Client, css: &str) -> String {
+    c.wait().for_element(Locator::Css(css)).await.unwrap();
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Fills in the comment form as a reader and sends it after the site's
+/// minimum of one second (set by the test).
+async fn write_comment(c: &Client, name: &str, body: &str) {
+    fill(c, "#c-name", name).await;
+    fill(
+        c,
+        "#c-email",
+        &format!("{}@example.com", name.to_lowercase()),
+    )
+    .await;
+    fill(c, "#c-body", body).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    click(c, ".comment-form button[type=submit]").await;
+}
+
 /// A reader posts a comment and a reply; a comment the filter holds is
 /// approved by a moderator with the keyboard; every page shows it then.
 #[tokio::test]
@@ -211,84 +237,40 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
     let c = connect(&driver).await;
 
     c.goto(&app.url("/best-pick/heat")).await.unwrap();
-    fill(&c, "#c-name", "Ann").await;
-    fill(&c, "#c-email", "ann@example.com").await;
-    fill(
+    write_comment(
         &c,
-        "#c-body",
+        "Ann",
         "The diner scene is the best *conversation* in crime films.",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    click(&c, ".comment-form button[type=submit]").await;
     c.wait()
         .for_element(Locator::Css(".comment em"))
         .await
         .unwrap();
-    let notice = c
-        .find(Locator::Css(".comments .notice"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let notice = text_of(&c, ".comments .notice").await;
     assert!(notice.contains("published"), "{notice}");
 
     click(&c, ".comment .reply").await;
-    let heading = c
-        .find(Locator::Css(".comment-form h3"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = text_of(&c, ".comment-form h3").await;
     assert!(heading.contains("Reply to Ann"), "{heading}");
-    fill(&c, "#c-name", "Ben").await;
-    fill(&c, "#c-email", "ben@example.com").await;
-    fill(
+    write_comment(
         &c,
-        "#c-body",
+        "Ben",
         "Two men who respect each other across the table.",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    click(&c, ".comment-form button[type=submit]").await;
-    c.wait()
-        .for_element(Locator::Css(".replies .comment"))
-        .await
-        .unwrap();
-    let reply = c
-        .find(Locator::Css(".replies .comment-body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let reply = text_of(&c, ".replies .comment-body").await;
     assert!(reply.contains("across the table"), "{reply}");
 
     // The site now holds everything for a moderator: this one waits.
     app.set_settings(&[("comments.hold_at", "0")]).await;
-    fill(&c, "#c-name", "Cy").await;
-    fill(&c, "#c-email", "cy@example.com").await;
-    fill(
+    write_comment(
         &c,
-        "#c-body",
+        "Cy",
         "Waiting for a moderator, as every comment now does.",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    click(&c, ".comment-form button[type=submit]").await;
-    c.wait()
-        .for_element(Locator::Css(".comments .notice"))
-        .await
-        .unwrap();
-    let notice = c
-        .find(Locator::Css(".comments .notice"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let notice = text_of(&c, ".comments .notice").await;
     assert!(notice.contains("held for moderation"), "{notice}");
 
     c.goto(&app.url("/admin/login")).await.unwrap();
@@ -300,13 +282,7 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
         .await
         .unwrap();
     c.goto(&app.url("/admin/comments")).await.unwrap();
-    let held = c
-        .find(Locator::Css(".mod-comment"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let held = text_of(&c, ".mod-comment").await;
     assert!(held.contains("Waiting for a moderator"), "{held}");
     assert!(held.contains("spam score"), "{held}");
     // "a" approves the focused comment.
@@ -316,27 +292,11 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
         .send_keys("a")
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css("p.notice"))
-        .await
-        .unwrap();
-    let done = c
-        .find(Locator::Css("p.notice"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let done = text_of(&c, "p.notice").await;
     assert!(done.contains("Approved 1 comment"), "{done}");
 
     c.goto(&app.url("/best-pick/heat")).await.unwrap();
-    let comments = c
-        .find(Locator::Css("#comments"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let comments = text_of(&c, "#comments").await;
     assert!(comments.contains("3 comments"), "{comments}");
     assert!(comments.contains("Waiting for a moderator"), "{comments}");
     c.close().await.unwrap();
