@@ -330,7 +330,7 @@ async fn blocked(
     for (kind, value) in &list {
         let hit = match kind.as_str() {
             "email" => input.email == *value,
-            "ip" => ip == *value || (value.ends_with('.') && ip.starts_with(value.as_str())),
+            "ip" => ip == *value,
             "domain" => domains
                 .iter()
                 .any(|d| d == value || d.ends_with(&format!(".{value}"))),
@@ -368,20 +368,8 @@ async fn post_as_team_member(
     depth: i64,
     settings: &CommentSettings,
 ) -> Result<Posted, CommentError> {
-    let mut errors = FieldErrors::default();
     let body = &s.input.body;
-    if body.is_empty() {
-        errors.push("body", "The comment is empty.");
-    } else if body.chars().count() > settings.limits.max_length {
-        errors.push(
-            "body",
-            format!(
-                "The comment is longer than {} characters.",
-                settings.limits.max_length
-            ),
-        );
-    }
-    errors.into_result(()).map_err(CommentError::Invalid)?;
+    comment::validate_body(body, settings.limits).map_err(CommentError::Invalid)?;
     let id = site
         .store
         .insert_comment(&NewComment {
@@ -448,14 +436,11 @@ pub async fn edit_own(
         body: body.to_owned(),
     };
     if c.user_id.is_none() {
-        input
-            .validate(settings.limits)
-            .map_err(CommentError::Invalid)?;
-    } else if body.is_empty() {
-        return Err(CommentError::Invalid(
-            bestpick_core::FieldError::new("body", "The comment is empty.").into(),
-        ));
+        input.validate(settings.limits)
+    } else {
+        comment::validate_body(body, settings.limits)
     }
+    .map_err(CommentError::Invalid)?;
     let ip = c.ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let (status, score, reasons) = if c.user_id.is_some() {
         (c.status, None, c.reasons.clone())

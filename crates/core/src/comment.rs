@@ -104,30 +104,40 @@ impl CommentInput {
                 );
             }
         }
-        let length = self.body.chars().count();
-        if length == 0 {
-            errors.push("body", "The comment is empty.");
-        } else if length > limits.max_length {
-            errors.push(
-                "body",
-                format!(
-                    "The comment is {length} characters long; the limit is {}.",
-                    limits.max_length
-                ),
-            );
-        }
-        let links = count_links(&self.body);
-        if links > limits.max_links {
-            errors.push(
-                "body",
-                format!(
-                    "The comment has {links} links; at most {} are allowed.",
-                    limits.max_links
-                ),
-            );
+        if let Err(body) = validate_body(&self.body, limits) {
+            errors.0.extend(body.0);
         }
         errors.into_result(())
     }
+}
+
+/// The rules of a comment's text alone (length and links): for readers'
+/// comments as part of [`CommentInput::validate`], and alone for the team's.
+pub fn validate_body(body: &str, limits: Limits) -> Result<(), FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let length = body.chars().count();
+    if length == 0 {
+        errors.push("body", "The comment is empty.");
+    } else if length > limits.max_length {
+        errors.push(
+            "body",
+            format!(
+                "The comment is {length} characters long; the limit is {}.",
+                limits.max_length
+            ),
+        );
+    }
+    let links = count_links(body);
+    if links > limits.max_links {
+        errors.push(
+            "body",
+            format!(
+                "The comment has {links} links; at most {} are allowed.",
+                limits.max_links
+            ),
+        );
+    }
+    errors.into_result(())
 }
 
 fn is_email(s: &str) -> bool {
