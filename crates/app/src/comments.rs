@@ -59,6 +59,9 @@ pub enum CommentError {
     /// A rule refused the comment; the message says which and what to do.
     #[error("{0}")]
     Refused(String),
+    /// Too many comments from the address, its network, or on the post.
+    #[error("{0}")]
+    RateLimited(String),
     #[error("no such post")]
     NoPost,
     #[error("no such comment")]
@@ -250,7 +253,7 @@ async fn check_rates(
         .await?
         >= settings.per_ip
     {
-        return Err(CommentError::Refused(format!(
+        return Err(CommentError::RateLimited(format!(
             "You have posted {} comments in the last 10 minutes. {wait}",
             settings.per_ip
         )));
@@ -261,12 +264,12 @@ async fn check_rates(
         .await?
         >= settings.per_network
     {
-        return Err(CommentError::Refused(format!(
+        return Err(CommentError::RateLimited(format!(
             "Too many comments came from your network in the last 10 minutes. {wait}"
         )));
     }
     if site.store.comments_on_post_since(s.post_id, since).await? >= settings.per_post {
-        return Err(CommentError::Refused(format!(
+        return Err(CommentError::RateLimited(format!(
             "This post received too many comments in the last 10 minutes. {wait}"
         )));
     }

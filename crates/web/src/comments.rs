@@ -254,23 +254,15 @@ async fn create(
             )
             .await
         }
-        Err(CommentError::Refused(message)) => {
+        Err(e @ (CommentError::Refused(_) | CommentError::RateLimited(_))) => {
             let post = post.ok_or(AppError::NotFound)?;
-            let status = if message.contains("Please wait") {
+            let status = if matches!(e, CommentError::RateLimited(_)) {
                 StatusCode::TOO_MANY_REQUESTS
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            post_page(
-                &state,
-                jar,
-                &headers,
-                post,
-                false,
-                form(&FieldErrors::default(), Some(message)),
-                status,
-            )
-            .await
+            let form = form(&FieldErrors::default(), Some(e.to_string()));
+            post_page(&state, jar, &headers, post, false, form, status).await
         }
         Err(CommentError::Other(e)) => Err(AppError::Internal(e)),
     }
@@ -433,7 +425,7 @@ async fn edit(
             )
             .await
         }
-        Err(CommentError::Refused(m)) => Err(AppError::Forbidden(m)),
+        Err(CommentError::Refused(m) | CommentError::RateLimited(m)) => Err(AppError::Forbidden(m)),
         Err(CommentError::NoPost | CommentError::NoComment) => Err(AppError::NotFound),
         Err(CommentError::Other(e)) => Err(AppError::Internal(e)),
     }
