@@ -23,7 +23,8 @@
 //! and shape signals weighted up, see [`features::Kind`]). Author names, the
 //! SMS collection as extra training data, and averaging with a naive Bayes
 //! over the same features all made it worse; digits folded to 0, squashed
-//! letter runs, word triples and a self-promotion signal changed nothing.
+//! letter runs, word triples, a self-promotion signal and averaging the
+//! weights over epochs changed nothing.
 
 pub mod data;
 pub mod features;
