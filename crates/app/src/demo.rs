@@ -5,6 +5,7 @@ use crate::import;
 use crate::posts::CoverSource;
 use crate::{accounts, secrets, Site};
 use anyhow::Context;
+use bestpick_core::comment::{self, CommentStatus};
 use bestpick_core::user::Role;
 
 /// The sample posts, embedded so the binary needs no files beside it.
@@ -102,8 +103,52 @@ pub async fn load(site: &Site) -> anyhow::Result<DemoReport> {
                 anyhow::anyhow!("the demo post {name} did not load: {}", list.join("; "))
             })?;
     }
+    sample_comments(site, &admin).await?;
     Ok(DemoReport {
         posts: POSTS.len(),
         admin: admin_created,
     })
+}
+
+/// A short thread under the La La Land pick, with the author's reply, so a
+/// new site shows what comments look like. Added once.
+async fn sample_comments(site: &Site, admin: &bestpick_store::User) -> anyhow::Result<()> {
+    let store = &site.store;
+    let Some(post_id) = store.post_id_by_slug("la-la-land").await? else {
+        return Ok(());
+    };
+    if !store.published_comments(post_id).await?.is_empty() {
+        return Ok(());
+    }
+    let thread = [
+        ("Mia R.", "mia@example.com", None, "The planetarium scene gets me every time. Did anyone else stay for the *whole* epilogue twice?"),
+        ("Sebastian", "seb@example.com", Some(0), "Twice, and I still argue with the last look. It's the only honest ending it could have."),
+        (admin.display_name.as_str(), "", Some(1), "That last look is why it's the pick: it lets both of them be right."),
+    ];
+    let mut ids: Vec<i64> = Vec::new();
+    for (depth, (name, email, parent, body)) in thread.into_iter().enumerate() {
+        let team = email.is_empty();
+        let id = store
+            .insert_comment(&bestpick_store::NewComment {
+                post_id,
+                parent_id: parent.map(|p: usize| ids[p]),
+                depth: if parent.is_some() { depth as i64 } else { 0 },
+                name: name.to_owned(),
+                email: email.to_owned(),
+                website: None,
+                user_id: team.then_some(admin.id),
+                body: body.to_owned(),
+                body_html: comment::body_html(body),
+                status: CommentStatus::Published,
+                score: None,
+                reasons: vec!["sample comment from `bestpick demo`".into()],
+                ip: "127.0.0.1".into(),
+                network: "127.0.0.0/24".into(),
+                notify: false,
+                fingerprint: comment::fingerprint(body),
+            })
+            .await?;
+        ids.push(id);
+    }
+    Ok(())
 }
