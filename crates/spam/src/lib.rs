@@ -21,8 +21,9 @@
 //! learning rate, epochs and L2 grid is flat; what mattered was the weight
 //! of each kind of feature (MCC 0.876 with equal weights, 0.926 with links
 //! and shape signals weighted up, see [`features::Kind`]). Author names, the
-//! SMS collection as extra training data, and averaging with a naive Bayes
-//! over the same features all made it worse; digits folded to 0, squashed
+//! SMS collection as extra training data, averaging with a naive Bayes over
+//! the same features, and IDF weighting (it favours rare, video-specific
+//! words) all made it worse; digits folded to 0, squashed
 //! letter runs, word triples, a self-promotion signal and averaging the
 //! weights over epochs changed nothing.
 
