@@ -177,10 +177,12 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
         .validate(settings.limits)
         .map_err(CommentError::Invalid)?;
     let fingerprint = comment::fingerprint(&s.input.body);
-    if site
-        .store
-        .fingerprint_seen_since(&fingerprint, now - 7 * 86_400)
-        .await?
+    // A comment of emoji or punctuation alone has no words to compare.
+    if !fingerprint.is_empty()
+        && site
+            .store
+            .fingerprint_seen_since(&fingerprint, now - 7 * 86_400)
+            .await?
     {
         return Err(CommentError::Refused(
             "This exact comment was already posted; there is no need to send it twice.".into(),

@@ -37,7 +37,9 @@ impl Action {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModerationError {
-    #[error("You may moderate comments on your own posts only.")]
+    #[error(
+        "You may moderate comments on your own posts only; blocking is for editors and admins."
+    )]
     Forbidden,
     #[error("no such comment")]
     NotFound,
@@ -124,6 +126,14 @@ pub async fn moderate(
                 .await?
         }
         Action::Delete => {
+            if comments
+                .iter()
+                .any(|c| !matches!(c.status, CommentStatus::Spam | CommentStatus::Trash))
+            {
+                return Err(ModerationError::Invalid(
+                    "Only comments in the spam folder or the trash can be deleted for good; move them there first.".into(),
+                ));
+            }
             for id in &ids {
                 store.delete_comment(*id).await?;
             }
@@ -139,7 +149,7 @@ async fn teach(site: &Site, user: &User, c: &Comment, spam: bool) -> Result<(), 
         return Ok(());
     }
     site.store
-        .record_spam_decision(c.id, &c.body, spam, Some(user.id))
+        .record_spam_decision(c, spam, Some(user.id))
         .await?;
     site.spam.learn(&c.body, spam);
     Ok(())
@@ -180,6 +190,10 @@ pub async fn block_from_comment(
     id: i64,
     kind: BlockKind,
 ) -> Result<String, ModerationError> {
+    // The blocklist is the whole site's: editors and admins only.
+    if !user.role.can_moderate_all_comments() {
+        return Err(ModerationError::Forbidden);
+    }
     let c = moderatable(site, user, &[id]).await?.remove(0);
     let value = match kind {
         BlockKind::Email => Some(c.email.clone()).filter(|e| !e.is_empty()),
@@ -225,10 +239,19 @@ pub async fn add_block(site: &Site, kind: &str, value: &str) -> Result<(), Moder
     Ok(())
 }
 
+/// A commenter's email as the store keeps it, or why it is not one.
+fn commenter_email(email: &str) -> anyhow::Result<String> {
+    let email = email.trim().to_lowercase();
+    if !email.contains('@') {
+        anyhow::bail!("'{email}' is not an email address");
+    }
+    Ok(email)
+}
+
 /// Everything stored about a commenter, as JSON: what `comments export` and
 /// the admin's export give them.
 pub async fn export_commenter(site: &Site, email: &str) -> anyhow::Result<serde_json::Value> {
-    let email = email.trim().to_lowercase();
+    let email = commenter_email(email)?;
     let comments = site.store.comments_by_email(&email).await?;
     let items: Vec<serde_json::Value> = comments
         .iter()
@@ -242,6 +265,9 @@ pub async fn export_commenter(site: &Site, email: &str) -> anyhow::Result<serde_
                 "website": c.website,
                 "body": c.body,
                 "status": c.status,
+                "spam_score": c.score,
+                "reasons": c.reasons,
+                "approved_by_a_moderator": c.approved,
                 "ip_address": c.ip,
                 "notify_of_replies": c.notify,
                 "created_at": c.created_at,
@@ -249,15 +275,30 @@ pub async fn export_commenter(site: &Site, email: &str) -> anyhow::Result<serde_
             })
         })
         .collect();
-    Ok(serde_json::json!({ "email": email, "comments": items }))
+    let decisions: Vec<serde_json::Value> = site
+        .store
+        .spam_decisions_by_email(&email)
+        .await?
+        .into_iter()
+        .map(|(body, spam, at)| serde_json::json!({ "body": body, "spam": spam, "decided_at": at }))
+        .collect();
+    let blocked = site
+        .store
+        .blocklist()
+        .await?
+        .iter()
+        .any(|(kind, value)| kind == "email" && *value == email);
+    Ok(serde_json::json!({
+        "email": email,
+        "comments": items,
+        "moderator_decisions": decisions,
+        "email_blocked": blocked,
+    }))
 }
 
 /// Deletes everything stored about a commenter; returns how many comments.
 pub async fn erase_commenter(site: &Site, email: &str) -> anyhow::Result<u64> {
-    Ok(site
-        .store
-        .erase_commenter(&email.trim().to_lowercase())
-        .await?)
+    Ok(site.store.erase_commenter(&commenter_email(email)?).await?)
 }
 
 /// What a maintenance pass did.

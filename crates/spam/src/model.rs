@@ -147,18 +147,22 @@ impl Model {
         contributions
     }
 
-    /// The model as bytes: a header, the bias, then (slot, weight) for every
-    /// weight in use. AdaGrad's sums are not kept: a loaded model continues
-    /// learning with fresh step sizes.
+    /// The model as bytes: a header, the bias and its AdaGrad sum, then
+    /// (slot, weight, sum of squared gradients) for every slot in use. The
+    /// sums are kept so a loaded model goes on learning with the step sizes
+    /// it had: a moderator's one decision nudges well-known features and
+    /// moves new ones (a new spam domain) fully.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&(DIMENSIONS as u32).to_le_bytes());
         out.extend_from_slice(&self.bias.to_le_bytes());
-        for (i, w) in self.weights.iter().enumerate() {
-            if *w != 0.0 {
+        out.extend_from_slice(&self.bias_square.to_le_bytes());
+        for (i, (w, sq)) in self.weights.iter().zip(&self.squares).enumerate() {
+            if *w != 0.0 || *sq != 0.0 {
                 out.extend_from_slice(&(i as u32).to_le_bytes());
                 out.extend_from_slice(&w.to_le_bytes());
+                out.extend_from_slice(&sq.to_le_bytes());
             }
         }
         out
@@ -170,7 +174,7 @@ impl Model {
             .ok_or("not a bestpick spam model (wrong header)")?;
         let word =
             |b: &[u8]| <[u8; 4]>::try_from(b).map_err(|_| "the model file is cut short".to_owned());
-        if body.len() < 8 || (body.len() - 8) % 8 != 0 {
+        if body.len() < 12 || (body.len() - 12) % 12 != 0 {
             return Err("the model file is cut short".into());
         }
         let dims = u32::from_le_bytes(word(&body[0..4])?) as usize;
@@ -181,19 +185,20 @@ impl Model {
         }
         let mut model = Model::new(training);
         model.bias = f32::from_le_bytes(word(&body[4..8])?);
-        for pair in body[8..].chunks_exact(8) {
-            let slot = u32::from_le_bytes(word(&pair[0..4])?) as usize;
-            let w = f32::from_le_bytes(word(&pair[4..8])?);
-            *model
-                .weights
-                .get_mut(slot)
-                .ok_or_else(|| format!("slot {slot} is out of range"))? = w;
+        model.bias_square = f32::from_le_bytes(word(&body[8..12])?);
+        for entry in body[12..].chunks_exact(12) {
+            let slot = u32::from_le_bytes(word(&entry[0..4])?) as usize;
+            if slot >= DIMENSIONS {
+                return Err(format!("slot {slot} is out of range"));
+            }
+            model.weights[slot] = f32::from_le_bytes(word(&entry[4..8])?);
+            model.squares[slot] = f32::from_le_bytes(word(&entry[8..12])?);
         }
         Ok(model)
     }
 }
 
-const MAGIC: &[u8] = b"BPSPAM01";
+const MAGIC: &[u8] = b"BPSPAM02";
 const SHIPPED: &[u8] = include_bytes!("../model/default.bpspam");
 
 fn sigmoid(x: f32) -> f32 {
@@ -253,9 +258,15 @@ mod tests {
     #[test]
     fn saves_and_loads_the_same_scores() {
         let model = Model::train(&toy(), Training::default());
-        let loaded = Model::from_bytes(&model.to_bytes(), Training::default()).unwrap();
+        let mut loaded = Model::from_bytes(&model.to_bytes(), Training::default()).unwrap();
         let t = "check out this song";
         assert_eq!(model.score_text(t), loaded.score_text(t));
+        // It goes on learning exactly as the original would.
+        let mut original = model.clone();
+        let f = Features::of("free followers www.spam.example");
+        original.learn(&f, true);
+        loaded.learn(&f, true);
+        assert_eq!(original.score(&f), loaded.score(&f));
         assert!(Model::from_bytes(b"nonsense", Training::default()).is_err());
     }
 }

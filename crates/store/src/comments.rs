@@ -427,23 +427,34 @@ impl Store {
         Ok(out)
     }
 
-    /// A moderator's spam / not-spam decision, kept to rebuild the model.
+    /// A moderator's spam / not-spam decision on a comment, kept to rebuild
+    /// the model.
     pub async fn record_spam_decision(
         &self,
-        comment_id: i64,
-        body: &str,
+        comment: &Comment,
         spam: bool,
         user_id: Option<i64>,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO spam_decisions (comment_id, body, spam, user_id, decided_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(comment_id)
-            .bind(body)
+        sqlx::query("INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(comment.id)
+            .bind(&comment.email)
+            .bind(&comment.body)
             .bind(spam)
             .bind(user_id)
             .bind(now())
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The decisions about one commenter's comments: (text, spam, Unix time).
+    pub async fn spam_decisions_by_email(&self, email: &str) -> Result<Vec<(String, bool, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT body, spam, decided_at FROM spam_decisions WHERE email = ? ORDER BY id",
+        )
+        .bind(email)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     /// Every stored decision, oldest first: (text, spam).
@@ -497,12 +508,16 @@ impl Store {
         .collect())
     }
 
-    /// Deletes every comment written with this email, and the decisions
-    /// that kept their text; replies by others stay. Returns how many
-    /// comments went.
+    /// Deletes every comment written with this email, the decisions that
+    /// kept their text, and the email's blocklist entry; replies by others
+    /// stay. Returns how many comments went.
     pub async fn erase_commenter(&self, email: &str) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM spam_decisions WHERE comment_id IN (SELECT id FROM comments WHERE email = ?)")
+        sqlx::query("DELETE FROM spam_decisions WHERE email = ?")
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM blocklist WHERE kind = 'email' AND value = ?")
             .bind(email)
             .execute(&mut *tx)
             .await?;
@@ -536,10 +551,13 @@ impl Store {
         )
     }
 
+    /// Replaces full addresses by their truncated form, in the address and
+    /// the network columns alike.
     pub async fn set_truncated_ips(&self, ips: &[(i64, String)]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for (id, ip) in ips {
-            sqlx::query("UPDATE comments SET ip = ?, ip_truncated = 1 WHERE id = ?")
+            sqlx::query("UPDATE comments SET ip = ?, network = ?, ip_truncated = 1 WHERE id = ?")
+                .bind(ip)
                 .bind(ip)
                 .bind(id)
                 .execute(&mut *tx)

@@ -4,11 +4,12 @@
 
 use crate::admin::error_map;
 use crate::auth::{self, current_user, CsrfForm, CurrentUser};
+use crate::client::ClientIp;
 use crate::error::AppError;
 use crate::public::render_page;
 use crate::render;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -22,7 +23,6 @@ use bestpick_store::{Comment, PostView};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 /// Holds the commenter's edit tokens: `id.expires.signature,...`.
 pub const EDIT_COOKIE: &str = "bp_comments";
@@ -156,7 +156,10 @@ pub async fn post_page(
     let html = render_page(
         state,
         template,
-        context! { post, parts, preview, comments, comment_count => count, form, closed, csrf, stamp, member },
+        context! {
+            post, parts, preview, comments, comment_count => count, form, closed, csrf, stamp, member,
+            ip_days => settings.ip_days, spam_days => settings.spam_days,
+        },
     )
     .await?;
     Ok((status, jar, Html(html)).into_response())
@@ -186,7 +189,7 @@ pub struct CommentFields {
 
 async fn create(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     headers: HeaderMap,
     CsrfForm(f): CsrfForm<CommentFields>,
@@ -204,7 +207,7 @@ async fn create(
         parent_id,
         input: CommentInput::new(&f.name, &f.email, &f.website, &f.body),
         notify: f.notify.is_some(),
-        ip: addr.ip(),
+        ip,
         honeypot: f.nickname.clone(),
         form_stamp: f.stamp.clone(),
         user: user.map(|u| u.user),

@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod assets;
 mod auth;
+mod client;
 mod comments;
 mod error;
 mod public;

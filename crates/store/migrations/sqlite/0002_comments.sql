@@ -40,14 +40,19 @@ CREATE INDEX comments_fingerprint ON comments (fingerprint, created_at);
 CREATE INDEX comments_created ON comments (created_at);
 
 -- Every moderator decision that teaches the classifier, replayed on start.
+-- The writer's email stays with it so erasing a commenter finds it after
+-- the comment itself is gone.
 CREATE TABLE spam_decisions (
     id          INTEGER PRIMARY KEY,
     comment_id  INTEGER REFERENCES comments (id) ON DELETE SET NULL,
+    email       TEXT NOT NULL,
     body        TEXT NOT NULL,
     spam        INTEGER NOT NULL,
     user_id     INTEGER REFERENCES users (id) ON DELETE SET NULL,
     decided_at  INTEGER NOT NULL
 );
+
+CREATE INDEX spam_decisions_email ON spam_decisions (email);
 
 CREATE TABLE blocklist (
     kind        TEXT NOT NULL CHECK (kind IN ('word', 'email', 'ip', 'domain')),

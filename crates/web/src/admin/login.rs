@@ -2,10 +2,11 @@
 
 use super::error_map;
 use crate::auth::{self, CsrfForm, CurrentUser, LoginLimiter};
+use crate::client::ClientIp;
 use crate::error::AppError;
 use crate::public::site_context;
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +17,6 @@ use bestpick_core::user::Role;
 use bestpick_core::FieldErrors;
 use minijinja::context;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -92,12 +92,12 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     jar: CookieJar,
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let key = LoginLimiter::key(addr.ip(), &form.username);
+    let key = LoginLimiter::key(ip, &form.username);
     if let Err(retry_after_secs) = state.login_limiter.check(&key) {
         return Err(AppError::TooManyRequests { retry_after_secs });
     }

@@ -607,6 +607,15 @@ async fn authors_moderate_only_their_own_posts() {
         )
         .await;
     assert_eq!(r.status(), 403);
+    let r = app
+        .post_form(
+            "/admin/comments",
+            &format!("/admin/comments/{id}/block"),
+            &[("kind", "email")],
+        )
+        .await;
+    assert_eq!(r.status(), 403, "the blocklist is the whole site's");
+    assert!(app.site.store.blocklist().await.unwrap().is_empty());
     assert_eq!(
         app.site.store.comment(id).await.unwrap().unwrap().status,
         bestpick_core::comment::CommentStatus::Published
@@ -813,4 +822,65 @@ async fn every_xss_payload_renders_inert() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn behind_a_local_proxy_the_forwarded_address_counts() {
+    let app = app_with_heat().await;
+    let html = app.get_text(POST).await.1;
+    let r = app
+        .client
+        .post(app.url("/comments"))
+        .header("x-forwarded-for", "198.51.100.1, 203.0.113.9")
+        .form(&[
+            ("csrf", hidden_value(&html, "csrf").unwrap()),
+            ("stamp", hidden_value(&html, "stamp").unwrap()),
+            ("post_id", hidden_value(&html, "post_id").unwrap()),
+            ("name", "Ann".into()),
+            ("email", "ann@example.com".into()),
+            ("body", "Posted through the proxy.".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let c = app
+        .site
+        .store
+        .comment(comment_id(&r))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.ip, "203.0.113.9");
+}
+
+#[tokio::test]
+async fn only_spam_and_trash_are_deleted_for_good() {
+    let app = app_with_heat().await;
+    let id = comment_id(&send(&app, &reader("Ann", "A keeper of a comment.")).await);
+    app.login_admin().await;
+    let r = app
+        .post_form(
+            "/admin/comments",
+            "/admin/comments",
+            &[("ids", &id.to_string()), ("action", "delete")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Only comments in the spam folder or the trash"));
+    for action in ["trash", "delete"] {
+        let r = app
+            .post_form(
+                "/admin/comments",
+                "/admin/comments",
+                &[("ids", &id.to_string()), ("action", action)],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{action}");
+    }
+    assert_eq!(app.stored_comments().await, 0);
 }
