@@ -13,6 +13,7 @@ pub mod moderation;
 pub mod posts;
 pub mod secrets;
 pub mod sections;
+pub mod settings;
 pub mod spam_filter;
 
 use anyhow::Context;

@@ -59,6 +59,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Show or change the site's settings (name, tagline, comment and spam settings).
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
     /// A commenter's data: export it or erase it.
     Comments {
         #[command(subcommand)]
@@ -68,6 +73,24 @@ pub enum Command {
     Spam {
         #[command(subcommand)]
         command: SpamCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Print every setting as `key = value`.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Change one setting; the value is checked first.
+    Set {
+        /// The setting, as `settings list` names it (`site_name`, `comments.max_depth`...).
+        key: String,
+        /// Its new value.
+        value: String,
+        #[command(flatten)]
+        data: DataArg,
     },
 }
 

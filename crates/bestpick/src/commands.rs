@@ -2,11 +2,13 @@
 //! `bestpick-app` (or `bestpick-web` for `serve`) and reports what it did:
 //! results on stdout, problems on stderr.
 
-use crate::cli::{Cli, Command, CommentsCommand, RoleArg, SpamCommand, TokenCommand, UserCommand};
+use crate::cli::{
+    Cli, Command, CommentsCommand, RoleArg, SettingsCommand, SpamCommand, TokenCommand, UserCommand,
+};
 use crate::spam;
 use anyhow::{bail, Context};
 use bestpick_app::accounts::{self, AccountError};
-use bestpick_app::{demo, export, import, moderation, Site};
+use bestpick_app::{demo, export, import, moderation, settings, Site};
 use bestpick_core::document::DocumentError;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal};
@@ -38,6 +40,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token {
             command: TokenCommand::Create { name, user, data },
         } => token_create(&data.data, &name, user.as_deref()).await?,
+        Command::Settings { command } => match command {
+            SettingsCommand::List { data } => settings_list(&data.data).await?,
+            SettingsCommand::Set { key, value, data } => {
+                settings_set(&data.data, &key, &value).await?
+            }
+        },
         Command::Comments { command } => match command {
             CommentsCommand::Export { email, data } => comments_export(&data.data, &email).await?,
             CommentsCommand::Erase { email, data } => comments_erase(&data.data, &email).await?,
@@ -92,6 +100,21 @@ async fn maintain_hourly(site: Site) {
             Err(e) => tracing::error!("comment maintenance failed: {e:#}"),
         }
     }
+}
+
+async fn settings_list(data: &Path) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    for (key, value) in settings::list(&site).await? {
+        println!("{key} = {value}");
+    }
+    Ok(())
+}
+
+async fn settings_set(data: &Path, key: &str, value: &str) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    settings::set(&site, key, value).await?;
+    println!("{key} = {}", value.trim());
+    Ok(())
 }
 
 async fn comments_export(data: &Path, email: &str) -> anyhow::Result<()> {

@@ -469,3 +469,56 @@ async fn a_commenters_data_is_exported_and_erased_by_email() {
         "others' comments stay"
     );
 }
+
+#[test]
+fn settings_are_listed_and_checked_before_they_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bestpick(
+        dir.path(),
+        &["settings", "set", "comments.max_depth", "6"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = bestpick(
+        dir.path(),
+        &["settings", "set", "site_name", "Night Shift Films"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&bestpick(dir.path(), &["settings", "list"], "").stdout);
+    assert!(listed.contains("comments.max_depth = 6"), "{listed}");
+    assert!(listed.contains("site_name = Night Shift Films"), "{listed}");
+    assert!(
+        listed.contains("comments.hold_at = 0.2"),
+        "defaults are listed: {listed}"
+    );
+
+    let out = bestpick(
+        dir.path(),
+        &["settings", "set", "comments.hold_at", "2"],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("give a number from 0 to 1"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = bestpick(
+        dir.path(),
+        &["settings", "set", "comments.spam_at", "0.1"],
+        "",
+    );
+    assert!(
+        text(&out.stderr).contains("must not be above the spam score"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = bestpick(dir.path(), &["settings", "set", "colour", "red"], "");
+    assert!(text(&out.stderr).contains("there is no setting 'colour'"));
+    let listed = text(&bestpick(dir.path(), &["settings", "list"], "").stdout);
+    assert!(
+        listed.contains("comments.hold_at = 0.2") && listed.contains("comments.spam_at = 0.95"),
+        "nothing changed: {listed}"
+    );
+}
