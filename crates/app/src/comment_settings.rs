@@ -37,7 +37,7 @@ pub const SETTINGS: &[Setting] = &[
         label: "Longest comment, in characters",
         default: 5000.0,
         min: 100.0,
-        max: 100_000.0,
+        max: 1e9,
     },
     Setting {
         key: "max_links",
@@ -58,21 +58,21 @@ pub const SETTINGS: &[Setting] = &[
         label: "Comments per address per 10 minutes",
         default: 5.0,
         min: 1.0,
-        max: 100_000.0,
+        max: 1e9,
     },
     Setting {
         key: "per_network",
         label: "Comments per /24 or /64 network per 10 minutes",
         default: 20.0,
         min: 1.0,
-        max: 100_000.0,
+        max: 1e9,
     },
     Setting {
         key: "per_post",
         label: "Comments per post per 10 minutes",
         default: 60.0,
         min: 1.0,
-        max: 1_000_000.0,
+        max: 1e9,
     },
     Setting {
         key: "hold_at",

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# bestpick against nginx serving the very same bytes, on loopback.
+#
+# Generates a site of 1,000 picks (the measured pick gets 30 comments, a few
+# of them replies), starts bestpick and an nginx that serves that pick page's
+# bytes as static files (identity and precompressed gzip), then runs
+# `wrk -t1 -c32 -d10s --latency` three times per case and prints, per case,
+# the median requests/s, p50, p99, the server's RSS and bestpick / nginx.
+# Installs nginx and wrk from Debian when missing. Every loop is bounded.
+#
+# Usage: bench/run.sh            (RUNS=1 DURATION=3s for a quick look)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+PICKS=${PICKS:-1000}
+
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq nginx-light wrk >/dev/null
+fi
+
+cargo build --release --quiet
+bin=$PWD/target/release/bestpick
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- 1. The site -------------------------------------------------------------
+data=$work/data
+mkdir -p "$work/picks"
+for i in $(seq 1 "$PICKS"); do
+    cat >"$work/picks/pick-$i.md" <<EOF
++++
+title = "Pick number $i: a film worth the evening"
+slug = "pick-$i"
+kind = "pick"
+section = "best-pick"
+date = 2024-01-01T00:00:00Z
+tags = ["drama", "tag-$((i % 40))"]
+summary = "Why film $i is the one to watch tonight, in a few honest paragraphs."
+question = "Have you seen film $i?"
+
+[work]
+kind = "movie"
+name = "Film $i"
+year = $((1950 + i % 70))
+directors = ["Director $((i % 97))"]
+writers = ["Writer $((i % 89))"]
+cast = [{ name = "Actor $((i % 300))", role = "Lead" }, { name = "Actor $(((i + 7) % 300))", role = "Friend" }]
+genres = ["Drama"]
+runtime_minutes = $((80 + i % 70))
+box_office_usd = $((1000000 * (i % 500 + 1)))
+budget_usd = $((500000 * (i % 300 + 1)))
+
+[[scores]]
+source = "metacritic"
+value = $((50 + i % 50))
+
+[[scores]]
+source = "imdb"
+value = 7.$((i % 10))
+
+[[critics]]
+outlet = "The Bench Review"
+quote = "A film that earns its running time, scene by scene."
+
+[[lines]]
+speaker = "Actor $((i % 300))"
+text = "We never said goodbye, we only said later."
++++
+The introduction of pick $i: what it is about, who made it, and why it lasts.
+It has **bold** claims and a [link](https://example.org/film-$i).
+
+## Plot
+What happens, folded away for those who have not seen it.
+EOF
+done
+"$bin" demo --data "$data" >/dev/null
+for kv in "comments.min_seconds 0" "comments.per_ip 1000000000" "comments.per_network 1000000000" \
+    "comments.per_post 1000000000" "comments.hold_at 0.9" "comments.spam_at 0.99"; do
+    # shellcheck disable=SC2086
+    "$bin" settings set $kv --data "$data" >/dev/null
+done
+import_start=$(date +%s%N)
+"$bin" import "$work/picks" --data "$data" >/dev/null
+import_ms=$(( ($(date +%s%N) - import_start) / 1000000 ))
+
+port=$(free_port)
+base="http://127.0.0.1:$port"
+measured=/best-pick/pick-500
+start=$(date +%s%N)
+RUST_LOG=warn "$bin" serve --data "$data" --listen "127.0.0.1:$port" >/dev/null &
+bp_pid=$!
+pids+=("$bp_pid")
+for _ in $(seq 1 2000); do
+    curl -fsS -o /dev/null "$base$measured" 2>/dev/null && break
+    sleep 0.005
+done
+ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+sleep 1
+idle_rss=$(( $(ps -o rss= -p "$bp_pid") / 1024 ))
+
+# --- 2. Thirty comments on the measured pick, a few of them replies ---------
+jar=$work/cookies
+form() { # prints csrf stamp post_id of the measured page
+    curl -fsS -c "$jar" -b "$jar" "$base$measured" |
+        python3 -c 'import re,sys; h=sys.stdin.read(); print(*[re.search(r"name=\"%s\" value=\"([^\"]*)\"" % k, h).group(1) for k in ("csrf", "stamp", "post_id")])'
+}
+read -r csrf stamp post_id < <(form)
+first=""
+for i in $(seq 1 30); do
+    parent=""
+    if [ $((i % 6)) -eq 0 ] && [ -n "$first" ]; then parent=$first; fi
+    loc=$(curl -fsS -o /dev/null -w '%{redirect_url}' -c "$jar" -b "$jar" "$base/comments" \
+        --data-urlencode "csrf=$csrf" --data-urlencode "stamp=$stamp" --data-urlencode "post_id=$post_id" \
+        --data-urlencode "parent_id=$parent" --data-urlencode "name=Reader $i" \
+        --data-urlencode "email=reader$i@example.com" \
+        --data-urlencode "body=Comment $i: the scene at the diner number $i stays with me, and the score by composer $((i * 7)) too.")
+    if [ -z "$first" ]; then first=${loc##*#comment-}; fi
+done
+comments_shown=$(curl -fsS "$base$measured" | grep -o 'id="comments-title">[0-9]* comments' | grep -o '[0-9]*' || echo 0)
+
+# --- 3. nginx serving the same bytes ---------------------------------------
+root=$work/static
+mkdir -p "$root"
+curl -fsS "$base$measured" >"$root/pick.html"
+gzip -9 -k "$root/pick.html"
+nginx_port=$(free_port)
+cat >"$work/nginx.conf" <<EOF
+user root;
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nodelay on;
+    keepalive_requests 100000;
+    types { text/html html; }
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $root;
+        gzip_static on;
+        location / { }
+    }
+}
+EOF
+nginx -c "$work/nginx.conf" -p "$work" &
+ng_pid=$!
+pids+=("$ng_pid")
+for _ in $(seq 1 400); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$nginx_port/pick.html" 2>/dev/null && break
+    sleep 0.01
+done
+
+# --- 4. The cases ------------------------------------------------------------
+rss_of() { # MiB of a process and its children
+    local total=0
+    for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(ps -o rss= -p "$p" 2>/dev/null || echo 0))); done
+    echo $((total / 1024))
+}
+to_ms() { # wrk latency (12.3us, 4.5ms, 1.2s) in ms
+    python3 -c 'import sys; v=sys.argv[1]; u={"us":0.001,"ms":1,"s":1000}; n=v.rstrip("usm"); print(round(float(n)*u[v[len(n):]], 3))' "$1"
+}
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+results=$work/results
+: >"$results"
+run_case() { # name pid url [wrk options...]
+    local name=$1 pid=$2 url=$3
+    shift 3
+    local rps=() p50=() p99=()
+    for _ in $(seq 1 "$RUNS"); do
+        out=$(wrk -t1 -c32 -d"$DURATION" --latency "$@" "$url")
+        rps+=("$(echo "$out" | awk '/Requests\/sec/ {print $2}')")
+        p50+=("$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")")
+        p99+=("$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")")
+        bad=$(echo "$out" | awk '/Non-2xx or 3xx/ {print $5}')
+        [ -n "$bad" ] && echo "  ($name: $bad answers were not 2xx/3xx)" >&2
+    done
+    printf '%s|%s|%s|%s|%s\n' "$name" \
+        "$(printf '%s\n' "${rps[@]}" | median)" "$(printf '%s\n' "${p50[@]}" | median)" \
+        "$(printf '%s\n' "${p99[@]}" | median)" "$(rss_of "$pid")" >>"$results"
+}
+
+etag=$(curl -fsS -D - -o /dev/null "$base$measured" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')
+run_case "pick page, bestpick" "$bp_pid" "$base$measured"
+run_case "pick page, nginx" "$ng_pid" "http://127.0.0.1:$nginx_port/pick.html"
+run_case "pick page gzip, bestpick" "$bp_pid" "$base$measured" -H 'Accept-Encoding: gzip'
+run_case "pick page gzip, nginx" "$ng_pid" "http://127.0.0.1:$nginx_port/pick.html" -H 'Accept-Encoding: gzip'
+run_case "home, bestpick" "$bp_pid" "$base/"
+run_case "section page 5, bestpick" "$bp_pid" "$base/best-pick?page=5"
+run_case "work page, bestpick" "$bp_pid" "$base/work/film-500-$((1950 + 500 % 70))"
+run_case "304 revalidation, bestpick" "$bp_pid" "$base$measured" -H "If-None-Match: ${etag:-none}"
+
+# Comment POSTs through the whole pipeline, each a different text.
+read -r csrf stamp post_id < <(form)
+cat >"$work/post.lua" <<EOF
+local words = {"scene", "score", "light", "quiet", "ending", "actor", "camera", "night", "city", "rain",
+  "music", "silence", "color", "doubt", "friend", "letter", "train", "winter", "laugh", "window",
+  "mother", "river", "dance", "secret", "promise", "garden", "storm", "mirror", "road", "voice"}
+local n = 0
+math.randomseed(42)
+request = function()
+  n = n + 1
+  local t = {}
+  for i = 1, 12 do t[i] = words[math.random(#words)] end
+  local body = "csrf=$csrf&stamp=$stamp&post_id=$post_id&name=Bench&email=bench%40example.com&body="
+    .. "Comment+" .. n .. "+" .. table.concat(t, "+")
+  return wrk.format("POST", "/comments", {["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "bp_csrf=$csrf"}, body)
+end
+EOF
+before=$(curl -fsS "$base$measured" | grep -o 'id="comments-title">[0-9]* comments' | grep -o '[0-9]*')
+run_case "comment POST, bestpick" "$bp_pid" "$base/comments" -s "$work/post.lua"
+after=$(curl -fsS "$base$measured" | grep -o 'id="comments-title">[0-9]* comments' | grep -o '[0-9]*')
+
+# --- 5. Report ---------------------------------------------------------------
+echo
+echo "bestpick $(git describe --always --dirty), $(nproc) cores, wrk -t1 -c32 -d$DURATION --latency, median of $RUNS"
+echo "site: $PICKS picks imported in $import_ms ms; cold start to first answered request: $ready_ms ms; idle RSS $idle_rss MiB"
+echo "measured pick $measured: $comments_shown comments shown, $(wc -c <"$root/pick.html") bytes ($(wc -c <"$root/pick.html.gz") gzipped)"
+echo
+printf '%-28s %12s %10s %10s %8s %16s\n' case "requests/s" "p50 ms" "p99 ms" "RSS MiB" "bestpick/nginx"
+nginx_rps() { awk -F'|' -v c="$1" '$1 == c {print $2}' "$results"; }
+while IFS='|' read -r name rps p50 p99 rss; do
+    ratio=""
+    case $name in
+        "pick page, bestpick") ratio=$(python3 -c "print(f'{$rps / $(nginx_rps 'pick page, nginx'):.2f}x')") ;;
+        "pick page gzip, bestpick") ratio=$(python3 -c "print(f'{$rps / $(nginx_rps 'pick page gzip, nginx'):.2f}x')") ;;
+    esac
+    printf '%-28s %12s %10s %10s %8s %16s\n' "$name" "$rps" "$p50" "$p99" "$rss" "$ratio"
+done <"$results"
+echo
+echo "comment POST: the page showed $before comments before and $after after"
