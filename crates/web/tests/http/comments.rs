@@ -884,3 +884,19 @@ async fn only_spam_and_trash_are_deleted_for_good() {
     }
     assert_eq!(app.stored_comments().await, 0);
 }
+
+#[tokio::test]
+async fn pages_with_personal_parts_are_kept_from_shared_caches() {
+    let app = app_with_heat().await;
+    let r = app.get(POST).await;
+    assert_eq!(
+        r.headers()["cache-control"],
+        "private, no-cache",
+        "the comment form's token is the reader's"
+    );
+    app.login_admin().await;
+    for path in ["/admin/comments", "/admin/posts", "/admin/login"] {
+        let r = app.get(path).await;
+        assert_eq!(r.headers()["cache-control"], "private, no-store", "{path}");
+    }
+}
