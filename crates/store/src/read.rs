@@ -212,8 +212,11 @@ impl Store {
     /// Posts matching `filter`, newest first, and how many match in all.
     pub async fn list_posts(&self, filter: &PostFilter) -> Result<(Vec<PostCard>, i64)> {
         let (where_sql, values) = filter.where_clause();
+        // The page's ids first, then the cards of those alone: the per-card
+        // subqueries (score, comment count) run for a page, not for every match.
+        let order = "ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC";
         let sql = format!(
-            "{CARD_SELECT}{where_sql} ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC LIMIT ? OFFSET ?"
+            "{CARD_SELECT} WHERE p.id IN (SELECT p.id FROM posts p{where_sql} {order} LIMIT ? OFFSET ?) {order}"
         );
         let count_sql = format!("SELECT COUNT(*) FROM posts p{where_sql}");
         let mut q = sqlx::query(&sql);
