@@ -8,6 +8,10 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::{LazyLock, Mutex};
 
 const EMBEDDED: &[(&str, &[u8])] = &[
     ("style.css", include_bytes!("../theme/static/style.css")),
@@ -48,24 +52,74 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
+/// A theme file's bytes: the data folder's override, else the embedded one.
+fn static_bytes(theme_dir: &FsPath, name: &str) -> Option<Vec<u8>> {
+    std::fs::read(theme_dir.join("static").join(name))
+        .ok()
+        .or_else(|| {
+            EMBEDDED
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, b)| b.to_vec())
+        })
+}
+
+/// The first 10 hex digits of the SHA-256 of a theme file, computed once
+/// per file and run (restart `serve` after changing a theme file).
+fn fingerprint(theme_dir: &FsPath, name: &str) -> Option<String> {
+    static SEEN: LazyLock<Mutex<HashMap<PathBuf, String>>> = LazyLock::new(Default::default);
+    let key = theme_dir.join(name);
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(h) = seen.get(&key) {
+        return Some(h.clone());
+    }
+    let hash = hex::encode(Sha256::digest(static_bytes(theme_dir, name)?))[..10].to_owned();
+    seen.insert(key, hash.clone());
+    Some(hash)
+}
+
+/// The address of a theme file with its fingerprint (`/static/style.0123456789.css`),
+/// which may be cached for good: a changed file gets a new address. Templates
+/// call it as `asset("style.css")`.
+pub fn asset_url(theme_dir: &FsPath, name: &str) -> String {
+    match (fingerprint(theme_dir, name), name.rsplit_once('.')) {
+        (Some(hash), Some((stem, ext))) => format!("/static/{stem}.{hash}.{ext}"),
+        _ => format!("/static/{name}"),
+    }
+}
+
+/// `style.0123456789.css` -> (`style.css`, the fingerprint).
+fn split_fingerprint(name: &str) -> Option<(String, &str)> {
+    let (rest, ext) = name.rsplit_once('.')?;
+    let (stem, hash) = rest.rsplit_once('.')?;
+    (hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| (format!("{stem}.{ext}"), hash))
+}
+
 async fn asset(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, AppError> {
-    let name = plain_name(&file)?;
-    let themed = state.site.theme_dir().join("static").join(name);
-    let bytes = match tokio::fs::read(&themed).await {
-        Ok(b) => b,
-        Err(_) => EMBEDDED
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, b)| b.to_vec())
-            .ok_or(AppError::NotFound)?,
+    let requested = plain_name(&file)?;
+    let theme_dir = state.site.theme_dir();
+    let (name, current) = match split_fingerprint(requested) {
+        Some((name, hash)) => {
+            let current = fingerprint(&theme_dir, &name).is_some_and(|h| h == hash);
+            (name, current)
+        }
+        None => (requested.to_owned(), false),
+    };
+    let bytes = static_bytes(&theme_dir, &name).ok_or(AppError::NotFound)?;
+    // Only an address with the file's current fingerprint is forever.
+    let cache = if current {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=3600"
     };
     Ok((
         [
-            (header::CONTENT_TYPE, content_type(name)),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CONTENT_TYPE, content_type(&name)),
+            (header::CACHE_CONTROL, cache),
         ],
         bytes,
     )
@@ -90,4 +144,28 @@ async fn media(
         bytes,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprinted_names_split_back() {
+        assert_eq!(
+            split_fingerprint("style.0123456789.css"),
+            Some(("style.css".into(), "0123456789"))
+        );
+        assert_eq!(split_fingerprint("style.css"), None);
+        assert_eq!(split_fingerprint("jquery.min.js"), None);
+        let dir = std::path::Path::new("/nonexistent-theme");
+        let url = asset_url(dir, "style.css");
+        assert!(
+            url.starts_with("/static/style.")
+                && url.ends_with(".css")
+                && url.len() == "/static/style.0123456789.css".len(),
+            "{url}"
+        );
+        assert_eq!(asset_url(dir, "missing.css"), "/static/missing.css");
+    }
 }

@@ -103,6 +103,10 @@ impl Templates {
                 .map(|(_, s)| (*s).to_owned()))
         });
         env.set_formatter(html_formatter);
+        let theme = theme_dir.to_owned();
+        env.add_function("asset", move |name: &str| {
+            crate::assets::asset_url(&theme, name)
+        });
         env.add_filter("usd", |n: u64| format::usd(n));
         env.add_filter("thousands", |n: u64| format::thousands(n));
         env.add_filter("runtime", |n: u32| format::runtime(n));

@@ -84,7 +84,7 @@ async fn work_person_section_tag_and_author_pages_list_the_pick() {
             html.contains("Page not found"),
             "the 404 page is themed: {html}"
         );
-        assert!(html.contains("/static/style.css"));
+        assert!(html.contains("/static/style."));
     }
 }
 
@@ -213,6 +213,35 @@ async fn static_assets_and_theme_overrides() {
     );
 }
 
+/// Pages link to fingerprinted assets, cached for good; a theme's own file
+/// gets its own fingerprint, and an old or plain address is cached briefly.
+#[tokio::test]
+async fn assets_are_fingerprinted_and_immutable() {
+    let linked = |html: &str| {
+        let start = html.find("href=\"/static/style.").unwrap() + "href=\"".len();
+        html[start..start + html[start..].find('"').unwrap()].to_owned()
+    };
+    let app = TestApp::spawn().await;
+    let url = linked(&app.get_text("/").await.1);
+    assert!(url.len() == "/static/style.0123456789.css".len(), "{url}");
+    let r = app.get(&url).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let r = app.get("/static/style.css").await;
+    assert_eq!(r.headers()["cache-control"], "public, max-age=3600");
+    let r = app.get("/static/style.0000000000.css").await;
+    assert_eq!(r.status(), 200, "an old fingerprint still answers");
+    assert_eq!(r.headers()["cache-control"], "public, max-age=3600");
+
+    let themed = TestApp::spawn_with_theme(&[("static/style.css", "body { color: red }")]).await;
+    let themed_url = linked(&themed.get_text("/").await.1);
+    assert_ne!(themed_url, url, "the theme's file has its own address");
+    assert_eq!(themed.get_text(&themed_url).await.1, "body { color: red }");
+}
+
 #[tokio::test]
 async fn a_theme_folder_overrides_templates() {
     let error = "{% extends \"base.html\" %}{% block main %}<p class=\"custom\">Lost? {{ status }}</p>{% endblock %}";
@@ -221,7 +250,7 @@ async fn a_theme_folder_overrides_templates() {
     assert_eq!(status, 404);
     assert!(html.contains("<p class=\"custom\">Lost? 404</p>"), "{html}");
     // The templates it does not override still come from the binary.
-    assert!(html.contains("/static/style.css"));
+    assert!(html.contains("/static/style."));
 }
 
 #[tokio::test]
