@@ -288,7 +288,7 @@ async fn judge(
     new: bool,
 ) -> Result<(CommentStatus, f32, Vec<String>), CommentError> {
     let text = &input.body;
-    let score = site.spam.score(text);
+    let (score, features) = site.spam.assess(text, 5);
     if let Some(rule) = blocked(site, input, ip).await? {
         return Ok((CommentStatus::Spam, score, vec![rule]));
     }
@@ -309,7 +309,7 @@ async fn judge(
         verdict = Verdict::Hold;
         reasons.push("nearly the same as a recent comment".into());
     }
-    reasons.extend(site.spam.explain(text, 5));
+    reasons.extend(features);
     let status = match verdict {
         Verdict::Publish => CommentStatus::Published,
         Verdict::Hold => CommentStatus::Pending,
@@ -406,6 +406,12 @@ async fn post_as_team_member(
     })
 }
 
+/// Whether the reader holding tokens for `editable` may still change `c`:
+/// theirs, and within the window.
+pub fn may_edit(c: &Comment, editable: &[i64]) -> bool {
+    editable.contains(&c.id) && bestpick_store::now() <= c.created_at + EDIT_WINDOW_SECS
+}
+
 /// The comment its author may still change, or why not.
 async fn own_comment(site: &Site, id: i64, editable: &[i64]) -> Result<Comment, CommentError> {
     let c = site
@@ -413,7 +419,7 @@ async fn own_comment(site: &Site, id: i64, editable: &[i64]) -> Result<Comment, 
         .comment(id)
         .await?
         .ok_or(CommentError::NoComment)?;
-    if !editable.contains(&id) || bestpick_store::now() > c.created_at + EDIT_WINDOW_SECS {
+    if !may_edit(&c, editable) {
         return Err(CommentError::Refused(
             "Comments can be edited or deleted by their writer for 10 minutes only; that time has passed.".into(),
         ));

@@ -4,11 +4,12 @@
 
 use bestpick_spam::{Features, Model};
 use bestpick_store::Store;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::RwLock;
 
 pub struct SpamFilter {
     model: RwLock<Model>,
-    decisions: RwLock<usize>,
+    decisions: AtomicUsize,
 }
 
 impl std::fmt::Debug for SpamFilter {
@@ -31,7 +32,7 @@ impl SpamFilter {
         }
         Ok(SpamFilter {
             model: RwLock::new(model),
-            decisions: RwLock::new(decisions.len()),
+            decisions: AtomicUsize::new(decisions.len()),
         })
     }
 
@@ -44,15 +45,17 @@ impl SpamFilter {
             .score(&features)
     }
 
-    /// The features that pushed the score most, as "name (+1.23)".
-    pub fn explain(&self, text: &str, top: usize) -> Vec<String> {
-        self.model
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .explain(text, top)
+    /// The probability that `text` is spam, and the features that pushed
+    /// it most, as "name (+1.23)": what the pipeline stores as reasons.
+    pub fn assess(&self, text: &str, top: usize) -> (f32, Vec<String>) {
+        let features = Features::of(text);
+        let model = self.model.read().unwrap_or_else(|e| e.into_inner());
+        let reasons = model
+            .explain(text, &features, top)
             .into_iter()
             .map(|(name, weight)| format!("{name} ({weight:+.2})"))
-            .collect()
+            .collect();
+        (model.score(&features), reasons)
     }
 
     /// Applies one decision to the model (the caller stores it).
@@ -62,10 +65,10 @@ impl SpamFilter {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .learn(&features, spam);
-        *self.decisions.write().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.decisions.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn decisions_learnt(&self) -> usize {
-        *self.decisions.read().unwrap_or_else(|e| e.into_inner())
+        self.decisions.load(Ordering::Relaxed)
     }
 }

@@ -132,8 +132,9 @@ impl Model {
 
     /// The features that pushed this comment's score most, strongest first,
     /// with their contribution to the log-odds (positive: towards spam).
-    pub fn explain(&self, text: &str, top: usize) -> Vec<(String, f32)> {
-        let values = Features::of(text).0;
+    /// `features` are the text's, as [`Features::of`] made them for scoring.
+    pub fn explain(&self, text: &str, features: &Features, top: usize) -> Vec<(String, f32)> {
+        let values = &features.0;
         let mut contributions: Vec<(String, f32)> = features::named(text)
             .into_iter()
             .filter_map(|n| {
@@ -232,7 +233,11 @@ mod tests {
         let model = Model::train(&toy(), Training::default());
         assert!(model.score_text("please subscribe to my channel www.x.example") > 0.7);
         assert!(model.score_text("this song is beautiful") < 0.3);
-        let why = model.explain("subscribe to my channel", 5);
+        let why = model.explain(
+            "subscribe to my channel",
+            &Features::of("subscribe to my channel"),
+            5,
+        );
         assert!(
             why.iter()
                 .any(|(name, c)| name.starts_with("w:") && *c > 0.0),

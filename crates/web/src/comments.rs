@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use bestpick_app::comment_settings::CommentSettings;
-use bestpick_app::comments::{self, CommentError, Submission, EDIT_WINDOW_SECS};
+use bestpick_app::comments::{self, CommentError, Posted, Submission, EDIT_WINDOW_SECS};
 use bestpick_core::comment::{CommentInput, CommentStatus};
 use bestpick_core::FieldErrors;
 use bestpick_store::{Comment, PostView};
@@ -90,7 +90,7 @@ fn threads(comments: Vec<Comment>, post: &PostView, editable: &[i64], max_depth:
                         .username
                         .as_ref()
                         .is_some_and(|u| post.card.authors.iter().any(|a| &a.username == u)),
-                    editable: editable.contains(&c.id),
+                    editable: comments::may_edit(&c, editable),
                     can_reply: c.depth + 1 < max_depth,
                     comment: c,
                     replies,
@@ -235,15 +235,8 @@ async fn create(
                 &headers,
                 comments::edit_token(&state.site, posted.id, expires),
             );
-            let to = match posted.status {
-                CommentStatus::Published => {
-                    format!("{}?comment=published#comment-{}", post.card.url, posted.id)
-                }
-                _ => format!("{}?comment=held#comments", post.card.url),
-            };
-            Ok((jar, Redirect::to(&to)).into_response())
+            Ok((jar, back_to_post(&post, posted, "published")).into_response())
         }
-        Err(CommentError::NoPost) | Err(CommentError::NoComment) => Err(AppError::NotFound),
         Err(CommentError::Invalid(errors)) => {
             let post = post.ok_or(AppError::NotFound)?;
             post_page(
@@ -267,7 +260,7 @@ async fn create(
             let form = form(&FieldErrors::default(), Some(e.to_string()));
             post_page(&state, jar, &headers, post, false, form, status).await
         }
-        Err(CommentError::Other(e)) => Err(AppError::Internal(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -298,26 +291,33 @@ fn remember_edit(
     jar.add(cookie)
 }
 
+/// A comment and the post it is on.
+async fn comment_and_post(state: &AppState, id: i64) -> Result<(Comment, PostView), AppError> {
+    let store = &state.site.store;
+    let c = store.comment(id).await?.ok_or(AppError::NotFound)?;
+    let post = store.post(c.post_id).await?.ok_or(AppError::NotFound)?;
+    Ok((c, post))
+}
+
+/// Where a reader lands after posting or editing: their comment when it
+/// is shown, else the comments with a note that it waits.
+fn back_to_post(post: &PostView, posted: Posted, outcome: &str) -> Redirect {
+    let url = &post.card.url;
+    Redirect::to(&match posted.status {
+        CommentStatus::Published => format!("{url}?comment={outcome}#comment-{}", posted.id),
+        _ => format!("{url}?comment=held#comments"),
+    })
+}
+
 /// `/comments/{id}`: the comment in its post's page.
 async fn permalink(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let c = state
-        .site
-        .store
-        .comment(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (c, post) = comment_and_post(&state, id).await?;
     if c.status != CommentStatus::Published {
         return Err(AppError::NotFound);
     }
-    let post = state
-        .site
-        .store
-        .post(c.post_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     Ok(Redirect::to(&format!("{}#comment-{id}", post.card.url)).into_response())
 }
 
@@ -327,18 +327,14 @@ async fn edit_form(
     jar: CookieJar,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let c = state
-        .site
-        .store
-        .comment(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (c, post) = comment_and_post(&state, id).await?;
+    let body = c.body.clone();
     render_edit(
         &state,
         jar,
         &headers,
-        c,
-        None,
+        (c, post),
+        body,
         FieldErrors::default(),
         StatusCode::OK,
     )
@@ -349,22 +345,14 @@ async fn render_edit(
     state: &AppState,
     jar: CookieJar,
     headers: &HeaderMap,
-    c: Comment,
-    body: Option<String>,
+    (c, post): (Comment, PostView),
+    body: String,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let post = state
-        .site
-        .store
-        .post(c.post_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let editable = editable_ids(state, &jar).contains(&c.id)
-        && bestpick_store::now() <= c.created_at + EDIT_WINDOW_SECS;
+    let editable = comments::may_edit(&c, &editable_ids(state, &jar));
     let user = current_user(state, &jar).await?;
     let (jar, csrf) = form_csrf(user.as_ref(), jar, headers);
-    let body = body.unwrap_or_else(|| c.body.clone());
     let html = render_page(
         state,
         "comment_edit.html",
@@ -390,47 +378,23 @@ async fn edit(
     let editable = editable_ids(&state, &jar);
     match comments::edit_own(&state.site, id, &editable, &f.body).await {
         Ok(posted) => {
-            let c = state
-                .site
-                .store
-                .comment(posted.id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let post = state
-                .site
-                .store
-                .post(c.post_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let to = match posted.status {
-                CommentStatus::Published => {
-                    format!("{}?comment=edited#comment-{id}", post.card.url)
-                }
-                _ => format!("{}?comment=held#comments", post.card.url),
-            };
-            Ok(Redirect::to(&to).into_response())
+            let (_, post) = comment_and_post(&state, id).await?;
+            Ok(back_to_post(&post, posted, "edited").into_response())
         }
         Err(CommentError::Invalid(errors)) => {
-            let c = state
-                .site
-                .store
-                .comment(id)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            let found = comment_and_post(&state, id).await?;
             render_edit(
                 &state,
                 jar,
                 &headers,
-                c,
-                Some(f.body),
+                found,
+                f.body,
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Err(CommentError::Refused(m) | CommentError::RateLimited(m)) => Err(AppError::Forbidden(m)),
-        Err(CommentError::NoPost | CommentError::NoComment) => Err(AppError::NotFound),
-        Err(CommentError::Other(e)) => Err(AppError::Internal(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -440,25 +404,20 @@ async fn delete(
     jar: CookieJar,
     CsrfForm(_): CsrfForm<EditFields>,
 ) -> Result<Response, AppError> {
-    let c = state
-        .site
-        .store
-        .comment(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let post = state
-        .site
-        .store
-        .post(c.post_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match comments::delete_own(&state.site, id, &editable_ids(&state, &jar)).await {
-        Ok(()) => Ok(
-            Redirect::to(&format!("{}?comment=deleted#comments", post.card.url)).into_response(),
-        ),
-        Err(CommentError::Refused(m)) => Err(AppError::Forbidden(m)),
-        Err(CommentError::Other(e)) => Err(AppError::Internal(e)),
-        Err(_) => Err(AppError::NotFound),
+    let (_, post) = comment_and_post(&state, id).await?;
+    comments::delete_own(&state.site, id, &editable_ids(&state, &jar)).await?;
+    Ok(Redirect::to(&format!("{}?comment=deleted#comments", post.card.url)).into_response())
+}
+
+/// A refusal outside the comment form (editing, deleting): the error page.
+impl From<CommentError> for AppError {
+    fn from(e: CommentError) -> Self {
+        match e {
+            CommentError::Refused(m) | CommentError::RateLimited(m) => AppError::Forbidden(m),
+            CommentError::Invalid(errors) => AppError::BadRequest(errors.to_string()),
+            CommentError::NoPost | CommentError::NoComment => AppError::NotFound,
+            CommentError::Other(e) => AppError::Internal(e),
+        }
     }
 }
 

@@ -72,11 +72,15 @@ async fn queue(
             offset: (page - 1) * PAGE_SIZE,
         })
         .await?;
-    let mut rows = Vec::with_capacity(items.len());
-    for item in items {
-        let history = store.commenter_history(&item.email).await?;
-        rows.push(Row { item, history });
-    }
+    let emails: Vec<&str> = items.iter().map(|i| i.email.as_str()).collect();
+    let histories = store.commenter_histories(&emails).await?;
+    let rows: Vec<Row> = items
+        .into_iter()
+        .map(|item| Row {
+            history: histories.get(&item.email).copied().unwrap_or_default(),
+            item,
+        })
+        .collect();
     let counts = store.comment_counts(author_id).await?;
     let days = store.comments_per_day(30).await?;
     let chart = chart_svg(&days);
@@ -110,9 +114,7 @@ async fn act(
             "Select at least one comment first.".into(),
         ));
     }
-    let n = moderation::moderate(&state.site, &me.user, &f.ids, action)
-        .await
-        .map_err(moderation_error)?;
+    let n = moderation::moderate(&state.site, &me.user, &f.ids, action).await?;
     let done = format!(
         "{} {n} comment{}",
         past(action),
@@ -142,12 +144,14 @@ fn past(action: Action) -> &'static str {
     }
 }
 
-fn moderation_error(e: ModerationError) -> AppError {
-    match e {
-        ModerationError::Forbidden => AppError::Forbidden(e.to_string()),
-        ModerationError::NotFound => AppError::NotFound,
-        ModerationError::Invalid(m) => AppError::BadRequest(m),
-        ModerationError::Other(e) => AppError::Internal(e),
+impl From<ModerationError> for AppError {
+    fn from(e: ModerationError) -> Self {
+        match e {
+            ModerationError::Forbidden => AppError::Forbidden(e.to_string()),
+            ModerationError::NotFound => AppError::NotFound,
+            ModerationError::Invalid(m) => AppError::BadRequest(m),
+            ModerationError::Other(e) => AppError::Internal(e),
+        }
     }
 }
 
@@ -166,9 +170,7 @@ async fn block(
 ) -> Result<Response, AppError> {
     let kind = BlockKind::parse(&f.kind)
         .ok_or_else(|| AppError::BadRequest(format!("'{}' is not email, ip or domain.", f.kind)))?;
-    let what = moderation::block_from_comment(&state.site, &me.user, id, kind)
-        .await
-        .map_err(moderation_error)?;
+    let what = moderation::block_from_comment(&state.site, &me.user, id, kind).await?;
     Ok(back_to_queue(
         &f.status,
         &format!("Blocked {what}: new comments from it go to spam"),

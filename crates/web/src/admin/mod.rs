@@ -74,15 +74,23 @@ pub fn error_map(errors: &FieldErrors) -> BTreeMap<String, String> {
     map
 }
 
-/// The `comments` field of the open/close buttons on posts and sections:
-/// whether comments are to be closed.
-pub fn comments_closing(value: &str) -> Result<bool, AppError> {
-    match value {
-        "close" => Ok(true),
-        "open" => Ok(false),
-        other => Err(AppError::BadRequest(format!(
-            "'{other}' is not open or close"
-        ))),
+/// The open/close buttons for comments on posts and sections.
+#[derive(serde::Deserialize)]
+pub struct CommentsForm {
+    /// "close" or "open".
+    comments: String,
+}
+
+impl CommentsForm {
+    /// Whether comments are to be closed.
+    pub fn closing(&self) -> Result<bool, AppError> {
+        match self.comments.as_str() {
+            "close" => Ok(true),
+            "open" => Ok(false),
+            other => Err(AppError::BadRequest(format!(
+                "'{other}' is not open or close"
+            ))),
+        }
     }
 }
 

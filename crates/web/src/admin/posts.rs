@@ -270,24 +270,16 @@ async fn set_status(
     Ok(Redirect::to("/admin/posts?saved=1").into_response())
 }
 
-#[derive(Deserialize)]
-struct CommentsForm {
-    /// "close" or "open".
-    comments: String,
-}
-
 /// Closes or opens a post's comments (whoever may moderate them).
 async fn set_comments(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<CommentsForm>,
+    CsrfForm(form): CsrfForm<super::CommentsForm>,
 ) -> Result<Response, AppError> {
-    let closed = super::comments_closing(&form.comments)?;
+    let closed = form.closing()?;
     state.site.store.post(id).await?.ok_or(AppError::NotFound)?;
-    let allowed = bestpick_app::moderation::may_moderate(&state.site, &me.user, id)
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
+    let allowed = bestpick_app::moderation::may_moderate(&state.site, &me.user, id).await?;
     me.require(allowed, "open or close comments on this post")?;
     state
         .site

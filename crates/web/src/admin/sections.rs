@@ -157,21 +157,15 @@ async fn retire(
     answer(&state, &me, &NewSection::default(), Some(id), result).await
 }
 
-#[derive(Deserialize)]
-struct CommentsForm {
-    /// "close" or "open".
-    comments: String,
-}
-
 /// Closes or opens comments on every post of a section.
 async fn set_comments(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<CommentsForm>,
+    CsrfForm(form): CsrfForm<super::CommentsForm>,
 ) -> Result<Response, AppError> {
     allowed(&me)?;
-    let closed = super::comments_closing(&form.comments)?;
+    let closed = form.closing()?;
     state
         .site
         .store
