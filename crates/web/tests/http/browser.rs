@@ -83,6 +83,18 @@ async fn click(c: &Client, css: &str) {
     e.click().await.unwrap();
 }
 
+/// Logs in through the form as the test site's admin.
+async fn log_in_as_chief(c: &Client, app: &TestApp) {
+    c.goto(&app.url("/admin/login")).await.unwrap();
+    fill(c, "#username", "chief").await;
+    fill(c, "#password", PASSWORD).await;
+    click(c, "form.form button[type=submit]").await;
+    c.wait()
+        .for_element(Locator::Css(".admin-bar"))
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn an_editor_writes_and_publishes_a_pick_in_chromium() {
     let Some(driver) = start_chromedriver() else {
@@ -92,14 +104,7 @@ async fn an_editor_writes_and_publishes_a_pick_in_chromium() {
     let app = TestApp::spawn().await;
     let c = connect(&driver).await;
 
-    c.goto(&app.url("/admin/login")).await.unwrap();
-    fill(&c, "#username", "chief").await;
-    fill(&c, "#password", PASSWORD).await;
-    click(&c, "form.form button[type=submit]").await;
-    c.wait()
-        .for_element(Locator::Css(".admin-bar"))
-        .await
-        .unwrap();
+    log_in_as_chief(&c, &app).await;
 
     c.goto(&app.url("/admin/posts/new?kind=pick"))
         .await
@@ -273,14 +278,7 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
     let notice = text_of(&c, ".comments .notice").await;
     assert!(notice.contains("held for moderation"), "{notice}");
 
-    c.goto(&app.url("/admin/login")).await.unwrap();
-    fill(&c, "#username", "chief").await;
-    fill(&c, "#password", PASSWORD).await;
-    click(&c, "form.form button[type=submit]").await;
-    c.wait()
-        .for_element(Locator::Css(".admin-bar"))
-        .await
-        .unwrap();
+    log_in_as_chief(&c, &app).await;
     c.goto(&app.url("/admin/comments")).await.unwrap();
     let held = text_of(&c, ".mod-comment").await;
     assert!(held.contains("Waiting for a moderator"), "{held}");

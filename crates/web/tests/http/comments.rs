@@ -120,54 +120,25 @@ async fn a_commenter_edits_within_ten_minutes_and_not_after() {
         "the writer sees an edit link"
     );
 
-    let csrf = hidden_value(
-        &app.get_text(&format!("/comments/{id}/edit")).await.1,
-        "csrf",
-    )
-    .unwrap();
+    let edit = format!("/comments/{id}/edit");
     let r = app
-        .client
-        .post(app.url(&format!("/comments/{id}/edit")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("body", "Second thoughts on the diner scene."),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &edit,
+            &edit,
+            &[("body", "Second thoughts on the diner scene.")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let (_, page) = app.get_text(POST).await;
     assert!(page.contains("Second thoughts on the diner scene."));
 
     // Another browser has no token: no edit link, and the edit is refused.
     let stranger = client();
-    let page = stranger
-        .get(app.url(POST))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_with(&stranger, POST).await;
     assert!(!page.contains(&format!("/comments/{id}/edit")));
-    let csrf = hidden_value(
-        &stranger
-            .get(app.url(POST))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "csrf",
-    )
-    .unwrap();
-    let r = stranger
-        .post(app.url(&format!("/comments/{id}/edit")))
-        .form(&[("csrf", csrf.as_str()), ("body", "Hijacked.")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form_with(&stranger, POST, &edit, &[("body", "Hijacked.")])
+        .await;
     assert_eq!(r.status(), 403);
 
     // Eleven minutes later the writer cannot edit or delete either.
@@ -175,15 +146,10 @@ async fn a_commenter_edits_within_ten_minutes_and_not_after() {
         "UPDATE comments SET created_at = created_at - 660 WHERE id = {id}"
     ))
     .await;
-    let csrf = app.csrf(POST).await;
     for (path, body) in [("edit", "Too late."), ("delete", "")] {
         let r = app
-            .client
-            .post(app.url(&format!("/comments/{id}/{path}")))
-            .form(&[("csrf", csrf.as_str()), ("body", body)])
-            .send()
-            .await
-            .unwrap();
+            .post_form(POST, &format!("/comments/{id}/{path}"), &[("body", body)])
+            .await;
         assert_eq!(r.status(), 403, "{path}");
         assert!(r.text().await.unwrap().contains("10 minutes only"));
     }
@@ -195,14 +161,9 @@ async fn a_commenter_edits_within_ten_minutes_and_not_after() {
 async fn a_commenter_deletes_within_the_window() {
     let app = app_with_heat().await;
     let id = comment_id(&send(&app, &reader("Ann", "A comment I will regret.")).await);
-    let csrf = app.csrf(POST).await;
     let r = app
-        .client
-        .post(app.url(&format!("/comments/{id}/delete")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(POST, &format!("/comments/{id}/delete"), &[])
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(app.stored_comments().await, 0);
 }
@@ -227,14 +188,7 @@ async fn closed_comments_refuse_new_ones_with_a_clear_message() {
         .await;
     assert_eq!(r.status(), 303);
     let reader_client = client();
-    let page = reader_client
-        .get(app.url(POST))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_with(&reader_client, POST).await;
     assert!(page.contains("Comments are closed on this post."));
     assert!(!page.contains("class=\"comment-form\""));
     // A form loaded before closing is refused.
@@ -243,14 +197,7 @@ async fn closed_comments_refuse_new_ones_with_a_clear_message() {
         .set_post_comments_closed(post_id, false)
         .await
         .unwrap();
-    let html = reader_client
-        .get(app.url(POST))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text_with(&reader_client, POST).await;
     app.site
         .store
         .set_post_comments_closed(post_id, true)

@@ -104,13 +104,37 @@ impl TestApp {
         path: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let csrf = self.csrf(form_page).await;
+        self.post_form_with(&self.client, form_page, path, fields)
+            .await
+    }
+
+    /// [`TestApp::post_form`] as another browser (its own cookies).
+    pub async fn post_form_with(
+        &self,
+        client: &reqwest::Client,
+        form_page: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let page = client.get(self.url(form_page)).send().await.unwrap();
+        let status = page.status();
+        let html = page.text().await.unwrap();
+        assert_eq!(status, 200, "{form_page} should load:\n{html}");
+        let csrf =
+            hidden_value(&html, "csrf").unwrap_or_else(|| panic!("no csrf field on {form_page}"));
         let mut all = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
-        self.client
-            .post(self.url(path))
-            .form(&all)
+        client.post(self.url(path)).form(&all).send().await.unwrap()
+    }
+
+    /// A page's text as another browser sees it.
+    pub async fn text_with(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
             .send()
+            .await
+            .unwrap()
+            .text()
             .await
             .unwrap()
     }
@@ -250,14 +274,7 @@ impl TestApp {
         post_path: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let html = client
-            .get(self.url(post_path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = self.text_with(client, post_path).await;
         let mut all: Vec<(&str, String)> = ["csrf", "stamp", "post_id"]
             .iter()
             .map(|k| {
