@@ -6,6 +6,8 @@
 # bytes as static files (identity and precompressed gzip), then runs
 # `wrk -t1 -c32 -d10s --latency` three times per case and prints, per case,
 # the median requests/s, p50, p99, the server's RSS and bestpick / nginx.
+# It also times importing 10,000 generated posts into a site of their own,
+# and checks every comment the POST case got accepted is stored.
 # Installs nginx and wrk from Debian when missing. Every loop is bounded.
 #
 # Usage: bench/run.sh            (RUNS=1 DURATION=3s for a quick look)
@@ -15,6 +17,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
 PICKS=${PICKS:-1000}
+IMPORTS=${IMPORTS:-10000}
 
 if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
@@ -38,9 +41,10 @@ free_port() {
 
 # --- 1. The site -------------------------------------------------------------
 data=$work/data
-mkdir -p "$work/picks"
-for i in $(seq 1 "$PICKS"); do
-    cat >"$work/picks/pick-$i.md" <<EOF
+gen_picks() { # DIR FIRST LAST: content files pick-FIRST.md to pick-LAST.md
+    mkdir -p "$1"
+    for i in $(seq "$2" "$3"); do
+        cat >"$1/pick-$i.md" <<EOF
 +++
 title = "Pick number $i: a film worth the evening"
 slug = "pick-$i"
@@ -85,7 +89,9 @@ It has **bold** claims and a [link](https://example.org/film-$i).
 ## Plot
 What happens, folded away for those who have not seen it.
 EOF
-done
+    done
+}
+gen_picks "$work/picks" 1 "$PICKS"
 "$bin" demo --data "$data" >/dev/null
 for kv in "comments.min_seconds 0" "comments.per_ip 1000000000" "comments.per_network 1000000000" \
     "comments.per_post 1000000000" "comments.hold_at 0.9" "comments.spam_at 0.99"; do
@@ -95,6 +101,14 @@ done
 import_start=$(date +%s%N)
 "$bin" import "$work/picks" --data "$data" >/dev/null
 import_ms=$(( ($(date +%s%N) - import_start) / 1000000 ))
+# The import target is for 10,000 posts: into a site of its own.
+cp -r "$work/picks" "$work/many"
+gen_picks "$work/many" $((PICKS + 1)) "$IMPORTS"
+"$bin" demo --data "$work/many-data" >/dev/null
+import_start=$(date +%s%N)
+"$bin" import "$work/many" --data "$work/many-data" >/dev/null
+many_ms=$(( ($(date +%s%N) - import_start) / 1000000 ))
+rm -rf "$work/many" "$work/many-data"
 
 port=$(free_port)
 base="http://127.0.0.1:$port"
@@ -113,9 +127,12 @@ idle_rss=$(( $(ps -o rss= -p "$bp_pid") / 1024 ))
 
 # --- 2. Thirty comments on the measured pick, a few of them replies ---------
 jar=$work/cookies
-form() { # prints csrf stamp post_id of the measured page
-    curl -fsS -c "$jar" -b "$jar" "$base$measured" |
-        python3 -c 'import re,sys; h=sys.stdin.read(); print(*[re.search(r"name=\"%s\" value=\"([^\"]*)\"" % k, h).group(1) for k in ("csrf", "stamp", "post_id")])'
+form() { # prints csrf stamp post_id for the measured page's comment form, as comments.js gets them
+    local id
+    id=$(curl -fsS "$base$measured" |
+        python3 -c 'import re,sys; print(re.search(r"name=\"post_id\" value=\"([0-9]+)\"", sys.stdin.read()).group(1))')
+    curl -fsS -c "$jar" -b "$jar" "$base/comments/form/$id" |
+        python3 -c 'import json,sys; me=json.load(sys.stdin); print(me["csrf"], me["stamp"], '"$id"')'
 }
 read -r csrf stamp post_id < <(form)
 first=""
@@ -188,6 +205,7 @@ run_case() { # name pid url [wrk options...]
         rps+=("$(echo "$out" | awk '/Requests\/sec/ {print $2}')")
         p50+=("$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")")
         p99+=("$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")")
+        echo "$out" | awk '/^accepted/ {print $2}' >>"$work/accepted"
         bad=$(echo "$out" | awk '/Non-2xx or 3xx/ {print $5}')
         [ -n "$bad" ] && echo "  ($name: $bad answers were not 2xx/3xx)" >&2
     done
@@ -212,26 +230,53 @@ cat >"$work/post.lua" <<EOF
 local words = {"scene", "score", "light", "quiet", "ending", "actor", "camera", "night", "city", "rain",
   "music", "silence", "color", "doubt", "friend", "letter", "train", "winter", "laugh", "window",
   "mother", "river", "dance", "secret", "promise", "garden", "storm", "mirror", "road", "voice"}
+-- Each run (a fresh Lua state) numbers its comments from its own start
+-- time, so no run repeats another's texts (duplicates are refused).
+local run = tostring(os.time()) .. tostring(math.floor(os.clock() * 1000000))
 local n = 0
-math.randomseed(42)
+math.randomseed(os.time())
 request = function()
   n = n + 1
   local t = {}
   for i = 1, 12 do t[i] = words[math.random(#words)] end
   local body = "csrf=$csrf&stamp=$stamp&post_id=$post_id&name=Bench&email=bench%40example.com&body="
-    .. "Comment+" .. n .. "+" .. table.concat(t, "+")
+    .. "Comment+" .. run .. "-" .. n .. "+" .. table.concat(t, "+")
   return wrk.format("POST", "/comments", {["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "bp_csrf=$csrf"}, body)
 end
+-- Accepted comments answer 303 (to the comment, or "held"): counted, to
+-- check every one of them is stored.
+accepted = 0
+response = function(status)
+  if status == 303 then accepted = accepted + 1 end
+end
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function done()
+  local total = 0
+  for _, t in ipairs(threads) do total = total + t:get("accepted") end
+  io.write("accepted " .. total .. "\n")
+end
 EOF
-before=$(curl -fsS "$base$measured" | grep -o 'id="comments-title">[0-9]* comments' | grep -o '[0-9]*')
+stored() {
+    python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM comments").fetchone()[0])' "$data/bestpick.db"
+}
+shown() {
+    curl -fsS "$base$measured" | grep -o 'id="comments-title">[0-9]* comments' | grep -o '[0-9]*'
+}
+before=$(shown)
+stored_before=$(stored)
+: >"$work/accepted"
 run_case "comment POST, bestpick" "$bp_pid" "$base/comments" -s "$work/post.lua"
-after=$(curl -fsS "$base$measured" | grep -o 'id="comments-title">[0-9]* comments' | grep -o '[0-9]*')
+after=$(shown)
+stored_after=$(stored)
+accepted=$(awk '{s += $1} END {print s + 0}' "$work/accepted")
 
 # --- 5. Report ---------------------------------------------------------------
 echo
 echo "bestpick $(git describe --always --dirty), $(nproc) cores, wrk -t1 -c32 -d$DURATION --latency, median of $RUNS"
-echo "site: $PICKS picks imported in $import_ms ms; cold start to first answered request: $ready_ms ms; idle RSS $idle_rss MiB"
+echo "import: $PICKS picks in $import_ms ms; $IMPORTS picks into a site of their own in $many_ms ms"
+echo "site: $PICKS picks; cold start to first answered request: $ready_ms ms; idle RSS $idle_rss MiB"
 echo "measured pick $measured: $comments_shown comments shown, $(wc -c <"$root/pick.html") bytes ($(wc -c <"$root/pick.html.gz") gzipped)"
 echo
 printf '%-28s %12s %10s %10s %8s %16s\n' case "requests/s" "p50 ms" "p99 ms" "RSS MiB" "bestpick/nginx"
@@ -245,4 +290,5 @@ while IFS='|' read -r name rps p50 p99 rss; do
     printf '%-28s %12s %10s %10s %8s %16s\n' "$name" "$rps" "$p50" "$p99" "$rss" "$ratio"
 done <"$results"
 echo
-echo "comment POST: the page showed $before comments before and $after after"
+echo "comment POST: $accepted comments accepted (303), $((stored_after - stored_before)) stored;" \
+    "the page showed $before comments before and $after after (held ones wait for a moderator)"

@@ -150,16 +150,26 @@ impl CommentSettings {
         }
     }
 
-    /// The stored values, defaults for the rest.
+    /// The stored values, defaults for the rest. Every new comment needs
+    /// them, so they are read once per change of the site's settings.
     pub async fn load(site: &Site) -> anyhow::Result<CommentSettings> {
+        let version = site
+            .store
+            .changes()
+            .last_change(bestpick_store::Topic::Site);
+        if let Some(settings) = site.comment_settings.get(version) {
+            return Ok(settings);
+        }
         let values = Self::values(site).await?;
-        Ok(Self::from_values(|key| {
+        let settings = Self::from_values(|key| {
             values
                 .iter()
                 .find(|(k, _)| k == key)
                 .and_then(|(_, v)| v.parse().ok())
                 .unwrap_or_else(|| default_of(key))
-        }))
+        });
+        site.comment_settings.set(version, settings);
+        Ok(settings)
     }
 
     /// Every setting's current value as text (the default when none is

@@ -14,18 +14,16 @@ use bestpick_core::comment::{self, CommentInput, CommentStatus};
 use bestpick_core::post::Visibility;
 use bestpick_core::FieldErrors;
 use bestpick_spam::Verdict;
-use bestpick_store::{Comment, NewComment, PostView, User};
+use bestpick_store::{Comment, NewComment, PostCard, Topic, User};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// How long a commenter may edit or delete their comment.
 pub const EDIT_WINDOW_SECS: i64 = 600;
-/// The window of the rate limits.
-const RATE_WINDOW_SECS: i64 = 600;
 /// A form older than this has expired.
 const FORM_MAX_AGE_SECS: i64 = 86_400;
-/// Near-duplicates are looked for among this many recent comments...
-const NEAR_DUPLICATE_SCAN: i64 = 500;
-/// ...of the last week, at this word-triple similarity.
+/// A comment this alike (word triples) to one of the recent ones
+/// ([`crate::recent`]) is held as a near-duplicate.
 const NEAR_DUPLICATE_SIMILARITY: f64 = 0.8;
 
 /// A comment as submitted through the form.
@@ -44,11 +42,12 @@ pub struct Submission {
     pub user: Option<User>,
 }
 
-/// Where a stored comment went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a stored comment went, and the address of its post.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posted {
     pub id: i64,
     pub status: CommentStatus,
+    pub post_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -116,14 +115,19 @@ pub fn editable_ids(site: &Site, tokens: &str) -> Vec<i64> {
 
 /// Whether comments are closed on this post: on the post, on its section,
 /// or by the site's age rule.
-pub fn comments_closed(post: &PostView, settings: &CommentSettings) -> bool {
-    post.card.comments_closed
-        || post.card.section_comments_closed
-        || (settings.close_after_days > 0
-            && post
-                .card
-                .published_at
-                .is_some_and(|at| bestpick_store::now() > at + settings.close_after_days * 86_400))
+pub fn comments_closed(post: &PostCard, settings: &CommentSettings) -> bool {
+    post.comments_closed
+        || post.section_comments_closed
+        || closes_at(post, settings).is_some_and(|t| bestpick_store::now() > t)
+}
+
+/// When the site's age rule closes comments on this post, if it does.
+pub fn closes_at(post: &PostCard, settings: &CommentSettings) -> Option<i64> {
+    if settings.close_after_days <= 0 {
+        return None;
+    }
+    post.published_at
+        .map(|at| at + settings.close_after_days * 86_400)
 }
 
 /// Runs a submission through the pipeline and stores it, or refuses it.
@@ -131,10 +135,10 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
     let settings = CommentSettings::load(site).await?;
     let post = site
         .store
-        .post(s.post_id)
+        .post_card(s.post_id)
         .await?
         .ok_or(CommentError::NoPost)?;
-    if post.card.visibility != Visibility::Published {
+    if post.visibility != Visibility::Published {
         return Err(CommentError::NoPost);
     }
     if comments_closed(&post, &settings) {
@@ -211,7 +215,18 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
             fingerprint,
         })
         .await?;
-    Ok(Posted { id, status })
+    site.recent.record(
+        now,
+        &s.ip.to_string(),
+        &comment::network_of(s.ip),
+        s.post_id,
+        &s.input.body,
+    );
+    Ok(Posted {
+        id,
+        status,
+        post_url: post.url,
+    })
 }
 
 /// The depth of the new comment, after checking its parent.
@@ -247,30 +262,25 @@ async fn check_rates(
     settings: &CommentSettings,
     now: i64,
 ) -> Result<(), CommentError> {
-    let since = now - RATE_WINDOW_SECS;
+    let counts = site.recent.counts(
+        &s.ip.to_string(),
+        &comment::network_of(s.ip),
+        s.post_id,
+        now,
+    );
     let wait = "Please wait a few minutes before posting again.";
-    if site
-        .store
-        .comments_from_ip_since(&s.ip.to_string(), since)
-        .await?
-        >= settings.per_ip
-    {
+    if counts.ip >= settings.per_ip {
         return Err(CommentError::RateLimited(format!(
             "You have posted {} comments in the last 10 minutes. {wait}",
             settings.per_ip
         )));
     }
-    if site
-        .store
-        .comments_from_network_since(&comment::network_of(s.ip), since)
-        .await?
-        >= settings.per_network
-    {
+    if counts.network >= settings.per_network {
         return Err(CommentError::RateLimited(format!(
             "Too many comments came from your network in the last 10 minutes. {wait}"
         )));
     }
-    if site.store.comments_on_post_since(s.post_id, since).await? >= settings.per_post {
+    if counts.post >= settings.per_post {
         return Err(CommentError::RateLimited(format!(
             "This post received too many comments in the last 10 minutes. {wait}"
         )));
@@ -305,7 +315,7 @@ async fn judge(
     if trusted {
         reasons.push("trusted: a moderator approved an earlier comment".into());
     }
-    if new && verdict == Verdict::Publish && near_duplicate(site, text).await? {
+    if new && verdict == Verdict::Publish && near_duplicate(site, text) {
         verdict = Verdict::Hold;
         reasons.push("nearly the same as a recent comment".into());
     }
@@ -318,13 +328,28 @@ async fn judge(
     Ok((status, score, reasons))
 }
 
+/// The blocklist, read once per change (every new comment needs it). A
+/// command run in another process changes the site's version.
+async fn blocklist(site: &Site) -> Result<crate::Blocklist, CommentError> {
+    let changes = site.store.changes();
+    let version = changes
+        .last_change(Topic::Blocklist)
+        .max(changes.last_change(Topic::Site));
+    if let Some(list) = site.blocklist.get(version) {
+        return Ok(list);
+    }
+    let list = Arc::new(site.store.blocklist().await?);
+    site.blocklist.set(version, list.clone());
+    Ok(list)
+}
+
 /// The blocklist entry the comment matches, described.
 async fn blocked(
     site: &Site,
     input: &CommentInput,
     ip: &IpAddr,
 ) -> Result<Option<String>, CommentError> {
-    let list = site.store.blocklist().await?;
+    let list = blocklist(site).await?;
     if list.is_empty() {
         return Ok(None);
     }
@@ -332,7 +357,7 @@ async fn blocked(
     let body = input.body.to_lowercase();
     let name = input.name.to_lowercase();
     let ip = ip.to_string();
-    for (kind, value) in &list {
+    for (kind, value) in list.iter() {
         let hit = match kind.as_str() {
             "email" => input.email == *value,
             "ip" => ip == *value,
@@ -349,27 +374,21 @@ async fn blocked(
     Ok(None)
 }
 
-async fn near_duplicate(site: &Site, text: &str) -> Result<bool, CommentError> {
-    let now = bestpick_store::now();
+fn near_duplicate(site: &Site, text: &str) -> bool {
     if comment::fingerprint(text).split(' ').count() < 6 {
         // Short comments ("great film!") are alike by nature.
-        return Ok(false);
+        return false;
     }
-    let recent = site
-        .store
-        .recent_bodies(now - 7 * 86_400, NEAR_DUPLICATE_SCAN)
-        .await?;
-    let new = comment::Shingles::of(text);
-    Ok(recent
-        .iter()
-        .any(|b| new.similarity(&comment::Shingles::of(b)) >= NEAR_DUPLICATE_SIMILARITY))
+    site.recent
+        .closest(&comment::Shingles::of(text), bestpick_store::now())
+        >= NEAR_DUPLICATE_SIMILARITY
 }
 
 async fn post_as_team_member(
     site: &Site,
     s: &Submission,
     user: &User,
-    post: &PostView,
+    post: &PostCard,
     depth: i64,
     settings: &CommentSettings,
 ) -> Result<Posted, CommentError> {
@@ -378,7 +397,7 @@ async fn post_as_team_member(
     let id = site
         .store
         .insert_comment(&NewComment {
-            post_id: post.card.id,
+            post_id: post.id,
             parent_id: s.parent_id,
             depth,
             name: user.display_name.clone(),
@@ -400,9 +419,17 @@ async fn post_as_team_member(
             fingerprint: comment::fingerprint(body),
         })
         .await?;
+    site.recent.record(
+        bestpick_store::now(),
+        &s.ip.to_string(),
+        &comment::network_of(s.ip),
+        post.id,
+        body,
+    );
     Ok(Posted {
         id,
         status: CommentStatus::Published,
+        post_url: post.url.clone(),
     })
 }
 
@@ -469,7 +496,17 @@ pub async fn edit_own(
     site.store
         .update_comment_body(id, body, &comment::body_html(body), status, score, &reasons)
         .await?;
-    Ok(Posted { id, status })
+    let post_url = site
+        .store
+        .post_card(c.post_id)
+        .await?
+        .ok_or(CommentError::NoPost)?
+        .url;
+    Ok(Posted {
+        id,
+        status,
+        post_url,
+    })
 }
 
 /// A commenter deletes their own comment within the window.

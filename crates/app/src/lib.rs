@@ -9,8 +9,10 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod media;
+pub mod memo;
 pub mod moderation;
 pub mod posts;
+pub mod recent;
 pub mod secrets;
 pub mod sections;
 pub mod settings;
@@ -22,6 +24,9 @@ use spam_filter::SpamFilter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The comment blocklist: (kind, value) pairs.
+pub type Blocklist = Arc<Vec<(String, String)>>;
+
 /// A site's data folder, its open database and its spam filter.
 #[derive(Clone, Debug)]
 pub struct Site {
@@ -30,6 +35,11 @@ pub struct Site {
     pub spam: Arc<SpamFilter>,
     /// Signs the comment form's time stamp and commenters' edit cookies.
     pub signing_key: Arc<str>,
+    /// Recent comments, for the pipeline's rate limits and near-duplicates.
+    pub recent: Arc<recent::Recent>,
+    /// The comment settings and the blocklist, read once per change.
+    pub comment_settings: Arc<memo::Memo<comment_settings::CommentSettings>>,
+    pub blocklist: Arc<memo::Memo<Blocklist>>,
 }
 
 impl Site {
@@ -45,6 +55,9 @@ impl Site {
         let spam = SpamFilter::load(&store)
             .await
             .context("could not load the spam filter")?;
+        let recent = recent::Recent::load(&store)
+            .await
+            .context("could not read the recent comments")?;
         let signing_key = store
             .setting_or_init("signing_key", secrets::random_token)
             .await?;
@@ -53,6 +66,9 @@ impl Site {
             data_dir: data_dir.to_owned(),
             spam: Arc::new(spam),
             signing_key: signing_key.into(),
+            recent: Arc::new(recent),
+            comment_settings: Arc::default(),
+            blocklist: Arc::default(),
         })
     }
 

@@ -26,6 +26,10 @@ pub enum Command {
         /// The address to listen on.
         #[arg(long, env = "BESTPICK_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        /// The most memory, in MiB, that rendered pages kept for readers
+        /// may hold (least recently used out first).
+        #[arg(long, env = "BESTPICK_PAGE_CACHE_MB", default_value_t = 16)]
+        page_cache_mb: usize,
         #[command(flatten)]
         data: DataArg,
     },

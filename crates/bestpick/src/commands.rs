@@ -23,7 +23,16 @@ const NO_ADMIN: &str =
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { listen, data } => serve(&data.data, &listen).await?,
+        Command::Serve {
+            listen,
+            page_cache_mb,
+            data,
+        } => {
+            let options = bestpick_web::Options {
+                page_cache_bytes: page_cache_mb << 20,
+            };
+            serve(&data.data, &listen, &options).await?
+        }
         Command::Demo { data } => load_demo(&data.data).await?,
         Command::User { command } => match command {
             UserCommand::Add {
@@ -63,7 +72,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(data: &Path, listen: &str) -> anyhow::Result<()> {
+async fn serve(data: &Path, listen: &str, options: &bestpick_web::Options) -> anyhow::Result<()> {
     // Logs go to stderr, so stdout carries only the address (tests and
     // scripts read it from there).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -76,7 +85,7 @@ async fn serve(data: &Path, listen: &str) -> anyhow::Result<()> {
     let site = Site::open(data).await?;
     let needs_setup = !site.store.has_admin().await?;
     tokio::spawn(maintain_hourly(site.clone()));
-    let app = bestpick_web::Application::build(site, listen).await?;
+    let app = bestpick_web::Application::build(site, listen, options).await?;
     let url = format!("http://{}", app.local_addr());
     println!("bestpick is serving {url} (data in {})", data.display());
     if needs_setup {

@@ -260,6 +260,32 @@ fn serve_answers_on_the_address_it_prints_and_stops_on_sigterm() {
 }
 
 #[test]
+fn a_command_run_while_serving_shows_on_the_served_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(bestpick(dir.path(), &["demo"], "").status.success());
+    let server = Server::start(dir.path());
+    let (_, before) = server.get("/best-pick/la-la-land");
+    assert!(!before.contains("Reel Talk Weekly"));
+    server.get("/best-pick/la-la-land"); // now answered from the page cache
+    let set = bestpick(
+        dir.path(),
+        &["settings", "set", "site_name", "Reel Talk Weekly"],
+        "",
+    );
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    // Another process wrote: the server notices within a second.
+    let shown = (0..40).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        server
+            .get("/best-pick/la-la-land")
+            .1
+            .contains("Reel Talk Weekly")
+    });
+    assert!(shown, "the new name never showed");
+    server.stop();
+}
+
+#[test]
 fn serve_on_a_new_site_points_to_the_setup_page() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(dir.path());

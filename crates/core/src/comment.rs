@@ -287,6 +287,11 @@ impl Shingles {
         Shingles(out)
     }
 
+    /// The hashed triples, sorted, without repeats.
+    pub fn hashes(&self) -> &[u64] {
+        &self.0
+    }
+
     /// How alike two texts are, 0 to 1: the Jaccard similarity of their
     /// shingles.
     pub fn similarity(&self, other: &Shingles) -> f64 {

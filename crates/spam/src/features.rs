@@ -14,13 +14,6 @@ pub const DIMENSIONS: usize = 1 << 18;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Features(pub Vec<(u32, f32)>);
 
-/// One named feature, for explaining a decision.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Named {
-    pub name: String,
-    pub slot: u32,
-}
-
 /// The slot of the feature named by `parts` joined: hashed piece by piece,
 /// so no name is ever built on the hot path.
 fn slot_of(parts: &[&str]) -> u32 {
@@ -213,19 +206,17 @@ impl Features {
     }
 }
 
-/// The distinct feature names of a text, to explain a score.
-pub fn named(text: &str) -> Vec<Named> {
-    let mut out: Vec<Named> = Vec::new();
+/// A name for each of these slots among a text's features (the first
+/// that hashes there), to explain a score: only those names are built.
+pub fn names_of(text: &str, slots: &[u32]) -> Vec<(u32, String)> {
+    let mut found: Vec<(u32, String)> = Vec::new();
     for_each_name(text, |_, parts| {
-        let name = parts.concat();
-        if !out.iter().any(|n| n.name == name) {
-            out.push(Named {
-                slot: slot(&name),
-                name,
-            });
+        let s = slot_of(parts);
+        if slots.contains(&s) && !found.iter().any(|(f, _)| *f == s) {
+            found.push((s, parts.concat()));
         }
     });
-    out
+    found
 }
 
 #[cfg(test)]

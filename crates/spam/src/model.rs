@@ -134,18 +134,25 @@ impl Model {
     /// with their contribution to the log-odds (positive: towards spam).
     /// `features` are the text's, as [`Features::of`] made them for scoring.
     pub fn explain(&self, text: &str, features: &Features, top: usize) -> Vec<(String, f32)> {
-        let values = &features.0;
-        let mut contributions: Vec<(String, f32)> = features::named(text)
-            .into_iter()
-            .filter_map(|n| {
-                let i = values.binary_search_by_key(&n.slot, |(s, _)| *s).ok()?;
-                Some((n.name, self.weights[n.slot as usize] * values[i].1))
-            })
+        // The strongest slots first; then names for those alone, as a text
+        // has hundreds of features and naming them all is the slow part.
+        let mut strongest: Vec<(u32, f32)> = features
+            .0
+            .iter()
+            .map(|(s, v)| (*s, self.weights[*s as usize] * v))
             .filter(|(_, c)| *c != 0.0)
             .collect();
-        contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
-        contributions.truncate(top);
-        contributions
+        strongest.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        strongest.truncate(top);
+        let slots: Vec<u32> = strongest.iter().map(|(s, _)| *s).collect();
+        let names = features::names_of(text, &slots);
+        strongest
+            .into_iter()
+            .filter_map(|(s, c)| {
+                let (_, name) = names.iter().find(|(n, _)| *n == s)?;
+                Some((name.clone(), c))
+            })
+            .collect()
     }
 
     /// The model as bytes: a header, the bias and its AdaGrad sum, then

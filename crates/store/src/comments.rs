@@ -1,6 +1,6 @@
 //! Reader comments, the moderators' spam decisions and the blocklists.
 
-use crate::{json_list, now, Result, Store};
+use crate::{json_list, now, Result, Store, Topic};
 use bestpick_core::comment::CommentStatus;
 use sqlx::Row;
 
@@ -127,7 +127,7 @@ fn placeholders(n: usize) -> String {
 impl Store {
     pub async fn insert_comment(&self, c: &NewComment) -> Result<i64> {
         let now = now();
-        Ok(sqlx::query_scalar(
+        let id = sqlx::query_scalar(
             "INSERT INTO comments (post_id, parent_id, depth, name, email, website, user_id, body, body_html,
                 status, score, reasons, ip, network, notify, fingerprint, created_at, updated_at, status_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -151,15 +151,17 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(now)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(&self.writer)
+        .await?;
+        self.touched(&[Topic::Post(c.post_id)]);
+        Ok(id)
     }
 
     pub async fn comment(&self, id: i64) -> Result<Option<Comment>> {
         Ok(
             sqlx::query(&format!("SELECT {COLUMNS} FROM comments c WHERE c.id = ?"))
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.readers)
                 .await?
                 .as_ref()
                 .map(from_row),
@@ -174,39 +176,21 @@ impl Store {
              ORDER BY c.created_at, c.id"
         ))
         .bind(post_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?
         .iter()
         .map(from_row)
         .collect())
     }
 
-    /// Comments stored since `since` from one address, one network, or on one post.
-    pub async fn comments_from_ip_since(&self, ip: &str, since: i64) -> Result<i64> {
-        self.count(
-            "SELECT COUNT(*) FROM comments WHERE ip = ? AND created_at >= ?",
-            ip,
-            since,
+    /// Address, network and post of every comment stored since `since`,
+    /// oldest first: what the rate limits count.
+    pub async fn arrivals_since(&self, since: i64) -> Result<Vec<(i64, String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT created_at, ip, network, post_id FROM comments WHERE created_at >= ? ORDER BY created_at, id",
         )
-        .await
-    }
-
-    pub async fn comments_from_network_since(&self, network: &str, since: i64) -> Result<i64> {
-        self.count(
-            "SELECT COUNT(*) FROM comments WHERE network = ? AND created_at >= ?",
-            network,
-            since,
-        )
-        .await
-    }
-
-    pub async fn comments_on_post_since(&self, post_id: i64, since: i64) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM comments WHERE post_id = ? AND created_at >= ?",
-        )
-        .bind(post_id)
         .bind(since)
-        .fetch_one(&self.pool)
+        .fetch_all(&self.readers)
         .await?)
     }
 
@@ -214,7 +198,7 @@ impl Store {
         Ok(sqlx::query_scalar(sql)
             .bind(key)
             .bind(since)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.readers)
             .await?)
     }
 
@@ -230,26 +214,27 @@ impl Store {
             > 0)
     }
 
-    /// The bodies of the latest comments, newest first, for near-duplicate checks.
-    pub async fn recent_bodies(&self, since: i64, limit: i64) -> Result<Vec<String>> {
-        Ok(sqlx::query_scalar(
-            "SELECT body FROM comments WHERE created_at >= ? ORDER BY created_at DESC, id DESC LIMIT ?",
+    /// The time and body of the latest comments, oldest first, for
+    /// near-duplicate checks.
+    pub async fn recent_bodies(&self, since: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT created_at, body FROM (SELECT id, created_at, body FROM comments WHERE created_at >= ?
+                ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id",
         )
         .bind(since)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?)
     }
 
     /// Whether a moderator has approved an earlier comment with this email.
     pub async fn is_trusted(&self, email: &str) -> Result<bool> {
-        Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM comments WHERE email = ? AND approved = 1 AND status = 'published'",
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM comments WHERE email = ? AND approved = 1 AND status = 'published')",
         )
         .bind(email)
-        .fetch_one(&self.pool)
-        .await?
-            > 0)
+        .fetch_one(&self.readers)
+        .await?)
     }
 
     /// A commenter's own edit: new text and the pipeline's new verdict.
@@ -263,10 +248,10 @@ impl Store {
         reasons: &[String],
     ) -> Result<()> {
         let now = now();
-        sqlx::query(
+        let post_id: Option<i64> = sqlx::query_scalar(
             "UPDATE comments SET body = ?, body_html = ?, fingerprint = ?, score = ?, reasons = ?, updated_at = ?,
                 status_at = CASE WHEN status = ? THEN status_at ELSE ? END, status = ?
-             WHERE id = ?",
+             WHERE id = ? RETURNING post_id",
         )
         .bind(body)
         .bind(body_html)
@@ -278,9 +263,18 @@ impl Store {
         .bind(now)
         .bind(status.as_str())
         .bind(id)
-        .execute(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
+        self.comments_changed(post_id.into_iter().collect());
         Ok(())
+    }
+
+    /// Notes that the comments of these posts changed.
+    fn comments_changed(&self, post_ids: Vec<i64>) {
+        let topics: Vec<Topic> = post_ids.into_iter().map(Topic::Post).collect();
+        if !topics.is_empty() {
+            self.touched(&topics);
+        }
     }
 
     /// Moves comments to `status`; `approved` marks a moderator's approval.
@@ -295,24 +289,31 @@ impl Store {
             return Ok(0);
         }
         let sql = format!(
-            "UPDATE comments SET status = ?, status_at = ?, approved = MAX(approved, ?) WHERE id IN ({})",
+            "UPDATE comments SET status = ?, status_at = ?, approved = MAX(approved, ?) WHERE id IN ({}) RETURNING post_id",
             placeholders(ids.len())
         );
-        let mut q = sqlx::query(&sql)
+        let mut q = sqlx::query_scalar(&sql)
             .bind(status.as_str())
             .bind(now())
             .bind(approved);
         for id in ids {
             q = q.bind(id);
         }
-        Ok(q.execute(&self.pool).await?.rows_affected())
+        let mut posts: Vec<i64> = q.fetch_all(&self.writer).await?;
+        let changed = posts.len() as u64;
+        posts.sort_unstable();
+        posts.dedup();
+        self.comments_changed(posts);
+        Ok(changed)
     }
 
     pub async fn delete_comment(&self, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM comments WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let post_id: Option<i64> =
+            sqlx::query_scalar("DELETE FROM comments WHERE id = ? RETURNING post_id")
+                .bind(id)
+                .fetch_optional(&self.writer)
+                .await?;
+        self.comments_changed(post_id.into_iter().collect());
         Ok(())
     }
 
@@ -332,7 +333,11 @@ impl Store {
         if let Some(a) = f.author_id {
             q = q.bind(a);
         }
-        let rows = q.bind(f.limit).bind(f.offset).fetch_all(&self.pool).await?;
+        let rows = q
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(&self.readers)
+            .await?;
         let items = rows
             .iter()
             .map(|r| {
@@ -355,7 +360,7 @@ impl Store {
         if let Some(a) = f.author_id {
             q = q.bind(a);
         }
-        Ok((items, q.fetch_one(&self.pool).await?))
+        Ok((items, q.fetch_one(&self.readers).await?))
     }
 
     /// How many comments each status holds (for the queue's tabs).
@@ -366,7 +371,7 @@ impl Store {
              GROUP BY status",
         )
         .bind(author_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?;
         Ok(history_from(&rows))
     }
@@ -389,7 +394,7 @@ impl Store {
         for e in emails {
             q = q.bind(*e);
         }
-        for r in q.fetch_all(&self.pool).await? {
+        for r in q.fetch_all(&self.readers).await? {
             let h = out.entry(r.get("email")).or_default();
             add_to_history(h, &r);
         }
@@ -403,7 +408,7 @@ impl Store {
         )
         .bind(post_id)
         .bind(user_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.readers)
         .await?
             > 0)
     }
@@ -421,7 +426,7 @@ impl Store {
         )
         .bind(today)
         .bind(since)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?;
         let mut out: Vec<DayCount> = (0..days)
             .rev()
@@ -456,7 +461,7 @@ impl Store {
             .bind(spam)
             .bind(user_id)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -467,7 +472,7 @@ impl Store {
             "SELECT body, spam, decided_at FROM spam_decisions WHERE email = ? ORDER BY id",
         )
         .bind(email)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?)
     }
 
@@ -475,7 +480,7 @@ impl Store {
     pub async fn spam_decisions(&self) -> Result<Vec<(String, bool)>> {
         Ok(
             sqlx::query_as("SELECT body, spam FROM spam_decisions ORDER BY id")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.readers)
                 .await?,
         )
     }
@@ -486,8 +491,9 @@ impl Store {
             .bind(kind)
             .bind(value)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
+        self.touched(&[Topic::Blocklist]);
         Ok(())
     }
 
@@ -495,8 +501,9 @@ impl Store {
         sqlx::query("DELETE FROM blocklist WHERE kind = ? AND value = ?")
             .bind(kind)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
+        self.touched(&[Topic::Blocklist]);
         Ok(())
     }
 
@@ -504,7 +511,7 @@ impl Store {
     pub async fn blocklist(&self) -> Result<Vec<(String, String)>> {
         Ok(
             sqlx::query_as("SELECT kind, value FROM blocklist ORDER BY kind, value")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.readers)
                 .await?,
         )
     }
@@ -515,7 +522,7 @@ impl Store {
             "SELECT {COLUMNS} FROM comments c WHERE c.email = ? ORDER BY c.created_at, c.id"
         ))
         .bind(email)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?
         .iter()
         .map(from_row)
@@ -526,7 +533,7 @@ impl Store {
     /// kept their text, and the email's blocklist entry; replies by others
     /// stay. Returns how many comments went.
     pub async fn erase_commenter(&self, email: &str) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("DELETE FROM spam_decisions WHERE email = ?")
             .bind(email)
             .execute(&mut *tx)
@@ -535,12 +542,17 @@ impl Store {
             .bind(email)
             .execute(&mut *tx)
             .await?;
-        let n = sqlx::query("DELETE FROM comments WHERE email = ?")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let mut posts: Vec<i64> =
+            sqlx::query_scalar("DELETE FROM comments WHERE email = ? RETURNING post_id")
+                .bind(email)
+                .fetch_all(&mut *tx)
+                .await?;
         tx.commit().await?;
+        self.touched(&[Topic::Blocklist]);
+        let n = posts.len() as u64;
+        posts.sort_unstable();
+        posts.dedup();
+        self.comments_changed(posts);
         Ok(n)
     }
 
@@ -549,7 +561,7 @@ impl Store {
         Ok(
             sqlx::query("DELETE FROM comments WHERE status = 'spam' AND status_at < ?")
                 .bind(before)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected(),
         )
@@ -560,7 +572,7 @@ impl Store {
         Ok(
             sqlx::query_as("SELECT id, ip FROM comments WHERE ip_truncated = 0 AND created_at < ?")
                 .bind(before)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.readers)
                 .await?,
         )
     }
@@ -568,7 +580,7 @@ impl Store {
     /// Replaces full addresses by their truncated form, in the address and
     /// the network columns alike.
     pub async fn set_truncated_ips(&self, ips: &[(i64, String)]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for (id, ip) in ips {
             sqlx::query("UPDATE comments SET ip = ?, network = ?, ip_truncated = 1 WHERE id = ?")
                 .bind(ip)
@@ -585,8 +597,9 @@ impl Store {
         sqlx::query("UPDATE posts SET comments_closed = ? WHERE id = ?")
             .bind(closed)
             .bind(post_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
+        self.touched(&[Topic::Post(post_id)]);
         Ok(())
     }
 
@@ -594,8 +607,10 @@ impl Store {
         sqlx::query("UPDATE sections SET comments_closed = ? WHERE id = ?")
             .bind(closed)
             .bind(section_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
+        // Every post of the section shows whether it takes comments.
+        self.touched(&[Topic::Site]);
         Ok(())
     }
 }

@@ -96,7 +96,7 @@ pub(crate) fn from_row(r: &sqlx::sqlite::SqliteRow) -> Media {
 impl Store {
     /// Records an upload on its own (see [`insert_media`]).
     pub async fn save_media(&self, m: &NewMedia) -> Result<Media> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         let id = insert_media(&mut conn, m).await?;
         drop(conn);
         self.media(id)
@@ -133,7 +133,7 @@ impl Store {
     pub async fn media(&self, id: i64) -> Result<Option<Media>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM media WHERE id = ?"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         Ok(row.as_ref().map(from_row))
     }
@@ -154,7 +154,7 @@ impl Store {
         for f in &files {
             q = q.bind(*f);
         }
-        Ok(q.fetch_all(&self.pool)
+        Ok(q.fetch_all(&self.readers)
             .await?
             .iter()
             .map(from_row)
@@ -167,7 +167,7 @@ impl Store {
             "SELECT {COLUMNS} FROM media ORDER BY id DESC LIMIT ?"
         ))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?;
         Ok(rows.iter().map(from_row).collect())
     }

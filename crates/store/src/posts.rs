@@ -2,7 +2,7 @@
 
 use crate::error::OnConflict;
 use crate::media::NewMedia;
-use crate::{now, Result, Store, StoreError};
+use crate::{now, Result, Store, StoreError, Topic};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::PostStatus;
 use sqlx::{Row, SqliteConnection};
@@ -41,7 +41,7 @@ impl Store {
         default_author: i64,
         mode: SaveMode,
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let section_id = active_section_id(&mut tx, post.section.as_str()).await?;
         let mut authors = Vec::new();
         for (i, username) in post.authors.iter().enumerate() {
@@ -133,6 +133,7 @@ impl Store {
         let id = id.ok_or_else(|| StoreError::NotFound("that post".into()))?;
         replace_parts(&mut tx, id, post, &authors).await?;
         tx.commit().await?;
+        self.post_changed(id, post.work.is_some()).await?;
         Ok(id)
     }
 
@@ -152,17 +153,17 @@ impl Store {
             .bind(at)
             .bind(now())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("that post".into()));
         }
-        Ok(())
+        self.post_changed(id, false).await
     }
 
     /// Deletes a post and remembers its slug, so its address answers 410.
     pub async fn delete_post(&self, id: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let slug: Option<String> =
             sqlx::query_scalar("DELETE FROM posts WHERE id = ? RETURNING slug")
                 .bind(id)
@@ -175,6 +176,39 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.post_changed(id, false).await
+    }
+
+    /// Notes a post's change: its page and every list; film data too when
+    /// the post brought its work along.
+    async fn post_changed(&self, id: i64, films: bool) -> Result<()> {
+        let mut topics = vec![Topic::Post(id), Topic::Lists];
+        if films {
+            topics.push(Topic::Films);
+        }
+        self.touched(&topics);
+        self.refresh_schedule().await
+    }
+
+    /// Reads when the next scheduled post goes live; once that time has
+    /// come, lists change, which [`Store::publish_due`] notes.
+    pub async fn refresh_schedule(&self) -> Result<()> {
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(published_at) FROM posts WHERE status = 'published' AND published_at > ?",
+        )
+        .bind(now())
+        .fetch_one(&self.readers)
+        .await?;
+        self.changes.set_next_publish(next);
+        Ok(())
+    }
+
+    /// When a scheduled post's time has come: its lists change now.
+    pub async fn publish_due(&self) -> Result<()> {
+        if now() >= self.changes.next_publish() {
+            self.touched(&[Topic::Lists]);
+            self.refresh_schedule().await?;
+        }
         Ok(())
     }
 
@@ -182,7 +216,7 @@ impl Store {
     pub async fn post_removed(&self, slug: &str) -> Result<bool> {
         let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM removed_posts WHERE slug = ?")
             .bind(slug)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         Ok(found.is_some())
     }

@@ -101,13 +101,35 @@ pub struct PostFilter {
     pub offset: i64,
 }
 
-const CARD_SELECT: &str = "SELECT p.id, p.slug, p.kind, p.title, p.summary, p.status, p.published_at, p.updated_at,
+/// The columns and tables every card reads (a macro: `concat!` takes literals).
+macro_rules! card_columns {
+    () => {
+        "SELECT p.id, p.slug, p.kind, p.title, p.summary, p.status, p.published_at, p.updated_at,
     p.cover_media_id, s.id AS section_id, s.slug AS section_slug, s.name AS section_name,
     w.id AS work_id, w.slug AS work_slug, w.name AS work_name, w.year AS work_year, w.kind AS work_kind,
-    (SELECT AVG(normalised) FROM scores sc WHERE sc.post_id = p.id) AS score,
-    (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'published') AS comment_count,
-    p.comments_closed, s.comments_closed AS section_comments_closed
-    FROM posts p JOIN sections s ON s.id = p.section_id LEFT JOIN works w ON w.id = p.work_id";
+    p.comments_closed, s.comments_closed AS section_comments_closed, "
+    };
+}
+macro_rules! card_from {
+    () => {
+        " FROM posts p JOIN sections s ON s.id = p.section_id LEFT JOIN works w ON w.id = p.work_id"
+    };
+}
+
+const CARD_SELECT: &str = concat!(
+    card_columns!(),
+    "(SELECT AVG(normalised) FROM scores sc WHERE sc.post_id = p.id) AS score,
+    (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'published') AS comment_count",
+    card_from!()
+);
+
+/// A card without its score and comment count, which cost a count of the
+/// post's comments: for checks on a post that show neither.
+const BARE_CARD_SELECT: &str = concat!(
+    card_columns!(),
+    "NULL AS score, 0 AS comment_count",
+    card_from!()
+);
 
 fn card_from_row(r: &sqlx::sqlite::SqliteRow, now: i64) -> PostCard {
     let status = PostStatus::parse(r.get::<&str, _>("status")).unwrap_or(PostStatus::Draft);
@@ -236,9 +258,9 @@ impl Store {
         let rows = q
             .bind(filter.limit)
             .bind(filter.offset)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.readers)
             .await?;
-        let total = c.fetch_one(&self.pool).await?;
+        let total = c.fetch_one(&self.readers).await?;
         let now = crate::now();
         let mut cards: Vec<PostCard> = rows.iter().map(|r| card_from_row(r, now)).collect();
         self.fill_cards(&mut cards).await?;
@@ -261,7 +283,7 @@ impl Store {
             q = q.bind(id);
         }
         let mut authors: HashMap<i64, Vec<UserRef>> = HashMap::new();
-        for r in q.fetch_all(&self.pool).await? {
+        for r in q.fetch_all(&self.readers).await? {
             authors.entry(r.get("post_id")).or_default().push(UserRef {
                 username: r.get("username"),
                 display_name: r.get("display_name"),
@@ -279,7 +301,7 @@ impl Store {
             for id in &cover_ids {
                 q = q.bind(id);
             }
-            for r in q.fetch_all(&self.pool).await? {
+            for r in q.fetch_all(&self.readers).await? {
                 let m = media::from_row(&r);
                 covers.insert(m.id, m);
             }
@@ -294,7 +316,7 @@ impl Store {
     pub async fn post_by_slug(&self, slug: &str) -> Result<Option<PostView>> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
             .bind(slug)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         match id {
             Some(id) => self.post(id).await,
@@ -302,11 +324,22 @@ impl Store {
         }
     }
 
+    /// A post's card alone, without authors, tags, score or comment count
+    /// (left empty): what the comment pipeline checks for every new comment,
+    /// which must not cost a count of a busy post's comments.
+    pub async fn post_card(&self, id: i64) -> Result<Option<PostCard>> {
+        Ok(sqlx::query(&format!("{BARE_CARD_SELECT} WHERE p.id = ?"))
+            .bind(id)
+            .fetch_optional(&self.readers)
+            .await?
+            .map(|r| card_from_row(&r, crate::now())))
+    }
+
     /// A post with everything it carries, whatever its status.
     pub async fn post(&self, id: i64) -> Result<Option<PostView>> {
         let Some(row) = sqlx::query(&format!("{CARD_SELECT} WHERE p.id = ?"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?
         else {
             return Ok(None);
@@ -316,7 +349,7 @@ impl Store {
         let [card] = cards;
         let extra = sqlx::query("SELECT body, question, work_id FROM posts WHERE id = ?")
             .bind(id)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.readers)
             .await?;
         let work = match extra.get::<Option<i64>, _>("work_id") {
             Some(w) => self.work(w).await?,
@@ -326,7 +359,7 @@ impl Store {
             "SELECT t.slug, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = ? ORDER BY t.name",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?
         .iter()
         .map(|r| TagRef {
@@ -338,7 +371,7 @@ impl Store {
             "SELECT source, value, scale FROM scores WHERE post_id = ? ORDER BY position",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?
         .iter()
         .map(|r| {
@@ -357,7 +390,7 @@ impl Store {
         .collect();
         let critics = sqlx::query("SELECT outlet, quote, critic, link FROM critic_quotes WHERE post_id = ? ORDER BY position")
             .bind(id)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.readers)
             .await?
             .iter()
             .map(|r| CriticQuote {
@@ -371,7 +404,7 @@ impl Store {
             "SELECT speaker, text, context FROM lines WHERE post_id = ? ORDER BY position",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?
         .iter()
         .map(|r| Line {
@@ -395,7 +428,7 @@ impl Store {
     pub async fn tag(&self, slug: &str) -> Result<Option<TagRef>> {
         let row = sqlx::query("SELECT slug, name FROM tags WHERE slug = ?")
             .bind(slug)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         Ok(row.map(|r| TagRef {
             slug: r.get("slug"),
@@ -406,7 +439,7 @@ impl Store {
     /// Every post id, oldest first, for export.
     pub async fn post_ids(&self) -> Result<Vec<i64>> {
         Ok(sqlx::query_scalar("SELECT id FROM posts ORDER BY id")
-            .fetch_all(&self.pool)
+            .fetch_all(&self.readers)
             .await?)
     }
 
@@ -415,7 +448,7 @@ impl Store {
         Ok(
             sqlx::query_scalar("SELECT cover_media_id FROM posts WHERE id = ?")
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.readers)
                 .await?
                 .flatten(),
         )
@@ -426,7 +459,7 @@ impl Store {
     pub async fn post_id_by_slug(&self, slug: &str) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
             .bind(slug)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?)
     }
 }

@@ -1,7 +1,7 @@
 //! Sections: the site's departments (Best Pick, Essays, News...).
 
 use crate::error::OnConflict;
-use crate::{now, Result, Store, StoreError};
+use crate::{now, Result, Store, StoreError, Topic};
 use sqlx::Row;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -43,7 +43,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM sections ORDER BY retired_into IS NOT NULL, position, id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?;
         Ok(rows.iter().map(from_row).collect())
     }
@@ -51,7 +51,7 @@ impl Store {
     pub async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sections WHERE slug = ?"))
             .bind(slug)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         Ok(row.as_ref().map(from_row))
     }
@@ -59,7 +59,7 @@ impl Store {
     pub async fn section(&self, id: i64) -> Result<Option<Section>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sections WHERE id = ?"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         Ok(row.as_ref().map(from_row))
     }
@@ -78,9 +78,10 @@ impl Store {
         .bind(name)
         .bind(description)
         .bind(now())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .on_unique("slug", || format!("a section with the address '{slug}' already exists"))?;
+        self.touched(&[Topic::Site]);
         self.section(id)
             .await?
             .ok_or_else(|| StoreError::NotFound("the new section".into()))
@@ -91,14 +92,15 @@ impl Store {
             .bind(name)
             .bind(description)
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
+        self.touched(&[Topic::Site]);
         Ok(())
     }
 
     /// Moves a section one place up (`-1`) or down (`+1`) among the active ones.
     pub async fn move_section(&self, id: i64, step: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM sections WHERE retired_into IS NULL ORDER BY position, id",
         )
@@ -119,6 +121,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.touched(&[Topic::Site]);
         Ok(())
     }
 
@@ -132,7 +135,7 @@ impl Store {
                 "a section cannot be replaced by itself",
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let target: Option<Option<i64>> =
             sqlx::query_scalar("SELECT retired_into FROM sections WHERE id = ?")
                 .bind(into)
@@ -173,6 +176,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.touched(&[Topic::Site]);
         Ok(())
     }
 }

@@ -34,7 +34,7 @@ impl Store {
         .bind(csrf_token)
         .bind(now())
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -46,7 +46,7 @@ impl Store {
         )
         .bind(token_hash)
         .bind(now())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.readers)
         .await?;
         Ok(row.map(|r| Session {
             user_id: r.get("user_id"),
@@ -59,7 +59,7 @@ impl Store {
         sqlx::query("DELETE FROM sessions WHERE token_hash = ? OR expires_at <= ?")
             .bind(token_hash)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -77,7 +77,7 @@ impl Store {
         .bind(token_hash)
         .bind(user_id)
         .bind(now())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .on_unique("name", || format!("a token named '{name}' already exists"))?;
         Ok(ApiToken {
@@ -94,7 +94,7 @@ impl Store {
         )
         .bind(now())
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         Ok(row.map(|r| ApiToken {
             id: r.get("id"),

@@ -1,13 +1,13 @@
 //! Site settings as key/value pairs (site title, the secret that signs cookies).
 
-use crate::{Result, Store};
+use crate::{Result, Store, Topic};
 
 impl Store {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
                 .bind(key)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&self.readers)
                 .await?,
         )
     }
@@ -17,7 +17,7 @@ impl Store {
         Ok(
             sqlx::query_as("SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1")
                 .bind(prefix)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.readers)
                 .await?,
         )
     }
@@ -26,14 +26,15 @@ impl Store {
         sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
+        self.touched(&[Topic::Site]);
         Ok(())
     }
 
     /// Sets several keys in one transaction: all of them or none.
     pub async fn set_settings(&self, pairs: &[(String, String)]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         for (key, value) in pairs {
             sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                 .bind(key)
@@ -42,6 +43,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.touched(&[Topic::Site]);
         Ok(())
     }
 
@@ -54,12 +56,12 @@ impl Store {
         sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
             .bind(key)
             .bind(make())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
                 .bind(key)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.readers)
                 .await?,
         )
     }

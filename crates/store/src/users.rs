@@ -1,7 +1,7 @@
 //! Users (editors, authors, admins).
 
 use crate::error::OnConflict;
-use crate::{now, Result, Store};
+use crate::{now, Result, Store, Topic};
 use bestpick_core::user::Role;
 use sqlx::Row;
 
@@ -47,9 +47,10 @@ impl Store {
         .bind(role.as_str())
         .bind(password_hash)
         .bind(now())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .on_unique("username", || format!("'{username}' is already taken"))?;
+        self.touched(&[Topic::Site]);
         Ok(User {
             id,
             username: username.to_owned(),
@@ -63,7 +64,7 @@ impl Store {
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
             .bind(username)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         Ok(row.as_ref().map(from_row))
     }
@@ -71,14 +72,14 @@ impl Store {
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         Ok(row.as_ref().map(from_row))
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
-            .fetch_all(&self.pool)
+            .fetch_all(&self.readers)
             .await?;
         Ok(rows.iter().map(from_row).collect())
     }
@@ -86,7 +87,7 @@ impl Store {
     pub async fn has_admin(&self) -> Result<bool> {
         Ok(
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")
-                .fetch_one(&self.pool)
+                .fetch_one(&self.readers)
                 .await?,
         )
     }
@@ -96,7 +97,7 @@ impl Store {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM users WHERE role = 'admin' ORDER BY id LIMIT 1"
         ))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.readers)
         .await?;
         Ok(row.as_ref().map(from_row))
     }
@@ -104,7 +105,7 @@ impl Store {
     /// Sets a new password hash and ends the user's sessions, so a changed
     /// password locks out whoever knew the old one.
     pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
             .bind(user_id)
@@ -130,8 +131,9 @@ impl Store {
             .bind(role.as_str())
             .bind(bio)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
+        self.touched(&[Topic::Site]);
         Ok(())
     }
 }

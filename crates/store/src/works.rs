@@ -1,6 +1,6 @@
 //! Works (films and shows) and the people credited on them.
 
-use crate::{json_list, now, to_json, Result, Store, StoreError};
+use crate::{json_list, now, to_json, Result, Store, StoreError, Topic};
 use bestpick_core::work::{CastMember, Work, WorkKind};
 use bestpick_core::Slug;
 use sqlx::{Row, SqliteConnection};
@@ -211,16 +211,18 @@ impl Store {
     /// Stores a validated work on its own (the API's works endpoint), matched
     /// like an imported post's work; returns its id.
     pub async fn save_work(&self, work: &Work) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let id = Self::upsert_work(&mut tx, work).await?;
         tx.commit().await?;
+        self.touched(&[Topic::Films]);
         Ok(id)
     }
 
     /// Adds a person by name, or finds the one with that name's slug.
     pub async fn save_person(&self, name: &str) -> Result<String> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         let id = Self::upsert_person(&mut conn, name).await?;
+        self.touched(&[Topic::Films]);
         Ok(sqlx::query_scalar("SELECT slug FROM people WHERE id = ?")
             .bind(id)
             .fetch_one(&mut *conn)
@@ -232,18 +234,19 @@ impl Store {
         let done = sqlx::query("UPDATE people SET name = ? WHERE slug = ?")
             .bind(name.trim())
             .bind(slug)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("that person".into()));
         }
+        self.touched(&[Topic::Films]);
         Ok(())
     }
 
     pub async fn work_by_slug(&self, slug: &str) -> Result<Option<WorkView>> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM works WHERE slug = ?")
             .bind(slug)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?;
         match id {
             Some(id) => self.work(id).await,
@@ -254,7 +257,7 @@ impl Store {
     pub async fn work(&self, id: i64) -> Result<Option<WorkView>> {
         let Some(r) = sqlx::query(&format!("SELECT {WORK_COLUMNS} FROM works WHERE id = ?"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?
         else {
             return Ok(None);
@@ -264,7 +267,7 @@ impl Store {
              WHERE c.work_id = ? ORDER BY c.job, c.position",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?;
         let (mut directors, mut writers, mut cast) = (Vec::new(), Vec::new(), Vec::new());
         for c in &credits {
@@ -317,7 +320,7 @@ impl Store {
         )
         .bind(limit)
         .bind(offset)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?;
         Ok(rows.iter().map(brief_from_row).collect())
     }
@@ -325,7 +328,7 @@ impl Store {
     pub async fn person_by_slug(&self, slug: &str) -> Result<Option<PersonView>> {
         let Some(p) = sqlx::query("SELECT id, slug, name FROM people WHERE slug = ?")
             .bind(slug)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.readers)
             .await?
         else {
             return Ok(None);
@@ -337,7 +340,7 @@ impl Store {
              ORDER BY w.year DESC, w.name, c.job",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.readers)
         .await?;
         Ok(Some(PersonView {
             id,
@@ -361,7 +364,7 @@ impl Store {
         let rows = sqlx::query("SELECT slug, name FROM people ORDER BY name LIMIT ? OFFSET ?")
             .bind(limit)
             .bind(offset)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.readers)
             .await?;
         Ok(rows
             .iter()

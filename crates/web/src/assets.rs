@@ -19,6 +19,7 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     ("editor.js", include_bytes!("../theme/static/editor.js")),
     ("top.js", include_bytes!("../theme/static/top.js")),
     ("moderate.js", include_bytes!("../theme/static/moderate.js")),
+    ("comments.js", include_bytes!("../theme/static/comments.js")),
 ];
 
 pub fn router() -> Router<AppState> {

@@ -152,12 +152,20 @@ pub fn is_https(headers: &HeaderMap) -> bool {
 /// with no session, the CSRF cookie). Fields may repeat (`cast_name=…&cast_name=…`).
 pub struct CsrfForm<T>(pub T);
 
+/// A form read in full, with its CSRF check's result left to the handler:
+/// the comment form, whose page is the same for every reader, asks a
+/// reader whose browser did not fill its token in to confirm once more.
+pub struct CheckedForm<T> {
+    pub fields: T,
+    pub csrf: Result<(), AppError>,
+}
+
 #[derive(serde::Deserialize)]
 struct CsrfField {
     csrf: Option<String>,
 }
 
-impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
@@ -173,12 +181,23 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let sent = serde_html_form::from_bytes::<CsrfField>(&bytes)
             .ok()
             .and_then(|f| f.csrf);
-        check_csrf(expected.as_deref(), sent.as_deref()).map_err(IntoResponse::into_response)?;
-        serde_html_form::from_bytes(&bytes)
-            .map(CsrfForm)
-            .map_err(|e| {
-                AppError::BadRequest(format!("The form could not be read: {e}.")).into_response()
-            })
+        let fields = serde_html_form::from_bytes(&bytes).map_err(|e| {
+            AppError::BadRequest(format!("The form could not be read: {e}.")).into_response()
+        })?;
+        Ok(CheckedForm {
+            fields,
+            csrf: check_csrf(expected.as_deref(), sent.as_deref()),
+        })
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let form = CheckedForm::<T>::from_request(req, state).await?;
+        form.csrf.map_err(IntoResponse::into_response)?;
+        Ok(CsrfForm(form.fields))
     }
 }
 

@@ -3,15 +3,16 @@
 //! and delete for ten minutes, proven by a signed cookie.
 
 use crate::admin::error_map;
-use crate::auth::{self, current_user, CsrfForm, CurrentUser};
+use crate::auth::{self, current_user, CheckedForm, CsrfForm, CurrentUser};
 use crate::client::ClientIp;
 use crate::error::AppError;
+use crate::page_cache;
 use crate::public::render_page;
 use crate::render;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Json, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -19,7 +20,7 @@ use bestpick_app::comment_settings::CommentSettings;
 use bestpick_app::comments::{self, CommentError, Posted, Submission, EDIT_WINDOW_SECS};
 use bestpick_core::comment::{CommentInput, CommentStatus};
 use bestpick_core::FieldErrors;
-use bestpick_store::{Comment, PostView};
+use bestpick_store::{Comment, PostView, Topic};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,6 +31,7 @@ pub const EDIT_COOKIE: &str = "bp_comments";
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/comments", post(create))
+        .route("/comments/form/{post}", get(form_for_reader))
         .route("/comments/{id}", get(permalink))
         .route("/comments/{id}/edit", get(edit_form).post(edit))
         .route("/comments/{id}/delete", post(delete))
@@ -120,11 +122,72 @@ fn editable_ids(state: &AppState, jar: &CookieJar) -> Vec<i64> {
         .unwrap_or_default()
 }
 
-/// Renders a post's page with its comments and the comment form.
-pub async fn post_page(
+/// Who a post page is for.
+pub enum Audience<'a> {
+    /// Any reader: the page goes through the page cache, so it holds
+    /// nothing personal; `comments.js` fetches the form's token and time
+    /// stamp and the reader's edit links from [`form_for_reader`].
+    Everyone,
+    /// This request alone: a form sent back with what went wrong, or a
+    /// draft's preview, with the reader's token and links in the page.
+    Requester {
+        jar: CookieJar,
+        headers: &'a HeaderMap,
+    },
+}
+
+/// What one reader's copy of a post page adds to the shared one.
+#[derive(Debug, Default, Serialize)]
+struct Personal {
+    csrf: String,
+    stamp: String,
+    /// The logged-in team member's name.
+    member: Option<String>,
+    /// Comments the reader may still edit or delete.
+    editable: Vec<i64>,
+}
+
+async fn personal(
     state: &AppState,
     jar: CookieJar,
     headers: &HeaderMap,
+    post_id: i64,
+) -> Result<(CookieJar, Personal), AppError> {
+    let user = current_user(state, &jar).await?;
+    let (jar, csrf) = form_csrf(user.as_ref(), jar, headers);
+    let editable = editable_ids(state, &jar);
+    Ok((
+        jar,
+        Personal {
+            csrf,
+            stamp: comments::form_stamp(&state.site, post_id),
+            member: user.map(|u| u.user.display_name),
+            editable,
+        },
+    ))
+}
+
+/// `/comments/form/{post}`: the comment form's personal parts as JSON,
+/// never stored by any cache.
+async fn form_for_reader(
+    State(state): State<AppState>,
+    Path(post_id): Path<i64>,
+    jar: CookieJar,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (jar, me) = personal(&state, jar, &headers, post_id).await?;
+    Ok((
+        [(header::CACHE_CONTROL, "private, no-store")],
+        jar,
+        Json(me),
+    )
+        .into_response())
+}
+
+/// Renders a post's page with its comments and the comment form.
+pub async fn post_page(
+    state: &AppState,
+    audience: Audience<'_>,
     post: PostView,
     preview: bool,
     mut form: FormState,
@@ -132,10 +195,14 @@ pub async fn post_page(
 ) -> Result<Response, AppError> {
     let site = &state.site;
     let settings = CommentSettings::load(site).await?;
-    let closed = comments::comments_closed(&post, &settings);
-    let user = current_user(state, &jar).await?;
-    let (jar, csrf) = form_csrf(user.as_ref(), jar, headers);
-    let editable = editable_ids(state, &jar);
+    let closed = comments::comments_closed(&post.card, &settings);
+    let (jar, me) = match audience {
+        Audience::Everyone => (None, Personal::default()),
+        Audience::Requester { jar, headers } => {
+            let (jar, me) = personal(state, jar, headers, post.card.id).await?;
+            (Some(jar), me)
+        }
+    };
     let list = site.store.published_comments(post.card.id).await?;
     let count = list.len();
     if let Some(parent) = form.parent_id {
@@ -144,25 +211,32 @@ pub async fn post_page(
             form.parent_id = None;
         }
     }
-    let comments = threads(list, &post, &editable, settings.max_depth);
+    let comments = threads(list, &post, &me.editable, settings.max_depth);
     let parts = render::body_parts(state, &post.body).await?;
-    let stamp = comments::form_stamp(site, post.card.id);
     let template = if post.card.kind == bestpick_core::post::PostKind::Pick {
         "pick.html"
     } else {
         "post.html"
     };
-    let member = user.map(|u| u.user.display_name);
+    let mut topics = vec![Topic::Post(post.card.id)];
+    if post.work.is_some() {
+        topics.push(Topic::Films);
+    }
+    let until = comments::closes_at(&post.card, &settings).map(|t| t + 1);
     let html = render_page(
         state,
         template,
         context! {
-            post, parts, preview, comments, comment_count => count, form, closed, csrf, stamp, member,
+            post, parts, preview, comments, comment_count => count, form, closed,
+            csrf => me.csrf, stamp => me.stamp, member => me.member,
             ip_days => settings.ip_days, spam_days => settings.spam_days,
         },
     )
     .await?;
-    Ok((status, jar, Html(html)).into_response())
+    Ok(match jar {
+        None => page_cache::shared((status, Html(html)).into_response(), topics, until),
+        Some(jar) => (status, jar, Html(html)).into_response(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -192,9 +266,9 @@ async fn create(
     ClientIp(ip): ClientIp,
     jar: CookieJar,
     headers: HeaderMap,
-    CsrfForm(f): CsrfForm<CommentFields>,
+    sent: CheckedForm<CommentFields>,
 ) -> Result<Response, AppError> {
-    let user = current_user(&state, &jar).await?;
+    let f = sent.fields;
     let parent_id = match f.parent_id.trim() {
         "" => None,
         p => Some(
@@ -202,18 +276,6 @@ async fn create(
                 .map_err(|_| AppError::BadRequest("parent_id is not a comment number.".into()))?,
         ),
     };
-    let submission = Submission {
-        post_id: f.post_id,
-        parent_id,
-        input: CommentInput::new(&f.name, &f.email, &f.website, &f.body),
-        notify: f.notify.is_some(),
-        ip,
-        honeypot: f.nickname.clone(),
-        form_stamp: f.stamp.clone(),
-        user: user.map(|u| u.user),
-    };
-    let result = comments::post_comment(&state.site, submission).await;
-    let post = state.site.store.post(f.post_id).await?;
     let form = |errors: &FieldErrors, message: Option<String>| FormState {
         parent_id,
         name: f.name.clone(),
@@ -225,9 +287,28 @@ async fn create(
         message,
         ..FormState::default()
     };
-    match result {
+    // The shared page's form gets its token from comments.js; without it
+    // (no script, or a page left open for days) the reader confirms on a
+    // page of their own, which carries one. Nothing is stored before.
+    let result = match sent.csrf {
+        Ok(()) => {
+            let user = current_user(&state, &jar).await?;
+            let submission = Submission {
+                post_id: f.post_id,
+                parent_id,
+                input: CommentInput::new(&f.name, &f.email, &f.website, &f.body),
+                notify: f.notify.is_some(),
+                ip,
+                honeypot: f.nickname.clone(),
+                form_stamp: f.stamp.clone(),
+                user: user.map(|u| u.user),
+            };
+            comments::post_comment(&state.site, submission).await
+        }
+        Err(_) => Err(CommentError::Refused(CONFIRM.into())),
+    };
+    let (form, status) = match result {
         Ok(posted) => {
-            let post = post.ok_or(AppError::NotFound)?;
             let expires = bestpick_store::now() + EDIT_WINDOW_SECS;
             let jar = remember_edit(
                 &state,
@@ -235,34 +316,38 @@ async fn create(
                 &headers,
                 comments::edit_token(&state.site, posted.id, expires),
             );
-            Ok((jar, back_to_post(&post, posted, "published")).into_response())
+            return Ok((jar, back_to_post(posted, "published")).into_response());
         }
         Err(CommentError::Invalid(errors)) => {
-            let post = post.ok_or(AppError::NotFound)?;
-            post_page(
-                &state,
-                jar,
-                &headers,
-                post,
-                false,
-                form(&errors, None),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            (form(&errors, None), StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(e @ (CommentError::Refused(_) | CommentError::RateLimited(_))) => {
-            let post = post.ok_or(AppError::NotFound)?;
-            let status = if matches!(e, CommentError::RateLimited(_)) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let form = form(&FieldErrors::default(), Some(e.to_string()));
-            post_page(&state, jar, &headers, post, false, form, status).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        Err(CommentError::RateLimited(m)) => (
+            form(&FieldErrors::default(), Some(m)),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(CommentError::Refused(m)) => (
+            form(&FieldErrors::default(), Some(m)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let audience = Audience::Requester {
+        jar,
+        headers: &headers,
+    };
+    let post = state
+        .site
+        .store
+        .post(f.post_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    post_page(&state, audience, post, false, form, status).await
 }
+
+/// Asked of a reader whose form came without its token.
+const CONFIRM: &str = "Please check your comment and press “Post comment” once more: \
+    this confirms it was sent from this page (the page's script did not run, \
+    or the page was open for a long time).";
 
 /// Adds an edit token to the cookie, dropping expired ones.
 fn remember_edit(
@@ -301,8 +386,8 @@ async fn comment_and_post(state: &AppState, id: i64) -> Result<(Comment, PostVie
 
 /// Where a reader lands after posting or editing: their comment when it
 /// is shown, else the comments with a note that it waits.
-fn back_to_post(post: &PostView, posted: Posted, outcome: &str) -> Redirect {
-    let url = &post.card.url;
+fn back_to_post(posted: Posted, outcome: &str) -> Redirect {
+    let url = &posted.post_url;
     Redirect::to(&match posted.status {
         CommentStatus::Published => format!("{url}?comment={outcome}#comment-{}", posted.id),
         _ => format!("{url}?comment=held#comments"),
@@ -377,10 +462,7 @@ async fn edit(
 ) -> Result<Response, AppError> {
     let editable = editable_ids(&state, &jar);
     match comments::edit_own(&state.site, id, &editable, &f.body).await {
-        Ok(posted) => {
-            let (_, post) = comment_and_post(&state, id).await?;
-            Ok(back_to_post(&post, posted, "edited").into_response())
-        }
+        Ok(posted) => Ok(back_to_post(posted, "edited").into_response()),
         Err(CommentError::Invalid(errors)) => {
             let found = comment_and_post(&state, id).await?;
             render_edit(

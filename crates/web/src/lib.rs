@@ -9,11 +9,13 @@ mod auth;
 mod client;
 mod comments;
 mod error;
+mod page_cache;
 mod public;
 mod render;
 mod state;
 mod templates;
 
+pub use page_cache::PageCache;
 pub use state::AppState;
 
 use anyhow::Context;
@@ -22,7 +24,23 @@ use axum::Router;
 use bestpick_app::Site;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
+
+/// How a site is served.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The most memory the page cache may hold, in bytes.
+    pub page_cache_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            page_cache_bytes: 16 << 20,
+        }
+    }
+}
 
 /// A bound, ready-to-run site. Binding happens in [`Application::build`], so
 /// callers (and tests, with port 0) learn the real address before serving.
@@ -33,11 +51,11 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(site: Site, listen: &str) -> anyhow::Result<Application> {
+    pub async fn build(site: Site, listen: &str, options: &Options) -> anyhow::Result<Application> {
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("could not listen on {listen}"))?;
-        let state = AppState::new(site)?;
+        let state = AppState::new(site, options.page_cache_bytes)?;
         Ok(Application {
             listener,
             router: app(state.clone()),
@@ -55,6 +73,11 @@ impl Application {
         self.local_addr().port()
     }
 
+    /// The page cache, to see how much it holds.
+    pub fn page_cache(&self) -> Arc<PageCache> {
+        self.state.pages.clone()
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests under way.
     pub async fn run_until(
         self,
@@ -64,6 +87,22 @@ impl Application {
         // has passed, as every listing compares it with the clock.
         // Answers go out as soon as they are written: with Nagle's algorithm a
         // large page's last segment can wait for an ACK (a 40 ms step in p99).
+        // Every second: commands run while the site is served (an import,
+        // a setting) write from another process, seen here; and the
+        // database's write-ahead log is kept short.
+        let store = self.state.site.store.clone();
+        let watch = tokio::spawn(async move {
+            let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                every_second.tick().await;
+                if let Err(e) = store.notice_other_writers().await {
+                    tracing::warn!("could not check for other writers: {e}");
+                }
+                if let Err(e) = store.checkpoint().await {
+                    tracing::warn!("could not checkpoint the database: {e}");
+                }
+            }
+        });
         let listener = self.listener.tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
                 tracing::warn!("could not set TCP_NODELAY: {e}");
@@ -76,6 +115,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        watch.abort();
         self.state.site.store.close().await;
         served.context("the server stopped")
     }
@@ -88,15 +128,16 @@ pub fn app(state: AppState) -> Router {
     use axum::middleware::from_fn_with_state;
     use tower_http::set_header::SetResponseHeaderLayer;
     // The editor's pages are one person's: never stored anywhere. Readers'
-    // pages carry a form token tied to the reader's cookie, so only the
-    // reader's own browser may keep them (and must ask again first).
+    // pages come through the page cache, which marks what it keeps public;
+    // the rest (a form sent back with errors, a draft's preview, a
+    // redirect) may be kept only by the reader's own browser, asking first.
     let admin = admin::router().layer(SetResponseHeaderLayer::overriding(
         CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     ));
     let readers = Router::new()
         .merge(comments::router())
-        .merge(public::router())
+        .merge(public::router().layer(from_fn_with_state(state.clone(), page_cache::serve)))
         .layer(SetResponseHeaderLayer::if_not_present(
             CACHE_CONTROL,
             HeaderValue::from_static("private, no-cache"),

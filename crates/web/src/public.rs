@@ -3,6 +3,7 @@
 use crate::auth::current_user;
 use crate::comments;
 use crate::error::AppError;
+use crate::page_cache::{self, list_topics};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -11,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use axum_extra::extract::CookieJar;
 use bestpick_core::post::{PostKind, PostStatus};
-use bestpick_store::{PostCard, PostFilter, Section};
+use bestpick_store::{PostCard, PostFilter, Section, Topic};
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
@@ -57,9 +58,20 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
     })
 }
 
-/// Renders a public page with the site around it.
-pub async fn page(state: &AppState, template: &str, ctx: Value) -> Result<Response, AppError> {
-    Ok(Html(render_page(state, template, ctx).await?).into_response())
+/// Renders a public page with the site around it, the same for every
+/// reader: the page cache keeps it until one of `topics` changes.
+pub async fn page(
+    state: &AppState,
+    template: &str,
+    ctx: Value,
+    topics: Vec<Topic>,
+) -> Result<Response, AppError> {
+    let html = render_page(state, template, ctx).await?;
+    Ok(page_cache::shared(Html(html).into_response(), topics, None))
+}
+
+fn ids(posts: &[PostCard]) -> impl Iterator<Item = i64> + '_ {
+    posts.iter().map(|p| p.id)
 }
 
 /// The HTML of a public page, for handlers that add a status or cookies.
@@ -99,7 +111,8 @@ async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
             ..visible()
         })
         .await?;
-    page(&state, "home.html", context! { picks, others }).await
+    let topics = list_topics(ids(&picks).chain(ids(&others)));
+    page(&state, "home.html", context! { picks, others }, topics).await
 }
 
 #[derive(Deserialize)]
@@ -184,6 +197,7 @@ async fn section(
     )
     .await?;
     let base = format!("/{}", section.slug);
+    let topics = list_topics(ids(&posts));
     page(
         &state,
         "list.html",
@@ -191,6 +205,7 @@ async fn section(
             title => section.name, description => section.description,
             posts, pagination, base, current_section => section.slug,
         },
+        topics,
     )
     .await
 }
@@ -248,7 +263,16 @@ async fn post(
         notice: comments::notice(q.comment.as_deref()),
         ..Default::default()
     };
-    comments::post_page(&state, jar, &headers, post, !visible, form, StatusCode::OK).await
+    // A draft's preview is for the logged-in team member alone.
+    let audience = if visible {
+        comments::Audience::Everyone
+    } else {
+        comments::Audience::Requester {
+            jar,
+            headers: &headers,
+        }
+    };
+    comments::post_page(&state, audience, post, !visible, form, StatusCode::OK).await
 }
 
 async fn tag(
@@ -273,10 +297,12 @@ async fn tag(
     .await?;
     let base = format!("/tag/{}", tag.slug);
     let title = format!("Tagged “{}”", tag.name);
+    let topics = list_topics(ids(&posts));
     page(
         &state,
         "list.html",
         context! { title, posts, pagination, base },
+        topics,
     )
     .await
 }
@@ -306,6 +332,7 @@ async fn author(
         return Err(AppError::NotFound);
     }
     let base = format!("/author/{}", user.username);
+    let topics = list_topics(ids(&posts));
     page(
         &state,
         "list.html",
@@ -313,6 +340,7 @@ async fn author(
             title => user.display_name, description => user.bio,
             posts, pagination, base,
         },
+        topics,
     )
     .await
 }
@@ -327,7 +355,13 @@ async fn person(
         .person_by_slug(&slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    page(&state, "person.html", context! { person }).await
+    page(
+        &state,
+        "person.html",
+        context! { person },
+        vec![Topic::Films],
+    )
+    .await
 }
 
 async fn work(
@@ -343,5 +377,6 @@ async fn work(
             ..visible()
         })
         .await?;
-    page(&state, "work.html", context! { work, posts }).await
+    let topics = list_topics(ids(&posts));
+    page(&state, "work.html", context! { work, posts }, topics).await
 }

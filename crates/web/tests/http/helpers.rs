@@ -13,12 +13,18 @@ pub struct TestApp {
     /// see each 303 and 301.
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    pub pages: std::sync::Arc<bestpick_web::PageCache>,
 }
 
 impl TestApp {
     /// A site with the sections best-pick, essays and news and an admin
     /// called "editor-in-chief", as a fresh install after setup.
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(bestpick_web::Options::default()).await
+    }
+
+    /// [`TestApp::spawn`] with these options (a small page cache, say).
+    pub async fn spawn_with(options: bestpick_web::Options) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let site = Site::open(dir.path()).await.unwrap();
         for (slug, name) in [
@@ -31,7 +37,7 @@ impl TestApp {
         accounts::add_user(&site, "chief", "Editor in Chief", Role::Admin, PASSWORD)
             .await
             .unwrap();
-        Self::serve(dir, site).await
+        Self::serve_with(dir, site, options).await
     }
 
     /// A site whose data folder already holds these theme files (path
@@ -58,16 +64,26 @@ impl TestApp {
     }
 
     async fn serve(dir: tempfile::TempDir, site: Site) -> TestApp {
-        let app = bestpick_web::Application::build(site.clone(), "127.0.0.1:0")
+        Self::serve_with(dir, site, bestpick_web::Options::default()).await
+    }
+
+    async fn serve_with(
+        dir: tempfile::TempDir,
+        site: Site,
+        options: bestpick_web::Options,
+    ) -> TestApp {
+        let app = bestpick_web::Application::build(site.clone(), "127.0.0.1:0", &options)
             .await
             .unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
+        let pages = app.page_cache();
         tokio::spawn(app.run_until(std::future::pending()));
         TestApp {
             base,
             site,
             client: client(),
             dir,
+            pages,
         }
     }
 
@@ -120,8 +136,14 @@ impl TestApp {
         let status = page.status();
         let html = page.text().await.unwrap();
         assert_eq!(status, 200, "{form_page} should load:\n{html}");
-        let csrf =
+        let mut csrf =
             hidden_value(&html, "csrf").unwrap_or_else(|| panic!("no csrf field on {form_page}"));
+        if csrf.is_empty() {
+            // A shared post page: its script would fetch the reader's token.
+            let post_id = hidden_value(&html, "post_id").unwrap();
+            let me = self.form_details(client, &post_id).await;
+            csrf = me["csrf"].as_str().unwrap().to_owned();
+        }
         let mut all = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         client.post(self.url(path)).form(&all).send().await.unwrap()
@@ -274,17 +296,7 @@ impl TestApp {
         post_path: &str,
         fields: &[(&str, &str)],
     ) -> reqwest::Response {
-        let html = self.text_with(client, post_path).await;
-        let mut all: Vec<(&str, String)> = ["csrf", "stamp", "post_id"]
-            .iter()
-            .map(|k| {
-                (
-                    *k,
-                    hidden_value(&html, k)
-                        .unwrap_or_else(|| panic!("no {k} on {post_path}:\n{html}")),
-                )
-            })
-            .collect();
+        let mut all = self.hidden_fields(client, post_path).await;
         for (k, v) in fields {
             all.retain(|(name, _)| name != k);
             all.push((k, v.to_string()));
@@ -295,6 +307,37 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The comment form's hidden fields (csrf, stamp, post_id) as a
+    /// browser has them once comments.js has filled them in.
+    pub async fn hidden_fields(
+        &self,
+        client: &reqwest::Client,
+        post_path: &str,
+    ) -> Vec<(&'static str, String)> {
+        let html = self.text_with(client, post_path).await;
+        let post_id = hidden_value(&html, "post_id")
+            .unwrap_or_else(|| panic!("no comment form on {post_path}:\n{html}"));
+        let me = self.form_details(client, &post_id).await;
+        vec![
+            ("csrf", me["csrf"].as_str().unwrap().to_owned()),
+            ("stamp", me["stamp"].as_str().unwrap().to_owned()),
+            ("post_id", post_id),
+        ]
+    }
+
+    /// What comments.js fetches for a post's comment form: the reader's
+    /// token, time stamp, name when logged in, and editable comments.
+    pub async fn form_details(&self, client: &reqwest::Client, post_id: &str) -> serde_json::Value {
+        let r = client
+            .get(self.url(&format!("/comments/form/{post_id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["cache-control"], "private, no-store");
+        r.json().await.unwrap()
     }
 
     /// How many comments the database holds, whatever their status.
@@ -311,5 +354,10 @@ impl TestApp {
             .await
             .unwrap();
         sqlx::query(sql).execute(&mut conn).await.unwrap();
+        // Written behind the site's back: cached pages cannot know.
+        self.site
+            .store
+            .changes()
+            .touch(&[bestpick_store::Topic::Site]);
     }
 }

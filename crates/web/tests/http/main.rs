@@ -5,11 +5,14 @@
 //! - `public`: the pages readers see, built from imported content.
 //! - `editor`: logging in and writing posts through the forms; bad input.
 //! - `comments`: reader comments, the spam pipeline, moderation, privacy.
+//! - `cache`: the page cache: changes shown at once, nothing personal shared,
+//!   304s, encodings, one render per crowd, the memory bound.
 //! - `api`: the JSON API.
 //! - `browser`: headless Chromium through chromedriver.
 
 mod api;
 mod browser;
+mod cache;
 mod comments;
 mod editor;
 mod helpers;

@@ -1,0 +1,424 @@
+//! The page cache: readers' pages rendered once, kept in memory with their
+//! gzip and brotli bodies, and answered from there until something they show
+//! changes.
+//!
+//! A handler marks a page any reader may be given with [`shared`], naming
+//! the [`Topic`]s it shows. A cached page is fresh while none of those topics
+//! (nor the site itself) changed after it began to render: the store notes
+//! every write's topics after it commits, so the next request after a new
+//! comment or an edit renders again. Pages never hold anything personal
+//! (the comment form's token and the writer's edit links come from
+//! `/comments/form/{post}`), and a response that sets a cookie is never kept.
+
+use crate::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bestpick_store::{Changes, Topic};
+use lru::LruCache;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+/// Browsers ask again every time (a change shows at once); a CDN may keep a
+/// page for a few seconds and serve it stale while it asks again.
+pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=0, s-maxage=5, stale-while-revalidate=30";
+
+/// What a shared page shows, attached to its response by the handler.
+#[derive(Clone, Debug)]
+pub struct Shows {
+    topics: Vec<Topic>,
+    /// A time after which the page changes by itself (comments close).
+    until: Option<i64>,
+}
+
+/// Marks a page as the same for every reader, showing these topics.
+pub fn shared(mut response: Response, topics: Vec<Topic>, until: Option<i64>) -> Response {
+    response.extensions_mut().insert(Shows { topics, until });
+    response
+}
+
+/// The topics of a page of post cards: which posts are listed, the posts
+/// shown, and their works' names.
+pub fn list_topics(ids: impl IntoIterator<Item = i64>) -> Vec<Topic> {
+    [Topic::Lists, Topic::Films]
+        .into_iter()
+        .chain(ids.into_iter().map(Topic::Post))
+        .collect()
+}
+
+/// One rendered page in its three encodings.
+pub struct Page {
+    identity: Bytes,
+    gzip: Bytes,
+    br: Bytes,
+    content_type: HeaderValue,
+    /// The content's hash: the base of each encoding's ETag.
+    hash: String,
+    modified: SystemTime,
+    /// The change count when rendering began.
+    seq: u64,
+    shows: Shows,
+}
+
+impl Page {
+    fn new(identity: Bytes, content_type: HeaderValue, seq: u64, shows: Shows) -> Page {
+        let hash = hex::encode(&Sha256::digest(&identity)[..8]);
+        Page {
+            gzip: gzip(&identity),
+            br: brotli(&identity),
+            identity,
+            content_type,
+            hash,
+            modified: SystemTime::now(),
+            seq,
+            shows,
+        }
+    }
+
+    /// Memory the page holds (bodies and a little for the rest).
+    fn size(&self, key: &str) -> usize {
+        self.identity.len() + self.gzip.len() + self.br.len() + key.len() + 256
+    }
+
+    fn fresh(&self, changes: &Changes, now: i64) -> bool {
+        self.shows.until.is_none_or(|t| now < t)
+            && !changes.changed_since(&self.shows.topics, self.seq)
+    }
+
+    fn etag(&self, encoding: Encoding) -> String {
+        format!("\"{}{}\"", self.hash, encoding.suffix())
+    }
+}
+
+fn gzip(body: &[u8]) -> Bytes {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+    e.write_all(body).expect("writing to memory");
+    e.finish().expect("writing to memory").into()
+}
+
+/// Quality 5 compresses about as well as gzip -9 in a few milliseconds;
+/// 11 would take hundreds for a large page, and pages render often.
+fn brotli(body: &[u8]) -> Bytes {
+    let mut out = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+        w.write_all(body).expect("writing to memory");
+    }
+    out.into()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    Identity,
+    Gzip,
+    Br,
+}
+
+impl Encoding {
+    fn suffix(self) -> &'static str {
+        match self {
+            Encoding::Identity => "",
+            Encoding::Gzip => "-gz",
+            Encoding::Br => "-br",
+        }
+    }
+
+    /// The best encoding the client accepts: br, then gzip, else none.
+    fn negotiate(headers: &HeaderMap) -> Encoding {
+        let Some(accept) = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Encoding::Identity;
+        };
+        let accepts = |name: &str| {
+            accept.split(',').any(|part| {
+                let mut bits = part.split(';');
+                let coding = bits.next().unwrap_or("").trim();
+                let q = bits
+                    .filter_map(|b| b.trim().strip_prefix("q="))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
+            })
+        };
+        if accepts("br") {
+            Encoding::Br
+        } else if accepts("gzip") {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        }
+    }
+}
+
+struct Lru {
+    pages: LruCache<String, Arc<Page>>,
+    bytes: usize,
+}
+
+/// The cache: pages by path and query, least recently used first out
+/// once they hold more than `limit` bytes.
+pub struct PageCache {
+    lru: Mutex<Lru>,
+    limit: usize,
+    /// One render at a time per page: the others wait for its result.
+    rendering: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    renders: AtomicU64,
+}
+
+impl PageCache {
+    pub fn new(limit: usize) -> PageCache {
+        PageCache {
+            lru: Mutex::new(Lru {
+                pages: LruCache::unbounded(),
+                bytes: 0,
+            }),
+            limit,
+            rendering: Mutex::default(),
+            renders: AtomicU64::new(0),
+        }
+    }
+
+    /// How many requests the cache could not answer and passed on.
+    pub fn renders(&self) -> u64 {
+        self.renders.load(Ordering::Relaxed)
+    }
+
+    /// The bytes the cached pages hold now, and how many pages.
+    pub fn usage(&self) -> (usize, usize) {
+        let lru = self.lock();
+        (lru.bytes, lru.pages.len())
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lru> {
+        self.lru.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn fresh(&self, key: &str, changes: &Changes) -> Option<Arc<Page>> {
+        let now = bestpick_store::now();
+        let mut lru = self.lock();
+        let page = lru.pages.get(key)?.clone();
+        if page.fresh(changes, now) {
+            return Some(page);
+        }
+        let size = page.size(key);
+        lru.pages.pop(key);
+        lru.bytes -= size;
+        None
+    }
+
+    fn insert(&self, key: String, page: Arc<Page>) {
+        let size = page.size(&key);
+        if size > self.limit {
+            return;
+        }
+        let mut lru = self.lock();
+        if let Some(old) = lru.pages.put(key.clone(), page) {
+            lru.bytes -= old.size(&key);
+        }
+        lru.bytes += size;
+        while lru.bytes > self.limit {
+            match lru.pages.pop_lru() {
+                Some((k, p)) => lru.bytes -= p.size(&k),
+                None => break,
+            }
+        }
+    }
+
+    /// The last page kept under `key`, fresh or not: a new render with the
+    /// same content keeps its Last-Modified.
+    fn previous(&self, key: &str) -> Option<Arc<Page>> {
+        self.lock().pages.peek(key).cloned()
+    }
+
+    fn gate(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut rendering = self.rendering.lock().unwrap_or_else(|e| e.into_inner());
+        rendering.entry(key.to_owned()).or_default().clone()
+    }
+
+    fn open_gate(&self, key: &str) {
+        let mut rendering = self.rendering.lock().unwrap_or_else(|e| e.into_inner());
+        rendering.remove(key);
+    }
+}
+
+/// The middleware in front of the readers' pages: answers GET and HEAD from
+/// the cache, renders a missing or stale page once for all who wait, and
+/// keeps the result when its handler marked it [`shared`].
+pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let store = &state.site.store;
+    if let Err(e) = store.publish_due().await {
+        tracing::warn!("could not check scheduled posts: {e}");
+    }
+    let changes = store.changes();
+    let cache = &state.pages;
+    let key = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let asked = req.headers().clone();
+    if let Some(page) = cache.fresh(&key, changes) {
+        return answer(&page, &asked);
+    }
+    let gate = cache.gate(&key);
+    let _turn = gate.lock().await;
+    if let Some(page) = cache.fresh(&key, changes) {
+        return answer(&page, &asked);
+    }
+    let seq = changes.seq();
+    cache.renders.fetch_add(1, Ordering::Relaxed);
+    let response = next.run(req).await;
+    let kept = keep(cache, &key, seq, response).await;
+    cache.open_gate(&key);
+    match kept {
+        Ok(page) => answer(&page, &asked),
+        Err(response) => response,
+    }
+}
+
+/// Stores a shared page and returns it, or gives back any other response.
+async fn keep(
+    cache: &PageCache,
+    key: &str,
+    seq: u64,
+    response: Response,
+) -> Result<Arc<Page>, Response> {
+    let Some(shows) = response.extensions().get::<Shows>().cloned() else {
+        return Err(response);
+    };
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
+        return Err(response);
+    }
+    let (parts, body) = response.into_parts();
+    let content_type = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .cloned()
+        .unwrap_or(HeaderValue::from_static("text/html; charset=utf-8"));
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!("a page's body could not be read: {e}");
+            return Err(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        }
+    };
+    // Compressing a large page takes milliseconds: off the async threads.
+    let mut page = tokio::task::spawn_blocking(move || Page::new(body, content_type, seq, shows))
+        .await
+        .map_err(|e| {
+            tracing::error!("compressing a page failed: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })?;
+    if let Some(old) = cache.previous(key).filter(|old| old.hash == page.hash) {
+        page.modified = old.modified;
+    }
+    let page = Arc::new(page);
+    cache.insert(key.to_owned(), page.clone());
+    Ok(page)
+}
+
+/// The page for this request: 304 when the client's copy is current, else
+/// the best encoding it accepts.
+fn answer(page: &Page, asked: &HeaderMap) -> Response {
+    let encoding = Encoding::negotiate(asked);
+    let etag = page.etag(encoding);
+    let last_modified = httpdate::fmt_http_date(page.modified);
+    let mut headers = HeaderMap::new();
+    let mut set = |name, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    set(header::ETAG, &etag);
+    set(header::LAST_MODIFIED, &last_modified);
+    set(header::CACHE_CONTROL, PUBLIC_CACHE_CONTROL);
+    set(header::VARY, "Accept-Encoding");
+    if not_modified(page, asked) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    headers.insert(header::CONTENT_TYPE, page.content_type.clone());
+    let body = match encoding {
+        Encoding::Identity => page.identity.clone(),
+        Encoding::Gzip => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            page.gzip.clone()
+        }
+        Encoding::Br => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+            page.br.clone()
+        }
+    };
+    (headers, Body::from(body)).into_response()
+}
+
+/// RFC 9110: If-None-Match decides when present (any encoding's ETag of
+/// the same content matches); else If-Modified-Since, to the second.
+fn not_modified(page: &Page, asked: &HeaderMap) -> bool {
+    if let Some(tags) = asked.get(header::IF_NONE_MATCH) {
+        let tags = tags.to_str().unwrap_or("");
+        return tags.split(',').any(|t| {
+            let t = t.trim().trim_start_matches("W/");
+            t == "*"
+                || [Encoding::Identity, Encoding::Gzip, Encoding::Br]
+                    .iter()
+                    .any(|e| t == page.etag(*e))
+        });
+    }
+    let since = asked
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok());
+    since.is_some_and(|since| {
+        let secs = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        };
+        secs(page.modified) <= secs(since)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(accept: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn encodings_are_negotiated_with_their_weights() {
+        assert_eq!(
+            Encoding::negotiate(&headers("gzip, deflate, br")),
+            Encoding::Br
+        );
+        assert_eq!(Encoding::negotiate(&headers("gzip")), Encoding::Gzip);
+        assert_eq!(
+            Encoding::negotiate(&headers("br;q=0, gzip;q=0.5")),
+            Encoding::Gzip
+        );
+        assert_eq!(
+            Encoding::negotiate(&headers("identity")),
+            Encoding::Identity
+        );
+        assert_eq!(Encoding::negotiate(&HeaderMap::new()), Encoding::Identity);
+    }
+}
