@@ -107,6 +107,13 @@ impl Changes {
         before != 0 && before != version
     }
 
+    /// A post goes live at `at` (in the future): lists change then, if
+    /// that comes before the time already noted. (A time noted for a post
+    /// since moved only costs one needless render.)
+    pub(crate) fn scheduled_at(&self, at: i64) {
+        self.next_publish.fetch_min(at, Ordering::AcqRel);
+    }
+
     pub(crate) fn set_next_publish(&self, at: Option<i64>) {
         self.next_publish
             .store(at.unwrap_or(i64::MAX), Ordering::Release);

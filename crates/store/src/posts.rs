@@ -131,9 +131,12 @@ impl Store {
                 format!("'{}' is already the address of another post", post.slug)
             })?;
         let id = id.ok_or_else(|| StoreError::NotFound("that post".into()))?;
-        replace_parts(&mut tx, id, post, &authors).await?;
+        replace_parts(&mut tx, id, post, &authors, post_id.is_none()).await?;
         tx.commit().await?;
-        self.post_changed(id, post.work.is_some()).await?;
+        let goes_live = (post.status == PostStatus::Published)
+            .then_some(published_at)
+            .flatten();
+        self.post_changed(id, post.work.is_some(), goes_live);
         Ok(id)
     }
 
@@ -158,7 +161,8 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("that post".into()));
         }
-        self.post_changed(id, false).await
+        self.post_changed(id, false, at);
+        Ok(())
     }
 
     /// Deletes a post and remembers its slug, so its address answers 410.
@@ -176,18 +180,21 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.post_changed(id, false).await
+        self.post_changed(id, false, None);
+        Ok(())
     }
 
     /// Notes a post's change: its page and every list; film data too when
-    /// the post brought its work along.
-    async fn post_changed(&self, id: i64, films: bool) -> Result<()> {
+    /// the post brought its work along; and when it goes live, if later.
+    fn post_changed(&self, id: i64, films: bool, goes_live: Option<i64>) {
         let mut topics = vec![Topic::Post(id), Topic::Lists];
         if films {
             topics.push(Topic::Films);
         }
         self.touched(&topics);
-        self.refresh_schedule().await
+        if let Some(at) = goes_live.filter(|at| *at > now()) {
+            self.changes.scheduled_at(at);
+        }
     }
 
     /// Reads when the next scheduled post goes live; once that time has
@@ -249,19 +256,27 @@ async fn active_section_id(conn: &mut SqliteConnection, slug: &str) -> Result<i6
     }
 }
 
+/// Writes a post's authors, tags, scores, quotes and lines, replacing the
+/// stored ones (a new post has none to remove).
 async fn replace_parts(
     conn: &mut SqliteConnection,
     id: i64,
     post: &ValidPost,
     authors: &[i64],
+    new: bool,
 ) -> Result<()> {
-    for table in [
-        "post_authors",
-        "post_tags",
-        "scores",
-        "critic_quotes",
-        "lines",
-    ] {
+    let stored: &[&str] = if new {
+        &[]
+    } else {
+        &[
+            "post_authors",
+            "post_tags",
+            "scores",
+            "critic_quotes",
+            "lines",
+        ]
+    };
+    for table in stored {
         sqlx::query(&format!("DELETE FROM {table} WHERE post_id = ?"))
             .bind(id)
             .execute(&mut *conn)

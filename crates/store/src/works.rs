@@ -162,10 +162,12 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?;
 
-        sqlx::query("DELETE FROM credits WHERE work_id = ?")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        if existing.is_some() {
+            sqlx::query("DELETE FROM credits WHERE work_id = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
         let credits = work
             .directors
             .iter()
