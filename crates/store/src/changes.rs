@@ -1,13 +1,15 @@
 //! What changed, and when: the record the page cache checks its pages
 //! against. Every write of the store notes the topics it touched after it
 //! commits, so the very next request sees a page built before the write as
-//! stale. Only this process's writes are seen (see the README).
+//! stale. Other processes' writes (a command run while `serve` runs) are
+//! noticed by `Store::notice_other_writers` and count as a change of the site.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::RwLock;
 
-/// Something a public page shows.
+/// Something a public page shows (or, for the blocklist, something the
+/// comment pipeline keeps in memory).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Topic {
     /// What every page shows: the site's name, sections, settings, authors.
