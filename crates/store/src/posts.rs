@@ -2,7 +2,7 @@
 
 use crate::error::OnConflict;
 use crate::media::NewMedia;
-use crate::{now, Result, Store, StoreError, Topic};
+use crate::{now, rows, Result, Store, StoreError, Topic};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::PostStatus;
 use sqlx::{Row, SqliteConnection};
@@ -282,63 +282,98 @@ async fn replace_parts(
             .execute(&mut *conn)
             .await?;
     }
-    for (pos, user) in authors.iter().enumerate() {
-        sqlx::query(
-            "INSERT OR IGNORE INTO post_authors (post_id, user_id, position) VALUES (?, ?, ?)",
-        )
-        .bind(id)
-        .bind(user)
-        .bind(pos as i64)
-        .execute(&mut *conn)
-        .await?;
+    // One statement per kind of part, however many rows: an import of
+    // thousands of posts spends its time on statements.
+    if !authors.is_empty() {
+        let sql = format!(
+            "INSERT OR IGNORE INTO post_authors (post_id, user_id, position) VALUES {}",
+            rows(authors.len(), "(?, ?, ?)")
+        );
+        let mut q = sqlx::query(&sql);
+        for (pos, user) in authors.iter().enumerate() {
+            q = q.bind(id).bind(user).bind(pos as i64);
+        }
+        q.execute(&mut *conn).await?;
     }
+    let mut tags: Vec<(&str, &str)> = Vec::new();
     for (name, slug) in &post.tags {
-        let tag: i64 = sqlx::query_scalar(
-            "INSERT INTO tags (slug, name) VALUES (?, ?) ON CONFLICT (slug) DO UPDATE SET name = tags.name RETURNING id",
-        )
-        .bind(slug.as_str())
-        .bind(name)
-        .fetch_one(&mut *conn)
-        .await?;
-        sqlx::query("INSERT OR IGNORE INTO post_tags (post_id, tag_id) VALUES (?, ?)")
-            .bind(id)
-            .bind(tag)
-            .execute(&mut *conn)
-            .await?;
+        if !tags.iter().any(|(s, _)| *s == slug.as_str()) {
+            tags.push((slug.as_str(), name.as_str()));
+        }
     }
-    for (pos, s) in post.parts.scores.iter().enumerate() {
-        sqlx::query("INSERT INTO scores (post_id, position, source, value, scale, normalised) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(id)
-            .bind(pos as i64)
-            .bind(&s.source)
-            .bind(s.value)
-            .bind(s.scale)
-            .bind(s.normalised())
-            .execute(&mut *conn)
-            .await?;
+    if !tags.is_empty() {
+        let sql = format!(
+            "INSERT INTO tags (slug, name) VALUES {}
+             ON CONFLICT (slug) DO UPDATE SET name = tags.name RETURNING id",
+            rows(tags.len(), "(?, ?)")
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for (slug, name) in &tags {
+            q = q.bind(*slug).bind(*name);
+        }
+        let ids = q.fetch_all(&mut *conn).await?;
+        let sql = format!(
+            "INSERT OR IGNORE INTO post_tags (post_id, tag_id) VALUES {}",
+            rows(ids.len(), "(?, ?)")
+        );
+        let mut q = sqlx::query(&sql);
+        for tag in ids {
+            q = q.bind(id).bind(tag);
+        }
+        q.execute(&mut *conn).await?;
     }
-    for (pos, c) in post.parts.critics.iter().enumerate() {
-        sqlx::query("INSERT INTO critic_quotes (post_id, position, outlet, quote, critic, link) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(id)
-            .bind(pos as i64)
-            .bind(c.outlet.trim())
-            .bind(c.quote.trim())
-            .bind(&c.critic)
-            .bind(&c.link)
-            .execute(&mut *conn)
-            .await?;
+    let scores = &post.parts.scores;
+    if !scores.is_empty() {
+        let sql = format!(
+            "INSERT INTO scores (post_id, position, source, value, scale, normalised) VALUES {}",
+            rows(scores.len(), "(?, ?, ?, ?, ?, ?)")
+        );
+        let mut q = sqlx::query(&sql);
+        for (pos, s) in scores.iter().enumerate() {
+            q = q
+                .bind(id)
+                .bind(pos as i64)
+                .bind(&s.source)
+                .bind(s.value)
+                .bind(s.scale)
+                .bind(s.normalised());
+        }
+        q.execute(&mut *conn).await?;
     }
-    for (pos, l) in post.parts.lines.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO lines (post_id, position, speaker, text, context) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(pos as i64)
-        .bind(l.speaker.trim())
-        .bind(l.text.trim())
-        .bind(&l.context)
-        .execute(&mut *conn)
-        .await?;
+    let critics = &post.parts.critics;
+    if !critics.is_empty() {
+        let sql = format!(
+            "INSERT INTO critic_quotes (post_id, position, outlet, quote, critic, link) VALUES {}",
+            rows(critics.len(), "(?, ?, ?, ?, ?, ?)")
+        );
+        let mut q = sqlx::query(&sql);
+        for (pos, c) in critics.iter().enumerate() {
+            q = q
+                .bind(id)
+                .bind(pos as i64)
+                .bind(c.outlet.trim())
+                .bind(c.quote.trim())
+                .bind(&c.critic)
+                .bind(&c.link);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let lines = &post.parts.lines;
+    if !lines.is_empty() {
+        let sql = format!(
+            "INSERT INTO lines (post_id, position, speaker, text, context) VALUES {}",
+            rows(lines.len(), "(?, ?, ?, ?, ?)")
+        );
+        let mut q = sqlx::query(&sql);
+        for (pos, l) in lines.iter().enumerate() {
+            q = q
+                .bind(id)
+                .bind(pos as i64)
+                .bind(l.speaker.trim())
+                .bind(l.text.trim())
+                .bind(&l.context);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -178,28 +178,60 @@ impl Store {
                     .iter()
                     .map(|c| ("cast", c.name.as_str(), c.role.as_str())),
             );
+        let credits: Vec<(&str, &str, &str)> = credits.collect();
+        if credits.is_empty() {
+            return Ok(id);
+        }
+        // Two statements for all the credits, not two per credit: an import
+        // of thousands of posts spends its time on statements.
+        let people = Self::upsert_people(conn, credits.iter().map(|(_, name, _)| *name)).await?;
+        let sql = format!(
+            "INSERT INTO credits (work_id, person_id, job, role, position) VALUES {}",
+            crate::rows(credits.len(), "(?, ?, ?, ?, ?)")
+        );
+        let mut q = sqlx::query(&sql);
         let mut positions = std::collections::HashMap::new();
         for (job, name, role) in credits {
-            let person = Self::upsert_person(conn, name).await?;
             let pos = positions.entry(job).or_insert(0i64);
             *pos += 1;
-            sqlx::query("INSERT INTO credits (work_id, person_id, job, role, position) VALUES (?, ?, ?, ?, ?)")
+            q = q
                 .bind(id)
-                .bind(person)
+                .bind(people[&person_slug(name)])
                 .bind(job)
                 .bind(role.trim())
-                .bind(*pos)
-                .execute(&mut *conn)
-                .await?;
+                .bind(*pos);
         }
+        q.execute(&mut *conn).await?;
         Ok(id)
     }
 
+    /// Adds these people (by name) where missing; their ids by slug.
+    async fn upsert_people<'a>(
+        conn: &mut SqliteConnection,
+        names: impl Iterator<Item = &'a str>,
+    ) -> Result<std::collections::HashMap<String, i64>> {
+        let mut people: Vec<(String, &str)> = Vec::new();
+        for name in names {
+            let slug = person_slug(name);
+            if !people.iter().any(|(s, _)| *s == slug) {
+                people.push((slug, name.trim()));
+            }
+        }
+        let sql = format!(
+            "INSERT INTO people (slug, name) VALUES {}
+             ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING slug, id",
+            crate::rows(people.len(), "(?, ?)")
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+        for (slug, name) in &people {
+            q = q.bind(slug).bind(*name);
+        }
+        Ok(q.fetch_all(&mut *conn).await?.into_iter().collect())
+    }
+
     async fn upsert_person(conn: &mut SqliteConnection, name: &str) -> Result<i64> {
+        let slug = person_slug(name);
         let name = name.trim();
-        let slug = Slug::from_title(name)
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "person".into());
         Ok(sqlx::query_scalar(
             "INSERT INTO people (slug, name) VALUES (?, ?)
              ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING id",
@@ -376,4 +408,11 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// A person's address, from their name.
+fn person_slug(name: &str) -> String {
+    Slug::from_title(name.trim())
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "person".into())
 }
