@@ -194,9 +194,9 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
     }
 
     let (status, score, reasons) = judge(site, &s.input, &s.ip, &settings, true).await?;
-    let id = site
-        .store
-        .insert_comment(&NewComment {
+    let id = store_comment(
+        site,
+        NewComment {
             post_id: s.post_id,
             parent_id: s.parent_id,
             depth,
@@ -213,20 +213,28 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
             network: comment::network_of(s.ip),
             notify: s.notify,
             fingerprint,
-        })
-        .await?;
-    site.recent.record(
-        now,
-        &s.ip.to_string(),
-        &comment::network_of(s.ip),
-        s.post_id,
-        &s.input.body,
-    );
+        },
+    )
+    .await?;
     Ok(Posted {
         id,
         status,
         post_url: post.url,
     })
+}
+
+/// Stores a new comment and remembers it for the rate limits and
+/// near-duplicate checks of the next ones.
+async fn store_comment(site: &Site, new: NewComment) -> Result<i64, CommentError> {
+    let id = site.store.insert_comment(&new).await?;
+    site.recent.record(
+        bestpick_store::now(),
+        &new.ip,
+        &new.network,
+        new.post_id,
+        &new.body,
+    );
+    Ok(id)
 }
 
 /// The depth of the new comment, after checking its parent.
@@ -394,9 +402,9 @@ async fn post_as_team_member(
 ) -> Result<Posted, CommentError> {
     let body = &s.input.body;
     comment::validate_body(body, settings.limits).map_err(CommentError::Invalid)?;
-    let id = site
-        .store
-        .insert_comment(&NewComment {
+    let id = store_comment(
+        site,
+        NewComment {
             post_id: post.id,
             parent_id: s.parent_id,
             depth,
@@ -417,15 +425,9 @@ async fn post_as_team_member(
             network: comment::network_of(s.ip),
             notify: s.notify,
             fingerprint: comment::fingerprint(body),
-        })
-        .await?;
-    site.recent.record(
-        bestpick_store::now(),
-        &s.ip.to_string(),
-        &comment::network_of(s.ip),
-        post.id,
-        body,
-    );
+        },
+    )
+    .await?;
     Ok(Posted {
         id,
         status: CommentStatus::Published,

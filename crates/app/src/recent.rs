@@ -105,6 +105,17 @@ pub struct Recent {
     bodies: Mutex<Bodies>,
 }
 
+/// One fewer under `key`; a key at zero leaves, so the maps hold only the
+/// window's keys.
+fn forget<K: std::hash::Hash + Eq>(map: &mut HashMap<K, i64>, key: &K) {
+    if let Some(n) = map.get_mut(key) {
+        *n -= 1;
+        if *n == 0 {
+            map.remove(key);
+        }
+    }
+}
+
 impl Rates {
     fn add(&mut self, a: Arrival) {
         *self.per_ip.entry(a.ip.clone()).or_insert(0) += 1;
@@ -114,27 +125,17 @@ impl Rates {
     }
 
     fn expire(&mut self, now: i64) {
-        while let Some(a) = self
+        while self
             .arrivals
             .front()
-            .filter(|a| a.at < now - RATE_WINDOW_SECS)
+            .is_some_and(|a| a.at < now - RATE_WINDOW_SECS)
         {
-            let (ip, network, post) = (a.ip.clone(), a.network.clone(), a.post_id);
-            self.arrivals.pop_front();
-            for (map, key) in [(&mut self.per_ip, ip), (&mut self.per_network, network)] {
-                if let Some(n) = map.get_mut(&key) {
-                    *n -= 1;
-                    if *n == 0 {
-                        map.remove(&key);
-                    }
-                }
-            }
-            if let Some(n) = self.per_post.get_mut(&post) {
-                *n -= 1;
-                if *n == 0 {
-                    self.per_post.remove(&post);
-                }
-            }
+            let Some(a) = self.arrivals.pop_front() else {
+                break;
+            };
+            forget(&mut self.per_ip, &a.ip);
+            forget(&mut self.per_network, &a.network);
+            forget(&mut self.per_post, &a.post_id);
         }
     }
 }
