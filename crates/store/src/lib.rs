@@ -159,11 +159,6 @@ pub(crate) fn to_time(secs: i64) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
-/// `n` placeholder rows for a multi-row INSERT: `(?, ?), (?, ?)`.
-pub(crate) fn rows(n: usize, row: &str) -> String {
-    vec![row; n].join(", ")
-}
-
 pub(crate) fn json_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }

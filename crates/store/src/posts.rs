@@ -2,10 +2,10 @@
 
 use crate::error::OnConflict;
 use crate::media::NewMedia;
-use crate::{now, rows, Result, Store, StoreError, Topic};
+use crate::{now, Result, Store, StoreError, Topic};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::PostStatus;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, SqliteConnection};
 
 /// The cover photo of a post being saved.
 #[derive(Debug, Clone)]
@@ -285,15 +285,13 @@ async fn replace_parts(
     // One statement per kind of part, however many rows: an import of
     // thousands of posts spends its time on statements.
     if !authors.is_empty() {
-        let sql = format!(
-            "INSERT OR IGNORE INTO post_authors (post_id, user_id, position) VALUES {}",
-            rows(authors.len(), "(?, ?, ?)")
-        );
-        let mut q = sqlx::query(&sql);
-        for (pos, user) in authors.iter().enumerate() {
-            q = q.bind(id).bind(user).bind(pos as i64);
-        }
-        q.execute(&mut *conn).await?;
+        QueryBuilder::new("INSERT OR IGNORE INTO post_authors (post_id, user_id, position) ")
+            .push_values(authors.iter().enumerate(), |mut row, (pos, user)| {
+                row.push_bind(id).push_bind(*user).push_bind(pos as i64);
+            })
+            .build()
+            .execute(&mut *conn)
+            .await?;
     }
     let mut tags: Vec<(&str, &str)> = Vec::new();
     for (name, slug) in &post.tags {
@@ -302,78 +300,67 @@ async fn replace_parts(
         }
     }
     if !tags.is_empty() {
-        let sql = format!(
-            "INSERT INTO tags (slug, name) VALUES {}
-             ON CONFLICT (slug) DO UPDATE SET name = tags.name RETURNING id",
-            rows(tags.len(), "(?, ?)")
-        );
-        let mut q = sqlx::query_scalar::<_, i64>(&sql);
-        for (slug, name) in &tags {
-            q = q.bind(*slug).bind(*name);
-        }
-        let ids = q.fetch_all(&mut *conn).await?;
-        let sql = format!(
-            "INSERT OR IGNORE INTO post_tags (post_id, tag_id) VALUES {}",
-            rows(ids.len(), "(?, ?)")
-        );
-        let mut q = sqlx::query(&sql);
-        for tag in ids {
-            q = q.bind(id).bind(tag);
-        }
-        q.execute(&mut *conn).await?;
+        let ids: Vec<i64> = QueryBuilder::new("INSERT INTO tags (slug, name) ")
+            .push_values(&tags, |mut row, (slug, name)| {
+                row.push_bind(*slug).push_bind(*name);
+            })
+            .push(" ON CONFLICT (slug) DO UPDATE SET name = tags.name RETURNING id")
+            .build_query_scalar()
+            .fetch_all(&mut *conn)
+            .await?;
+        QueryBuilder::new("INSERT OR IGNORE INTO post_tags (post_id, tag_id) ")
+            .push_values(ids, |mut row, tag| {
+                row.push_bind(id).push_bind(tag);
+            })
+            .build()
+            .execute(&mut *conn)
+            .await?;
     }
-    let scores = &post.parts.scores;
-    if !scores.is_empty() {
-        let sql = format!(
-            "INSERT INTO scores (post_id, position, source, value, scale, normalised) VALUES {}",
-            rows(scores.len(), "(?, ?, ?, ?, ?, ?)")
-        );
-        let mut q = sqlx::query(&sql);
-        for (pos, s) in scores.iter().enumerate() {
-            q = q
-                .bind(id)
-                .bind(pos as i64)
-                .bind(&s.source)
-                .bind(s.value)
-                .bind(s.scale)
-                .bind(s.normalised());
-        }
-        q.execute(&mut *conn).await?;
+    let parts = &post.parts;
+    if !parts.scores.is_empty() {
+        QueryBuilder::new(
+            "INSERT INTO scores (post_id, position, source, value, scale, normalised) ",
+        )
+        .push_values(parts.scores.iter().enumerate(), |mut row, (pos, s)| {
+            row.push_bind(id)
+                .push_bind(pos as i64)
+                .push_bind(&s.source)
+                .push_bind(s.value)
+                .push_bind(s.scale)
+                .push_bind(s.normalised());
+        })
+        .build()
+        .execute(&mut *conn)
+        .await?;
     }
-    let critics = &post.parts.critics;
-    if !critics.is_empty() {
-        let sql = format!(
-            "INSERT INTO critic_quotes (post_id, position, outlet, quote, critic, link) VALUES {}",
-            rows(critics.len(), "(?, ?, ?, ?, ?, ?)")
-        );
-        let mut q = sqlx::query(&sql);
-        for (pos, c) in critics.iter().enumerate() {
-            q = q
-                .bind(id)
-                .bind(pos as i64)
-                .bind(c.outlet.trim())
-                .bind(c.quote.trim())
-                .bind(&c.critic)
-                .bind(&c.link);
-        }
-        q.execute(&mut *conn).await?;
+    if !parts.critics.is_empty() {
+        QueryBuilder::new(
+            "INSERT INTO critic_quotes (post_id, position, outlet, quote, critic, link) ",
+        )
+        .push_values(parts.critics.iter().enumerate(), |mut row, (pos, c)| {
+            row.push_bind(id)
+                .push_bind(pos as i64)
+                .push_bind(c.outlet.trim())
+                .push_bind(c.quote.trim())
+                .push_bind(&c.critic)
+                .push_bind(&c.link);
+        })
+        .build()
+        .execute(&mut *conn)
+        .await?;
     }
-    let lines = &post.parts.lines;
-    if !lines.is_empty() {
-        let sql = format!(
-            "INSERT INTO lines (post_id, position, speaker, text, context) VALUES {}",
-            rows(lines.len(), "(?, ?, ?, ?, ?)")
-        );
-        let mut q = sqlx::query(&sql);
-        for (pos, l) in lines.iter().enumerate() {
-            q = q
-                .bind(id)
-                .bind(pos as i64)
-                .bind(l.speaker.trim())
-                .bind(l.text.trim())
-                .bind(&l.context);
-        }
-        q.execute(&mut *conn).await?;
+    if !parts.lines.is_empty() {
+        QueryBuilder::new("INSERT INTO lines (post_id, position, speaker, text, context) ")
+            .push_values(parts.lines.iter().enumerate(), |mut row, (pos, l)| {
+                row.push_bind(id)
+                    .push_bind(pos as i64)
+                    .push_bind(l.speaker.trim())
+                    .push_bind(l.text.trim())
+                    .push_bind(&l.context);
+            })
+            .build()
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

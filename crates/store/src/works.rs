@@ -3,7 +3,7 @@
 use crate::{json_list, now, to_json, Result, Store, StoreError, Topic};
 use bestpick_core::work::{CastMember, Work, WorkKind};
 use bestpick_core::Slug;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, SqliteConnection};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PersonRef {
@@ -185,23 +185,20 @@ impl Store {
         // Two statements for all the credits, not two per credit: an import
         // of thousands of posts spends its time on statements.
         let people = Self::upsert_people(conn, credits.iter().map(|(_, name, _)| *name)).await?;
-        let sql = format!(
-            "INSERT INTO credits (work_id, person_id, job, role, position) VALUES {}",
-            crate::rows(credits.len(), "(?, ?, ?, ?, ?)")
-        );
-        let mut q = sqlx::query(&sql);
         let mut positions = std::collections::HashMap::new();
-        for (job, name, role) in credits {
-            let pos = positions.entry(job).or_insert(0i64);
-            *pos += 1;
-            q = q
-                .bind(id)
-                .bind(people[&person_slug(name)])
-                .bind(job)
-                .bind(role.trim())
-                .bind(*pos);
-        }
-        q.execute(&mut *conn).await?;
+        QueryBuilder::new("INSERT INTO credits (work_id, person_id, job, role, position) ")
+            .push_values(credits, |mut row, (job, name, role)| {
+                let pos = positions.entry(job).or_insert(0i64);
+                *pos += 1;
+                row.push_bind(id)
+                    .push_bind(people[&person_slug(name)])
+                    .push_bind(job)
+                    .push_bind(role.trim())
+                    .push_bind(*pos);
+            })
+            .build()
+            .execute(&mut *conn)
+            .await?;
         Ok(id)
     }
 
@@ -217,16 +214,15 @@ impl Store {
                 people.push((slug, name.trim()));
             }
         }
-        let sql = format!(
-            "INSERT INTO people (slug, name) VALUES {}
-             ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING slug, id",
-            crate::rows(people.len(), "(?, ?)")
-        );
-        let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
-        for (slug, name) in &people {
-            q = q.bind(slug).bind(*name);
-        }
-        Ok(q.fetch_all(&mut *conn).await?.into_iter().collect())
+        let found: Vec<(String, i64)> = QueryBuilder::new("INSERT INTO people (slug, name) ")
+            .push_values(&people, |mut row, (slug, name)| {
+                row.push_bind(slug.as_str()).push_bind(*name);
+            })
+            .push(" ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING slug, id")
+            .build_query_as()
+            .fetch_all(&mut *conn)
+            .await?;
+        Ok(found.into_iter().collect())
     }
 
     async fn upsert_person(conn: &mut SqliteConnection, name: &str) -> Result<i64> {
