@@ -28,7 +28,7 @@ pub enum Command {
         listen: String,
         /// The most memory, in MiB, that rendered pages kept for readers
         /// may hold (least recently used out first).
-        #[arg(long, env = "BESTPICK_PAGE_CACHE_MB", default_value_t = 16)]
+        #[arg(long, env = "BESTPICK_PAGE_CACHE_MB", default_value_t = bestpick_web::Options::default().page_cache_bytes >> 20)]
         page_cache_mb: usize,
         #[command(flatten)]
         data: DataArg,
