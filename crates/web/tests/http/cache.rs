@@ -115,17 +115,7 @@ async fn every_page_shows_a_change_on_the_very_next_request() {
 
     // A moderator's action.
     app.login_admin().await;
-    let r = app
-        .post_form(
-            "/admin/comments?status=published",
-            "/admin/comments",
-            &[
-                ("ids", &reply.to_string()),
-                ("action", "trash"),
-                ("status", "published"),
-            ],
-        )
-        .await;
+    let r = app.moderate(reply, "trash", "published").await;
     assert_eq!(r.status(), 303);
     assert_every(&app, &[POST], "And the runway at the end.", false).await;
     assert_every(&app, &LISTS, "1 comment<", true).await;

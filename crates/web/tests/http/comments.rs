@@ -486,17 +486,7 @@ async fn spam_goes_to_the_spam_folder_and_a_moderator_undoes_a_mistake() {
 
     // "Not spam": published at once, and the filter learns from it.
     let before = app.site.spam.score(spam);
-    let r = app
-        .post_form(
-            "/admin/comments?status=spam",
-            "/admin/comments",
-            &[
-                ("ids", &id.to_string()),
-                ("action", "approve"),
-                ("status", "spam"),
-            ],
-        )
-        .await;
+    let r = app.moderate(id, "approve", "spam").await;
     assert_eq!(r.status(), 303);
     assert!(app.get_text(POST).await.1.contains("cheap-subs"));
     assert!(

@@ -340,6 +340,21 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// A moderator's action (approve, spam, trash, ...) on one comment,
+    /// sent from the queue of `status` as the moderation page does.
+    pub async fn moderate(&self, id: i64, action: &str, status: &str) -> reqwest::Response {
+        self.post_form(
+            &format!("/admin/comments?status={status}"),
+            "/admin/comments",
+            &[
+                ("ids", &id.to_string()),
+                ("action", action),
+                ("status", status),
+            ],
+        )
+        .await
+    }
+
     /// How many comments the database holds, whatever their status.
     pub async fn stored_comments(&self) -> i64 {
         let c = self.site.store.comment_counts(None).await.unwrap();
