@@ -1,10 +1,11 @@
-//! `bestpick import`: content files into the site, one transaction per file.
+//! `bestpick import`: content files into the site, each all or nothing.
 
 use crate::posts::{self, CoverSource, SaveError};
 use crate::Site;
 use bestpick_core::document::{self, DocumentError};
-use bestpick_store::{SaveMode, User};
+use bestpick_store::{PostBatch, SaveMode, StoreError, User};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// What importing one file did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,27 +40,67 @@ pub fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Imports one content file: a post with the same slug is updated, never
-/// duplicated. Nothing of the file is stored when any of it is wrong.
-pub async fn import_file(
+/// How long a batch of files goes uncommitted: a site served meanwhile
+/// waits about this long at most to write (a comment), and a crash loses
+/// no more than this much of the work, which a new run does again.
+const BATCH_TIME: Duration = Duration::from_millis(250);
+
+/// Imports files, many to a transaction (see [`PostBatch`]): a post with
+/// the same slug is updated, never duplicated, and nothing of a file is
+/// stored when any of it is wrong. `done` hears of each file once its batch
+/// is stored.
+pub async fn import_files(
+    site: &Site,
+    files: &[PathBuf],
+    actor: &User,
+    mut done: impl FnMut(&Path, Result<Imported, Vec<DocumentError>>),
+) -> Result<(), StoreError> {
+    let mut files = files.iter().peekable();
+    while files.peek().is_some() {
+        let mut batch = site.store.post_batch().await?;
+        let started = Instant::now();
+        let mut results = Vec::new();
+        while started.elapsed() < BATCH_TIME {
+            let Some(file) = files.next() else { break };
+            results.push((file, import_file(&mut batch, site, file, actor).await));
+        }
+        let stored = batch.commit().await;
+        for (file, result) in results {
+            done(
+                file,
+                match &stored {
+                    Ok(()) => result,
+                    Err(e) => result.and(Err(vec![whole_file(format!("not stored: {e}"))])),
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Imports one content file into a batch; its cover photo is read beside it.
+async fn import_file(
+    batch: &mut PostBatch<'_>,
     site: &Site,
     path: &Path,
     actor: &User,
 ) -> Result<Imported, Vec<DocumentError>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![DocumentError {
-            line: None,
-            field: None,
-            message: format!("could not read the file: {e}"),
-        }]
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| vec![whole_file(format!("could not read the file: {e}"))])?;
     let base = path.parent().unwrap_or(Path::new(".")).to_owned();
     let media_dir = site.media_dir();
     let loader = move |src: &str| match src.strip_prefix(bestpick_store::media_prefix()) {
         Some(stored) => std::fs::read(media_dir.join(stored)),
         None => std::fs::read(base.join(src)),
     };
-    import_text(site, &text, CoverSource::Load(Box::new(loader)), actor).await
+    import_into(
+        batch,
+        site,
+        &text,
+        CoverSource::Load(Box::new(loader)),
+        actor,
+    )
+    .await
 }
 
 /// Imports a document given as text; `cover` loads its cover photo.
@@ -69,30 +110,55 @@ pub async fn import_text(
     cover: CoverSource,
     actor: &User,
 ) -> Result<Imported, Vec<DocumentError>> {
-    let (data, valid) = document::parse(text)?;
-    let created = site
-        .store
-        .post_id_by_slug(valid.slug.as_str())
+    let mut batch = site.store.post_batch().await.map_err(|e| vec![other(e)])?;
+    let imported = import_into(&mut batch, site, text, cover, actor).await?;
+    batch.commit().await.map_err(|e| vec![other(e)])?;
+    Ok(imported)
+}
+
+async fn import_into(
+    batch: &mut PostBatch<'_>,
+    site: &Site,
+    text: &str,
+    cover: CoverSource,
+    actor: &User,
+) -> Result<Imported, Vec<DocumentError>> {
+    let (_, post) = document::parse(text)?;
+    let mode = SaveMode::Upsert;
+    let cover = posts::prepare(site, &post, cover, actor, mode)
         .await
-        .map_err(|e| vec![other(e)])?
-        .is_none();
-    match posts::save(site, &data, cover, actor, SaveMode::Upsert).await {
-        Ok(_) => Ok(Imported {
-            slug: valid.slug.to_string(),
-            created,
-        }),
-        Err(e) => Err(match e.field_errors() {
-            Some(fields) => fields
-                .0
-                .into_iter()
-                .map(|f| DocumentError {
-                    line: document::field_line(text, &f.field),
-                    field: Some(f.field),
-                    message: f.message,
-                })
-                .collect(),
-            None => vec![other(e)],
-        }),
+        .map_err(|e| located(text, e))?;
+    let created = batch
+        .save_post(&post, &cover, actor.id, mode)
+        .await
+        .map_err(|e| located(text, e.into()))?;
+    Ok(Imported {
+        slug: post.slug.to_string(),
+        created,
+    })
+}
+
+/// A save's errors, each on the line of the file its field is on.
+fn located(text: &str, e: SaveError) -> Vec<DocumentError> {
+    match e.field_errors() {
+        Some(fields) => fields
+            .0
+            .into_iter()
+            .map(|f| DocumentError {
+                line: document::field_line(text, &f.field),
+                field: Some(f.field),
+                message: f.message,
+            })
+            .collect(),
+        None => vec![other(e)],
+    }
+}
+
+fn whole_file(message: String) -> DocumentError {
+    DocumentError {
+        line: None,
+        field: None,
+        message,
     }
 }
 
@@ -106,9 +172,5 @@ fn other(e: impl Into<SaveError>) -> DocumentError {
             source = s.source();
         }
     }
-    DocumentError {
-        line: None,
-        field: None,
-        message,
-    }
+    whole_file(message)
 }

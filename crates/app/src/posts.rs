@@ -2,7 +2,7 @@
 
 use crate::media::{self, PhotoText};
 use crate::Site;
-use bestpick_core::document::PostData;
+use bestpick_core::document::{PostData, ValidPost};
 use bestpick_core::post::PostStatus;
 use bestpick_core::user::Role;
 use bestpick_core::{FieldError, FieldErrors};
@@ -71,6 +71,19 @@ pub async fn save(
     mode: SaveMode,
 ) -> Result<i64, SaveError> {
     let post = data.validate().map_err(SaveError::Invalid)?;
+    let cover = prepare(site, &post, cover, actor, mode).await?;
+    Ok(site.store.save_post(&post, &cover, actor.id, mode).await?)
+}
+
+/// Checks that `actor` may save this validated post, and stores the photo
+/// files of its cover; returns the cover to save with it.
+pub(crate) async fn prepare(
+    site: &Site,
+    post: &ValidPost,
+    cover: CoverSource,
+    actor: &User,
+    mode: SaveMode,
+) -> Result<Cover, SaveError> {
     if actor.role == Role::Author {
         if post.status == PostStatus::Published {
             return Err(SaveError::Forbidden(FieldError::new(
@@ -101,7 +114,7 @@ pub async fn save(
             }
         }
     }
-    let cover = match (cover, &post.cover) {
+    Ok(match (cover, &post.cover) {
         (CoverSource::Load(load), Some(photo)) => {
             let bytes = load(&photo.src).map_err(|e| {
                 SaveError::Invalid(
@@ -133,6 +146,5 @@ pub async fn save(
             _ => Cover::None,
         },
         _ => Cover::None,
-    };
-    Ok(site.store.save_post(&post, &cover, actor.id, mode).await?)
+    })
 }

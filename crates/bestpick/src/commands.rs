@@ -241,9 +241,9 @@ async fn import_files(data: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode
     let files = import::collect_files(paths)?;
     let bar = progress_bar(files.len());
     let (mut created, mut updated, mut failed) = (0, 0, 0);
-    for file in &files {
+    import::import_files(&site, &files, &admin, |file, result| {
         bar.set_message(file.display().to_string());
-        match import::import_file(&site, file, &admin).await {
+        match result {
             Ok(done) if done.created => created += 1,
             Ok(_) => updated += 1,
             Err(errors) => {
@@ -256,7 +256,8 @@ async fn import_files(data: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode
             }
         }
         bar.inc(1);
-    }
+    })
+    .await?;
     bar.finish_and_clear();
     println!(
         "Imported {} files ({created} created, {updated} updated), {failed} failed.",

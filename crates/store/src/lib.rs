@@ -22,7 +22,7 @@ pub use changes::{Changes, Topic};
 pub use comments::{Comment, DayCount, History, NewComment, QueueFilter, QueuedComment};
 pub use error::StoreError;
 pub use media::{media_prefix, Media, NewMedia, Variant};
-pub use posts::{Cover, SaveMode};
+pub use posts::{Cover, PostBatch, SaveMode};
 pub use read::{PostCard, PostFilter, PostView, TagRef, UserRef};
 pub use sections::Section;
 pub use sessions::{ApiToken, Session};

@@ -5,7 +5,7 @@ use crate::media::NewMedia;
 use crate::{now, Result, Store, StoreError, Topic};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::PostStatus;
-use sqlx::{QueryBuilder, Row, SqliteConnection};
+use sqlx::{Acquire, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
 
 /// The cover photo of a post being saved.
 #[derive(Debug, Clone)]
@@ -42,102 +42,19 @@ impl Store {
         mode: SaveMode,
     ) -> Result<i64> {
         let mut tx = self.writer.begin().await?;
-        let section_id = active_section_id(&mut tx, post.section.as_str()).await?;
-        let mut authors = Vec::new();
-        for (i, username) in post.authors.iter().enumerate() {
-            let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
-                .bind(username)
-                .fetch_optional(&mut *tx)
-                .await?;
-            match id {
-                Some(id) => authors.push(id),
-                None => {
-                    return Err(StoreError::invalid(
-                        format!("authors[{i}]"),
-                        format!("there is no user '{username}'"),
-                    ))
-                }
-            }
-        }
-        if authors.is_empty() {
-            authors.push(default_author);
-        }
-
-        let existing = sqlx::query("SELECT id, title FROM posts WHERE slug = ?")
-            .bind(post.slug.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| (r.get::<i64, _>("id"), r.get::<String, _>("title")));
-        let taken = |title: &str| {
-            StoreError::conflict(
-                "slug",
-                format!(
-                    "'{}' is already the address of the post “{title}”",
-                    post.slug
-                ),
-            )
-        };
-        let post_id = match (mode, existing) {
-            (SaveMode::Create, Some((_, title))) => return Err(taken(&title)),
-            (SaveMode::Update(id), Some((other, title))) if other != id => {
-                return Err(taken(&title))
-            }
-            (SaveMode::Update(id), _) => Some(id),
-            (SaveMode::Upsert, found) => found.map(|(id, _)| id),
-            (SaveMode::Create, None) => None,
-        };
-
-        let work_id = match &post.work {
-            Some(work) => Some(Self::upsert_work(&mut tx, work).await?),
-            None => None,
-        };
-        let cover_media_id = match cover {
-            Cover::None => None,
-            Cover::Existing(id) => Some(*id),
-            Cover::New(m) => Some(crate::media::insert_media(&mut tx, m).await?),
-        };
-        // A published post without a date goes live now, or keeps the time
-        // it first went live when it is edited.
-        let published_at = post.published_at.map(|t| t.unix_timestamp());
-        let q = match post_id {
-            Some(_) => "UPDATE posts SET slug = ?1, kind = ?2, section_id = ?3, title = ?4, summary = ?5, body = ?6,
-                question = ?7, status = ?8,
-                published_at = CASE WHEN ?8 = 'published' THEN COALESCE(?9, published_at, ?12) ELSE ?9 END,
-                work_id = ?10, cover_media_id = ?11, updated_at = ?12
-                WHERE id = ?13 RETURNING id",
-            None => "INSERT INTO posts (slug, kind, section_id, title, summary, body, question, status, published_at,
-                work_id, cover_media_id, created_at, updated_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
-                    CASE WHEN ?8 = 'published' THEN COALESCE(?9, ?12) ELSE ?9 END, ?10, ?11, ?12, ?12)
-                RETURNING id",
-        };
-        let id: Option<i64> = sqlx::query_scalar(q)
-            .bind(post.slug.as_str())
-            .bind(post.kind.as_str())
-            .bind(section_id)
-            .bind(&post.title)
-            .bind(&post.summary)
-            .bind(&post.body)
-            .bind(&post.question)
-            .bind(post.status.as_str())
-            .bind(published_at)
-            .bind(work_id)
-            .bind(cover_media_id)
-            .bind(now())
-            .bind(post_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .on_unique("slug", || {
-                format!("'{}' is already the address of another post", post.slug)
-            })?;
-        let id = id.ok_or_else(|| StoreError::NotFound("that post".into()))?;
-        replace_parts(&mut tx, id, post, &authors, post_id.is_none()).await?;
+        let written = write_post(&mut tx, post, cover, default_author, mode).await?;
         tx.commit().await?;
-        let goes_live = (post.status == PostStatus::Published)
-            .then_some(published_at)
-            .flatten();
-        self.post_changed(id, post.work.is_some(), goes_live);
-        Ok(id)
+        self.post_changed(written.id, written.films, written.goes_live);
+        Ok(written.id)
+    }
+
+    /// Starts a batch of posts saved in one transaction (see [`PostBatch`]).
+    pub async fn post_batch(&self) -> Result<PostBatch<'_>> {
+        Ok(PostBatch {
+            store: self,
+            tx: self.writer.begin().await?,
+            written: Vec::new(),
+        })
     }
 
     /// Publishes (at `at`, or now), unpublishes to draft, or submits for review.
@@ -227,6 +144,161 @@ impl Store {
             .await?;
         Ok(found.is_some())
     }
+}
+
+/// Posts saved in one transaction, each all or nothing on its own (a
+/// savepoint), so a bad one leaves the others in. An import of thousands of
+/// files spends much of its time committing; a batch commits once. Nothing
+/// of a batch is stored, and no page changes, until [`PostBatch::commit`].
+pub struct PostBatch<'s> {
+    store: &'s Store,
+    tx: Transaction<'static, Sqlite>,
+    written: Vec<Written>,
+}
+
+impl PostBatch<'_> {
+    /// Saves a post as [`Store::save_post`] does, within the batch.
+    /// Returns whether it is new.
+    pub async fn save_post(
+        &mut self,
+        post: &ValidPost,
+        cover: &Cover,
+        default_author: i64,
+        mode: SaveMode,
+    ) -> Result<bool> {
+        let mut savepoint = (&mut self.tx).begin().await?;
+        let written = write_post(&mut savepoint, post, cover, default_author, mode).await?;
+        savepoint.commit().await?;
+        let created = written.created;
+        self.written.push(written);
+        Ok(created)
+    }
+
+    /// Stores every post the batch saved.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        for w in &self.written {
+            self.store.post_changed(w.id, w.films, w.goes_live);
+        }
+        Ok(())
+    }
+}
+
+/// What writing a post did, for the caller and the page cache.
+struct Written {
+    id: i64,
+    created: bool,
+    /// It brought its work along.
+    films: bool,
+    /// When it goes live, if it is published.
+    goes_live: Option<i64>,
+}
+
+/// Writes a post and its parts on `conn`, inside the caller's transaction.
+async fn write_post(
+    conn: &mut SqliteConnection,
+    post: &ValidPost,
+    cover: &Cover,
+    default_author: i64,
+    mode: SaveMode,
+) -> Result<Written> {
+    let section_id = active_section_id(&mut *conn, post.section.as_str()).await?;
+    let mut authors = Vec::new();
+    for (i, username) in post.authors.iter().enumerate() {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&mut *conn)
+            .await?;
+        match id {
+            Some(id) => authors.push(id),
+            None => {
+                return Err(StoreError::invalid(
+                    format!("authors[{i}]"),
+                    format!("there is no user '{username}'"),
+                ))
+            }
+        }
+    }
+    if authors.is_empty() {
+        authors.push(default_author);
+    }
+
+    let existing = sqlx::query("SELECT id, title FROM posts WHERE slug = ?")
+        .bind(post.slug.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| (r.get::<i64, _>("id"), r.get::<String, _>("title")));
+    let taken = |title: &str| {
+        StoreError::conflict(
+            "slug",
+            format!(
+                "'{}' is already the address of the post “{title}”",
+                post.slug
+            ),
+        )
+    };
+    let post_id = match (mode, existing) {
+        (SaveMode::Create, Some((_, title))) => return Err(taken(&title)),
+        (SaveMode::Update(id), Some((other, title))) if other != id => return Err(taken(&title)),
+        (SaveMode::Update(id), _) => Some(id),
+        (SaveMode::Upsert, found) => found.map(|(id, _)| id),
+        (SaveMode::Create, None) => None,
+    };
+
+    let work_id = match &post.work {
+        Some(work) => Some(Store::upsert_work(&mut *conn, work).await?),
+        None => None,
+    };
+    let cover_media_id = match cover {
+        Cover::None => None,
+        Cover::Existing(id) => Some(*id),
+        Cover::New(m) => Some(crate::media::insert_media(&mut *conn, m).await?),
+    };
+    // A published post without a date goes live now, or keeps the time
+    // it first went live when it is edited.
+    let published_at = post.published_at.map(|t| t.unix_timestamp());
+    let q = match post_id {
+        Some(_) => "UPDATE posts SET slug = ?1, kind = ?2, section_id = ?3, title = ?4, summary = ?5, body = ?6,
+            question = ?7, status = ?8,
+            published_at = CASE WHEN ?8 = 'published' THEN COALESCE(?9, published_at, ?12) ELSE ?9 END,
+            work_id = ?10, cover_media_id = ?11, updated_at = ?12
+            WHERE id = ?13 RETURNING id",
+        None => "INSERT INTO posts (slug, kind, section_id, title, summary, body, question, status, published_at,
+            work_id, cover_media_id, created_at, updated_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                CASE WHEN ?8 = 'published' THEN COALESCE(?9, ?12) ELSE ?9 END, ?10, ?11, ?12, ?12)
+            RETURNING id",
+    };
+    let id: Option<i64> = sqlx::query_scalar(q)
+        .bind(post.slug.as_str())
+        .bind(post.kind.as_str())
+        .bind(section_id)
+        .bind(&post.title)
+        .bind(&post.summary)
+        .bind(&post.body)
+        .bind(&post.question)
+        .bind(post.status.as_str())
+        .bind(published_at)
+        .bind(work_id)
+        .bind(cover_media_id)
+        .bind(now())
+        .bind(post_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .on_unique("slug", || {
+            format!("'{}' is already the address of another post", post.slug)
+        })?;
+    let id = id.ok_or_else(|| StoreError::NotFound("that post".into()))?;
+    replace_parts(&mut *conn, id, post, &authors, post_id.is_none()).await?;
+    let goes_live = (post.status == PostStatus::Published)
+        .then_some(published_at)
+        .flatten();
+    Ok(Written {
+        id,
+        created: post_id.is_none(),
+        films: post.work.is_some(),
+        goes_live,
+    })
 }
 
 /// The id of the section with this slug, following a retired section to the one that replaced it.
