@@ -60,7 +60,11 @@ pub struct Page {
     content_type: HeaderValue,
     /// The content's hash: the base of each encoding's ETag.
     hash: String,
+    /// Each encoding's ETag, by [`Encoding`], and Last-Modified: made once,
+    /// not for every answer.
+    etags: [HeaderValue; 3],
     modified: SystemTime,
+    last_modified: HeaderValue,
     /// The change count when rendering began.
     seq: u64,
     shows: Shows,
@@ -69,16 +73,29 @@ pub struct Page {
 impl Page {
     fn new(identity: Bytes, content_type: HeaderValue, seq: u64, shows: Shows) -> Page {
         let hash = hex::encode(&Sha256::digest(&identity)[..8]);
+        let etag = |e: Encoding| {
+            HeaderValue::from_str(&format!("\"{hash}{}\"", e.suffix()))
+                .expect("hex digits make a header value")
+        };
+        let modified = SystemTime::now();
         Page {
             gzip: gzip(&identity),
             br: brotli(&identity),
             identity,
             content_type,
+            etags: [Encoding::Identity, Encoding::Gzip, Encoding::Br].map(etag),
             hash,
-            modified: SystemTime::now(),
+            modified,
+            last_modified: http_date(modified),
             seq,
             shows,
         }
+    }
+
+    /// Keeps the time of an earlier page with the same content.
+    fn modified_at(&mut self, modified: SystemTime) {
+        self.modified = modified;
+        self.last_modified = http_date(modified);
     }
 
     /// Memory the page holds (bodies and a little for the rest).
@@ -91,9 +108,13 @@ impl Page {
             && !changes.changed_since(&self.shows.topics, self.seq)
     }
 
-    fn etag(&self, encoding: Encoding) -> String {
-        format!("\"{}{}\"", self.hash, encoding.suffix())
+    fn etag(&self, encoding: Encoding) -> &HeaderValue {
+        &self.etags[encoding as usize]
     }
+}
+
+fn http_date(t: SystemTime) -> HeaderValue {
+    HeaderValue::from_str(&httpdate::fmt_http_date(t)).expect("a date makes a header value")
 }
 
 fn gzip(body: &[u8]) -> Bytes {
@@ -115,9 +136,9 @@ fn brotli(body: &[u8]) -> Bytes {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Encoding {
-    Identity,
-    Gzip,
-    Br,
+    Identity = 0,
+    Gzip = 1,
+    Br = 2,
 }
 
 impl Encoding {
@@ -269,11 +290,13 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
     let key = req
         .uri()
         .path_and_query()
-        .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
-    let asked = req.headers().clone();
-    if let Some(page) = cache.fresh(&key, changes) {
-        return answer(&page, &asked);
+        .map_or(req.uri().path(), |p| p.as_str());
+    if let Some(page) = cache.fresh(key, changes) {
+        return answer(&page, req.headers());
     }
+    // The request goes on to the handler: what the answer needs of it stays.
+    let key = key.to_owned();
+    let asked = req.headers().clone();
     let gate = cache.gate(&key);
     let _turn = gate.lock().await;
     if let Some(page) = cache.fresh(&key, changes) {
@@ -324,7 +347,7 @@ async fn keep(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         })?;
     if let Some(old) = cache.previous(key).filter(|old| old.hash == page.hash) {
-        page.modified = old.modified;
+        page.modified_at(old.modified);
     }
     let page = Arc::new(page);
     cache.insert(key.to_owned(), page.clone());
@@ -335,18 +358,14 @@ async fn keep(
 /// the best encoding it accepts.
 fn answer(page: &Page, asked: &HeaderMap) -> Response {
     let encoding = Encoding::negotiate(asked);
-    let etag = page.etag(encoding);
-    let last_modified = httpdate::fmt_http_date(page.modified);
-    let mut headers = HeaderMap::new();
-    let mut set = |name, value: &str| {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            headers.insert(name, v);
-        }
-    };
-    set(header::ETAG, &etag);
-    set(header::LAST_MODIFIED, &last_modified);
-    set(header::CACHE_CONTROL, PUBLIC_CACHE_CONTROL);
-    set(header::VARY, "Accept-Encoding");
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(header::ETAG, page.etag(encoding).clone());
+    headers.insert(header::LAST_MODIFIED, page.last_modified.clone());
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(PUBLIC_CACHE_CONTROL),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if not_modified(page, asked) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
@@ -375,7 +394,7 @@ fn not_modified(page: &Page, asked: &HeaderMap) -> bool {
             t == "*"
                 || [Encoding::Identity, Encoding::Gzip, Encoding::Br]
                     .iter()
-                    .any(|e| t == page.etag(*e))
+                    .any(|e| t.as_bytes() == page.etag(*e).as_bytes())
         });
     }
     let since = asked
