@@ -19,13 +19,15 @@ pub use page_cache::PageCache;
 pub use state::AppState;
 
 use anyhow::Context;
+use axum::extract::Request;
 use axum::serve::ListenerExt;
-use axum::Router;
+use axum::{Router, ServiceExt};
 use bestpick_app::Site;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+use tower::Layer;
 
 /// How a site is served.
 #[derive(Clone, Debug)]
@@ -108,10 +110,13 @@ impl Application {
                 tracing::warn!("could not set TCP_NODELAY: {e}");
             }
         });
+        // Fresh cached pages are answered before routing.
+        let site =
+            axum::middleware::from_fn_with_state(self.state.clone(), page_cache::answer_cached)
+                .layer(self.router);
         let served = axum::serve(
             listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(site),
         )
         .with_graceful_shutdown(shutdown)
         .await;
