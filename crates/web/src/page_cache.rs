@@ -275,8 +275,8 @@ impl PageCache {
 }
 
 /// Before routing: a GET or HEAD whose page is cached and fresh is answered
-/// at once, without the router and the layers a render needs (a third of
-/// the work of answering). Only pages [`serve`] kept are found here.
+/// at once, without the router and the layers a render needs (they cost
+/// about as much as the answer). Only pages [`serve`] kept are found here.
 pub async fn answer_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
         if let Some(page) = fresh_page(&state, cache_key(&req)).await {
