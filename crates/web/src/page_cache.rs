@@ -83,7 +83,7 @@ impl Page {
             br: brotli(&identity),
             identity,
             content_type,
-            etags: [Encoding::Identity, Encoding::Gzip, Encoding::Br].map(etag),
+            etags: Encoding::ALL.map(etag),
             hash,
             modified,
             last_modified: http_date(modified),
@@ -142,6 +142,9 @@ enum Encoding {
 }
 
 impl Encoding {
+    /// Every encoding, in the order of a page's `etags`.
+    const ALL: [Encoding; 3] = [Encoding::Identity, Encoding::Gzip, Encoding::Br];
+
     fn suffix(self) -> &'static str {
         match self {
             Encoding::Identity => "",
@@ -409,7 +412,7 @@ fn not_modified(page: &Page, asked: &HeaderMap) -> bool {
         return tags.split(',').any(|t| {
             let t = t.trim().trim_start_matches("W/");
             t == "*"
-                || [Encoding::Identity, Encoding::Gzip, Encoding::Br]
+                || Encoding::ALL
                     .iter()
                     .any(|e| t.as_bytes() == page.etag(*e).as_bytes())
         });
