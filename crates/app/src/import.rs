@@ -129,7 +129,7 @@ async fn import_into(
         .await
         .map_err(|e| located(text, e))?;
     let created = batch
-        .save_post(&post, &cover, actor.id, mode)
+        .save_post(&post, &cover, actor, mode)
         .await
         .map_err(|e| located(text, e.into()))?;
     Ok(Imported {

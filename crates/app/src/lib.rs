@@ -7,6 +7,7 @@ pub mod comment_settings;
 pub mod comments;
 pub mod demo;
 pub mod export;
+pub mod hash_gate;
 pub mod import;
 pub mod media;
 pub mod memo;
@@ -40,6 +41,8 @@ pub struct Site {
     /// The comment settings and the blocklist, read once per change.
     pub comment_settings: Arc<memo::Memo<comment_settings::CommentSettings>>,
     pub blocklist: Arc<memo::Memo<Blocklist>>,
+    /// Bounds the password hashes computed at once.
+    pub hash_gate: Arc<hash_gate::HashGate>,
 }
 
 impl Site {
@@ -69,6 +72,7 @@ impl Site {
             recent: Arc::new(recent),
             comment_settings: Arc::default(),
             blocklist: Arc::default(),
+            hash_gate: Arc::default(),
         })
     }
 

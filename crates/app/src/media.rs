@@ -59,36 +59,42 @@ pub fn store_image(
         ))
     };
     std::fs::create_dir_all(media_dir).map_err(io)?;
-    let ext = format.extensions_str()[0];
-    let stem = hex::encode(&Sha256::digest(bytes)[..8]);
-    let file = format!("{stem}.{ext}");
-    write_atomic(&media_dir.join(&file), bytes).map_err(io)?;
-
-    let (width, height) = img.dimensions();
+    // Photos stay JPEG; the rest become PNG (a GIF loses its animation).
     let out_format = if format == ImageFormat::Jpeg {
         ImageFormat::Jpeg
     } else {
         ImageFormat::Png
     };
     let out_ext = out_format.extensions_str()[0];
+    let encode = |img: &image::DynamicImage| {
+        encode(img, out_format).map_err(|e| {
+            FieldErrors::from(FieldError::new(
+                field,
+                format!("could not convert the image: {e}"),
+            ))
+        })
+    };
+    // The original is never kept byte for byte: whatever else the file
+    // held (HTML appended to a PNG, a script in a comment, the camera's GPS
+    // position) is not served. A JPEG keeps its compressed image data
+    // untouched (no loss of quality), the rest is encoded anew from its
+    // pixels. Both are stable: the file an export writes imports under the
+    // same name.
+    let original = match format {
+        ImageFormat::Jpeg => clean_jpeg(bytes).map_or_else(|| encode(&img), Ok)?,
+        _ => encode(&img)?,
+    };
+    let stem = hex::encode(&Sha256::digest(&original)[..8]);
+    let file = format!("{stem}.{out_ext}");
+    write_atomic(&media_dir.join(&file), &original).map_err(io)?;
+
+    let (width, height) = img.dimensions();
     let mut variants = Vec::new();
     for w in VARIANT_WIDTHS.into_iter().filter(|w| *w < width) {
         let h = ((height as u64 * w as u64) / width as u64).max(1) as u32;
         let resized = img.resize_exact(w, h, image::imageops::FilterType::Triangle);
-        let mut out = Cursor::new(Vec::new());
-        let written = if out_format == ImageFormat::Jpeg {
-            resized.to_rgb8().write_to(&mut out, ImageFormat::Jpeg)
-        } else {
-            resized.write_to(&mut out, ImageFormat::Png)
-        };
-        written.map_err(|e| {
-            FieldErrors::from(FieldError::new(
-                field,
-                format!("could not resize the image: {e}"),
-            ))
-        })?;
         let name = format!("{stem}-{w}.{out_ext}");
-        write_atomic(&media_dir.join(&name), out.get_ref()).map_err(io)?;
+        write_atomic(&media_dir.join(&name), &encode(&resized)?).map_err(io)?;
         variants.push(Variant {
             width: w,
             file: name,
@@ -98,15 +104,83 @@ pub fn store_image(
     Ok(NewMedia {
         file,
         original_name: original_name.to_owned(),
-        mime: format.to_mime_type().to_owned(),
+        mime: out_format.to_mime_type().to_owned(),
         width,
         height,
-        bytes: bytes.len() as i64,
+        bytes: original.len() as i64,
         alt: text.alt.trim().to_owned(),
         caption: clean(text.caption),
         credit: clean(text.credit),
         variants,
     })
+}
+
+/// A JPEG with only what draws the image: its tables, frame and scans,
+/// up to its end marker. Metadata (EXIF, XMP, comments, thumbnails) and
+/// anything after the end go. `None` when the file is not laid out as
+/// a JPEG should be (it is then encoded anew instead).
+fn clean_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
+    // Segments that draw the image: tables, frames, restart interval,
+    // scans; and JFIF/Adobe headers, which say how to read the colours.
+    fn keep(marker: u8, segment: &[u8]) -> bool {
+        match marker {
+            0xC0..=0xCF | 0xDB | 0xDD | 0xDA => true,
+            0xE0 => segment.starts_with(b"JFIF\0"),
+            0xEE => segment.starts_with(b"Adobe"),
+            _ => false,
+        }
+    }
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut out = vec![0xFF, 0xD8];
+    let mut i = 2;
+    loop {
+        // Markers may be padded with extra 0xFF bytes.
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&0xFF) {
+            return None;
+        }
+        let marker = *bytes.get(i + 1)?;
+        if marker == 0xD9 {
+            out.extend_from_slice(&[0xFF, 0xD9]);
+            return Some(out);
+        }
+        let len = u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]) as usize;
+        let end = i + 2 + len;
+        let segment = bytes.get(i + 4..end)?;
+        if keep(marker, segment) {
+            out.extend_from_slice(&bytes[i..end]);
+        }
+        i = end;
+        if marker == 0xDA {
+            // The scan's coded data runs to the next marker that is neither
+            // a stuffed 0xFF00 nor a restart marker.
+            let start = i;
+            loop {
+                match (bytes.get(i)?, bytes.get(i + 1)?) {
+                    (0xFF, 0x00 | 0xD0..=0xD7) => i += 2,
+                    (0xFF, _) => break,
+                    _ => i += 1,
+                }
+            }
+            out.extend_from_slice(&bytes[start..i]);
+        }
+    }
+}
+
+/// An image's pixels written anew as JPEG (quality 90) or PNG.
+fn encode(img: &image::DynamicImage, format: ImageFormat) -> image::ImageResult<Vec<u8>> {
+    let mut out = Cursor::new(Vec::new());
+    if format == ImageFormat::Jpeg {
+        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+        img.to_rgb8().write_with_encoder(encoder)?;
+    } else {
+        img.write_to(&mut out, ImageFormat::Png)?;
+    }
+    Ok(out.into_inner())
 }
 
 /// The format and decoded image, or why it is refused.
@@ -236,6 +310,48 @@ mod tests {
             0,
             "nothing written"
         );
+    }
+
+    #[test]
+    fn a_polyglot_is_not_served_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut png = Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(image::RgbImage::new(600, 400))
+            .write_to(&mut png, ImageFormat::Png)
+            .unwrap();
+        let mut polyglot = png.into_inner();
+        polyglot.extend_from_slice(b"<html><script>alert(document.domain)</script></html>");
+        let m = store_image(dir.path(), "photo", "cover.png", &polyglot, text()).unwrap();
+        for file in std::iter::once(&m.file).chain(m.variants.iter().map(|v| &v.file)) {
+            let stored = std::fs::read(dir.path().join(file)).unwrap();
+            assert!(!stored.windows(7).any(|w| w == b"<script"), "{file}");
+            assert!(
+                image::load_from_memory(&stored).is_ok(),
+                "{file} is an image"
+            );
+        }
+        assert_eq!(m.mime, "image/png");
+    }
+
+    #[test]
+    fn a_jpeg_keeps_its_image_and_loses_what_else_it_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let jpeg = generated_picture(800, 600, 3);
+        // A comment segment after the start, and HTML after the end.
+        let mut doctored = vec![0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x12];
+        doctored.extend_from_slice(b"<script>x()</script>"[..16].as_ref());
+        doctored.extend_from_slice(&jpeg[2..]);
+        doctored.extend_from_slice(b"<html><script>alert(1)</script>");
+        let m = store_image(dir.path(), "photo", "a.jpg", &doctored, text()).unwrap();
+        let stored = std::fs::read(dir.path().join(&m.file)).unwrap();
+        assert!(!stored.windows(7).any(|w| w == b"<script"));
+        assert!(stored.ends_with(&[0xFF, 0xD9]));
+        let a = image::load_from_memory(&stored).unwrap().to_rgb8();
+        let b = image::load_from_memory(&jpeg).unwrap().to_rgb8();
+        assert_eq!(a, b, "the same pixels: the coded data is untouched");
+        // Stored again (an export imported elsewhere): the same file.
+        let again = store_image(dir.path(), "photo", "a.jpg", &stored, text()).unwrap();
+        assert_eq!(again.file, m.file);
     }
 
     #[test]

@@ -3,10 +3,9 @@
 use crate::media::{self, PhotoText};
 use crate::Site;
 use bestpick_core::document::{PostData, ValidPost};
-use bestpick_core::post::PostStatus;
-use bestpick_core::user::Role;
+use bestpick_core::post::Visibility;
 use bestpick_core::{FieldError, FieldErrors};
-use bestpick_store::{Cover, SaveMode, StoreError, User};
+use bestpick_store::{Cover, PostView, SaveMode, StoreError, User};
 
 /// Why a post was not saved. Every variant leaves the site as it was.
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +71,43 @@ pub async fn save(
 ) -> Result<i64, SaveError> {
     let post = data.validate().map_err(SaveError::Invalid)?;
     let cover = prepare(site, &post, cover, actor, mode).await?;
-    Ok(site.store.save_post(&post, &cover, actor.id, mode).await?)
+    Ok(site.store.save_post(&post, &cover, actor, mode).await?)
+}
+
+/// Whether `user` is one of the post's authors.
+pub fn is_author(post: &PostView, user: &User) -> bool {
+    post.card
+        .authors
+        .iter()
+        .any(|a| a.username == user.username)
+}
+
+/// Whether `viewer` may edit this post (and so see it before it is published).
+pub fn may_edit(post: &PostView, viewer: &User) -> bool {
+    viewer.role.may_edit_post(is_author(post, viewer))
+}
+
+/// The one rule for what a request may see of a post: a published post
+/// (its time come) is everyone's; a draft, a post in review or a scheduled
+/// post only that of whoever may edit it. Every path that shows a post
+/// (its page, the comment form and its errors, a comment's edit page, the
+/// API) asks here; `None` must look the same as a post that does not exist.
+pub fn visible_to(post: PostView, viewer: Option<&User>) -> Option<PostView> {
+    let published = post.card.visibility == Visibility::Published;
+    (published || viewer.is_some_and(|u| may_edit(&post, u))).then_some(post)
+}
+
+/// The post with this id if `viewer` may see it ([`visible_to`]).
+pub async fn visible_post(
+    site: &Site,
+    id: i64,
+    viewer: Option<&User>,
+) -> Result<Option<PostView>, StoreError> {
+    Ok(site
+        .store
+        .post(id)
+        .await?
+        .and_then(|p| visible_to(p, viewer)))
 }
 
 /// Checks that `actor` may save this validated post, and stores the photo
@@ -84,36 +119,24 @@ pub(crate) async fn prepare(
     actor: &User,
     mode: SaveMode,
 ) -> Result<Cover, SaveError> {
-    if actor.role == Role::Author {
-        if post.status == PostStatus::Published {
-            return Err(SaveError::Forbidden(FieldError::new(
-                "status",
-                "authors can submit a post for review; an editor publishes it",
-            )));
-        }
-        let existing = match mode {
-            SaveMode::Update(id) => Some(id),
-            _ => site.store.post_id_by_slug(post.slug.as_str()).await?,
-        };
-        if let Some(id) = existing {
-            let stored = site.store.post(id).await?;
-            let own = stored
+    let stored = match mode {
+        SaveMode::Update(id) => site.store.post(id).await?,
+        _ => match site.store.post_id_by_slug(post.slug.as_str()).await? {
+            Some(id) => site.store.post(id).await?,
+            None => None,
+        },
+    };
+    let credits_self = post.authors.is_empty() || post.authors.contains(&actor.username);
+    actor
+        .role
+        .check_post_save(
+            post.status,
+            stored
                 .as_ref()
-                .is_some_and(|p| p.card.authors.iter().any(|a| a.username == actor.username));
-            if !own {
-                return Err(SaveError::Forbidden(FieldError::new(
-                    "slug",
-                    "authors can only edit their own posts",
-                )));
-            }
-            if stored.is_some_and(|p| p.card.status == PostStatus::Published) {
-                return Err(SaveError::Forbidden(FieldError::new(
-                    "status",
-                    "this post is published: an editor changes or unpublishes it",
-                )));
-            }
-        }
-    }
+                .map(|p| (is_author(p, actor), p.card.status)),
+            credits_self,
+        )
+        .map_err(SaveError::Forbidden)?;
     Ok(match (cover, &post.cover) {
         (CoverSource::Load(load), Some(photo)) => {
             let bytes = load(&photo.src).map_err(|e| {

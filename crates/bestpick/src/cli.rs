@@ -22,17 +22,7 @@ pub struct DataArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the site.
-    Serve {
-        /// The address to listen on.
-        #[arg(long, env = "BESTPICK_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// The most memory, in MiB, that rendered pages kept for readers
-        /// may hold (least recently used out first).
-        #[arg(long, env = "BESTPICK_PAGE_CACHE_MB", default_value_t = bestpick_web::Options::default().page_cache_bytes >> 20)]
-        page_cache_mb: usize,
-        #[command(flatten)]
-        data: DataArg,
-    },
+    Serve(ServeArgs),
     /// Load the sample content, and create an admin when there is none.
     Demo {
         #[command(flatten)]
@@ -78,6 +68,49 @@ pub enum Command {
         #[command(subcommand)]
         command: SpamCommand,
     },
+}
+
+/// How `serve` runs.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "BESTPICK_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The most memory, in MiB, that rendered pages kept for readers
+    /// may hold (least recently used out first).
+    #[arg(long, env = "BESTPICK_PAGE_CACHE_MB", default_value_t = bestpick_web::Options::default().page_cache_bytes >> 20)]
+    pub page_cache_mb: usize,
+    /// A reverse proxy (address or network, such as 10.0.0.0/8) whose
+    /// X-Forwarded-For and X-Forwarded-Proto are believed; repeat it or
+    /// separate with commas. None by default: the socket's peer is the client.
+    #[arg(long = "trusted-proxy", env = "BESTPICK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = bestpick_web::parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds a client may take to send a request's headers, from its first byte.
+    #[arg(long, env = "BESTPICK_HEADER_TIMEOUT", default_value_t = bestpick_web::Limits::default().header_timeout.as_secs())]
+    pub header_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, env = "BESTPICK_IDLE_TIMEOUT", default_value_t = bestpick_web::Limits::default().idle_timeout.as_secs())]
+    pub idle_timeout: u64,
+    /// Connections open at once; more wait until one closes.
+    #[arg(long, env = "BESTPICK_MAX_CONNECTIONS", default_value_t = bestpick_web::Limits::default().max_connections)]
+    pub max_connections: usize,
+    #[command(flatten)]
+    pub data: DataArg,
+}
+
+impl ServeArgs {
+    pub fn options(&self) -> bestpick_web::Options {
+        use std::time::Duration;
+        bestpick_web::Options {
+            page_cache_bytes: self.page_cache_mb << 20,
+            trusted_proxies: self.trusted_proxies.clone(),
+            limits: bestpick_web::Limits {
+                header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+                idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+                max_connections: self.max_connections.max(1),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -167,10 +200,21 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArg,
     },
-    /// Set a user's password (asked for, or read from stdin); ends their sessions.
+    /// Set a user's password (asked for, or read from stdin); ends their sessions and API tokens.
     Passwd {
         /// The user name.
         name: String,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Remove a user, with their sessions and API tokens.
+    Remove {
+        /// The user name.
+        name: String,
+        /// The user who becomes the author of the removed user's posts
+        /// (needed when they wrote any).
+        #[arg(long)]
+        posts_to: Option<String>,
         #[command(flatten)]
         data: DataArg,
     },
@@ -185,6 +229,22 @@ pub enum TokenCommand {
         /// The user the token acts for; the first admin when not given.
         #[arg(long)]
         user: Option<String>,
+        /// When the token stops working: a date (2027-06-30) or a number of
+        /// days (90d). It works until revoked when not given.
+        #[arg(long)]
+        expires: Option<String>,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// List API tokens: name, user, first characters, when used, when they expire.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Revoke a token at once, by its name or id.
+    Revoke {
+        /// The token's name or id, as `token list` shows them.
+        token: String,
         #[command(flatten)]
         data: DataArg,
     },

@@ -23,16 +23,7 @@ const NO_ADMIN: &str =
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve {
-            listen,
-            page_cache_mb,
-            data,
-        } => {
-            let options = bestpick_web::Options {
-                page_cache_bytes: page_cache_mb << 20,
-            };
-            serve(&data.data, &listen, &options).await?
-        }
+        Command::Serve(args) => serve(&args.data.data, &args.listen, &args.options()).await?,
         Command::Demo { data } => load_demo(&data.data).await?,
         Command::User { command } => match command {
             UserCommand::Add {
@@ -43,12 +34,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } => user_add(&data.data, &name, role, display_name.as_deref()).await?,
             UserCommand::List { data } => user_list(&data.data).await?,
             UserCommand::Passwd { name, data } => user_passwd(&data.data, &name).await?,
+            UserCommand::Remove {
+                name,
+                posts_to,
+                data,
+            } => user_remove(&data.data, &name, posts_to.as_deref()).await?,
         },
         Command::Import { paths, data } => return import_files(&data.data, &paths).await,
         Command::Export { dir, data } => export_posts(&data.data, &dir).await?,
-        Command::Token {
-            command: TokenCommand::Create { name, user, data },
-        } => token_create(&data.data, &name, user.as_deref()).await?,
+        Command::Token { command } => match command {
+            TokenCommand::Create {
+                name,
+                user,
+                expires,
+                data,
+            } => token_create(&data.data, &name, user.as_deref(), expires.as_deref()).await?,
+            TokenCommand::List { data } => token_list(&data.data).await?,
+            TokenCommand::Revoke { token, data } => token_revoke(&data.data, &token).await?,
+        },
         Command::Settings { command } => match command {
             SettingsCommand::List { data } => settings_list(&data.data).await?,
             SettingsCommand::Set { key, value, data } => {
@@ -203,7 +206,19 @@ async fn user_passwd(data: &Path, name: &str) -> anyhow::Result<()> {
     accounts::set_password(&site, name, &password)
         .await
         .map_err(account_error)?;
-    println!("Password changed for {name}; their sessions were ended.");
+    println!("Password changed for {name}; their sessions and API tokens were ended.");
+    Ok(())
+}
+
+async fn user_remove(data: &Path, name: &str, posts_to: Option<&str>) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    accounts::remove_user(&site, name, posts_to)
+        .await
+        .map_err(account_error)?;
+    match posts_to {
+        Some(to) => println!("Removed {name}; their posts are now {to}'s."),
+        None => println!("Removed {name}."),
+    }
     Ok(())
 }
 
@@ -216,17 +231,76 @@ async fn export_posts(data: &Path, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn token_create(data: &Path, name: &str, user: Option<&str>) -> anyhow::Result<()> {
+async fn token_create(
+    data: &Path,
+    name: &str,
+    user: Option<&str>,
+    expires: Option<&str>,
+) -> anyhow::Result<()> {
     let site = Site::open(data).await?;
     let username = match user {
         Some(u) => u.to_owned(),
         None => first_admin(&site).await?.username,
     };
-    let token = accounts::create_token(&site, name, &username)
+    let expires_at = match expires {
+        Some(e) => Some(
+            accounts::parse_expiry(e, bestpick_store::now())
+                .map_err(|e| anyhow::anyhow!("--expires: {}", e.message))?,
+        ),
+        None => None,
+    };
+    let token = accounts::create_token(&site, name, &username, expires_at)
         .await
         .map_err(account_error)?;
     println!("{token}");
-    eprintln!("This token acts as {username}. It is shown only once: keep it safe.");
+    let until = match expires_at {
+        Some(t) => format!(" until {}", day(t)),
+        None => String::new(),
+    };
+    eprintln!(
+        "This token acts as {username}{until}. It is shown only once: keep it safe \
+         (`bestpick token revoke {name}` ends it)."
+    );
+    Ok(())
+}
+
+async fn token_list(data: &Path) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    let tokens = site.store.api_tokens().await?;
+    if tokens.is_empty() {
+        println!("No API tokens.");
+        return Ok(());
+    }
+    let date = |t: Option<i64>, none: &str| t.map_or(none.to_owned(), day);
+    println!("ID\tNAME\tUSER\tTOKEN\tCREATED\tLAST USED\tEXPIRES");
+    for t in tokens {
+        println!(
+            "{}\t{}\t{}\t{}…\t{}\t{}\t{}",
+            t.id,
+            t.name,
+            t.username,
+            t.prefix,
+            date(Some(t.created_at), ""),
+            date(t.last_used_at, "never"),
+            date(t.expires_at, "never"),
+        );
+    }
+    Ok(())
+}
+
+/// A Unix time as the day it falls on (UTC).
+fn day(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .map(bestpick_core::format::iso_date)
+        .unwrap_or_else(|_| t.to_string())
+}
+
+async fn token_revoke(data: &Path, token: &str) -> anyhow::Result<()> {
+    let site = Site::open(data).await?;
+    let name = accounts::revoke_token(&site, token)
+        .await
+        .map_err(account_error)?;
+    println!("Revoked the token '{name}': it no longer works.");
     Ok(())
 }
 

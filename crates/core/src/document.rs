@@ -126,6 +126,25 @@ pub struct ValidPost {
 }
 
 const MAX_TITLE: usize = 200;
+/// How many of each list a post may hold: far more than any real pick,
+/// few enough that a post is written in one statement per kind of part.
+pub const MAX_TAGS: usize = 30;
+pub const MAX_AUTHORS: usize = 10;
+pub const MAX_SCORES: usize = 20;
+pub const MAX_CRITICS: usize = 50;
+pub const MAX_LINES: usize = 200;
+const MAX_SUMMARY: usize = 1_000;
+const MAX_QUESTION: usize = 500;
+
+/// Adds an error when `list` holds more than `max` items.
+pub fn check_count<T>(field: &str, list: &[T], max: usize, errors: &mut FieldErrors) {
+    if list.len() > max {
+        errors.push(
+            field,
+            format!("has {} items; at most {max} are allowed", list.len()),
+        );
+    }
+}
 
 impl PostData {
     /// Checks every field and returns the post ready to store, or every problem
@@ -174,6 +193,22 @@ impl PostData {
                 }
             }
         }
+        if let Err(m) = crate::markdown::check_body(&self.body) {
+            errors.push("body", m);
+        }
+        for (field, text, max) in [
+            ("summary", &self.summary, MAX_SUMMARY),
+            ("question", &self.question, MAX_QUESTION),
+        ] {
+            if text.as_ref().is_some_and(|t| t.chars().count() > max) {
+                errors.push(field, format!("must be at most {max} characters"));
+            }
+        }
+        check_count("tags", &self.tags, MAX_TAGS, &mut errors);
+        check_count("authors", &self.authors, MAX_AUTHORS, &mut errors);
+        check_count("scores", &self.scores, MAX_SCORES, &mut errors);
+        check_count("critics", &self.critics, MAX_CRITICS, &mut errors);
+        check_count("lines", &self.lines, MAX_LINES, &mut errors);
         for (i, a) in self.authors.iter().enumerate() {
             if a.trim().is_empty() {
                 errors.push(format!("authors[{i}]"), "must be a username");

@@ -23,27 +23,106 @@ pub struct Figure {
 /// Looks up an image address; `None` leaves the image as written.
 pub type FigureLookup<'a> = &'a dyn Fn(&str) -> Option<Figure>;
 
+/// The longest body a post may have, in bytes: a long essay is a tenth of it.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// How deeply a body's HTML may nest. Parsing HTML nested thousands deep
+/// takes time that grows with the square of the depth; no article needs
+/// more than a few levels.
+pub const MAX_NESTING: usize = 64;
+
+/// What is wrong with a body's size or shape, if anything: checked before
+/// a body is saved or previewed, so no render takes long.
+pub fn check_body(markdown: &str) -> Result<(), String> {
+    if markdown.len() > MAX_BODY_BYTES {
+        return Err(format!(
+            "is {} KB; a body may have at most {} KB",
+            markdown.len().div_ceil(1024),
+            MAX_BODY_BYTES / 1024
+        ));
+    }
+    let mut raw = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut raw, Parser::new_ext(markdown, options()));
+    let depth = nesting_depth(&raw);
+    if depth > MAX_NESTING {
+        return Err(format!(
+            "nests HTML elements {depth} deep (quotes, lists or tags inside each other); at most {MAX_NESTING} levels are allowed"
+        ));
+    }
+    Ok(())
+}
+
+/// How deeply the elements of `html` nest, counting open tags against
+/// their ends. Elements that need no end tag (`<br>`, `<img>`) and those
+/// whose end is often left out (`<p>`, `<li>`, table cells) do not count.
+fn nesting_depth(html: &str) -> usize {
+    const UNCOUNTED: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "tbody", "thead",
+        "tfoot", "colgroup", "rt", "rp",
+    ];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let closing = rest.starts_with('/');
+        let name: String = rest
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if name.is_empty() || UNCOUNTED.contains(&name.as_str()) {
+            continue;
+        }
+        let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+    }
+    deepest
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_SMART_PUNCTUATION
+}
+
 static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
+    // No `style` anywhere (tables' alignment included): styles can restyle
+    // the page around the post and the Content-Security-Policy forbids them.
     b.add_tags(["figure", "figcaption", "details", "summary"])
         .add_tag_attributes("img", ["srcset", "sizes", "loading", "width", "height"])
         .add_tag_attributes("span", ["class"])
         .add_tag_attributes("code", ["class"])
-        .add_tag_attributes("th", ["style"])
-        .add_tag_attributes("td", ["style"])
+        .attribute_filter(|_, attribute, value| match attribute {
+            "srcset" => safe_srcset(value).then_some(value.into()),
+            _ => Some(value.into()),
+        })
         .link_rel(Some("noopener noreferrer"));
     b
 });
 
+/// A `srcset` whose every address is this site's own or https: ammonia
+/// checks `src` and `href`, not the addresses inside a `srcset`.
+fn safe_srcset(value: &str) -> bool {
+    value.split(',').all(|candidate| {
+        let url = candidate.split_whitespace().next().unwrap_or("");
+        (url.starts_with('/') && !url.starts_with("//") && !url.contains('\\'))
+            || url.starts_with("https://")
+    })
+}
+
 /// Renders Markdown to sanitised HTML; images that `figures` knows become
 /// `<figure>` elements with `srcset`, caption and credit.
 pub fn to_html(markdown: &str, figures: FigureLookup) -> String {
-    let opts = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_SMART_PUNCTUATION;
     let mut events = Vec::new();
-    let mut parser = Parser::new_ext(markdown, opts);
+    let mut parser = Parser::new_ext(markdown, options());
     while let Some(event) = parser.next() {
         match event {
             Event::Start(Tag::Image {
@@ -213,6 +292,43 @@ pub fn split_parts(body: &str) -> Vec<BodyPart<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn styles_and_script_srcsets_are_dropped() {
+        let none = |_: &str| None;
+        let html = to_html(
+            "| a |\n|:-:|\n| b |\n\n<td style=\"color:red\">x</td>",
+            &none,
+        );
+        assert!(!html.contains("style"), "{html}");
+        let html = to_html(
+            "<img src=\"/media/a.jpg\" srcset=\"javascript:alert(1) 1x\" alt=\"\">",
+            &none,
+        );
+        assert!(!html.contains("srcset"), "{html}");
+        let html = to_html(
+            "<img src=\"/media/a.jpg\" srcset=\"/media/a-480.jpg 480w, https://cdn.example/b.jpg 960w\" alt=\"\">",
+            &none,
+        );
+        assert!(html.contains("srcset"), "{html}");
+    }
+
+    #[test]
+    fn bodies_too_large_or_too_deep_are_refused_at_once() {
+        let deep = "<div>".repeat(50_000);
+        let started = std::time::Instant::now();
+        let e = check_body(&deep).unwrap_err();
+        assert!(e.contains("at most 64 levels"), "{e}");
+        assert!(started.elapsed().as_secs() < 2);
+        assert!(check_body(&"> ".repeat(200)).is_err());
+        assert!(check_body(&"a".repeat(MAX_BODY_BYTES + 1))
+            .unwrap_err()
+            .contains("at most 256 KB"));
+        let fine = "Intro with <em>html</em> and a list:\n\n- one\n  - two\n\n<p>open paragraph\n"
+            .repeat(500);
+        assert_eq!(check_body(&fine), Ok(()));
+        assert_eq!(nesting_depth("<div><p><div></div></div><br><img/>"), 2);
+    }
 
     #[test]
     fn image_sources_lists_each_image_once() {

@@ -1,6 +1,7 @@
 //! Users, their roles and what each role may do.
 
 use crate::error::FieldError;
+use crate::post::PostStatus;
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -41,6 +42,10 @@ impl Role {
         self >= Role::Editor
     }
 
+    pub fn can_delete_posts(self) -> bool {
+        self >= Role::Editor
+    }
+
     /// Moderate comments on every post (authors moderate their own posts').
     pub fn can_moderate_all_comments(self) -> bool {
         self.can_edit_any_post()
@@ -52,6 +57,54 @@ impl Role {
 
     pub fn can_manage_users(self) -> bool {
         self == Role::Admin
+    }
+
+    /// Edit a post, `own` when the user is one of its authors. This is also
+    /// who may see it on the site before it is published.
+    pub fn may_edit_post(self, own: bool) -> bool {
+        own || self.can_edit_any_post()
+    }
+
+    /// Change the stored facts of a work (awards, poster, cast...) that a
+    /// post being saved names; `used_by_others` when a post that is not the
+    /// user's own shows it. Otherwise the post links to the work unchanged.
+    pub fn may_change_work(self, used_by_others: bool) -> bool {
+        !used_by_others || self.can_edit_any_post()
+    }
+
+    /// Why this role may not save a post as asked, if it may not.
+    /// `stored` is the post as it is now (`own`, its status), `None` for a
+    /// new one; `credits_self` whether the post names the user as an author.
+    pub fn check_post_save(
+        self,
+        status: PostStatus,
+        stored: Option<(bool, PostStatus)>,
+        credits_self: bool,
+    ) -> Result<(), FieldError> {
+        if self.can_edit_any_post() {
+            return Ok(());
+        }
+        if status == PostStatus::Published {
+            return Err(FieldError::new(
+                "status",
+                "authors can submit a post for review; an editor publishes it",
+            ));
+        }
+        match stored {
+            Some((false, _)) => Err(FieldError::new(
+                "slug",
+                "authors can only edit their own posts",
+            )),
+            Some((true, PostStatus::Published)) => Err(FieldError::new(
+                "status",
+                "this post is published: an editor changes or unpublishes it",
+            )),
+            _ if !credits_self => Err(FieldError::new(
+                "authors",
+                "must include you: an author cannot hand a post to others (an editor can)",
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -94,6 +147,33 @@ mod tests {
         assert!(Role::Editor.can_publish());
         assert!(!Role::Editor.can_manage_users());
         assert!(Role::Admin.can_manage_users());
+    }
+
+    #[test]
+    fn who_may_edit_see_and_save() {
+        assert!(Role::Author.may_edit_post(true));
+        assert!(!Role::Author.may_edit_post(false));
+        assert!(Role::Editor.may_edit_post(false));
+        assert!(Role::Author.may_change_work(false));
+        assert!(!Role::Author.may_change_work(true));
+        assert!(Role::Editor.may_change_work(true));
+        let draft = PostStatus::Draft;
+        assert!(Role::Author.check_post_save(draft, None, true).is_ok());
+        let e = Role::Author
+            .check_post_save(draft, None, false)
+            .unwrap_err();
+        assert_eq!(e.field, "authors");
+        let e = Role::Author
+            .check_post_save(draft, Some((false, draft)), true)
+            .unwrap_err();
+        assert_eq!(e.field, "slug");
+        let e = Role::Author
+            .check_post_save(PostStatus::Published, None, true)
+            .unwrap_err();
+        assert_eq!(e.field, "status");
+        assert!(Role::Editor
+            .check_post_save(PostStatus::Published, Some((false, draft)), false)
+            .is_ok());
     }
 
     #[test]

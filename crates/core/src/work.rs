@@ -93,6 +93,18 @@ pub struct Work {
     pub poster: Option<String>,
 }
 
+/// How many directors, writers, genres, countries or languages a work may list.
+const MAX_NAMES: usize = 50;
+const MAX_CAST: usize = 300;
+
+/// This site's own path (`/media/...`) or an https address. Not `//host/...`
+/// nor `/\host`: browsers take those for another site.
+pub fn is_image_address(s: &str) -> bool {
+    let own = s.starts_with('/') && !s.starts_with("//") && !s.starts_with("/\\");
+    let https = s.starts_with("https://") && s.len() > "https://".len();
+    (own || https) && !s.contains(|c: char| c.is_whitespace() || c.is_control() || c == '\\')
+}
+
 impl Work {
     /// The work's address: name and year, so remakes don't collide.
     pub fn slug(&self) -> Option<Slug> {
@@ -151,16 +163,16 @@ impl Work {
             if let Some(i) = list.iter().position(|s| s.trim().is_empty()) {
                 errors.push(format!("{prefix}.{name}[{i}]"), "must not be empty");
             }
+            crate::document::check_count(&f(name), list, MAX_NAMES, errors);
         }
+        crate::document::check_count(&f("cast"), &self.cast, MAX_CAST, errors);
         for (i, c) in self.cast.iter().enumerate() {
             if c.name.trim().is_empty() {
                 errors.push(format!("{prefix}.cast[{i}].name"), "must name the actor");
             }
         }
         if let Some(poster) = &self.poster {
-            if !(poster.starts_with('/') || crate::post::is_web_link(poster))
-                || poster.contains(char::is_whitespace)
-            {
+            if !is_image_address(poster) {
                 errors.push(
                     f("poster"),
                     format!(
@@ -214,6 +226,23 @@ mod tests {
             awards: None,
             imdb_id: Some("tt3783958".into()),
             poster: None,
+        }
+    }
+
+    #[test]
+    fn posters_are_own_paths_or_https() {
+        for good in ["/media/p.jpg", "https://img.example/p.jpg"] {
+            assert!(is_image_address(good), "{good}");
+        }
+        for bad in [
+            "//evil.example/p.png",
+            "/\\evil.example/p.png",
+            "http://img.example/p.jpg",
+            "javascript:alert(1)",
+            "https://",
+            "/media/a b.jpg",
+        ] {
+            assert!(!is_image_address(bad), "{bad}");
         }
     }
 

@@ -25,9 +25,9 @@ pub use media::{media_prefix, Media, NewMedia, Variant};
 pub use posts::{Cover, PostBatch, SaveMode};
 pub use read::{PostCard, PostFilter, PostView, TagRef, UserRef};
 pub use sections::Section;
-pub use sessions::{ApiToken, Session};
+pub use sessions::{ApiToken, ApiTokenInfo, Session};
 pub use users::User;
-pub use works::{Credit, PersonRef, PersonView, WorkBrief, WorkView};
+pub use works::{Credit, FilmScope, PersonRef, PersonView, WorkBrief, WorkView};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

@@ -2,7 +2,7 @@
 
 use crate::error::OnConflict;
 use crate::media::NewMedia;
-use crate::{now, Result, Store, StoreError, Topic};
+use crate::{now, Result, Store, StoreError, Topic, User};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::PostStatus;
 use sqlx::{Acquire, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
@@ -32,17 +32,18 @@ pub enum SaveMode {
 
 impl Store {
     /// Stores a validated post, its work, people, tags, scores, quotes and
-    /// lines, all or nothing. `default_author` is used when it names none.
-    /// Returns the post's id.
+    /// lines, all or nothing, on behalf of `actor`: the author when it
+    /// names none, and whose role decides whether a shared work's facts
+    /// change (see [`Store::upsert_work`]). Returns the post's id.
     pub async fn save_post(
         &self,
         post: &ValidPost,
         cover: &Cover,
-        default_author: i64,
+        actor: &User,
         mode: SaveMode,
     ) -> Result<i64> {
         let mut tx = self.writer.begin().await?;
-        let written = write_post(&mut tx, post, cover, default_author, mode).await?;
+        let written = write_post(&mut tx, post, cover, actor, mode).await?;
         tx.commit().await?;
         self.post_changed(written.id, written.films, written.goes_live);
         Ok(written.id)
@@ -163,11 +164,11 @@ impl PostBatch<'_> {
         &mut self,
         post: &ValidPost,
         cover: &Cover,
-        default_author: i64,
+        actor: &User,
         mode: SaveMode,
     ) -> Result<bool> {
         let mut savepoint = (&mut self.tx).begin().await?;
-        let written = write_post(&mut savepoint, post, cover, default_author, mode).await?;
+        let written = write_post(&mut savepoint, post, cover, actor, mode).await?;
         savepoint.commit().await?;
         let created = written.created;
         self.written.push(written);
@@ -199,7 +200,7 @@ async fn write_post(
     conn: &mut SqliteConnection,
     post: &ValidPost,
     cover: &Cover,
-    default_author: i64,
+    actor: &User,
     mode: SaveMode,
 ) -> Result<Written> {
     let section_id = active_section_id(&mut *conn, post.section.as_str()).await?;
@@ -220,7 +221,7 @@ async fn write_post(
         }
     }
     if authors.is_empty() {
-        authors.push(default_author);
+        authors.push(actor.id);
     }
 
     let existing = sqlx::query("SELECT id, title FROM posts WHERE slug = ?")
@@ -246,7 +247,7 @@ async fn write_post(
     };
 
     let work_id = match &post.work {
-        Some(work) => Some(Store::upsert_work(&mut *conn, work).await?),
+        Some(work) => Some(Store::upsert_work(&mut *conn, work, actor, post_id).await?),
         None => None,
     };
     let cover_media_id = match cover {

@@ -18,6 +18,19 @@ pub struct ApiToken {
     pub user_id: i64,
 }
 
+/// What `token list` shows of a token.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// The token's first characters.
+    pub prefix: String,
+    pub username: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
 impl Store {
     pub async fn create_session(
         &self,
@@ -64,19 +77,26 @@ impl Store {
         Ok(())
     }
 
+    /// Stores a new API token by its hash; `prefix` is its first
+    /// characters, shown by `token list`.
     pub async fn create_api_token(
         &self,
         name: &str,
         token_hash: &str,
+        prefix: &str,
         user_id: i64,
+        expires_at: Option<i64>,
     ) -> Result<ApiToken> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_tokens (name, token_hash, user_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO api_tokens (name, token_hash, prefix, user_id, created_at, expires_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(name)
         .bind(token_hash)
+        .bind(prefix)
         .bind(user_id)
         .bind(now())
+        .bind(expires_at)
         .fetch_one(&self.writer)
         .await
         .on_unique("name", || format!("a token named '{name}' already exists"))?;
@@ -87,19 +107,60 @@ impl Store {
         })
     }
 
-    /// The token with this hash, marking it used.
+    /// The live token with this hash (not expired), marking it used.
     pub async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
         let row = sqlx::query(
-            "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? RETURNING id, name, user_id",
+            "UPDATE api_tokens SET last_used_at = ?1
+             WHERE token_hash = ?2 AND (expires_at IS NULL OR expires_at > ?1)
+             RETURNING id, name, user_id",
         )
         .bind(now())
         .bind(token_hash)
         .fetch_optional(&self.writer)
         .await?;
-        Ok(row.map(|r| ApiToken {
-            id: r.get("id"),
-            name: r.get("name"),
-            user_id: r.get("user_id"),
-        }))
+        row.map(|r| {
+            Ok(ApiToken {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                user_id: r.try_get("user_id")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Every token, for `token list`: never the token, only its prefix.
+    pub async fn api_tokens(&self) -> Result<Vec<ApiTokenInfo>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.name, t.prefix, u.username, t.created_at, t.last_used_at, t.expires_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id",
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiTokenInfo {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    prefix: r.try_get("prefix")?,
+                    username: r.try_get("username")?,
+                    created_at: r.try_get("created_at")?,
+                    last_used_at: r.try_get("last_used_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deletes the token with this name (or id); returns its name, `None`
+    /// when there is no such token.
+    pub async fn revoke_api_token(&self, name_or_id: &str) -> Result<Option<String>> {
+        let id = name_or_id.parse::<i64>().ok();
+        Ok(
+            sqlx::query_scalar("DELETE FROM api_tokens WHERE name = ? OR id IS ? RETURNING name")
+                .bind(name_or_id)
+                .bind(id)
+                .fetch_optional(&self.writer)
+                .await?,
+        )
     }
 }

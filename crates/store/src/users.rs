@@ -1,7 +1,7 @@
 //! Users (editors, authors, admins).
 
 use crate::error::OnConflict;
-use crate::{now, Result, Store, Topic};
+use crate::{now, Result, Store, StoreError, Topic};
 use bestpick_core::user::Role;
 use sqlx::Row;
 
@@ -92,6 +92,15 @@ impl Store {
         )
     }
 
+    /// How many admins the site has.
+    pub async fn admins(&self) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+                .fetch_one(&self.readers)
+                .await?,
+        )
+    }
+
     /// The first admin, who is the author of imported posts that name none.
     pub async fn first_admin(&self) -> Result<Option<User>> {
         let row = sqlx::query(&format!(
@@ -111,12 +120,56 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        // A new password ends whatever the old one let in.
+        for table in ["sessions", "api_tokens"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?"))
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a user with their sessions and API tokens; their posts
+    /// become `posts_to`'s (a post keeps its other authors), and their
+    /// comments stay, no longer linked to an account.
+    pub async fn remove_user(&self, user_id: i64, posts_to: Option<i64>) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(to) = posts_to {
+            sqlx::query(
+                "INSERT OR IGNORE INTO post_authors (post_id, user_id, position)
+                 SELECT post_id, ?, position FROM post_authors WHERE user_id = ?",
+            )
+            .bind(to)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        }
+        sqlx::query("DELETE FROM post_authors WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM users WHERE id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("that user".into()));
+        }
         tx.commit().await?;
+        self.touched(&[Topic::Site]);
         Ok(())
+    }
+
+    /// How many posts name this user as an author.
+    pub async fn posts_by(&self, user_id: i64) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM post_authors WHERE user_id = ?")
+                .bind(user_id)
+                .fetch_one(&self.readers)
+                .await?,
+        )
     }
 
     pub async fn update_user(

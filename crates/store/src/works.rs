@@ -1,6 +1,6 @@
 //! Works (films and shows) and the people credited on them.
 
-use crate::{json_list, now, to_json, Result, Store, StoreError, Topic};
+use crate::{json_list, now, to_json, Result, Store, StoreError, Topic, User};
 use bestpick_core::work::{CastMember, Work, WorkKind};
 use bestpick_core::Slug;
 use sqlx::{QueryBuilder, Row, SqliteConnection};
@@ -105,6 +105,30 @@ pub struct PersonCredit {
     pub role: String,
 }
 
+/// Whose view of film data is asked for. A work (and the people credited
+/// on it) is public once a published post whose time has come shows it:
+/// a draft's new work stays as unseen as the draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilmScope {
+    /// What readers may see.
+    Public,
+    /// Everything: the editor's pickers, and writes that answer with what they stored.
+    All,
+}
+
+impl FilmScope {
+    /// The condition on `works w` for this scope; `?1` is the time now.
+    fn works_shown(self) -> &'static str {
+        match self {
+            FilmScope::Public => {
+                "?1 IS NOT NULL AND EXISTS (SELECT 1 FROM posts p WHERE p.work_id = w.id
+                 AND p.status = 'published' AND p.published_at <= ?1)"
+            }
+            FilmScope::All => "?1 IS NOT NULL",
+        }
+    }
+}
+
 const WORK_COLUMNS: &str =
     "id, slug, kind, name, original_name, year, end_year, seasons, runtime_minutes,
     box_office_usd, budget_usd, awards, imdb_id, poster, genres, countries, languages";
@@ -121,8 +145,16 @@ fn brief_from_row(r: &sqlx::sqlite::SqliteRow) -> WorkBrief {
 
 impl Store {
     /// Writes a work and its credits, matched by IMDb id or else by slug, and
-    /// returns its id. The given facts replace the stored ones.
-    pub(crate) async fn upsert_work(conn: &mut SqliteConnection, work: &Work) -> Result<i64> {
+    /// returns its id. The given facts replace the stored ones when `by` may
+    /// change them (`Role::may_change_work`): a work that a post of someone
+    /// else shows is only linked to, unchanged, by an author. `post` is the
+    /// post being saved, which does not count as someone else's.
+    pub(crate) async fn upsert_work(
+        conn: &mut SqliteConnection,
+        work: &Work,
+        by: &User,
+        post: Option<i64>,
+    ) -> Result<i64> {
         let slug = work.slug().map(|s| s.to_string()).unwrap_or_default();
         let existing: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM works WHERE (imdb_id IS NOT NULL AND imdb_id = ?) OR slug = ? ORDER BY imdb_id = ? DESC LIMIT 1",
@@ -132,6 +164,20 @@ impl Store {
         .bind(&work.imdb_id)
         .fetch_optional(&mut *conn)
         .await?;
+        if let Some(id) = existing {
+            let used_by_others: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM posts p WHERE p.work_id = ?1 AND p.id IS NOT ?2
+                 AND NOT EXISTS (SELECT 1 FROM post_authors a WHERE a.post_id = p.id AND a.user_id = ?3))",
+            )
+            .bind(id)
+            .bind(post)
+            .bind(by.id)
+            .fetch_one(&mut *conn)
+            .await?;
+            if !by.role.may_change_work(used_by_others) {
+                return Ok(id);
+            }
+        }
         let q = match existing {
             Some(_) => "UPDATE works SET slug = ?1, kind = ?2, name = ?3, original_name = ?4, year = ?5, end_year = ?6,
                 seasons = ?7, runtime_minutes = ?8, box_office_usd = ?9, budget_usd = ?10, awards = ?11, imdb_id = ?12,
@@ -240,9 +286,9 @@ impl Store {
 
     /// Stores a validated work on its own (the API's works endpoint), matched
     /// like an imported post's work; returns its id.
-    pub async fn save_work(&self, work: &Work) -> Result<i64> {
+    pub async fn save_work(&self, work: &Work, by: &User) -> Result<i64> {
         let mut tx = self.writer.begin().await?;
-        let id = Self::upsert_work(&mut tx, work).await?;
+        let id = Self::upsert_work(&mut tx, work, by, None).await?;
         tx.commit().await?;
         self.touched(&[Topic::Films]);
         Ok(id)
@@ -273,11 +319,15 @@ impl Store {
         Ok(())
     }
 
-    pub async fn work_by_slug(&self, slug: &str) -> Result<Option<WorkView>> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM works WHERE slug = ?")
-            .bind(slug)
-            .fetch_optional(&self.readers)
-            .await?;
+    pub async fn work_by_slug(&self, slug: &str, scope: FilmScope) -> Result<Option<WorkView>> {
+        let id: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT id FROM works w WHERE slug = ?1 AND {}",
+            scope.works_shown()
+        ))
+        .bind(slug)
+        .bind(now())
+        .fetch_optional(&self.readers)
+        .await?;
         match id {
             Some(id) => self.work(id).await,
             None => Ok(None),
@@ -343,11 +393,14 @@ impl Store {
         Ok(Some(view))
     }
 
-    /// Every work, by name, for pickers and the API.
-    pub async fn works(&self, limit: i64, offset: i64) -> Result<Vec<WorkBrief>> {
-        let rows = sqlx::query(
-            "SELECT id, slug, name, year, kind FROM works ORDER BY name, year LIMIT ? OFFSET ?",
-        )
+    /// Works by name, for pickers and the API.
+    pub async fn works(&self, scope: FilmScope, limit: i64, offset: i64) -> Result<Vec<WorkBrief>> {
+        let rows = sqlx::query(&format!(
+            "SELECT id, slug, name, year, kind FROM works w WHERE {}
+             ORDER BY name, year LIMIT ?2 OFFSET ?3",
+            scope.works_shown()
+        ))
+        .bind(now())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.readers)
@@ -355,7 +408,9 @@ impl Store {
         Ok(rows.iter().map(brief_from_row).collect())
     }
 
-    pub async fn person_by_slug(&self, slug: &str) -> Result<Option<PersonView>> {
+    /// A person and their credits on the works `scope` shows; a person
+    /// with none of those is not found.
+    pub async fn person_by_slug(&self, slug: &str, scope: FilmScope) -> Result<Option<PersonView>> {
         let Some(p) = sqlx::query("SELECT id, slug, name FROM people WHERE slug = ?")
             .bind(slug)
             .fetch_optional(&self.readers)
@@ -364,14 +419,19 @@ impl Store {
             return Ok(None);
         };
         let id: i64 = p.get("id");
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT w.id, w.slug, w.name, w.year, w.kind, c.job, c.role FROM credits c
-             JOIN works w ON w.id = c.work_id WHERE c.person_id = ?
+             JOIN works w ON w.id = c.work_id WHERE {} AND c.person_id = ?2
              ORDER BY w.year DESC, w.name, c.job",
-        )
+            scope.works_shown()
+        ))
+        .bind(now())
         .bind(id)
         .fetch_all(&self.readers)
         .await?;
+        if rows.is_empty() && scope == FilmScope::Public {
+            return Ok(None);
+        }
         Ok(Some(PersonView {
             id,
             person: PersonRef {
@@ -389,13 +449,23 @@ impl Store {
         }))
     }
 
-    /// People by name, for the API.
-    pub async fn people(&self, limit: i64, offset: i64) -> Result<Vec<PersonRef>> {
-        let rows = sqlx::query("SELECT slug, name FROM people ORDER BY name LIMIT ? OFFSET ?")
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.readers)
-            .await?;
+    /// People by name, for the API: those credited on a work `scope` shows.
+    pub async fn people(
+        &self,
+        scope: FilmScope,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PersonRef>> {
+        let rows = sqlx::query(&format!(
+            "SELECT slug, name FROM people WHERE id IN (SELECT c.person_id FROM credits c
+             JOIN works w ON w.id = c.work_id WHERE {}) ORDER BY name LIMIT ?2 OFFSET ?3",
+            scope.works_shown()
+        ))
+        .bind(now())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.readers)
+        .await?;
         Ok(rows
             .iter()
             .map(|r| PersonRef {

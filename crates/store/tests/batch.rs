@@ -14,7 +14,7 @@ fn pick(slug: &str, work: &str) -> ValidPost {
 }
 
 /// A new site in a temporary folder with a section and an author.
-async fn site() -> (tempfile::TempDir, Store, i64) {
+async fn site() -> (tempfile::TempDir, Store, bestpick_store::User) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("site.db")).await.unwrap();
     store.create_section("films", "Films", "").await.unwrap();
@@ -22,7 +22,7 @@ async fn site() -> (tempfile::TempDir, Store, i64) {
         .create_user("ann", "Ann", Role::Admin, "hash")
         .await
         .unwrap();
-    (dir, store, author.id)
+    (dir, store, author)
 }
 
 #[tokio::test]
@@ -34,7 +34,7 @@ async fn a_failed_post_leaves_nothing_and_the_rest_of_its_batch_is_stored() {
     let mut save = async |slug: &str, work: &str, cover: Cover| {
         let post = pick(slug, work);
         batch
-            .save_post(&post, &cover, author, SaveMode::Upsert)
+            .save_post(&post, &cover, &author, SaveMode::Upsert)
             .await
     };
     assert!(
@@ -64,14 +64,14 @@ async fn a_failed_post_leaves_nothing_and_the_rest_of_its_batch_is_stored() {
     assert!(store.post_by_slug("second").await.unwrap().is_none());
     assert!(
         store
-            .work_by_slug("second-film-2001")
+            .work_by_slug("second-film-2001", bestpick_store::FilmScope::All)
             .await
             .unwrap()
             .is_none(),
         "the failed post's work went with it"
     );
     assert!(store
-        .work_by_slug("third-film-2001")
+        .work_by_slug("third-film-2001", bestpick_store::FilmScope::All)
         .await
         .unwrap()
         .is_some());
@@ -84,7 +84,7 @@ async fn a_batch_dropped_without_commit_stores_nothing() {
         let mut batch = store.post_batch().await.unwrap();
         let post = pick("lost", "Lost Film");
         batch
-            .save_post(&post, &Cover::None, author, SaveMode::Upsert)
+            .save_post(&post, &Cover::None, &author, SaveMode::Upsert)
             .await
             .unwrap();
     }
@@ -92,7 +92,7 @@ async fn a_batch_dropped_without_commit_stores_nothing() {
     // The writer is free again.
     let post = pick("kept", "Kept Film");
     store
-        .save_post(&post, &Cover::None, author, SaveMode::Create)
+        .save_post(&post, &Cover::None, &author, SaveMode::Create)
         .await
         .unwrap();
     assert!(store.post_by_slug("kept").await.unwrap().is_some());

@@ -16,7 +16,7 @@ use bestpick_core::document::PostData;
 use bestpick_core::post::{PostKind, PostStatus};
 use bestpick_core::work::Work;
 use bestpick_core::{FieldError, FieldErrors};
-use bestpick_store::{PostFilter, SaveMode, StoreError, User};
+use bestpick_store::{FilmScope, PostFilter, SaveMode, StoreError, User};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -259,12 +259,11 @@ async fn list_posts(
 }
 
 async fn get_post(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
+    // Reading is anonymous: only what everyone may see.
     let post = state.site.store.post_by_slug(&slug).await?;
-    match post {
-        Some(p) if p.card.visibility == bestpick_core::post::Visibility::Published => {
-            Ok(Json(p).into_response())
-        }
-        _ => Err(ApiError::not_found("published post")),
+    match post.and_then(|p| posts::visible_to(p, None)) {
+        Some(p) => Ok(Json(p).into_response()),
+        None => Err(ApiError::not_found("published post")),
     }
 }
 
@@ -348,14 +347,18 @@ fn offset(q: &PageQuery) -> i64 {
 }
 
 async fn list_works(State(state): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
-    let items = state.site.store.works(PAGE_SIZE, offset(&q)).await?;
+    let items = state
+        .site
+        .store
+        .works(FilmScope::Public, PAGE_SIZE, offset(&q))
+        .await?;
     Ok(Json(json!({ "items": items })).into_response())
 }
 
 async fn get_work(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
     let store = &state.site.store;
     let work = store
-        .work_by_slug(&slug)
+        .work_by_slug(&slug, FilmScope::Public)
         .await?
         .ok_or_else(|| ApiError::not_found("work"))?;
     let (posts, _) = store
@@ -392,10 +395,13 @@ async fn save_work(
     }
     let store = &state.site.store;
     let existed = match work.slug() {
-        Some(slug) => store.work_by_slug(slug.as_str()).await?.is_some(),
+        Some(slug) => store
+            .work_by_slug(slug.as_str(), FilmScope::All)
+            .await?
+            .is_some(),
         None => false,
     };
-    let id = store.save_work(&work).await?;
+    let id = store.save_work(&work, &user).await?;
     let view = store
         .work(id)
         .await?
@@ -405,19 +411,29 @@ async fn save_work(
 }
 
 async fn list_people(State(state): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
-    let items = state.site.store.people(PAGE_SIZE, offset(&q)).await?;
+    let items = state
+        .site
+        .store
+        .people(FilmScope::Public, PAGE_SIZE, offset(&q))
+        .await?;
     Ok(Json(json!({ "items": items })).into_response())
 }
 
 async fn get_person(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult {
-    Ok(Json(person(&state, &slug).await?).into_response())
+    Ok(Json(person(&state, &slug, FilmScope::Public).await?).into_response())
 }
 
-async fn person(state: &AppState, slug: &str) -> ApiResult<bestpick_store::PersonView> {
+/// A person as `scope` shows them: reading is public; a write answers
+/// with what it stored.
+async fn person(
+    state: &AppState,
+    slug: &str,
+    scope: FilmScope,
+) -> ApiResult<bestpick_store::PersonView> {
     state
         .site
         .store
-        .person_by_slug(slug)
+        .person_by_slug(slug, scope)
         .await?
         .ok_or_else(|| ApiError::not_found("person"))
 }
@@ -460,13 +476,13 @@ async fn create_person(
         Some(slug) => state
             .site
             .store
-            .person_by_slug(slug.as_str())
+            .person_by_slug(slug.as_str(), FilmScope::All)
             .await?
             .is_some(),
         None => false,
     };
     let slug = state.site.store.save_person(name).await?;
-    let person = person(&state, &slug).await?;
+    let person = person(&state, &slug, FilmScope::All).await?;
     let status = created_unless(existed);
     Ok((status, Json(person)).into_response())
 }
@@ -484,7 +500,7 @@ async fn rename_person(
         .store
         .rename_person(&slug, person_name(&input)?)
         .await?;
-    let person = person(&state, &slug).await?;
+    let person = person(&state, &slug, FilmScope::All).await?;
     Ok(Json(person).into_response())
 }
 

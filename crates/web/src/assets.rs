@@ -20,6 +20,7 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     ("top.js", include_bytes!("../theme/static/top.js")),
     ("moderate.js", include_bytes!("../theme/static/moderate.js")),
     ("comments.js", include_bytes!("../theme/static/comments.js")),
+    ("admin.js", include_bytes!("../theme/static/admin.js")),
 ];
 
 pub fn router() -> Router<AppState> {

@@ -18,6 +18,7 @@ use bestpick_app::secrets;
 use bestpick_store::User;
 use serde::de::DeserializeOwned;
 use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -221,62 +222,88 @@ pub fn check_csrf(expected: Option<&str>, sent: Option<&str>) -> Result<(), AppE
     }
 }
 
-/// Failed logins per client address and user name: after `MAX_FAILURES`
-/// within `WINDOW`, further attempts are refused until the oldest expires.
+/// Failed logins, counted per account and per client address. Neither
+/// locks anyone out (which would let anyone lock a user out, OWASP's
+/// warning): past a few failures, each further try must wait a delay that
+/// doubles with every failure, up to a minute. The right password still
+/// works once the delay has passed, from any address; a guesser gets one
+/// try a minute per account.
 #[derive(Default)]
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
 impl LoginLimiter {
-    pub const MAX_FAILURES: usize = 5;
+    /// Failures of an account without delay within [`Self::WINDOW`].
+    pub const FREE_PER_ACCOUNT: usize = 5;
+    /// Failures from one address (any accounts) without delay.
+    pub const FREE_PER_ADDRESS: usize = 20;
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+    pub const MAX_DELAY: Duration = Duration::from_secs(60);
 
-    pub fn key(ip: std::net::IpAddr, username: &str) -> String {
-        format!("{ip}|{}", username.trim().to_lowercase())
+    fn keys(ip: IpAddr, username: &str) -> [(String, usize); 2] {
+        [
+            (
+                format!("user|{}", username.trim().to_lowercase()),
+                Self::FREE_PER_ACCOUNT,
+            ),
+            (format!("ip|{ip}"), Self::FREE_PER_ADDRESS),
+        ]
     }
 
-    /// `Err(seconds to wait)` when the key is locked out.
-    pub fn check(&self, key: &str) -> Result<(), u64> {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `Err(seconds to wait)` when a try now comes too soon.
+    pub fn check(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
+        let mut map = self.lock();
         let now = Instant::now();
-        let Some(times) = map.get_mut(key) else {
-            return Ok(());
-        };
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > Self::WINDOW)
-        {
-            times.pop_front();
+        let mut wait = Duration::ZERO;
+        for (key, free) in Self::keys(ip, username) {
+            let Some(times) = map.get_mut(&key) else {
+                continue;
+            };
+            while times
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > Self::WINDOW)
+            {
+                times.pop_front();
+            }
+            if times.len() < free {
+                continue;
+            }
+            let doublings = (times.len() - free).min(16) as u32;
+            let delay = Duration::from_secs(1 << doublings).min(Self::MAX_DELAY);
+            let last = times.back().copied().unwrap_or(now);
+            wait = wait.max(delay.saturating_sub(now.duration_since(last)));
         }
-        if times.len() >= Self::MAX_FAILURES {
-            let oldest = times.front().copied().unwrap_or(now);
-            let wait = Self::WINDOW.saturating_sub(now.duration_since(oldest));
-            return Err(wait.as_secs().max(1));
+        if wait.is_zero() {
+            Ok(())
+        } else {
+            Err(wait.as_secs_f64().ceil() as u64)
         }
-        Ok(())
     }
 
-    pub fn record_failure(&self, key: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+    pub fn record_failure(&self, ip: IpAddr, username: &str) {
+        let mut map = self.lock();
+        let now = Instant::now();
         if map.len() > 10_000 {
             // Bound the memory an attacker can make us hold.
-            let now = Instant::now();
             map.retain(|_, t| {
                 t.back()
                     .is_some_and(|t| now.duration_since(*t) < Self::WINDOW)
             });
         }
-        map.entry(key.to_owned())
-            .or_default()
-            .push_back(Instant::now());
+        for (key, _) in Self::keys(ip, username) {
+            map.entry(key).or_default().push_back(now);
+        }
     }
 
-    pub fn clear(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
+    /// A successful login clears its account's failures (not its address's).
+    pub fn record_success(&self, ip: IpAddr, username: &str) {
+        let [(account, _), _] = Self::keys(ip, username);
+        self.lock().remove(&account);
     }
 }
 
@@ -291,19 +318,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limiter_locks_after_five_failures() {
+    fn failures_slow_an_account_down_and_lock_nobody_out() {
         let l = LoginLimiter::default();
-        let key = LoginLimiter::key("127.0.0.1".parse().unwrap(), "Admin");
-        for _ in 0..LoginLimiter::MAX_FAILURES {
-            assert!(l.check(&key).is_ok());
-            l.record_failure(&key);
+        let ip = |n: u8| IpAddr::from([203, 0, 113, n]);
+        for n in 0..LoginLimiter::FREE_PER_ACCOUNT as u8 {
+            assert!(l.check(ip(n), "Admin").is_ok());
+            l.record_failure(ip(n), "admin");
         }
-        assert!(l.check(&key).is_err());
-        assert!(l
-            .check(&LoginLimiter::key("127.0.0.2".parse().unwrap(), "admin"))
-            .is_ok());
-        l.clear(&key);
-        assert!(l.check(&key).is_ok());
+        // From any address, the next try on that account waits a second,
+        assert_eq!(l.check(ip(99), "admin"), Err(1));
+        // and another account is not slowed.
+        assert!(l.check(ip(99), "editor").is_ok());
+        l.record_failure(ip(99), "admin");
+        assert_eq!(l.check(ip(98), "admin"), Err(2));
+        for _ in 0..20 {
+            l.record_failure(ip(97), "admin");
+        }
+        assert_eq!(l.check(ip(96), "admin"), Err(60), "the delay stops growing");
+        l.record_success(ip(97), "admin");
+        assert!(l.check(ip(96), "admin").is_ok());
+        // The address that failed 20 times is slowed for every account.
+        assert!(l.check(ip(97), "editor").is_err());
     }
 
     #[test]

@@ -18,6 +18,7 @@ use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use bestpick_app::comment_settings::CommentSettings;
 use bestpick_app::comments::{self, CommentError, Posted, Submission, EDIT_WINDOW_SECS};
+use bestpick_app::posts;
 use bestpick_core::comment::{CommentInput, CommentStatus};
 use bestpick_core::FieldErrors;
 use bestpick_store::{Comment, PostView, Topic};
@@ -175,6 +176,7 @@ async fn form_for_reader(
     jar: CookieJar,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    visible_post(&state, &jar, post_id).await?;
     let (jar, me) = personal(&state, jar, &headers, post_id).await?;
     Ok((
         [(header::CACHE_CONTROL, "private, no-store")],
@@ -269,6 +271,9 @@ async fn create(
     sent: CheckedForm<CommentFields>,
 ) -> Result<Response, AppError> {
     let f = sent.fields;
+    // Nothing of a post the sender may not see is shown or answered,
+    // whatever else is wrong with the form.
+    let post = visible_post(&state, &jar, f.post_id).await?;
     let parent_id = match f.parent_id.trim() {
         "" => None,
         p => Some(
@@ -335,12 +340,6 @@ async fn create(
         jar,
         headers: &headers,
     };
-    let post = state
-        .site
-        .store
-        .post(f.post_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     post_page(&state, audience, post, false, form, status).await
 }
 
@@ -376,11 +375,28 @@ fn remember_edit(
     jar.add(cookie)
 }
 
-/// A comment and the post it is on.
-async fn comment_and_post(state: &AppState, id: i64) -> Result<(Comment, PostView), AppError> {
-    let store = &state.site.store;
-    let c = store.comment(id).await?.ok_or(AppError::NotFound)?;
-    let post = store.post(c.post_id).await?.ok_or(AppError::NotFound)?;
+/// The post with this id, if the request may see it; else 404, as for a
+/// post that does not exist.
+async fn visible_post(state: &AppState, jar: &CookieJar, id: i64) -> Result<PostView, AppError> {
+    let me = current_user(state, jar).await?;
+    posts::visible_post(&state.site, id, me.as_ref().map(|u| &u.user))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A comment and the post it is on, if the request may see the post.
+async fn comment_and_post(
+    state: &AppState,
+    jar: &CookieJar,
+    id: i64,
+) -> Result<(Comment, PostView), AppError> {
+    let c = state
+        .site
+        .store
+        .comment(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let post = visible_post(state, jar, c.post_id).await?;
     Ok((c, post))
 }
 
@@ -398,8 +414,9 @@ fn back_to_post(posted: Posted, outcome: &str) -> Redirect {
 async fn permalink(
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    jar: CookieJar,
 ) -> Result<Response, AppError> {
-    let (c, post) = comment_and_post(&state, id).await?;
+    let (c, post) = comment_and_post(&state, &jar, id).await?;
     if c.status != CommentStatus::Published {
         return Err(AppError::NotFound);
     }
@@ -412,7 +429,7 @@ async fn edit_form(
     jar: CookieJar,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let (c, post) = comment_and_post(&state, id).await?;
+    let (c, post) = comment_and_post(&state, &jar, id).await?;
     let body = c.body.clone();
     render_edit(
         &state,
@@ -464,7 +481,7 @@ async fn edit(
     match comments::edit_own(&state.site, id, &editable, &f.body).await {
         Ok(posted) => Ok(back_to_post(posted, "edited").into_response()),
         Err(CommentError::Invalid(errors)) => {
-            let found = comment_and_post(&state, id).await?;
+            let found = comment_and_post(&state, &jar, id).await?;
             render_edit(
                 &state,
                 jar,
@@ -486,7 +503,7 @@ async fn delete(
     jar: CookieJar,
     CsrfForm(_): CsrfForm<EditFields>,
 ) -> Result<Response, AppError> {
-    let (_, post) = comment_and_post(&state, id).await?;
+    let (_, post) = comment_and_post(&state, &jar, id).await?;
     comments::delete_own(&state.site, id, &editable_ids(&state, &jar)).await?;
     Ok(Redirect::to(&format!("{}?comment=deleted#comments", post.card.url)).into_response())
 }

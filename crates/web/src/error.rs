@@ -7,6 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use bestpick_app::accounts::{AccountError, LoginError};
 use bestpick_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -19,8 +20,14 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0}")]
     BadRequest(String),
+    /// Well-formed but not acceptable input (422).
+    #[error("{0}")]
+    Invalid(String),
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The server is at a bound it keeps (password hashes at once).
+    #[error("busy")]
+    Busy,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -30,6 +37,26 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(_) => AppError::NotFound,
             e => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(f) => AppError::BadRequest(f.to_string()),
+            AccountError::Busy(_) => AppError::Busy,
+            AccountError::Store(e) => e.into(),
+            AccountError::Other(e) => AppError::Internal(e),
+        }
+    }
+}
+
+impl From<LoginError> for AppError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Busy(_) => AppError::Busy,
+            LoginError::Store(e) => e.into(),
         }
     }
 }
@@ -63,13 +90,23 @@ impl IntoResponse for AppError {
             ),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "Not allowed", m.clone()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Bad request", m.clone()),
+            AppError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, "Not accepted", m.clone()),
             AppError::TooManyRequests { retry_after_secs } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
                 format!(
-                    "Too many failed logins. Try again in {} minutes.",
-                    retry_after_secs.div_ceil(60)
+                    "Too many failed logins. Try again in {}.",
+                    match retry_after_secs {
+                        1 => "a second".to_owned(),
+                        s @ ..=90 => format!("{s} seconds"),
+                        s => format!("{} minutes", s.div_ceil(60)),
+                    }
                 ),
+            ),
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Busy",
+                "The site is checking many logins at once. Try again in a moment.".to_owned(),
             ),
             AppError::Internal(e) => {
                 tracing::error!("{e:#}");
@@ -81,10 +118,16 @@ impl IntoResponse for AppError {
             }
         };
         let mut response = (status, message.clone()).into_response();
-        if let AppError::TooManyRequests { retry_after_secs } = self {
-            response
-                .headers_mut()
-                .insert("retry-after", retry_after_secs.into());
+        match self {
+            AppError::TooManyRequests { retry_after_secs } => {
+                response
+                    .headers_mut()
+                    .insert("retry-after", retry_after_secs.into());
+            }
+            AppError::Busy => {
+                response.headers_mut().insert("retry-after", 1.into());
+            }
+            _ => {}
         }
         response
             .extensions_mut()

@@ -12,16 +12,20 @@ mod error;
 mod page_cache;
 mod public;
 mod render;
+mod security;
+mod server;
 mod state;
 mod templates;
 
+pub use client::parse_proxy;
 pub use page_cache::PageCache;
+pub use security::CspReports;
+pub use server::Limits;
 pub use state::AppState;
 
 use anyhow::Context;
-use axum::extract::Request;
-use axum::serve::ListenerExt;
-use axum::{Router, ServiceExt};
+use axum::middleware::from_fn_with_state;
+use axum::Router;
 use bestpick_app::Site;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -34,12 +38,18 @@ use tower::Layer;
 pub struct Options {
     /// The most memory the page cache may hold, in bytes.
     pub page_cache_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` and `-Proto` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Connection limits: slow clients, idle ones, how many at once.
+    pub limits: server::Limits,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             page_cache_bytes: 16 << 20,
+            trusted_proxies: Vec::new(),
+            limits: server::Limits::default(),
         }
     }
 }
@@ -57,7 +67,7 @@ impl Application {
         let listener = TcpListener::bind(listen)
             .await
             .with_context(|| format!("could not listen on {listen}"))?;
-        let state = AppState::new(site, options.page_cache_bytes)?;
+        let state = AppState::new(site, options.clone())?;
         Ok(Application {
             listener,
             router: app(state.clone()),
@@ -80,6 +90,11 @@ impl Application {
         self.state.pages.clone()
     }
 
+    /// What every handler shares, for tests to look into (reports, counts).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests under way.
     pub async fn run_until(
         self,
@@ -87,8 +102,6 @@ impl Application {
     ) -> anyhow::Result<()> {
         // Scheduled posts need no job: a published post shows once its time
         // has passed, as every listing compares it with the clock.
-        // Answers go out as soon as they are written: with Nagle's algorithm a
-        // large page's last segment can wait for an ACK (a 40 ms step in p99).
         // Every second: commands run while the site is served (an import,
         // a setting) write from another process, seen here; and the
         // database's write-ahead log is kept short.
@@ -105,20 +118,18 @@ impl Application {
                 }
             }
         });
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::warn!("could not set TCP_NODELAY: {e}");
-            }
-        });
-        // Fresh cached pages are answered before routing.
+        // Outside in: who the client is, the security headers, then fresh
+        // cached pages answered before routing.
         let site =
-            axum::middleware::from_fn_with_state(self.state.clone(), page_cache::answer_cached)
-                .layer(self.router);
-        let served = axum::serve(
-            listener,
-            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(site),
+            from_fn_with_state(self.state.clone(), page_cache::answer_cached).layer(self.router);
+        let site = axum::middleware::from_fn(security::headers).layer(site);
+        let site = from_fn_with_state(self.state.clone(), client::identify).layer(site);
+        let served = server::serve(
+            self.listener,
+            site,
+            self.state.options.limits.clone(),
+            shutdown,
         )
-        .with_graceful_shutdown(shutdown)
         .await;
         watch.abort();
         self.state.site.store.close().await;
@@ -130,7 +141,6 @@ impl Application {
 pub fn app(state: AppState) -> Router {
     use axum::extract::DefaultBodyLimit;
     use axum::http::{header::CACHE_CONTROL, HeaderValue};
-    use axum::middleware::from_fn_with_state;
     use tower_http::set_header::SetResponseHeaderLayer;
     // The editor's pages are one person's: never stored anywhere. Readers'
     // pages come through the page cache, which marks what it keeps public;
@@ -150,6 +160,7 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(admin)
         .merge(assets::router())
+        .merge(security::router())
         .merge(readers)
         .layer(from_fn_with_state(state.clone(), error::themed_errors));
     Router::new()

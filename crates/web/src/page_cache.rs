@@ -195,6 +195,8 @@ pub struct PageCache {
     /// One render at a time per page: the others wait for its result.
     rendering: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     renders: AtomicU64,
+    /// Renders at once, all pages together.
+    render_turns: tokio::sync::Semaphore,
 }
 
 impl PageCache {
@@ -207,6 +209,9 @@ impl PageCache {
             limit,
             rendering: Mutex::default(),
             renders: AtomicU64::new(0),
+            render_turns: tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ),
         }
     }
 
@@ -282,7 +287,7 @@ impl PageCache {
 /// about as much as the answer). Only pages [`serve`] kept are found here.
 pub async fn answer_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
-        if let Some(page) = fresh_page(&state, cache_key(&req)).await {
+        if let Some(page) = fresh_page(&state, &cache_key(req.uri())).await {
             return answer(&page, req.headers());
         }
     }
@@ -292,22 +297,38 @@ pub async fn answer_cached(State(state): State<AppState>, req: Request, next: Ne
 /// Around the readers' pages: renders a page missing from the cache, one
 /// request at a time per page (the others wait and take its result), and
 /// keeps it when its handler marked it [`shared`].
-pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
     let cache = &state.pages;
-    // The request goes on to the handler: what the answer needs of it stays.
-    let key = cache_key(&req).to_owned();
+    // The handler sees only the parameters the page reads.
+    let key = cache_key(req.uri());
+    match key.parse() {
+        Ok(uri) => *req.uri_mut() = uri,
+        Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+    }
     let asked = req.headers().clone();
-    let gate = cache.gate(&key);
-    let _turn = gate.lock().await;
+    let personal = is_personal(&key);
+    let gate = (!personal).then(|| cache.gate(&key));
+    let _turn = match &gate {
+        Some(gate) => Some(gate.lock().await),
+        None => None,
+    };
     if let Some(page) = fresh_page(&state, &key).await {
         return answer(&page, &asked);
     }
     let seq = state.site.store.changes().seq();
     cache.renders.fetch_add(1, Ordering::Relaxed);
-    let response = next.run(req).await;
+    // A crowd of new addresses waits here for a turn; cached pages,
+    // answered before routing, never do.
+    let response = match cache.render_turns.acquire().await {
+        Ok(_turn) => next.run(req).await,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    if personal {
+        return response;
+    }
     let kept = keep(cache, &key, seq, response).await;
     cache.open_gate(&key);
     match kept {
@@ -316,11 +337,54 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
     }
 }
 
-/// Pages are cached by path and query.
-fn cache_key(req: &Request) -> &str {
-    req.uri()
-        .path_and_query()
-        .map_or(req.uri().path(), |p| p.as_str())
+/// The query parameters a readers' page reads, by the shape of its path.
+/// The rest are dropped before a page is looked up or rendered: junk such
+/// as `?utm=1`, `?utm=2`... neither renders a page again nor evicts one.
+fn page_params(path: &str) -> &'static [&'static str] {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["tag" | "author", _] => &["page"],
+        ["work" | "person", _] => &[],
+        [section] if !section.is_empty() => &["page"],
+        [_section, _slug] => &["replyto", "comment"],
+        _ => &[],
+    }
+}
+
+/// Parameters that make a page for one reader (the reply form under a
+/// comment, the note after posting): rendered each time, never kept, so
+/// that made-up values cannot fill the cache.
+const PERSONAL: &[&str] = &["replyto=", "comment="];
+
+fn is_personal(key: &str) -> bool {
+    key.split_once('?').is_some_and(|(_, q)| {
+        q.split('&')
+            .any(|p| PERSONAL.iter().any(|n| p.starts_with(n)))
+    })
+}
+
+/// A page's key: its path and the parameters it reads, in a fixed order
+/// (`page=1` is the page itself).
+fn cache_key(uri: &axum::http::Uri) -> String {
+    let path = uri.path();
+    let query = uri.query().unwrap_or("");
+    let mut kept = Vec::new();
+    for name in page_params(path) {
+        let value = query.split('&').find_map(|pair| {
+            let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (n == *name).then_some(v)
+        });
+        match value {
+            None | Some("") => {}
+            Some("1") if *name == "page" => {}
+            Some(v) => kept.push(format!("{name}={v}")),
+        }
+    }
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
 }
 
 /// The cached page for `key` if nothing it shows changed since it was
@@ -433,6 +497,22 @@ fn not_modified(page: &Page, asked: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_are_keyed_by_the_parameters_they_read() {
+        let key = |s: &str| cache_key(&s.parse().unwrap());
+        assert_eq!(key("/?utm=1"), "/");
+        assert_eq!(key("/best-pick?utm=2&page=3"), "/best-pick?page=3");
+        assert_eq!(key("/best-pick?page=1"), "/best-pick");
+        assert_eq!(key("/tag/crime?page=2&x=y"), "/tag/crime?page=2");
+        assert_eq!(key("/work/heat-1995?page=2"), "/work/heat-1995");
+        assert_eq!(
+            key("/best-pick/heat?fbclid=z&comment=held&page=4"),
+            "/best-pick/heat?comment=held"
+        );
+        assert!(is_personal("/best-pick/heat?replyto=7"));
+        assert!(!is_personal("/best-pick?page=2"));
+    }
 
     fn headers(accept: &str) -> HeaderMap {
         let mut h = HeaderMap::new();

@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::Router;
 use axum_extra::extract::CookieJar;
 use bestpick_core::post::{PostKind, PostStatus};
-use bestpick_store::{PostCard, PostFilter, Section, Topic};
+use bestpick_store::{FilmScope, PostCard, PostFilter, Section, Topic};
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
@@ -249,11 +249,12 @@ async fn post(
             AppError::NotFound
         });
     };
-    // Drafts and scheduled posts are shown only to logged-in staff, marked.
+    // Drafts and scheduled posts are shown, marked, only to those who may
+    // edit them; to anyone else they do not exist.
+    let me = current_user(&state, &jar).await?;
+    let post = bestpick_app::posts::visible_to(post, me.as_ref().map(|u| &u.user))
+        .ok_or(AppError::NotFound)?;
     let visible = post.card.visibility == bestpick_core::post::Visibility::Published;
-    if !visible && current_user(&state, &jar).await?.is_none() {
-        return Err(AppError::NotFound);
-    }
     // Old addresses (a retired section, a moved post) lead to the current one.
     if section != post.card.section.slug {
         return Ok(moved(&post.card.url));
@@ -352,14 +353,15 @@ async fn person(
     let person = state
         .site
         .store
-        .person_by_slug(&slug)
+        .person_by_slug(&slug, FilmScope::Public)
         .await?
         .ok_or(AppError::NotFound)?;
     page(
         &state,
         "person.html",
         context! { person },
-        vec![Topic::Films],
+        // A post going live makes more of the person's works public.
+        vec![Topic::Films, Topic::Lists],
     )
     .await
 }
@@ -369,7 +371,10 @@ async fn work(
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     let store = &state.site.store;
-    let work = store.work_by_slug(&slug).await?.ok_or(AppError::NotFound)?;
+    let work = store
+        .work_by_slug(&slug, FilmScope::Public)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (posts, _) = store
         .list_posts(&PostFilter {
             work_id: Some(work.id),

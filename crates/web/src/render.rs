@@ -1,6 +1,7 @@
 //! Turning stored content into what templates show: post bodies as HTML with
 //! responsive figures, split into the parts a pick page lays out.
 
+use crate::error::AppError;
 use crate::state::AppState;
 use bestpick_core::markdown::{self, Figure};
 use bestpick_store::StoreError;
@@ -17,25 +18,42 @@ pub struct HtmlPart {
 }
 
 /// Renders a body, with uploaded images as figures with srcset, caption and credit.
-pub async fn body_parts(state: &AppState, body: &str) -> Result<Vec<HtmlPart>, StoreError> {
+pub async fn body_parts(state: &AppState, body: &str) -> Result<Vec<HtmlPart>, AppError> {
     let figures = figures_for(state, body).await?;
-    let lookup = |src: &str| figures.get(src).cloned();
-    Ok(markdown::split_parts(body)
-        .into_iter()
-        .map(|part| HtmlPart {
-            heading: part.heading.map(str::to_owned),
-            plot: part.is_plot(),
-            html: markdown::to_html(part.markdown, &lookup),
-        })
-        .collect())
+    let body = body.to_owned();
+    off_the_async_threads(move || {
+        let lookup = |src: &str| figures.get(src).cloned();
+        markdown::split_parts(&body)
+            .into_iter()
+            .map(|part| HtmlPart {
+                heading: part.heading.map(str::to_owned),
+                plot: part.is_plot(),
+                html: markdown::to_html(part.markdown, &lookup),
+            })
+            .collect()
+    })
+    .await
 }
 
-/// The whole body as one piece of HTML: the editor's preview.
-pub async fn body_html(state: &AppState, body: &str) -> Result<String, StoreError> {
+/// The whole body as one piece of HTML: the editor's preview. A body too
+/// large or nested too deeply to be saved is refused, before any render.
+pub async fn body_html(state: &AppState, body: &str) -> Result<String, AppError> {
+    markdown::check_body(body).map_err(|m| AppError::Invalid(format!("The body {m}.")))?;
     let figures = figures_for(state, body).await?;
-    Ok(markdown::to_html(body, &|src: &str| {
-        figures.get(src).cloned()
-    }))
+    let body = body.to_owned();
+    off_the_async_threads(move || markdown::to_html(&body, &|src: &str| figures.get(src).cloned()))
+        .await
+}
+
+/// Parsing and sanitising a long body takes milliseconds of a core: on a
+/// blocking thread, so that the async threads keep answering (cached
+/// pages above all) while it runs.
+async fn off_the_async_threads<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("rendering a body failed")))
 }
 
 async fn figures_for(state: &AppState, body: &str) -> Result<HashMap<String, Figure>, StoreError> {

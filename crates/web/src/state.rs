@@ -2,7 +2,9 @@
 
 use crate::auth::LoginLimiter;
 use crate::page_cache::PageCache;
+use crate::security::CspReports;
 use crate::templates::Templates;
+use crate::Options;
 use bestpick_app::Site;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -16,9 +18,11 @@ pub struct AppState(Arc<Shared>);
 
 pub struct Shared {
     pub site: Site,
+    pub options: Options,
     pub templates: Templates,
     pub login_limiter: LoginLimiter,
     pub pages: Arc<PageCache>,
+    pub csp_reports: CspReports,
 }
 
 impl Deref for AppState {
@@ -30,14 +34,15 @@ impl Deref for AppState {
 }
 
 impl AppState {
-    /// `page_cache_bytes` bounds the memory of cached pages.
-    pub fn new(site: Site, page_cache_bytes: usize) -> anyhow::Result<AppState> {
+    pub fn new(site: Site, options: Options) -> anyhow::Result<AppState> {
         let templates = Templates::new(&site.theme_dir())?;
         Ok(AppState(Arc::new(Shared {
             site,
             templates,
             login_limiter: LoginLimiter::default(),
-            pages: Arc::new(PageCache::new(page_cache_bytes)),
+            pages: Arc::new(PageCache::new(options.page_cache_bytes)),
+            csp_reports: CspReports::default(),
+            options,
         })))
     }
 }

@@ -1,7 +1,7 @@
 //! Logging in and out, and the first-run setup that creates the first admin.
 
 use super::error_map;
-use crate::auth::{self, CsrfForm, CurrentUser, LoginLimiter};
+use crate::auth::{self, CsrfForm, CurrentUser};
 use crate::client::ClientIp;
 use crate::error::AppError;
 use crate::public::site_context;
@@ -31,9 +31,13 @@ struct NextQuery {
     next: String,
 }
 
-/// Only addresses inside the editor: a login link must not send anyone elsewhere.
+/// Only addresses inside the editor: a login link must not send anyone
+/// elsewhere, nor put a line break (or anything a URL may not hold) into
+/// the `Location` header.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with("/admin") && !next.starts_with("//") {
+    let url_safe = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if url_safe && (next == "/admin" || next.starts_with("/admin/") || next.starts_with("/admin?"))
+    {
         next
     } else {
         "/admin/posts"
@@ -97,19 +101,19 @@ async fn login(
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let key = LoginLimiter::key(ip, &form.username);
-    if let Err(retry_after_secs) = state.login_limiter.check(&key) {
+    let limiter = &state.login_limiter;
+    if let Err(retry_after_secs) = limiter.check(ip, &form.username) {
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
     match accounts::check_login(&state.site, &form.username, &form.password).await? {
         Some(user) => {
-            state.login_limiter.clear(&key);
+            limiter.record_success(ip, &form.username);
             tracing::info!(user = %user.username, "logged in");
             let jar = auth::log_in(&state, jar, &headers, &user).await?;
             Ok((jar, Redirect::to(safe_next(&form.next))).into_response())
         }
         None => {
-            state.login_limiter.record_failure(&key);
+            limiter.record_failure(ip, &form.username);
             let next = safe_next(&form.next).to_owned();
             let ctx = context! {
                 next, username => form.username,
@@ -219,6 +223,26 @@ async fn setup(
             let ctx = context! { form, errors => error_map(&errors) };
             anonymous_page(&state, jar, &headers, super::INVALID, "setup.html", ctx).await
         }
-        Err(e) => Err(AppError::Internal(e.into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_in_the_editor() {
+        assert_eq!(safe_next("/admin/posts/3"), "/admin/posts/3");
+        for bad in [
+            "//evil.example",
+            "https://evil.example/admin",
+            "/admin\r\nSet-Cookie: x=1",
+            "/admin/\\evil",
+            "/administrator",
+            "/admin/ x",
+        ] {
+            assert_eq!(safe_next(bad), "/admin/posts", "{bad}");
+        }
     }
 }

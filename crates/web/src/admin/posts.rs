@@ -13,9 +13,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use bestpick_app::posts::{self, CoverSource, SaveError};
 use bestpick_core::post::{PostKind, PostStatus};
-use bestpick_core::user::Role;
 use bestpick_core::FieldErrors;
-use bestpick_store::{PostFilter, PostView, SaveMode};
+use bestpick_store::{FilmScope, PostFilter, PostView, SaveMode};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -117,7 +116,7 @@ async fn editor(
 ) -> Result<Response, AppError> {
     let store = &state.site.store;
     let sections = store.sections().await?;
-    let works = store.works(1000, 0).await?;
+    let works = store.works(film_scope(me), 1000, 0).await?;
     let media = store.media_list(200).await?;
     let post = post.map(|p| &p.card);
     let ctx = context! {
@@ -128,16 +127,21 @@ async fn editor(
     admin_page(state, me, status, "admin/edit.html", ctx).await
 }
 
+/// The works the editor offers: all of them to those who edit every post,
+/// the public ones to authors (another author's draft may bring a work).
+fn film_scope(me: &CurrentUser) -> FilmScope {
+    if me.user.role.can_edit_any_post() {
+        FilmScope::All
+    } else {
+        FilmScope::Public
+    }
+}
+
 /// The post with this id, if `me` may edit it.
 async fn editable(state: &AppState, me: &CurrentUser, id: i64) -> Result<PostView, AppError> {
     let post = state.site.store.post(id).await?.ok_or(AppError::NotFound)?;
-    let own = post
-        .card
-        .authors
-        .iter()
-        .any(|a| a.username == me.user.username);
     me.require(
-        own || me.user.role.can_edit_any_post(),
+        posts::may_edit(&post, &me.user),
         "edit other people's posts",
     )?;
     Ok(post)
@@ -192,7 +196,7 @@ async fn save(
     let mut errors = FieldErrors::default();
     let existing_work = match form.work.trim() {
         "" => None,
-        slug => match store.work_by_slug(slug).await? {
+        slug => match store.work_by_slug(slug, film_scope(me)).await? {
             Some(w) => Some(w.to_work()),
             None => {
                 errors.push("work", format!("there is no stored work '{slug}'"));
@@ -219,6 +223,10 @@ async fn save(
         }
     };
     if form.wants_preview() {
+        if let Err(m) = bestpick_core::markdown::check_body(&data.body) {
+            errors.push("body", m);
+            return editor(state, me, post.as_ref(), &form, &errors, None, INVALID).await;
+        }
         let html = render::body_html(state, &data.body).await?;
         return editor(
             state,
@@ -298,7 +306,7 @@ async fn delete(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    me.require(me.user.role != Role::Author, "delete posts")?;
+    me.require(me.user.role.can_delete_posts(), "delete posts")?;
     state.site.store.delete_post(id).await?;
     Ok(Redirect::to("/admin/posts").into_response())
 }

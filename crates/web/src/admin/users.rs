@@ -75,6 +75,6 @@ async fn create(
     {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
         Err(AccountError::Invalid(errors)) => show(&state, &me, &form, &errors, INVALID).await,
-        Err(e) => Err(AppError::Internal(e.into())),
+        Err(e) => Err(e.into()),
     }
 }

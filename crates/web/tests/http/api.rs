@@ -4,7 +4,7 @@ use bestpick_core::user::Role;
 use serde_json::{json, Value};
 
 async fn token(app: &TestApp, username: &str) -> String {
-    accounts::create_token(&app.site, &format!("test-{username}"), username)
+    accounts::create_token(&app.site, &format!("test-{username}"), username, None)
         .await
         .unwrap()
 }

@@ -388,6 +388,7 @@ async fn the_cache_stays_inside_its_memory_bound() {
     let limit = 96 * 1024;
     let app = TestApp::spawn_with(bestpick_web::Options {
         page_cache_bytes: limit,
+        ..Default::default()
     })
     .await;
     for i in 0..40 {

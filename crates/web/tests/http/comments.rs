@@ -761,32 +761,72 @@ async fn every_xss_payload_renders_inert() {
     }
 }
 
+/// Hole 4: `X-Forwarded-For` is believed only from a proxy the operator
+/// trusts, and then its right-most address that is not a trusted proxy.
 #[tokio::test]
-async fn behind_a_local_proxy_the_forwarded_address_counts() {
+async fn hole_4_forwarded_addresses_count_only_from_a_trusted_proxy() {
+    async fn comment_ip(app: &TestApp, forwarded: &str) -> String {
+        let mut fields = app.hidden_fields(&app.client, POST).await;
+        fields.extend([
+            ("name", "Ann".into()),
+            ("email", "ann@example.com".into()),
+            ("body", format!("Posted with the header {forwarded}.")),
+        ]);
+        let r = app
+            .client
+            .post(app.url("/comments"))
+            .header("x-forwarded-for", forwarded)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let id = comment_id(&r);
+        app.site.store.comment(id).await.unwrap().unwrap().ip
+    }
     let app = app_with_heat().await;
-    let mut fields = app.hidden_fields(&app.client, POST).await;
-    fields.extend([
-        ("name", "Ann".into()),
-        ("email", "ann@example.com".into()),
-        ("body", "Posted through the proxy.".into()),
-    ]);
-    let r = app
-        .client
-        .post(app.url("/comments"))
-        .header("x-forwarded-for", "198.51.100.1, 203.0.113.9")
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let c = app
-        .site
-        .store
-        .comment(comment_id(&r))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(c.ip, "203.0.113.9");
+    assert_eq!(
+        comment_ip(&app, "198.51.100.1, 203.0.113.9").await,
+        "127.0.0.1"
+    );
+    let app = TestApp::spawn_behind_proxy().await;
+    app.import(HEAT).await;
+    app.relax_comment_limits().await;
+    assert_eq!(
+        comment_ip(&app, "198.51.100.1, 203.0.113.9").await,
+        "203.0.113.9"
+    );
+}
+
+/// Hole 4: forged addresses do not escape the comment rate limits.
+#[tokio::test]
+async fn hole_4_forged_addresses_do_not_escape_the_rate_limit() {
+    let app = TestApp::spawn().await;
+    app.import(HEAT).await;
+    app.set_settings(&[("comments.min_seconds", "0"), ("comments.per_ip", "3")])
+        .await;
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let mut fields = app.hidden_fields(&app.client, POST).await;
+        fields.extend([
+            ("name", format!("Reader {i}")),
+            ("email", format!("reader{i}@example.com")),
+            (
+                "body",
+                format!("Comment number {i}, each from a new forged address."),
+            ),
+        ]);
+        let r = app
+            .client
+            .post(app.url("/comments"))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(&statuses[3..], [429, 429, 429], "{statuses:?}");
 }
 
 #[tokio::test]

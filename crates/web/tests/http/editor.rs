@@ -194,7 +194,7 @@ async fn bad_form_input_shows_errors_next_to_fields_and_saves_nothing() {
     assert!(app
         .site
         .store
-        .work_by_slug("arrival-2016")
+        .work_by_slug("arrival-2016", bestpick_store::FilmScope::All)
         .await
         .unwrap()
         .is_none());
@@ -282,30 +282,52 @@ async fn session_cookies_are_http_only_and_secure_behind_https() {
         "{cookie}"
     );
     assert!(!cookie.contains("Secure"));
-    // A new browser, behind a TLS-terminating proxy.
-    let app = TestApp {
-        client: crate::helpers::client(),
-        ..app
+    // A client saying it came over https is not believed: only a proxy
+    // the operator trusts may say so (and HSTS is only sent then).
+    let https_login = |app: &TestApp| {
+        let app_client = crate::helpers::client();
+        let url = app.url("/admin/login");
+        let csrf_page = app.url("/admin/login");
+        async move {
+            let html = app_client
+                .get(csrf_page)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = crate::helpers::hidden_value(&html, "csrf").unwrap();
+            let form = [
+                ("csrf", csrf.as_str()),
+                ("username", "chief"),
+                ("password", PASSWORD),
+            ];
+            app_client
+                .post(url)
+                .header("x-forwarded-proto", "https")
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
     };
-    let csrf = app.csrf("/admin/login").await;
-    let form = [
-        ("csrf", csrf.as_str()),
-        ("username", "chief"),
-        ("password", PASSWORD),
-    ];
-    let r = app
-        .client
-        .post(app.url("/admin/login"))
-        .header("x-forwarded-proto", "https")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let r = https_login(&app).await;
+    assert_eq!(r.status(), 303);
+    assert!(!r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Secure"));
+    assert!(r.headers().get("strict-transport-security").is_none());
+    // Behind a TLS-terminating proxy the operator named.
+    let app = TestApp::spawn_behind_proxy().await;
+    let r = https_login(&app).await;
     assert_eq!(r.status(), 303);
     assert!(r.headers()["set-cookie"]
         .to_str()
         .unwrap()
         .contains("Secure"));
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
 }
 
 fn upload(csrf: &str, bytes: Vec<u8>, name: &str, alt: &str) -> reqwest::multipart::Form {

@@ -40,6 +40,16 @@ impl TestApp {
         Self::serve_with(dir, site, options).await
     }
 
+    /// [`TestApp::spawn`] behind a reverse proxy on this machine that the
+    /// operator trusts (`--trusted-proxy 127.0.0.1`).
+    pub async fn spawn_behind_proxy() -> TestApp {
+        Self::spawn_with(bestpick_web::Options {
+            trusted_proxies: vec![bestpick_web::parse_proxy("127.0.0.1").unwrap()],
+            ..Default::default()
+        })
+        .await
+    }
+
     /// A site whose data folder already holds these theme files (path
     /// under `theme/`, content), as an operator's customised theme.
     pub async fn spawn_with_theme(files: &[(&str, &str)]) -> TestApp {
