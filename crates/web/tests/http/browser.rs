@@ -98,7 +98,7 @@ async fn log_in_as_chief(c: &Client, app: &TestApp) {
 #[tokio::test]
 async fn an_editor_writes_and_publishes_a_pick_in_chromium() {
     let Some(driver) = start_chromedriver() else {
-        eprintln!("SKIPPED: chromedriver is not installed (apt-get install chromium chromium-driver, as .ci/run does)");
+        crate::helpers::skip("chromedriver is not installed (apt-get install chromium chromium-driver, as .ci/run does)");
         return;
     };
     let app = TestApp::spawn().await;
@@ -232,7 +232,7 @@ async fn write_comment(c: &Client, name: &str, body: &str) {
 #[tokio::test]
 async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
     let Some(driver) = start_chromedriver() else {
-        eprintln!("SKIPPED: chromedriver is not installed (apt-get install chromium chromium-driver, as .ci/run does)");
+        crate::helpers::skip("chromedriver is not installed (apt-get install chromium chromium-driver, as .ci/run does)");
         return;
     };
     let app = TestApp::spawn().await;

@@ -9,6 +9,7 @@
 //!   304s, encodings, one render per crowd, the memory bound.
 //! - `api`: the JSON API.
 //! - `browser`: headless Chromium through chromedriver.
+//! - `security`: one regression test (or more) per hole of issue 11.
 
 mod api;
 mod browser;
@@ -17,3 +18,4 @@ mod comments;
 mod editor;
 mod helpers;
 mod public;
+mod security;
