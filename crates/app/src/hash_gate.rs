@@ -5,6 +5,7 @@
 //! more wait their turn, and beyond that a request is told to come back.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -20,7 +21,7 @@ pub struct Busy;
 
 #[derive(Debug)]
 pub struct HashGate {
-    turns: Semaphore,
+    turns: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
 }
@@ -36,7 +37,7 @@ impl HashGate {
     /// A gate that lets `at_once` hashes run together.
     pub fn new(at_once: usize) -> HashGate {
         HashGate {
-            turns: Semaphore::new(at_once.max(1)),
+            turns: Arc::new(Semaphore::new(at_once.max(1))),
             waiting: AtomicUsize::new(0),
             max_waiting: at_once.max(1) * WAITING_PER_CORE,
         }
@@ -48,17 +49,42 @@ impl HashGate {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Busy> {
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let turn = {
+            // Counted out again however the wait ends, a request dropped
+            // mid-wait (the client hung up) included.
+            let _waiting = Waiting::enter(&self.waiting, self.max_waiting)?;
+            match tokio::time::timeout(MAX_WAIT, self.turns.clone().acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                _ => return Err(Busy),
+            }
+        };
+        // The turn goes with the work: a request dropped while its hash
+        // runs does not free the turn before the hash is done.
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            work()
+        })
+        .await
+        .map_err(|_| Busy)
+    }
+}
+
+/// One request waiting for a turn, while it exists.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn enter(count: &'a AtomicUsize, max: usize) -> Result<Waiting<'a>, Busy> {
+        if count.fetch_add(1, Ordering::AcqRel) >= max {
+            count.fetch_sub(1, Ordering::AcqRel);
             return Err(Busy);
         }
-        let turn = tokio::time::timeout(MAX_WAIT, self.turns.acquire()).await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
-        let _turn = match turn {
-            Ok(Ok(permit)) => permit,
-            _ => return Err(Busy),
-        };
-        tokio::task::spawn_blocking(work).await.map_err(|_| Busy)
+        Ok(Waiting(count))
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -94,5 +120,33 @@ mod tests {
         }
         // One ran and eight waited their turn (and then ran); the other three were turned away.
         assert_eq!(busy, 3);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_request_gives_its_place_back_and_keeps_its_turn_until_done() {
+        let gate = std::sync::Arc::new(HashGate::new(1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let running = {
+            let gate = gate.clone();
+            tokio::spawn(async move { gate.run(move || hold.recv().ok()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Waiters that give up (their clients hung up) leave no trace.
+        for _ in 0..3 * WAITING_PER_CORE {
+            let gate = gate.clone();
+            let waiter = tokio::spawn(async move { gate.run(|| ()).await });
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            waiter.abort();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert_eq!(gate.waiting.load(Ordering::Acquire), 0);
+        // The running hash's request is dropped: its turn is still taken.
+        running.abort();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(gate.turns.available_permits(), 0);
+        release.send(()).unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(gate.turns.available_permits(), 1);
+        assert!(gate.run(|| 7).await.is_ok());
     }
 }

@@ -321,11 +321,11 @@ impl Store {
 
     pub async fn work_by_slug(&self, slug: &str, scope: FilmScope) -> Result<Option<WorkView>> {
         let id: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT id FROM works w WHERE slug = ?1 AND {}",
+            "SELECT id FROM works w WHERE {} AND slug = ?2",
             scope.works_shown()
         ))
-        .bind(slug)
         .bind(now())
+        .bind(slug)
         .fetch_optional(&self.readers)
         .await?;
         match id {

@@ -400,6 +400,27 @@ async fn hole_8_a_drafts_film_data_is_not_public() {
 }
 
 #[tokio::test]
+async fn hole_8_a_scheduled_posts_film_data_waits_for_its_time() {
+    let app = TestApp::spawn().await;
+    app.import(
+        "+++\ntitle = \"Coming soon\"\nsection = \"best-pick\"\ndate = 2099-01-01\n\
+         [work]\nkind = \"movie\"\nname = \"Future Film\"\nyear = 2026\n\
+         cast = [{ name = \"Future Actor\", role = \"Lead\" }]\n+++\nSoon.\n",
+    )
+    .await;
+    for path in [
+        "/work/future-film-2026",
+        "/person/future-actor",
+        "/api/v1/works/future-film-2026",
+        "/api/v1/people/future-actor",
+    ] {
+        assert_eq!(app.get(path).await.status(), 404, "{path}");
+    }
+    let works = app.get_text("/api/v1/works").await.1;
+    assert!(!works.contains("Future Film"), "{works}");
+}
+
+#[tokio::test]
 async fn hole_9_security_headers_on_every_answer() {
     let app = TestApp::spawn().await;
     app.import(HEAT).await;
