@@ -42,25 +42,27 @@ pub fn check_body(markdown: &str) -> Result<(), String> {
     }
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, Parser::new_ext(markdown, options()));
-    let depth = nesting_depth(&raw);
-    if depth > MAX_NESTING {
+    if nesting_depth(&raw) > MAX_NESTING {
         return Err(format!(
-            "nests HTML elements {depth} deep (quotes, lists or tags inside each other); at most {MAX_NESTING} levels are allowed"
+            "nests HTML elements (quotes, lists or tags inside each other) more than {MAX_NESTING} levels deep; at most {MAX_NESTING} levels are allowed"
         ));
     }
     Ok(())
 }
 
-/// How deeply the elements of `html` nest, counting open tags against
-/// their ends. Elements that need no end tag (`<br>`, `<img>`) and those
-/// whose end is often left out (`<p>`, `<li>`, table cells) do not count.
+/// How deeply the elements of `html` nest, as an HTML parser would open
+/// them: an end tag closes only an element that is open (and those inside
+/// it), and `<div/>` opens a `div` as parsers do. Elements that take no
+/// end tag (`<br>`, `<img>`) and those whose end is often left out (`<p>`,
+/// `<li>`, table cells) do not count.
 fn nesting_depth(html: &str) -> usize {
     const UNCOUNTED: &[&str] = &[
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "tbody", "thead",
         "tfoot", "colgroup", "rt", "rp",
     ];
-    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut open: Vec<String> = Vec::new();
+    let mut deepest = 0;
     let mut rest = html;
     while let Some(at) = rest.find('<') {
         rest = &rest[at + 1..];
@@ -74,12 +76,17 @@ fn nesting_depth(html: &str) -> usize {
         if name.is_empty() || UNCOUNTED.contains(&name.as_str()) {
             continue;
         }
-        let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
         if closing {
-            depth = depth.saturating_sub(1);
-        } else if !self_closing {
-            depth += 1;
-            deepest = deepest.max(depth);
+            if let Some(at) = open.iter().rposition(|n| *n == name) {
+                open.truncate(at);
+            }
+        } else {
+            open.push(name);
+            deepest = deepest.max(open.len());
+            if deepest > MAX_NESTING {
+                // Deep enough to refuse; going on would only cost time.
+                break;
+            }
         }
     }
     deepest
@@ -328,6 +335,10 @@ mod tests {
             .repeat(500);
         assert_eq!(check_body(&fine), Ok(()));
         assert_eq!(nesting_depth("<div><p><div></div></div><br><img/>"), 2);
+        // What parsers nest deeply, however it is written.
+        assert!(check_body(&"<div/>".repeat(40_000)).is_err());
+        assert!(check_body(&"<div></x>".repeat(40_000)).is_err());
+        assert_eq!(nesting_depth("<div><span><b>x</div><div>y</div>"), 3);
     }
 
     #[test]

@@ -222,46 +222,81 @@ pub fn check_csrf(expected: Option<&str>, sent: Option<&str>) -> Result<(), AppE
     }
 }
 
-/// Failed logins, counted per account and per client address. Neither
-/// locks anyone out (which would let anyone lock a user out, OWASP's
-/// warning): past a few failures, each further try must wait a delay that
-/// doubles with every failure, up to a minute. The right password still
-/// works once the delay has passed, from any address; a guesser gets one
-/// try a minute per account.
+/// Login attempts, counted per account from one address, per account from
+/// anywhere, and per address. None locks anyone out (which would let
+/// anyone lock a user out, OWASP's warning): past a number of free
+/// attempts, each further one must wait a delay that doubles with each
+/// attempt, and the right password works once it has passed. An attempt
+/// counts from the moment it is let in (so a burst in parallel counts in
+/// full), and a successful login forgets its account's attempts.
+///
+/// - one address on one account: 5 free, then up to 15 minutes apart;
+/// - one account from all addresses: 50 free, then up to a minute apart,
+///   except from an address the account logged in from before (so a
+///   guesser spread over many addresses cannot keep its owner out);
+/// - one address on all accounts: 20 free, then up to a minute apart.
 #[derive(Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    state: Mutex<Attempts>,
+}
+
+#[derive(Default)]
+struct Attempts {
+    times: HashMap<String, VecDeque<Instant>>,
+    /// (account, address) pairs that logged in; bounded like `times`.
+    known: std::collections::HashSet<String>,
+}
+
+/// What a key allows: free attempts in the window, the longest delay.
+struct Rule {
+    key: String,
+    free: usize,
+    max_delay: Duration,
 }
 
 impl LoginLimiter {
-    /// Failures of an account without delay within [`Self::WINDOW`].
-    pub const FREE_PER_ACCOUNT: usize = 5;
-    /// Failures from one address (any accounts) without delay.
-    pub const FREE_PER_ADDRESS: usize = 20;
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-    pub const MAX_DELAY: Duration = Duration::from_secs(60);
+    /// Entries kept at most; past that the oldest windows are dropped.
+    const MAX_KEYS: usize = 50_000;
 
-    fn keys(ip: IpAddr, username: &str) -> [(String, usize); 2] {
-        [
-            (
-                format!("user|{}", username.trim().to_lowercase()),
-                Self::FREE_PER_ACCOUNT,
-            ),
-            (format!("ip|{ip}"), Self::FREE_PER_ADDRESS),
-        ]
+    fn rules(ip: IpAddr, username: &str, known: bool) -> Vec<Rule> {
+        let account = username.trim().to_lowercase();
+        let ip = network(ip);
+        let mut rules = vec![
+            Rule {
+                key: format!("pair|{account}|{ip}"),
+                free: 5,
+                max_delay: Duration::from_secs(15 * 60),
+            },
+            Rule {
+                key: format!("ip|{ip}"),
+                free: 20,
+                max_delay: Duration::from_secs(60),
+            },
+        ];
+        if !known {
+            rules.push(Rule {
+                key: format!("user|{account}"),
+                free: 50,
+                max_delay: Duration::from_secs(60),
+            });
+        }
+        rules
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, Attempts> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `Err(seconds to wait)` when a try now comes too soon.
-    pub fn check(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
-        let mut map = self.lock();
+    /// Lets an attempt in and counts it, or says how many seconds to wait.
+    pub fn attempt(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
+        let mut state = self.lock();
         let now = Instant::now();
+        let known = state.known.contains(&pair(ip, username));
+        let rules = Self::rules(ip, username, known);
         let mut wait = Duration::ZERO;
-        for (key, free) in Self::keys(ip, username) {
-            let Some(times) = map.get_mut(&key) else {
+        for rule in &rules {
+            let Some(times) = state.times.get_mut(&rule.key) else {
                 continue;
             };
             while times
@@ -270,40 +305,62 @@ impl LoginLimiter {
             {
                 times.pop_front();
             }
-            if times.len() < free {
+            if times.len() < rule.free {
                 continue;
             }
-            let doublings = (times.len() - free).min(16) as u32;
-            let delay = Duration::from_secs(1 << doublings).min(Self::MAX_DELAY);
+            let doublings = (times.len() - rule.free).min(20) as u32;
+            let delay = Duration::from_secs(1 << doublings).min(rule.max_delay);
             let last = times.back().copied().unwrap_or(now);
             wait = wait.max(delay.saturating_sub(now.duration_since(last)));
         }
-        if wait.is_zero() {
-            Ok(())
-        } else {
-            Err(wait.as_secs_f64().ceil() as u64)
+        if !wait.is_zero() {
+            return Err(wait.as_secs_f64().ceil() as u64);
         }
-    }
-
-    pub fn record_failure(&self, ip: IpAddr, username: &str) {
-        let mut map = self.lock();
-        let now = Instant::now();
-        if map.len() > 10_000 {
+        if state.times.len() > Self::MAX_KEYS {
             // Bound the memory an attacker can make us hold.
-            map.retain(|_, t| {
+            state.times.retain(|_, t| {
                 t.back()
                     .is_some_and(|t| now.duration_since(*t) < Self::WINDOW)
             });
+            if state.times.len() > Self::MAX_KEYS {
+                state.times.clear();
+            }
         }
-        for (key, _) in Self::keys(ip, username) {
-            map.entry(key).or_default().push_back(now);
+        for rule in rules {
+            state.times.entry(rule.key).or_default().push_back(now);
         }
+        Ok(())
     }
 
-    /// A successful login clears its account's failures (not its address's).
-    pub fn record_success(&self, ip: IpAddr, username: &str) {
-        let [(account, _), _] = Self::keys(ip, username);
-        self.lock().remove(&account);
+    /// The attempt let in was right: its account's attempts are forgotten
+    /// (not its address's), and the address is known to the account.
+    pub fn succeeded(&self, ip: IpAddr, username: &str) {
+        let mut state = self.lock();
+        for rule in Self::rules(ip, username, false) {
+            if !rule.key.starts_with("ip|") {
+                state.times.remove(&rule.key);
+            }
+        }
+        if state.known.len() > Self::MAX_KEYS {
+            state.known.clear();
+        }
+        state.known.insert(pair(ip, username));
+    }
+}
+
+fn pair(ip: IpAddr, username: &str) -> String {
+    format!("{}|{}", username.trim().to_lowercase(), network(ip))
+}
+
+/// An IPv4 address, or the /64 of an IPv6 one: one machine usually has a
+/// whole /64 to pick addresses from.
+fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
+        }
+        v4 => v4,
     }
 }
 
@@ -318,27 +375,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn failures_slow_an_account_down_and_lock_nobody_out() {
+    fn attempts_slow_down_and_lock_nobody_out() {
         let l = LoginLimiter::default();
         let ip = |n: u8| IpAddr::from([203, 0, 113, n]);
-        for n in 0..LoginLimiter::FREE_PER_ACCOUNT as u8 {
-            assert!(l.check(ip(n), "Admin").is_ok());
-            l.record_failure(ip(n), "admin");
+        // One address on one account: five free tries, then a second apart,
+        for _ in 0..5 {
+            assert!(l.attempt(ip(1), "Admin").is_ok());
         }
-        // From any address, the next try on that account waits a second,
-        assert_eq!(l.check(ip(99), "admin"), Err(1));
-        // and another account is not slowed.
-        assert!(l.check(ip(99), "editor").is_ok());
-        l.record_failure(ip(99), "admin");
-        assert_eq!(l.check(ip(98), "admin"), Err(2));
-        for _ in 0..20 {
-            l.record_failure(ip(97), "admin");
+        assert_eq!(l.attempt(ip(1), "admin"), Err(1));
+        // while the account's owner elsewhere is not slowed at all.
+        assert!(l.attempt(ip(2), "admin").is_ok());
+        l.succeeded(ip(2), "admin");
+        // Spread over many addresses, guesses slow the account after 50,
+        for n in 10..60 {
+            assert!(l.attempt(ip(n), "admin").is_ok());
         }
-        assert_eq!(l.check(ip(96), "admin"), Err(60), "the delay stops growing");
-        l.record_success(ip(97), "admin");
-        assert!(l.check(ip(96), "admin").is_ok());
-        // The address that failed 20 times is slowed for every account.
-        assert!(l.check(ip(97), "editor").is_err());
+        assert!(l.attempt(ip(99), "admin").is_err());
+        // but not from an address its owner logged in from before.
+        assert!(l.attempt(ip(2), "admin").is_ok());
+        // Twenty tries from one address slow it for every account.
+        for n in 0..20 {
+            let _ = l.attempt(ip(3), &format!("user{n}"));
+        }
+        assert!(l.attempt(ip(3), "editor").is_err());
+        // IPv6 addresses count per /64.
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2::ffff".parse().unwrap();
+        for _ in 0..5 {
+            assert!(l.attempt(a, "editor").is_ok());
+        }
+        assert!(l.attempt(b, "editor").is_err());
     }
 
     #[test]

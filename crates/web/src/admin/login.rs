@@ -102,18 +102,17 @@ async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let limiter = &state.login_limiter;
-    if let Err(retry_after_secs) = limiter.check(ip, &form.username) {
+    if let Err(retry_after_secs) = limiter.attempt(ip, &form.username) {
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
     match accounts::check_login(&state.site, &form.username, &form.password).await? {
         Some(user) => {
-            limiter.record_success(ip, &form.username);
+            limiter.succeeded(ip, &form.username);
             tracing::info!(user = %user.username, "logged in");
             let jar = auth::log_in(&state, jar, &headers, &user).await?;
             Ok((jar, Redirect::to(safe_next(&form.next))).into_response())
         }
         None => {
-            limiter.record_failure(ip, &form.username);
             let next = safe_next(&form.next).to_owned();
             let ctx = context! {
                 next, username => form.username,
