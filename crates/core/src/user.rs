@@ -72,6 +72,13 @@ impl Role {
         !used_by_others || self.can_edit_any_post()
     }
 
+    /// Link a post to a stored work: a public one (a published post shows
+    /// it), one no one else's post uses, or any for editors. A work only
+    /// another writer's draft uses is as unseen as the draft.
+    pub fn may_link_work(self, public: bool, used_by_others: bool) -> bool {
+        public || self.may_change_work(used_by_others)
+    }
+
     /// Why this role may not save a post as asked, if it may not.
     /// `stored` is the post as it is now (`own`, its status), `None` for a
     /// new one; `credits_self` whether the post names the user as an author.
@@ -91,9 +98,11 @@ impl Role {
             ));
         }
         match stored {
+            // Said as a taken address: whose post it is, and whether it
+            // is a draft, is none of this author's business.
             Some((false, _)) => Err(FieldError::new(
                 "slug",
-                "authors can only edit their own posts",
+                "is already the address of another post: choose another slug (authors edit only their own posts)",
             )),
             Some((true, PostStatus::Published)) => Err(FieldError::new(
                 "status",
@@ -157,6 +166,8 @@ mod tests {
         assert!(Role::Author.may_change_work(false));
         assert!(!Role::Author.may_change_work(true));
         assert!(Role::Editor.may_change_work(true));
+        assert!(Role::Author.may_link_work(true, true));
+        assert!(!Role::Author.may_link_work(false, true));
         let draft = PostStatus::Draft;
         assert!(Role::Author.check_post_save(draft, None, true).is_ok());
         let e = Role::Author

@@ -224,25 +224,26 @@ async fn write_post(
         authors.push(actor.id);
     }
 
-    let existing = sqlx::query("SELECT id, title FROM posts WHERE slug = ?")
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
         .bind(post.slug.as_str())
         .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| (r.get::<i64, _>("id"), r.get::<String, _>("title")));
-    let taken = |title: &str| {
+        .await?;
+    // The other post may be a draft its writer may not see: its title is
+    // not told.
+    let taken = || {
         StoreError::conflict(
             "slug",
             format!(
-                "'{}' is already the address of the post “{title}”",
+                "'{}' is already the address of another post: choose another slug",
                 post.slug
             ),
         )
     };
     let post_id = match (mode, existing) {
-        (SaveMode::Create, Some((_, title))) => return Err(taken(&title)),
-        (SaveMode::Update(id), Some((other, title))) if other != id => return Err(taken(&title)),
+        (SaveMode::Create, Some(_)) => return Err(taken()),
+        (SaveMode::Update(id), Some(other)) if other != id => return Err(taken()),
         (SaveMode::Update(id), _) => Some(id),
-        (SaveMode::Upsert, found) => found.map(|(id, _)| id),
+        (SaveMode::Upsert, found) => found,
         (SaveMode::Create, None) => None,
     };
 

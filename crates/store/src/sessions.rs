@@ -151,16 +151,17 @@ impl Store {
             .collect()
     }
 
-    /// Deletes the token with this name (or id); returns its name, `None`
-    /// when there is no such token.
+    /// Deletes the token with this id (a number) or else this name;
+    /// returns its name, `None` when there is no such token. Exactly one
+    /// token at most, even if an old token was named with a number.
     pub async fn revoke_api_token(&self, name_or_id: &str) -> Result<Option<String>> {
-        let id = name_or_id.parse::<i64>().ok();
-        Ok(
-            sqlx::query_scalar("DELETE FROM api_tokens WHERE name = ? OR id IS ? RETURNING name")
-                .bind(name_or_id)
-                .bind(id)
-                .fetch_optional(&self.writer)
-                .await?,
-        )
+        let q = match name_or_id.parse::<i64>() {
+            Ok(id) => {
+                sqlx::query_scalar("DELETE FROM api_tokens WHERE id = ? RETURNING name").bind(id)
+            }
+            Err(_) => sqlx::query_scalar("DELETE FROM api_tokens WHERE name = ? RETURNING name")
+                .bind(name_or_id),
+        };
+        Ok(q.fetch_optional(&self.writer).await?)
     }
 }

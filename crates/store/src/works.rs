@@ -1,5 +1,6 @@
 //! Works (films and shows) and the people credited on them.
 
+use crate::error::OnConflict;
 use crate::{json_list, now, to_json, Result, Store, StoreError, Topic, User};
 use bestpick_core::work::{CastMember, Work, WorkKind};
 use bestpick_core::Slug;
@@ -175,6 +176,20 @@ impl Store {
             .fetch_one(&mut *conn)
             .await?;
             if !by.role.may_change_work(used_by_others) {
+                let public: bool = sqlx::query_scalar(
+                    "SELECT EXISTS (SELECT 1 FROM posts p WHERE p.work_id = ?1
+                     AND p.status = 'published' AND p.published_at <= ?2)",
+                )
+                .bind(id)
+                .bind(now())
+                .fetch_one(&mut *conn)
+                .await?;
+                if !by.role.may_link_work(public, used_by_others) {
+                    return Err(StoreError::invalid(
+                        "work.name",
+                        "names a work another writer is preparing; an editor can link it",
+                    ));
+                }
                 return Ok(id);
             }
         }
@@ -206,7 +221,15 @@ impl Store {
             .bind(now())
             .bind(existing)
             .fetch_one(&mut *conn)
-            .await?;
+            .await
+            // Matched by IMDb id, but named (and so addressed) as another work.
+            .on_unique("work.name", || {
+                format!(
+                    "another stored work is already called '{}' ({}); its IMDb id differs",
+                    work.name.trim(),
+                    work.year
+                )
+            })?;
 
         if existing.is_some() {
             sqlx::query("DELETE FROM credits WHERE work_id = ?")

@@ -38,15 +38,18 @@ impl TrustedProxies<'_> {
 
     /// The client's address for a request from `peer` carrying these
     /// `X-Forwarded-For` values.
-    fn client_ip<'a>(&self, peer: IpAddr, forwarded: impl Iterator<Item = &'a str>) -> IpAddr {
+    fn client_ip<'a>(&self, peer: IpAddr, forwarded: impl Iterator<Item = &'a [u8]>) -> IpAddr {
         if !self.trusts(peer) {
             return peer;
         }
         // Each proxy appends the address it saw: read from the right,
         // past our own proxies, to the first address none of them is.
-        let hops: Vec<&str> = forwarded.flat_map(|v| v.split(',')).collect();
+        // Hops are split as bytes: junk a client wrote at the left (even
+        // bytes that are not text) must not hide what our proxies added.
+        let hops: Vec<&[u8]> = forwarded.flat_map(|v| v.split(|b| *b == b',')).collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
+            let hop = std::str::from_utf8(hop).unwrap_or("");
             match hop.trim().parse::<IpAddr>() {
                 Ok(ip) => {
                     client = ip.to_canonical();
@@ -93,7 +96,7 @@ fn client_ip_from(trusted: TrustedProxies, peer: IpAddr, headers: &HeaderMap) ->
     let values = headers
         .get_all("x-forwarded-for")
         .iter()
-        .filter_map(|v| v.to_str().ok());
+        .map(|v| v.as_bytes());
     trusted.client_ip(peer, values)
 }
 
@@ -127,7 +130,10 @@ mod tests {
     fn nothing_is_trusted_by_default() {
         let none = TrustedProxies(&[]);
         let local = ip("127.0.0.1");
-        assert_eq!(none.client_ip(local, ["203.0.113.9"].into_iter()), local);
+        assert_eq!(
+            none.client_ip(local, ["203.0.113.9"].into_iter().map(str::as_bytes)),
+            local
+        );
     }
 
     #[test]
@@ -141,23 +147,37 @@ mod tests {
         // A client may write anything at the left; our proxies append.
         let chain = ["1.2.3.4, 203.0.113.9", "10.1.1.1"];
         assert_eq!(
-            proxies.client_ip(local, chain.into_iter()),
+            proxies.client_ip(local, chain.into_iter().map(str::as_bytes)),
             ip("203.0.113.9")
         );
         assert_eq!(
-            proxies.client_ip(local, ["::ffff:203.0.113.9"].into_iter()),
+            proxies.client_ip(local, ["::ffff:203.0.113.9"].into_iter().map(str::as_bytes)),
             ip("203.0.113.9")
         );
         // A proxy that sent no header is the client itself.
         assert_eq!(proxies.client_ip(local, std::iter::empty()), local);
         // Junk stops the walk at the last good address.
         assert_eq!(
-            proxies.client_ip(local, ["203.0.113.9, junk, 10.0.0.2"].into_iter()),
+            proxies.client_ip(
+                local,
+                ["203.0.113.9, junk, 10.0.0.2"]
+                    .into_iter()
+                    .map(str::as_bytes)
+            ),
             ip("10.0.0.2")
         );
         // A peer that is not a proxy is never asked.
         let remote = ip("198.51.100.7");
-        assert_eq!(proxies.client_ip(remote, chain.into_iter()), remote);
+        assert_eq!(
+            proxies.client_ip(remote, chain.into_iter().map(str::as_bytes)),
+            remote
+        );
+        // Bytes that are not text, at the left, hide nothing.
+        let odd: &[u8] = b"\xff\xfe, 203.0.113.9";
+        assert_eq!(
+            proxies.client_ip(local, [odd].into_iter()),
+            ip("203.0.113.9")
+        );
         assert!(parse_proxy("10.0.0.0/33").is_err());
         assert!(parse_proxy("nonsense").is_err());
     }

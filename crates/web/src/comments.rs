@@ -477,11 +477,12 @@ async fn edit(
     headers: HeaderMap,
     CsrfForm(f): CsrfForm<EditFields>,
 ) -> Result<Response, AppError> {
+    // A comment on a post the writer may no longer see is not edited.
+    let found = comment_and_post(&state, &jar, id).await?;
     let editable = editable_ids(&state, &jar);
     match comments::edit_own(&state.site, id, &editable, &f.body).await {
         Ok(posted) => Ok(back_to_post(posted, "edited").into_response()),
         Err(CommentError::Invalid(errors)) => {
-            let found = comment_and_post(&state, &jar, id).await?;
             render_edit(
                 &state,
                 jar,

@@ -356,11 +356,22 @@ fn page_params(path: &str) -> &'static [&'static str] {
 /// that made-up values cannot fill the cache.
 const PERSONAL: &[&str] = &["replyto=", "comment="];
 
+/// Whether the page for `key` is rendered for this request alone: a
+/// personal parameter, or an address written other than the one way
+/// links write it (`/b%65st-pick`, `?page=02`). Those are rendered, never
+/// kept, so that variants of one page cannot fill the cache.
 fn is_personal(key: &str) -> bool {
-    key.split_once('?').is_some_and(|(_, q)| {
-        q.split('&')
-            .any(|p| PERSONAL.iter().any(|n| p.starts_with(n)))
-    })
+    let (path, query) = key.split_once('?').unwrap_or((key, ""));
+    let plain_path = path
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-_".contains(&b));
+    let canonical_page =
+        |v: &str| v.len() <= 7 && !v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit());
+    !plain_path
+        || query.split('&').filter(|p| !p.is_empty()).any(|p| {
+            PERSONAL.iter().any(|n| p.starts_with(n))
+                || p.strip_prefix("page=").is_some_and(|v| !canonical_page(v))
+        })
 }
 
 /// A page's key: its path and the parameters it reads, in a fixed order
@@ -512,6 +523,16 @@ mod tests {
         );
         assert!(is_personal("/best-pick/heat?replyto=7"));
         assert!(!is_personal("/best-pick?page=2"));
+        assert!(!is_personal("/"));
+        for variant in [
+            "/best-pick?page=02",
+            "/best-pick?page=+2",
+            "/best-pick?page=%32",
+            "/b%65st-pick",
+            "/Best-Pick",
+        ] {
+            assert!(is_personal(&key(variant)), "{variant}");
+        }
     }
 
     fn headers(accept: &str) -> HeaderMap {

@@ -296,6 +296,10 @@ async fn tag(
         &q,
     )
     .await?;
+    // A tag only drafts carry has no public page.
+    if pagination.total == 0 {
+        return Err(AppError::NotFound);
+    }
     let base = format!("/tag/{}", tag.slug);
     let title = format!("Tagged “{}”", tag.name);
     let topics = list_topics(ids(&posts));

@@ -74,7 +74,11 @@ impl CspReports {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/csp-report", post(report))
+    // Reports are a few hundred bytes; nobody may send megabytes here.
+    Router::new().route(
+        "/csp-report",
+        post(report).layer(axum::extract::DefaultBodyLimit::max(MAX_REPORT)),
+    )
 }
 
 /// The largest report read; browsers send a few hundred bytes.

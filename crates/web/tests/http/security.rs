@@ -420,6 +420,46 @@ async fn hole_8_a_drafts_film_data_is_not_public() {
 }
 
 #[tokio::test]
+async fn hole_8_an_author_cannot_read_a_drafts_work_by_naming_it() {
+    let (app, _) = site_with_drafts().await;
+    let bob = accounts::create_token(&app.site, "bob-tool", "bob", None)
+        .await
+        .unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/posts"))
+        .bearer_auth(&bob)
+        .json(&json!({
+            "title": "Guessing", "section": "best-pick", "status": "draft", "body": "x",
+            "work": { "kind": "movie", "name": "Unannounced Film", "year": 2026 }
+        }))
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = text_of(r).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("work.name") && !body.contains("Secret Actor"),
+        "{body}"
+    );
+    // Taking the draft's address tells nothing of it either.
+    let r = app
+        .client
+        .post(app.url("/api/v1/posts"))
+        .bearer_auth(&bob)
+        .json(
+            &json!({ "title": "Mine", "slug": "secret-pick", "section": "essays",
+                       "kind": "essay", "status": "draft", "body": "x" }),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = text_of(r).await;
+    assert!(status == 403 || status == 409, "{status}");
+    assert!(!body.contains(SECRET), "{body}");
+}
+
+#[tokio::test]
 async fn hole_8_a_scheduled_posts_film_data_waits_for_its_time() {
     let app = TestApp::spawn().await;
     app.import(
