@@ -195,8 +195,6 @@ pub struct PageCache {
     /// One render at a time per page: the others wait for its result.
     rendering: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     renders: AtomicU64,
-    /// Renders at once, all pages together.
-    render_turns: tokio::sync::Semaphore,
 }
 
 impl PageCache {
@@ -209,9 +207,6 @@ impl PageCache {
             limit,
             rendering: Mutex::default(),
             renders: AtomicU64::new(0),
-            render_turns: tokio::sync::Semaphore::new(
-                2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
-            ),
         }
     }
 
@@ -271,14 +266,38 @@ impl PageCache {
         self.lock().pages.peek(key).cloned()
     }
 
-    fn gate(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    fn gate(&self, key: &str) -> Gate<'_> {
         let mut rendering = self.rendering.lock().unwrap_or_else(|e| e.into_inner());
-        rendering.entry(key.to_owned()).or_default().clone()
+        Gate {
+            cache: self,
+            key: key.to_owned(),
+            turn: rendering.entry(key.to_owned()).or_default().clone(),
+        }
     }
+}
 
-    fn open_gate(&self, key: &str) {
-        let mut rendering = self.rendering.lock().unwrap_or_else(|e| e.into_inner());
-        rendering.remove(key);
+/// A place in the queue to render one page. Its entry goes when the last
+/// request holding it does, however it ends (a client gone mid-render too).
+struct Gate<'a> {
+    cache: &'a PageCache,
+    key: String,
+    turn: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Drop for Gate<'_> {
+    fn drop(&mut self) {
+        let mut rendering = self
+            .cache
+            .rendering
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // Held by the map and by us alone: nobody else waits on it.
+        let last = rendering
+            .get(&self.key)
+            .is_some_and(|g| Arc::ptr_eq(g, &self.turn) && Arc::strong_count(g) == 2);
+        if last {
+            rendering.remove(&self.key);
+        }
     }
 }
 
@@ -312,7 +331,7 @@ pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) 
     let personal = is_personal(&key);
     let gate = (!personal).then(|| cache.gate(&key));
     let _turn = match &gate {
-        Some(gate) => Some(gate.lock().await),
+        Some(gate) => Some(gate.turn.lock().await),
         None => None,
     };
     if let Some(page) = fresh_page(&state, &key).await {
@@ -320,17 +339,11 @@ pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) 
     }
     let seq = state.site.store.changes().seq();
     cache.renders.fetch_add(1, Ordering::Relaxed);
-    // A crowd of new addresses waits here for a turn; cached pages,
-    // answered before routing, never do.
-    let response = match cache.render_turns.acquire().await {
-        Ok(_turn) => next.run(req).await,
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    };
+    let response = next.run(req).await;
     if personal {
         return response;
     }
     let kept = keep(cache, &key, seq, response).await;
-    cache.open_gate(&key);
     match kept {
         Ok(page) => answer(&page, &asked),
         Err(response) => response,

@@ -21,7 +21,7 @@ pub struct HtmlPart {
 pub async fn body_parts(state: &AppState, body: &str) -> Result<Vec<HtmlPart>, AppError> {
     let figures = figures_for(state, body).await?;
     let body = body.to_owned();
-    off_the_async_threads(move || {
+    off_the_async_threads(state, move || {
         let lookup = |src: &str| figures.get(src).cloned();
         markdown::split_parts(&body)
             .into_iter()
@@ -41,19 +41,34 @@ pub async fn body_html(state: &AppState, body: &str) -> Result<String, AppError>
     markdown::check_body(body).map_err(|m| AppError::Invalid(format!("The body {m}.")))?;
     let figures = figures_for(state, body).await?;
     let body = body.to_owned();
-    off_the_async_threads(move || markdown::to_html(&body, &|src: &str| figures.get(src).cloned()))
-        .await
+    off_the_async_threads(state, move || {
+        markdown::to_html(&body, &|src: &str| figures.get(src).cloned())
+    })
+    .await
 }
 
 /// Parsing and sanitising a long body takes milliseconds of a core: on a
 /// blocking thread, so that the async threads keep answering (cached
-/// pages above all) while it runs.
+/// pages above all) while it runs, and at most two per core at once
+/// whichever path asked (a page, a comment form sent back, a preview). The
+/// turn goes with the work: a request dropped meanwhile does not free it
+/// before the render is done.
 async fn off_the_async_threads<T: Send + 'static>(
+    state: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(work)
+    let turn = state
+        .render_turns
+        .clone()
+        .acquire_owned()
         .await
-        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("rendering a body failed")))
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        work()
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("rendering a body failed")))
 }
 
 async fn figures_for(state: &AppState, body: &str) -> Result<HashMap<String, Figure>, StoreError> {

@@ -123,9 +123,14 @@ async fn connection<S>(
         let busy = Busy::start(on_request.clone());
         let call = service.clone().oneshot(req);
         async move {
-            let response = call.await;
-            drop(busy);
-            response
+            // Busy until the answer's last byte is sent, not just made.
+            let response = call.await?;
+            Ok::<_, Infallible>(response.map(|body| {
+                Body::new(Sending {
+                    body,
+                    busy: Some(busy),
+                })
+            }))
         }
     });
     let conn = hyper::server::conn::http1::Builder::new()
@@ -159,9 +164,41 @@ async fn connection<S>(
     }
 }
 
-/// What a connection is doing, kept by its reads and its requests.
+/// An answer's body being sent; the request stays busy until it ends.
+struct Sending {
+    body: Body,
+    busy: Option<Busy>,
+}
+
+impl http_body::Body for Sending {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None) | Poll::Ready(Some(Err(_)))) {
+            self.busy = None;
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// What a connection is doing, kept by its reads, writes and requests.
 struct Watch {
     opened: Instant,
+    /// When bytes last went either way, in ms since opened.
+    last_io: AtomicU64,
     /// Requests being answered.
     busy: AtomicUsize,
     /// When the current request's first byte came, in ms since opened
@@ -177,8 +214,12 @@ impl Watch {
     fn new() -> Watch {
         Watch {
             opened: Instant::now(),
+            last_io: AtomicU64::new(0),
             busy: AtomicUsize::new(0),
-            head_since: AtomicU64::new(NONE),
+            // The first request's headers are timed from the connection's
+            // start: a client that connects and says nothing is not idle,
+            // it is slow.
+            head_since: AtomicU64::new(0),
             idle_since: AtomicU64::new(0),
         }
     }
@@ -187,8 +228,14 @@ impl Watch {
         self.opened.elapsed().as_millis() as u64
     }
 
+    /// Bytes went out.
+    fn wrote(&self) {
+        self.last_io.store(self.now(), Ordering::Release);
+    }
+
     /// Bytes came in: between requests, that starts a request's head.
     fn read(&self) {
+        self.last_io.store(self.now(), Ordering::Release);
         if self.busy.load(Ordering::Acquire) == 0 {
             let _ = self.head_since.compare_exchange(
                 NONE,
@@ -207,9 +254,14 @@ impl Watch {
             return (now.saturating_sub(head) > limits.header_timeout.as_millis() as u64)
                 .then_some("its request's headers took too long");
         }
-        let idle = self.busy.load(Ordering::Acquire) == 0
-            && now.saturating_sub(self.idle_since.load(Ordering::Acquire))
-                > limits.idle_timeout.as_millis() as u64;
+        let idle_limit = limits.idle_timeout.as_millis() as u64;
+        if self.busy.load(Ordering::Acquire) > 0 {
+            // A request under way whose body stopped coming, or whose
+            // answer the client stopped reading.
+            let stalled = now.saturating_sub(self.last_io.load(Ordering::Acquire)) > idle_limit;
+            return stalled.then_some("its request stalled");
+        }
+        let idle = now.saturating_sub(self.idle_since.load(Ordering::Acquire)) > idle_limit;
         idle.then_some("it was idle too long")
     }
 }
@@ -227,6 +279,8 @@ impl Busy {
 
 impl Drop for Busy {
     fn drop(&mut self) {
+        // Whatever the client sent meanwhile starts a new request's head.
+        self.0.head_since.store(NONE, Ordering::Release);
         self.0.idle_since.store(self.0.now(), Ordering::Release);
         self.0.busy.fetch_sub(1, Ordering::AcqRel);
     }
@@ -259,7 +313,11 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.watch.wrote();
+        }
+        polled
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -275,7 +333,11 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.watch.wrote();
+        }
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {

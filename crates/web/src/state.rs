@@ -23,6 +23,8 @@ pub struct Shared {
     pub login_limiter: LoginLimiter,
     pub pages: Arc<PageCache>,
     pub csp_reports: CspReports,
+    /// Bodies rendered at once (see `render.rs`).
+    pub render_turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl Deref for AppState {
@@ -42,6 +44,9 @@ impl AppState {
             login_limiter: LoginLimiter::default(),
             pages: Arc::new(PageCache::new(options.page_cache_bytes)),
             csp_reports: CspReports::default(),
+            render_turns: Arc::new(tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
             options,
         })))
     }

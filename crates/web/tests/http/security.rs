@@ -593,6 +593,35 @@ async fn hole_10_slow_and_idle_clients_are_disconnected() {
         idle >= Duration::from_millis(1500) && idle < Duration::from_secs(5),
         "{idle:?}"
     );
+    // A client that connects and says nothing is slow, not idle: cut at
+    // the header timeout.
+    let silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let took = closed_within(silent, Duration::from_secs(3)).await;
+    assert!(took < Duration::from_millis(1800), "{took:?}");
+    // A body that stops coming is cut at the idle timeout.
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(b"POST /comments HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nbody=only")
+        .await
+        .unwrap();
+    let took = closed_within(stalled, Duration::from_secs(6)).await;
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+}
+
+/// How long until the server closes `s`; fails past `limit`.
+async fn closed_within(mut s: tokio::net::TcpStream, limit: Duration) -> Duration {
+    let started = Instant::now();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match tokio::time::timeout(limit, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return started.elapsed(),
+            Ok(Ok(_)) => continue,
+            Err(_) => panic!("the connection stayed open for {limit:?}"),
+        }
+    }
 }
 
 #[tokio::test]
