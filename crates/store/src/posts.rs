@@ -32,9 +32,10 @@ pub enum SaveMode {
 
 impl Store {
     /// Stores a validated post, its work, people, tags, scores, quotes and
-    /// lines, all or nothing, on behalf of `actor`: the author when it
-    /// names none, and whose role decides whether a shared work's facts
-    /// change (see [`Store::upsert_work`]). Returns the post's id.
+    /// lines, all or nothing, on behalf of `actor`: the author of a new
+    /// post that names none (a stored post naming none keeps its authors),
+    /// and whose role decides whether a shared work's facts change (see
+    /// [`Store::upsert_work`]). Returns the post's id.
     pub async fn save_post(
         &self,
         post: &ValidPost,
@@ -220,9 +221,6 @@ async fn write_post(
             }
         }
     }
-    if authors.is_empty() {
-        authors.push(actor.id);
-    }
 
     let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
         .bind(post.slug.as_str())
@@ -291,7 +289,14 @@ async fn write_post(
             format!("'{}' is already the address of another post", post.slug)
         })?;
     let id = id.ok_or_else(|| StoreError::NotFound("that post".into()))?;
-    replace_parts(&mut *conn, id, post, &authors, post_id.is_none()).await?;
+    // Naming no authors keeps a stored post's (a co-author is not dropped
+    // by an edit that leaves the list out); a new post is the actor's.
+    let authors = match (authors.is_empty(), post_id) {
+        (true, Some(_)) => None,
+        (true, None) => Some(vec![actor.id]),
+        (false, _) => Some(authors),
+    };
+    replace_parts(&mut *conn, id, post, authors.as_deref(), post_id.is_none()).await?;
     let goes_live = (post.status == PostStatus::Published)
         .then_some(published_at)
         .flatten();
@@ -336,19 +341,19 @@ async fn replace_parts(
     conn: &mut SqliteConnection,
     id: i64,
     post: &ValidPost,
-    authors: &[i64],
+    authors: Option<&[i64]>,
     new: bool,
 ) -> Result<()> {
-    let stored: &[&str] = if new {
-        &[]
-    } else {
-        &[
+    let stored: &[&str] = match (new, authors) {
+        (true, _) => &[],
+        (false, Some(_)) => &[
             "post_authors",
             "post_tags",
             "scores",
             "critic_quotes",
             "lines",
-        ]
+        ],
+        (false, None) => &["post_tags", "scores", "critic_quotes", "lines"],
     };
     for table in stored {
         sqlx::query(&format!("DELETE FROM {table} WHERE post_id = ?"))
@@ -358,7 +363,7 @@ async fn replace_parts(
     }
     // One statement per kind of part, however many rows: an import of
     // thousands of posts spends its time on statements.
-    if !authors.is_empty() {
+    if let Some(authors) = authors.filter(|a| !a.is_empty()) {
         QueryBuilder::new("INSERT OR IGNORE INTO post_authors (post_id, user_id, position) ")
             .push_values(authors.iter().enumerate(), |mut row, (pos, user)| {
                 row.push_bind(id).push_bind(*user).push_bind(pos as i64);
