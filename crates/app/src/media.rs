@@ -42,7 +42,7 @@ pub fn store_image(
         );
     }
     let decoded = check_image(field, original_name, bytes);
-    let (format, img) = match decoded {
+    let (format, img, turned) = match decoded {
         Ok(v) => v,
         Err(e) => {
             errors.0.push(e);
@@ -81,7 +81,11 @@ pub fn store_image(
     // pixels. Both are stable: the file an export writes imports under the
     // same name.
     let original = match format {
-        ImageFormat::Jpeg => clean_jpeg(bytes).map_or_else(|| encode(&img), Ok)?,
+        // A photo its camera turned (EXIF orientation) is drawn upright:
+        // that needs new pixels, so it is encoded anew too.
+        ImageFormat::Jpeg if !turned => clean_jpeg(bytes)
+            .filter(|clean| image::load_from_memory_with_format(clean, format).is_ok())
+            .map_or_else(|| encode(&img), Ok)?,
         _ => encode(&img)?,
     };
     let stem = hex::encode(&Sha256::digest(&original)[..8]);
@@ -120,14 +124,29 @@ pub fn store_image(
 /// anything after the end go. `None` when the file is not laid out as
 /// a JPEG should be (it is then encoded anew instead).
 fn clean_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
-    // Segments that draw the image: tables, frames, restart interval,
-    // scans; and JFIF/Adobe headers, which say how to read the colours.
-    fn keep(marker: u8, segment: &[u8]) -> bool {
+    // What of a segment is written: all of those that draw the image
+    // (tables, frames, restart interval, line count, scans) and of the
+    // colour profile; only the fixed fields of the JFIF and Adobe headers
+    // (no thumbnail, nothing appended); nothing of the rest.
+    fn kept(marker: u8, whole: &[u8], payload: &[u8]) -> Option<Vec<u8>> {
+        let header = |fields: &[u8], extra: &[u8]| {
+            let len = (2 + fields.len() + extra.len()) as u16;
+            let mut out = vec![0xFF, marker];
+            out.extend_from_slice(&len.to_be_bytes());
+            out.extend_from_slice(fields);
+            out.extend_from_slice(extra);
+            out
+        };
         match marker {
-            0xC0..=0xCF | 0xDB | 0xDD | 0xDA => true,
-            0xE0 => segment.starts_with(b"JFIF\0"),
-            0xEE => segment.starts_with(b"Adobe"),
-            _ => false,
+            0xC0..=0xCF | 0xDA..=0xDD => Some(whole.to_vec()),
+            0xE2 if payload.starts_with(b"ICC_PROFILE\0") => Some(whole.to_vec()),
+            0xE0 if payload.starts_with(b"JFIF\0") && payload.len() >= 12 => {
+                Some(header(&payload[..12], &[0, 0]))
+            }
+            0xEE if payload.starts_with(b"Adobe") && payload.len() >= 12 => {
+                Some(header(&payload[..12], &[]))
+            }
+            _ => None,
         }
     }
     if !bytes.starts_with(&[0xFF, 0xD8]) {
@@ -150,9 +169,9 @@ fn clean_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
         }
         let len = u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]) as usize;
         let end = i + 2 + len;
-        let segment = bytes.get(i + 4..end)?;
-        if keep(marker, segment) {
-            out.extend_from_slice(&bytes[i..end]);
+        let payload = bytes.get(i + 4..end)?;
+        if let Some(segment) = kept(marker, &bytes[i..end], payload) {
+            out.extend_from_slice(&segment);
         }
         i = end;
         if marker == 0xDA {
@@ -183,12 +202,13 @@ fn encode(img: &image::DynamicImage, format: ImageFormat) -> image::ImageResult<
     Ok(out.into_inner())
 }
 
-/// The format and decoded image, or why it is refused.
+/// The format, the decoded image (upright), whether it had to be turned,
+/// or why it is refused.
 fn check_image(
     field: &str,
     name: &str,
     bytes: &[u8],
-) -> Result<(ImageFormat, image::DynamicImage), FieldError> {
+) -> Result<(ImageFormat, image::DynamicImage, bool), FieldError> {
     if bytes.is_empty() {
         return Err(FieldError::new(field, "choose an image file to upload"));
     }
@@ -227,8 +247,15 @@ fn check_image(
             format!("'{name}' is {w}×{h} pixels; images may have at most 40 megapixels"),
         ));
     }
-    let img = image::load_from_memory_with_format(bytes, format).map_err(|_| not_image())?;
-    Ok((format, img))
+    let mut decoder = image::ImageReader::with_format(Cursor::new(bytes), format)
+        .into_decoder()
+        .map_err(|_| not_image())?;
+    let orientation = image::ImageDecoder::orientation(&mut decoder)
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut img = image::DynamicImage::from_decoder(decoder).map_err(|_| not_image())?;
+    img.apply_orientation(orientation);
+    let turned = orientation != image::metadata::Orientation::NoTransforms;
+    Ok((format, img, turned))
 }
 
 /// Writes through a temporary file and a rename, so a crash never leaves half a file.
@@ -340,6 +367,10 @@ mod tests {
         // A comment segment after the start, and HTML after the end.
         let mut doctored = vec![0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x12];
         doctored.extend_from_slice(b"<script>x()</script>"[..16].as_ref());
+        // A JFIF header whose "thumbnail" is a script.
+        let jfif: &[u8] = b"JFIF\0\x01\x01\x00\x00\x01\x00\x01\x00\x00<script>y()</script>";
+        doctored.extend_from_slice(&[0xFF, 0xE0, 0x00, (jfif.len() + 2) as u8]);
+        doctored.extend_from_slice(jfif);
         doctored.extend_from_slice(&jpeg[2..]);
         doctored.extend_from_slice(b"<html><script>alert(1)</script>");
         let m = store_image(dir.path(), "photo", "a.jpg", &doctored, text()).unwrap();
