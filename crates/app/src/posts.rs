@@ -97,6 +97,16 @@ pub fn visible_to(post: PostView, viewer: Option<&User>) -> Option<PostView> {
     (published || viewer.is_some_and(|u| may_edit(&post, u))).then_some(post)
 }
 
+/// Whether `viewer` may see the post with this id ([`visible_to`]), at the
+/// cost of its card alone when it is published (most asks).
+pub async fn is_visible(site: &Site, id: i64, viewer: Option<&User>) -> Result<bool, StoreError> {
+    match site.store.post_card(id).await? {
+        None => Ok(false),
+        Some(card) if card.visibility == Visibility::Published => Ok(true),
+        Some(_) => Ok(visible_post(site, id, viewer).await?.is_some()),
+    }
+}
+
 /// The post with this id if `viewer` may see it ([`visible_to`]).
 pub async fn visible_post(
     site: &Site,

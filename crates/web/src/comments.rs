@@ -148,16 +148,17 @@ struct Personal {
     editable: Vec<i64>,
 }
 
-async fn personal(
+/// `user` is the request's logged-in team member, looked up by the caller.
+fn personal(
     state: &AppState,
+    user: Option<CurrentUser>,
     jar: CookieJar,
     headers: &HeaderMap,
     post_id: i64,
-) -> Result<(CookieJar, Personal), AppError> {
-    let user = current_user(state, &jar).await?;
+) -> (CookieJar, Personal) {
     let (jar, csrf) = form_csrf(user.as_ref(), jar, headers);
     let editable = editable_ids(state, &jar);
-    Ok((
+    (
         jar,
         Personal {
             csrf,
@@ -165,7 +166,7 @@ async fn personal(
             member: user.map(|u| u.user.display_name),
             editable,
         },
-    ))
+    )
 }
 
 /// `/comments/form/{post}`: the comment form's personal parts as JSON,
@@ -176,8 +177,11 @@ async fn form_for_reader(
     jar: CookieJar,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    visible_post(&state, &jar, post_id).await?;
-    let (jar, me) = personal(&state, jar, &headers, post_id).await?;
+    let user = current_user(&state, &jar).await?;
+    if !posts::is_visible(&state.site, post_id, user.as_ref().map(|u| &u.user)).await? {
+        return Err(AppError::NotFound);
+    }
+    let (jar, me) = personal(&state, user, jar, &headers, post_id);
     Ok((
         [(header::CACHE_CONTROL, "private, no-store")],
         jar,
@@ -201,7 +205,8 @@ pub async fn post_page(
     let (jar, me) = match audience {
         Audience::Everyone => (None, Personal::default()),
         Audience::Requester { jar, headers } => {
-            let (jar, me) = personal(state, jar, headers, post.card.id).await?;
+            let user = current_user(state, &jar).await?;
+            let (jar, me) = personal(state, user, jar, headers, post.card.id);
             (Some(jar), me)
         }
     };
@@ -271,9 +276,7 @@ async fn create(
     sent: CheckedForm<CommentFields>,
 ) -> Result<Response, AppError> {
     let f = sent.fields;
-    // Nothing of a post the sender may not see is shown or answered,
-    // whatever else is wrong with the form.
-    let post = visible_post(&state, &jar, f.post_id).await?;
+    let me = current_user(&state, &jar).await?;
     let parent_id = match f.parent_id.trim() {
         "" => None,
         p => Some(
@@ -297,7 +300,6 @@ async fn create(
     // page of their own, which carries one. Nothing is stored before.
     let result = match sent.csrf {
         Ok(()) => {
-            let user = current_user(&state, &jar).await?;
             let submission = Submission {
                 post_id: f.post_id,
                 parent_id,
@@ -306,7 +308,7 @@ async fn create(
                 ip,
                 honeypot: f.nickname.clone(),
                 form_stamp: f.stamp.clone(),
-                user: user.map(|u| u.user),
+                user: me.as_ref().map(|u| u.user.clone()),
             };
             comments::post_comment(&state.site, submission).await
         }
@@ -336,6 +338,10 @@ async fn create(
         ),
         Err(e) => return Err(e.into()),
     };
+    // The form goes back on its post's page, and nothing of a post the
+    // sender may not see is shown: a 404, as for no post at all.
+    // (`post_comment` refuses such a post before any other rule.)
+    let post = visible_post(&state, me.as_ref(), f.post_id).await?;
     let audience = Audience::Requester {
         jar,
         headers: &headers,
@@ -375,11 +381,14 @@ fn remember_edit(
     jar.add(cookie)
 }
 
-/// The post with this id, if the request may see it; else 404, as for a
-/// post that does not exist.
-async fn visible_post(state: &AppState, jar: &CookieJar, id: i64) -> Result<PostView, AppError> {
-    let me = current_user(state, jar).await?;
-    posts::visible_post(&state.site, id, me.as_ref().map(|u| &u.user))
+/// The post with this id, if `me` may see it; else 404, as for a post
+/// that does not exist.
+async fn visible_post(
+    state: &AppState,
+    me: Option<&CurrentUser>,
+    id: i64,
+) -> Result<PostView, AppError> {
+    posts::visible_post(&state.site, id, me.map(|u| &u.user))
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -396,7 +405,8 @@ async fn comment_and_post(
         .comment(id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let post = visible_post(state, jar, c.post_id).await?;
+    let me = current_user(state, jar).await?;
+    let post = visible_post(state, me.as_ref(), c.post_id).await?;
     Ok((c, post))
 }
 

@@ -285,28 +285,11 @@ async fn session_cookies_are_http_only_and_secure_behind_https() {
     // A client saying it came over https is not believed: only a proxy
     // the operator trusts may say so (and HSTS is only sent then).
     let https_login = |app: &TestApp| {
-        let app_client = crate::helpers::client();
-        let url = app.url("/admin/login");
-        let csrf_page = app.url("/admin/login");
+        let base = app.base.clone();
         async move {
-            let html = app_client
-                .get(csrf_page)
-                .send()
+            crate::helpers::login_request(&base, &[("username", "chief"), ("password", PASSWORD)])
                 .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let csrf = crate::helpers::hidden_value(&html, "csrf").unwrap();
-            let form = [
-                ("csrf", csrf.as_str()),
-                ("username", "chief"),
-                ("password", PASSWORD),
-            ];
-            app_client
-                .post(url)
                 .header("x-forwarded-proto", "https")
-                .form(&form)
                 .send()
                 .await
                 .unwrap()

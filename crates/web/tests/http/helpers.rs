@@ -201,6 +201,19 @@ impl TestApp {
     }
 }
 
+/// A login form from a new browser of its own, with the CSRF token its
+/// login page gave it, ready to send to the site at `base`: tests add
+/// headers (a forwarded address, https) first.
+pub async fn login_request(base: &str, fields: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    let c = client();
+    let url = format!("{base}/admin/login");
+    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+    let csrf = hidden_value(&page, "csrf").expect("the login page has a csrf field");
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    c.post(&url).form(&form)
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)

@@ -1,7 +1,7 @@
 //! Regression tests for the holes of issue 11, one or more per hole, named
 //! after it: each tried as the probe did, through the real server.
 
-use crate::helpers::{client, hidden_value, TestApp, HEAT, PASSWORD};
+use crate::helpers::{client, login_request, TestApp, HEAT, PASSWORD};
 use bestpick_app::accounts;
 use bestpick_core::user::Role;
 use serde_json::{json, Value};
@@ -255,27 +255,15 @@ async fn hole_4_forged_addresses_do_not_escape_the_login_limit() {
     let app = TestApp::spawn().await;
     let mut statuses = Vec::new();
     for i in 0..20 {
-        let c = client();
-        let page = c
-            .get(app.url("/admin/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = hidden_value(&page, "csrf").unwrap();
-        let r = c
-            .post(app.url("/admin/login"))
-            .header("x-forwarded-for", format!("203.0.113.{i}"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("username", "chief"),
-                ("password", "wrong password!"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = login_request(
+            &app.base,
+            &[("username", "chief"), ("password", "wrong password!")],
+        )
+        .await
+        .header("x-forwarded-for", format!("203.0.113.{i}"))
+        .send()
+        .await
+        .unwrap();
         statuses.push(r.status().as_u16());
     }
     assert_eq!(&statuses[..5], [401; 5]);
@@ -284,23 +272,9 @@ async fn hole_4_forged_addresses_do_not_escape_the_login_limit() {
 
 /// A login as chief from a browser of its own, forwarded for address `i`.
 async fn login_from(base: String, i: u32, password: &'static str) -> reqwest::Response {
-    let c = client();
-    let page = c
-        .get(format!("{base}/admin/login"))
-        .send()
+    login_request(&base, &[("username", "chief"), ("password", password)])
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden_value(&page, "csrf").unwrap();
-    c.post(format!("{base}/admin/login"))
         .header("x-forwarded-for", format!("198.51.{}.{}", i / 256, i % 256))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "chief"),
-            ("password", password),
-        ])
         .send()
         .await
         .unwrap()
@@ -366,22 +340,19 @@ async fn hole_6_many_wrong_logins_at_once_are_bounded() {
     let app = TestApp::spawn().await;
     let mut runs = Vec::new();
     for i in 0..40 {
-        let app_url = app.url("/admin/login");
+        let base = app.base.clone();
         runs.push(tokio::spawn(async move {
-            let c = client();
-            let page = c.get(&app_url).send().await.unwrap().text().await.unwrap();
-            let csrf = hidden_value(&page, "csrf").unwrap();
-            c.post(&app_url)
-                .form(&[
-                    ("csrf", csrf.as_str()),
-                    ("username", format!("nobody{i}").as_str()),
-                    ("password", "wrong password!"),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
+            let name = format!("nobody{i}");
+            login_request(
+                &base,
+                &[("username", &name), ("password", "wrong password!")],
+            )
+            .await
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
         }));
     }
     for r in runs {
@@ -705,27 +676,18 @@ async fn hole_12_bad_input_gets_a_clear_answer_not_a_500() {
         .unwrap()
         .is_none());
     // A login's next= with a line break.
-    let c = client();
-    let page = c
-        .get(app.url("/admin/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = hidden_value(&page, "csrf").unwrap();
-    let r = c
-        .post(app.url("/admin/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
+    let r = login_request(
+        &app.base,
+        &[
             ("username", "chief"),
             ("password", PASSWORD),
             ("next", "/admin/posts\r\nSet-Cookie: evil=1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await
+    .send()
+    .await
+    .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/admin/posts");
 }
