@@ -165,31 +165,28 @@ impl Store {
         .bind(&work.imdb_id)
         .fetch_optional(&mut *conn)
         .await?;
-        if let Some(id) = existing {
-            let used_by_others: bool = sqlx::query_scalar(
+        // Whether others use the work matters only to a role that may not
+        // change what others use (an editor's import asks nothing more).
+        if let Some(id) = existing.filter(|_| !by.role.may_change_work(true)) {
+            let (used_by_others, public): (bool, bool) = sqlx::query_as(
                 "SELECT EXISTS (SELECT 1 FROM posts p WHERE p.work_id = ?1 AND p.id IS NOT ?2
-                 AND NOT EXISTS (SELECT 1 FROM post_authors a WHERE a.post_id = p.id AND a.user_id = ?3))",
+                     AND NOT EXISTS (SELECT 1 FROM post_authors a WHERE a.post_id = p.id AND a.user_id = ?3)),
+                 EXISTS (SELECT 1 FROM posts p WHERE p.work_id = ?1
+                     AND p.status = 'published' AND p.published_at <= ?4)",
             )
             .bind(id)
             .bind(post)
             .bind(by.id)
+            .bind(now())
             .fetch_one(&mut *conn)
             .await?;
+            if !by.role.may_link_work(public, used_by_others) {
+                return Err(StoreError::invalid(
+                    "work.name",
+                    "names a work another writer is preparing; an editor can link it",
+                ));
+            }
             if !by.role.may_change_work(used_by_others) {
-                let public: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM posts p WHERE p.work_id = ?1
-                     AND p.status = 'published' AND p.published_at <= ?2)",
-                )
-                .bind(id)
-                .bind(now())
-                .fetch_one(&mut *conn)
-                .await?;
-                if !by.role.may_link_work(public, used_by_others) {
-                    return Err(StoreError::invalid(
-                        "work.name",
-                        "names a work another writer is preparing; an editor can link it",
-                    ));
-                }
                 return Ok(id);
             }
         }
