@@ -69,11 +69,7 @@ impl TrustedProxies<'_> {
 /// forwarding headers of a peer that is not a trusted proxy, so that no
 /// later code (the https check for cookies and HSTS) can believe them.
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_canonical())
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let peer = peer(req.extensions());
     let trusted = TrustedProxies(&state.options.trusted_proxies);
     let client = if trusted.trusts(peer) {
         client_ip_from(trusted, peer, req.headers())
@@ -92,6 +88,14 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
     next.run(req).await
 }
 
+/// The socket's peer, as the accept loop recorded it.
+fn peer(extensions: &axum::http::Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_canonical())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
 fn client_ip_from(trusted: TrustedProxies, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
     let values = headers
         .get_all("x-forwarded-for")
@@ -104,17 +108,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(match parts.extensions.get::<ClientIp>() {
-            Some(ip) => *ip,
-            // Only without the `identify` layer (never in `serve`).
-            None => ClientIp(
-                parts
-                    .extensions
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|c| c.0.ip().to_canonical())
-                    .unwrap_or(IpAddr::from([0, 0, 0, 0])),
-            ),
-        })
+        // The peer itself only without the `identify` layer (never in `serve`).
+        Ok(parts
+            .extensions
+            .get::<ClientIp>()
+            .copied()
+            .unwrap_or_else(|| ClientIp(peer(&parts.extensions))))
     }
 }
 

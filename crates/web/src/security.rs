@@ -18,13 +18,21 @@ use axum::routing::post;
 use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-const POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
-    base-uri 'none'; form-action 'self'; frame-ancestors 'self'; report-uri /csp-report";
+/// The one policy, with who may frame the page.
+macro_rules! policy {
+    ($frame_ancestors:literal) => {
+        concat!(
+            "default-src 'self'; script-src 'self'; style-src 'self'; ",
+            "img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; ",
+            "base-uri 'none'; form-action 'self'; frame-ancestors ",
+            $frame_ancestors,
+            "; report-uri /csp-report"
+        )
+    };
+}
+const POLICY: &str = policy!("'self'");
 /// The editor is never framed, not even by the site itself.
-const EDITOR_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-    img-src 'self' https: data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
-    base-uri 'none'; form-action 'self'; frame-ancestors 'none'; report-uri /csp-report";
+const EDITOR_POLICY: &str = policy!("'none'");
 
 /// Whether a path is the editor's (or the first-run setup's).
 fn is_editor(path: &str) -> bool {
