@@ -36,9 +36,10 @@ pub async fn body_parts(state: &AppState, body: &str) -> Result<Vec<HtmlPart>, A
 }
 
 /// The whole body as one piece of HTML: the editor's preview. A body too
-/// large or nested too deeply to be saved is refused, before any render.
+/// large or nested too deeply to be saved is refused before any render,
+/// as `AppError::Invalid` with what is wrong with it.
 pub async fn body_html(state: &AppState, body: &str) -> Result<String, AppError> {
-    markdown::check_body(body).map_err(|m| AppError::Invalid(format!("The body {m}.")))?;
+    markdown::check_body(body).map_err(AppError::Invalid)?;
     let figures = figures_for(state, body).await?;
     let body = body.to_owned();
     off_the_async_threads(state, move || {

@@ -223,11 +223,14 @@ async fn save(
         }
     };
     if form.wants_preview() {
-        if let Err(m) = bestpick_core::markdown::check_body(&data.body) {
-            errors.push("body", m);
-            return editor(state, me, post.as_ref(), &form, &errors, None, INVALID).await;
-        }
-        let html = render::body_html(state, &data.body).await?;
+        let html = match render::body_html(state, &data.body).await {
+            Ok(html) => html,
+            Err(AppError::Invalid(m)) => {
+                errors.push("body", m);
+                return editor(state, me, post.as_ref(), &form, &errors, None, INVALID).await;
+            }
+            Err(e) => return Err(e),
+        };
         return editor(
             state,
             me,
@@ -322,6 +325,9 @@ async fn preview(
     _me: CurrentUser,
     CsrfForm(form): CsrfForm<PreviewForm>,
 ) -> Result<Response, AppError> {
-    let html = render::body_html(&state, &form.body).await?;
-    Ok(Html(html).into_response())
+    match render::body_html(&state, &form.body).await {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(AppError::Invalid(m)) => Err(AppError::Invalid(format!("The body {m}."))),
+        Err(e) => Err(e),
+    }
 }
