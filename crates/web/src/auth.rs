@@ -16,8 +16,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use bestpick_app::secrets;
 use bestpick_store::User;
+use lru::LruCache;
 use serde::de::DeserializeOwned;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -235,16 +236,29 @@ pub fn check_csrf(expected: Option<&str>, sent: Option<&str>) -> Result<(), AppE
 ///   except from an address the account logged in from before (so a
 ///   guesser spread over many addresses cannot keep its owner out);
 /// - one address on all accounts: 20 free, then up to a minute apart.
-#[derive(Default)]
+///
+/// Both maps are bounded; past the bound the keys touched least recently
+/// go first, so a flood of made-up names does not reset the others.
 pub struct LoginLimiter {
     state: Mutex<Attempts>,
 }
 
-#[derive(Default)]
 struct Attempts {
-    times: HashMap<String, VecDeque<Instant>>,
-    /// (account, address) pairs that logged in; bounded like `times`.
-    known: std::collections::HashSet<String>,
+    times: LruCache<String, VecDeque<Instant>>,
+    /// The account-and-address keys that logged in.
+    known: LruCache<String, ()>,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        let bound = std::num::NonZeroUsize::new(Self::MAX_KEYS).expect("not zero");
+        LoginLimiter {
+            state: Mutex::new(Attempts {
+                times: LruCache::new(bound),
+                known: LruCache::new(bound),
+            }),
+        }
+    }
 }
 
 /// What a key allows: free attempts in the window, the longest delay.
@@ -256,32 +270,30 @@ struct Rule {
 
 impl LoginLimiter {
     pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-    /// Entries kept at most; past that the oldest windows are dropped.
+    /// Keys kept at most.
     const MAX_KEYS: usize = 50_000;
 
-    fn rules(ip: IpAddr, username: &str, known: bool) -> Vec<Rule> {
+    /// The account from this address, the account, the address.
+    fn rules(ip: IpAddr, username: &str) -> [Rule; 3] {
         let account = username.trim().to_lowercase();
         let ip = network(ip);
-        let mut rules = vec![
+        [
             Rule {
                 key: format!("pair|{account}|{ip}"),
                 free: 5,
                 max_delay: Duration::from_secs(15 * 60),
             },
             Rule {
+                key: format!("user|{account}"),
+                free: 50,
+                max_delay: Duration::from_secs(60),
+            },
+            Rule {
                 key: format!("ip|{ip}"),
                 free: 20,
                 max_delay: Duration::from_secs(60),
             },
-        ];
-        if !known {
-            rules.push(Rule {
-                key: format!("user|{account}"),
-                free: 50,
-                max_delay: Duration::from_secs(60),
-            });
-        }
-        rules
+        ]
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Attempts> {
@@ -292,8 +304,15 @@ impl LoginLimiter {
     pub fn attempt(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
         let mut state = self.lock();
         let now = Instant::now();
-        let known = state.known.contains(&pair(ip, username));
-        let rules = Self::rules(ip, username, known);
+        let [pair, user, address] = Self::rules(ip, username);
+        // An address the account logged in from is not slowed by guesses
+        // at the account from elsewhere.
+        let known = state.known.contains(&pair.key);
+        let rules: Vec<Rule> = if known {
+            vec![pair, address]
+        } else {
+            vec![pair, user, address]
+        };
         let mut wait = Duration::ZERO;
         for rule in &rules {
             let Some(times) = state.times.get_mut(&rule.key) else {
@@ -316,18 +335,11 @@ impl LoginLimiter {
         if !wait.is_zero() {
             return Err(wait.as_secs_f64().ceil() as u64);
         }
-        if state.times.len() > Self::MAX_KEYS {
-            // Bound the memory an attacker can make us hold.
-            state.times.retain(|_, t| {
-                t.back()
-                    .is_some_and(|t| now.duration_since(*t) < Self::WINDOW)
-            });
-            if state.times.len() > Self::MAX_KEYS {
-                state.times.clear();
-            }
-        }
         for rule in rules {
-            state.times.entry(rule.key).or_default().push_back(now);
+            state
+                .times
+                .get_or_insert_mut(rule.key, VecDeque::new)
+                .push_back(now);
         }
         Ok(())
     }
@@ -336,20 +348,11 @@ impl LoginLimiter {
     /// (not its address's), and the address is known to the account.
     pub fn succeeded(&self, ip: IpAddr, username: &str) {
         let mut state = self.lock();
-        for rule in Self::rules(ip, username, false) {
-            if !rule.key.starts_with("ip|") {
-                state.times.remove(&rule.key);
-            }
-        }
-        if state.known.len() > Self::MAX_KEYS {
-            state.known.clear();
-        }
-        state.known.insert(pair(ip, username));
+        let [pair, user, _] = Self::rules(ip, username);
+        state.times.pop(&pair.key);
+        state.times.pop(&user.key);
+        state.known.put(pair.key, ());
     }
-}
-
-fn pair(ip: IpAddr, username: &str) -> String {
-    format!("{}|{}", username.trim().to_lowercase(), network(ip))
 }
 
 /// An IPv4 address, or the /64 of an IPv6 one: one machine usually has a
