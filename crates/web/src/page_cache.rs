@@ -327,22 +327,19 @@ pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) 
         Ok(uri) => *req.uri_mut() = uri,
         Err(_) => return StatusCode::BAD_REQUEST.into_response(),
     }
+    if is_personal(&key) {
+        cache.renders.fetch_add(1, Ordering::Relaxed);
+        return next.run(req).await;
+    }
     let asked = req.headers().clone();
-    let personal = is_personal(&key);
-    let gate = (!personal).then(|| cache.gate(&key));
-    let _turn = match &gate {
-        Some(gate) => Some(gate.turn.lock().await),
-        None => None,
-    };
+    let gate = cache.gate(&key);
+    let _turn = gate.turn.lock().await;
     if let Some(page) = fresh_page(&state, &key).await {
         return answer(&page, &asked);
     }
     let seq = state.site.store.changes().seq();
     cache.renders.fetch_add(1, Ordering::Relaxed);
     let response = next.run(req).await;
-    if personal {
-        return response;
-    }
     let kept = keep(cache, &key, seq, response).await;
     match kept {
         Ok(page) => answer(&page, &asked),
