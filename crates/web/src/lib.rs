@@ -124,16 +124,10 @@ impl Application {
             from_fn_with_state(self.state.clone(), page_cache::answer_cached).layer(self.router);
         let site = axum::middleware::from_fn(security::headers).layer(site);
         let site = from_fn_with_state(self.state.clone(), client::identify).layer(site);
-        let served = server::serve(
-            self.listener,
-            site,
-            self.state.options.limits.clone(),
-            shutdown,
-        )
-        .await;
+        server::serve(self.listener, site, self.state.options.limits, shutdown).await;
         watch.abort();
         self.state.site.store.close().await;
-        served.context("the server stopped")
+        Ok(())
     }
 }
 

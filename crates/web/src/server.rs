@@ -19,7 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tower::{Service, ServiceExt};
 
 /// How long clients may take, and how many may be connected.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// From a request's first byte to the end of its headers.
     pub header_timeout: Duration,
@@ -42,14 +42,14 @@ impl Default for Limits {
 /// How long answers under way may take to finish once a stop is asked.
 const GRACE: Duration = Duration::from_secs(10);
 
-/// Serves `service` on `listener` until `shutdown` completes.
+/// Serves `service` on `listener` until `shutdown` completes. A failed
+/// accept (no file descriptors left) is logged and waited out, never fatal.
 pub async fn serve<S>(
     listener: TcpListener,
     service: S,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
+) where
     S: Service<axum::extract::Request, Response = axum::response::Response, Error = Infallible>
         + Clone
         + Send
@@ -83,7 +83,6 @@ where
             tracing::warn!("could not set TCP_NODELAY: {e}");
         }
         let service = service.clone();
-        let limits = limits.clone();
         let stopped = stopped.clone();
         connections.spawn(async move {
             connection(tcp, peer, service, &limits, stopped).await;
@@ -94,7 +93,6 @@ where
     }
     let _ = stop.send(true);
     while connections.join_next().await.is_some() {}
-    Ok(())
 }
 
 /// One connection, closed when a limit of [`Limits`] is passed.
