@@ -66,7 +66,7 @@ pub fn store_image(
         ImageFormat::Png
     };
     let out_ext = out_format.extensions_str()[0];
-    let encode = |img: &image::DynamicImage| {
+    let encoded = |img: &image::DynamicImage| {
         encode(img, out_format).map_err(|e| {
             FieldErrors::from(FieldError::new(
                 field,
@@ -85,8 +85,8 @@ pub fn store_image(
         // that needs new pixels, so it is encoded anew too.
         ImageFormat::Jpeg if !turned => clean_jpeg(bytes)
             .filter(|clean| image::load_from_memory_with_format(clean, format).is_ok())
-            .map_or_else(|| encode(&img), Ok)?,
-        _ => encode(&img)?,
+            .map_or_else(|| encoded(&img), Ok)?,
+        _ => encoded(&img)?,
     };
     let stem = hex::encode(&Sha256::digest(&original)[..8]);
     let file = format!("{stem}.{out_ext}");
@@ -98,7 +98,7 @@ pub fn store_image(
         let h = ((height as u64 * w as u64) / width as u64).max(1) as u32;
         let resized = img.resize_exact(w, h, image::imageops::FilterType::Triangle);
         let name = format!("{stem}-{w}.{out_ext}");
-        write_atomic(&media_dir.join(&name), &encode(&resized)?).map_err(io)?;
+        write_atomic(&media_dir.join(&name), &encoded(&resized)?).map_err(io)?;
         variants.push(Variant {
             width: w,
             file: name,
