@@ -138,8 +138,12 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
         .post_card(s.post_id)
         .await?
         .ok_or(CommentError::NoPost)?;
+    // Staff previewing a draft see its form; strangers are answered by the
+    // caller as if there were no post (it asks `posts::visible_to`).
     if post.visibility != Visibility::Published {
-        return Err(CommentError::NoPost);
+        return Err(CommentError::Refused(
+            "Comments open once the post is published.".into(),
+        ));
     }
     if comments_closed(&post, &settings) {
         return Err(CommentError::Refused(

@@ -2,14 +2,14 @@
 //! writing takes a bearer token made with `bestpick token create`. Errors
 //! are JSON: `{"error": {"status": 422, "message": "...", "fields": [{"field": "...", "message": "..."}]}}`.
 
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use bestpick_app::posts::{self, CoverSource, SaveError};
 use bestpick_app::{secrets, sections};
 use bestpick_core::document::PostData;
@@ -22,18 +22,27 @@ use serde_json::json;
 
 const PAGE_SIZE: i64 = 50;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/posts", get(list_posts).post(create_post))
-        .route("/posts/{slug}", get(get_post).put(update_post))
-        .route("/works", get(list_works).post(save_work))
-        .route("/works/{slug}", get(get_work))
-        .route("/people", get(list_people).post(create_person))
-        .route("/people/{slug}", get(get_person).put(rename_person))
-        .route("/sections", get(list_sections).post(create_section))
-        .route("/sections/{slug}", get(get_section).put(update_section))
-        .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "there is no such API endpoint")
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/posts", list_posts)
+        .post("/posts", create_post)
+        .get("/posts/{slug}", get_post)
+        .put("/posts/{slug}", update_post)
+        .get("/works", list_works)
+        .post("/works", save_work)
+        .get("/works/{slug}", get_work)
+        .get("/people", list_people)
+        .post("/people", create_person)
+        .get("/people/{slug}", get_person)
+        .put("/people/{slug}", rename_person)
+        .get("/sections", list_sections)
+        .post("/sections", create_section)
+        .get("/sections/{slug}", get_section)
+        .put("/sections/{slug}", update_section)
+        .map(|router| {
+            router.fallback(|| async {
+                ApiError::new(StatusCode::NOT_FOUND, "there is no such API endpoint")
+            })
         })
 }
 

@@ -2,12 +2,11 @@
 //! folder's `theme/static/`) and uploaded media.
 
 use crate::error::AppError;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
@@ -23,10 +22,10 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     ("admin.js", include_bytes!("../theme/static/admin.js")),
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/static/{file}", get(asset))
-        .route("/media/{file}", get(media))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/static/{file}", asset)
+        .get("/media/{file}", media)
 }
 
 /// A single path segment: no folders, no dot-files, nothing to climb out with.

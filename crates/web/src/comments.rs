@@ -9,12 +9,11 @@ use crate::error::AppError;
 use crate::page_cache;
 use crate::public::render_page;
 use crate::render;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Json, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use bestpick_app::comment_settings::CommentSettings;
 use bestpick_app::comments::{self, CommentError, Posted, Submission, EDIT_WINDOW_SECS};
@@ -29,13 +28,14 @@ use std::collections::BTreeMap;
 /// Holds the commenter's edit tokens: `id.expires.signature,...`.
 pub const EDIT_COOKIE: &str = "bp_comments";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/comments", post(create))
-        .route("/comments/form/{post}", get(form_for_reader))
-        .route("/comments/{id}", get(permalink))
-        .route("/comments/{id}/edit", get(edit_form).post(edit))
-        .route("/comments/{id}/delete", post(delete))
+pub fn router() -> Routes {
+    Routes::new()
+        .post("/comments", create)
+        .get("/comments/form/{post}", form_for_reader)
+        .get("/comments/{id}", permalink)
+        .get("/comments/{id}/edit", edit_form)
+        .post("/comments/{id}/edit", edit)
+        .post("/comments/{id}/delete", delete)
 }
 
 /// What the comment form shows: the values typed, and what went wrong.

@@ -12,6 +12,7 @@ mod error;
 mod page_cache;
 mod public;
 mod render;
+mod routes;
 mod security;
 mod server;
 mod state;
@@ -19,6 +20,7 @@ mod templates;
 
 pub use client::parse_proxy;
 pub use page_cache::PageCache;
+pub use routes::Route;
 pub use security::CspReports;
 pub use server::Limits;
 pub use state::AppState;
@@ -27,6 +29,7 @@ use anyhow::Context;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
 use bestpick_app::Site;
+use routes::Routes;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -133,6 +136,15 @@ impl Application {
 
 /// Every route of the site, on one state: what `serve` and the tests run.
 pub fn app(state: AppState) -> Router {
+    site(state.clone()).into_parts().0.with_state(state)
+}
+
+/// What [`app`] serves: each method and path, as the router was built.
+pub fn route_table(state: AppState) -> Vec<Route> {
+    site(state).into_parts().1
+}
+
+fn site(state: AppState) -> Routes {
     use axum::extract::DefaultBodyLimit;
     use axum::http::{header::CACHE_CONTROL, HeaderValue};
     use tower_http::set_header::SetResponseHeaderLayer;
@@ -140,29 +152,35 @@ pub fn app(state: AppState) -> Router {
     // pages come through the page cache, which marks what it keeps public;
     // the rest (a form sent back with errors, a draft's preview, a
     // redirect) may be kept only by the reader's own browser, asking first.
-    let admin = admin::router().layer(SetResponseHeaderLayer::overriding(
-        CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    ));
-    let readers = Router::new()
-        .merge(comments::router())
-        .merge(public::router().layer(from_fn_with_state(state.clone(), page_cache::serve)))
-        .layer(SetResponseHeaderLayer::if_not_present(
+    let admin = admin::router().map(|r| {
+        r.layer(SetResponseHeaderLayer::overriding(
             CACHE_CONTROL,
-            HeaderValue::from_static("private, no-cache"),
-        ));
-    let pages = Router::new()
+            HeaderValue::from_static("private, no-store"),
+        ))
+    });
+    let cached = from_fn_with_state(state.clone(), page_cache::serve);
+    let readers = Routes::new()
+        .merge(comments::router())
+        .merge(public::router().map(|r| r.layer(cached)))
+        .map(|r| {
+            r.layer(SetResponseHeaderLayer::if_not_present(
+                CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            ))
+        });
+    let pages = Routes::new()
         .merge(admin)
         .merge(assets::router())
         .merge(security::router())
         .merge(readers)
-        .layer(from_fn_with_state(state.clone(), error::themed_errors));
-    Router::new()
+        .map(|r| r.layer(from_fn_with_state(state, error::themed_errors)));
+    Routes::new()
         .nest("/api/v1", api::router())
         .merge(pages)
-        .layer(DefaultBodyLimit::max(admin::MAX_BODY_BYTES))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .map(|r| {
+            r.layer(DefaultBodyLimit::max(admin::MAX_BODY_BYTES))
+                .layer(tower_http::trace::TraceLayer::new_for_http())
+        })
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -4,12 +4,11 @@ use crate::auth::current_user;
 use crate::comments;
 use crate::error::AppError;
 use crate::page_cache::{self, list_topics};
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 use axum_extra::extract::CookieJar;
 use bestpick_core::post::{PostKind, PostStatus};
 use bestpick_store::{FilmScope, PostCard, PostFilter, Section, Topic};
@@ -21,17 +20,17 @@ pub const PAGE_SIZE: i64 = 12;
 /// Far past any real list; keeps the offset arithmetic from overflowing.
 const MAX_PAGE: i64 = 1_000_000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/tag/{slug}", get(tag))
-        .route("/author/{username}", get(author))
-        .route("/person/{slug}", get(person))
-        .route("/work/{slug}", get(work))
-        .route("/{section}", get(section))
-        .route("/{section}/", get(section_slash))
-        .route("/{section}/{slug}", get(post))
-        .fallback(|| async { AppError::NotFound })
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/", home)
+        .get("/tag/{slug}", tag)
+        .get("/author/{username}", author)
+        .get("/person/{slug}", person)
+        .get("/work/{slug}", work)
+        .get("/{section}", section)
+        .get("/{section}/", section_slash)
+        .get("/{section}/{slug}", post)
+        .map(|router| router.fallback(|| async { AppError::NotFound }))
 }
 
 /// What every page of the theme shows: the site's name and its sections.

@@ -8,14 +8,14 @@
 //! addresses (a work's poster may be one).
 
 use crate::auth::is_https;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Router;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The one policy, with who may frame the page.
@@ -81,9 +81,10 @@ impl CspReports {
     }
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Routes {
     // Reports are a few hundred bytes; nobody may send megabytes here.
-    Router::new().route(
+    Routes::new().on(
+        Method::POST,
         "/csp-report",
         post(report).layer(axum::extract::DefaultBodyLimit::max(MAX_REPORT)),
     )

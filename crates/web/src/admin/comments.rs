@@ -7,12 +7,11 @@
 use super::{admin_page, error_map, INVALID};
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use bestpick_app::comment_settings::{CommentSettings, SaveSettingsError, SETTINGS};
 use bestpick_app::moderation::{self, Action, BlockKind, ModerationError};
 use bestpick_core::comment::CommentStatus;
@@ -23,16 +22,16 @@ use serde::{Deserialize, Serialize};
 
 const PAGE_SIZE: i64 = 20;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/comments", get(queue).post(act))
-        .route("/admin/comments/{id}/block", post(block))
-        .route(
-            "/admin/comments/settings",
-            get(settings).post(save_settings),
-        )
-        .route("/admin/comments/blocklist", post(edit_blocklist))
-        .route("/admin/comments/privacy", get(privacy).post(privacy_action))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/comments", queue)
+        .post("/admin/comments", act)
+        .post("/admin/comments/{id}/block", block)
+        .get("/admin/comments/settings", settings)
+        .post("/admin/comments/settings", save_settings)
+        .post("/admin/comments/blocklist", edit_blocklist)
+        .get("/admin/comments/privacy", privacy)
+        .post("/admin/comments/privacy", privacy_action)
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,12 +5,11 @@ use crate::auth::{self, CsrfForm, CurrentUser};
 use crate::client::ClientIp;
 use crate::error::AppError;
 use crate::public::site_context;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use axum_extra::extract::CookieJar;
 use bestpick_app::accounts::{self, AccountError};
 use bestpick_core::user::Role;
@@ -18,11 +17,13 @@ use bestpick_core::FieldErrors;
 use minijinja::context;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/login", get(login_form).post(login))
-        .route("/admin/logout", post(logout))
-        .route("/setup", get(setup_form).post(setup))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/login", login_form)
+        .post("/admin/login", login)
+        .post("/admin/logout", logout)
+        .get("/setup", setup_form)
+        .post("/setup", setup)
 }
 
 #[derive(Deserialize, Default)]

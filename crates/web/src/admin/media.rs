@@ -3,19 +3,20 @@
 use super::{admin_page, error_map, INVALID};
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 use axum_extra::extract::CookieJar;
 use bestpick_app::media::{self, PhotoText, MAX_UPLOAD_BYTES};
 use bestpick_core::FieldErrors;
 use minijinja::context;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/media", get(list).post(upload))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/media", list)
+        .post("/admin/media", upload)
 }
 
 async fn list(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {

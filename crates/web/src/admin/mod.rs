@@ -14,11 +14,10 @@ mod users;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::public::site_context;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 use bestpick_core::FieldErrors;
 use minijinja::{context, Value};
 use std::collections::BTreeMap;
@@ -26,9 +25,9 @@ use std::collections::BTreeMap;
 /// The largest request body: an image upload at its limit plus the form around it.
 pub const MAX_BODY_BYTES: usize = bestpick_app::media::MAX_UPLOAD_BYTES + 256 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(|| async { Redirect::to("/admin/posts") }))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin", || async { Redirect::to("/admin/posts") })
         .merge(login::router())
         .merge(comments::router())
         .merge(posts::router())

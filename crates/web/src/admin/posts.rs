@@ -5,12 +5,11 @@ use super::{admin_page, error_map, INVALID};
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
 use crate::render;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use bestpick_app::posts::{self, CoverSource, SaveError};
 use bestpick_core::post::{PostKind, PostStatus};
 use bestpick_core::FieldErrors;
@@ -18,15 +17,17 @@ use bestpick_store::{FilmScope, PostFilter, PostView, SaveMode};
 use minijinja::context;
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/posts", get(list))
-        .route("/admin/posts/new", get(new_form).post(create))
-        .route("/admin/posts/{id}", get(edit_form).post(update))
-        .route("/admin/posts/{id}/status", post(set_status))
-        .route("/admin/posts/{id}/delete", post(delete))
-        .route("/admin/posts/{id}/comments", post(set_comments))
-        .route("/admin/preview", post(preview))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/posts", list)
+        .get("/admin/posts/new", new_form)
+        .post("/admin/posts/new", create)
+        .get("/admin/posts/{id}", edit_form)
+        .post("/admin/posts/{id}", update)
+        .post("/admin/posts/{id}/status", set_status)
+        .post("/admin/posts/{id}/delete", delete)
+        .post("/admin/posts/{id}/comments", set_comments)
+        .post("/admin/preview", preview)
 }
 
 #[derive(Deserialize, Default, serde::Serialize)]

@@ -3,25 +3,25 @@
 use super::{admin_page, error_map, INVALID};
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use bestpick_app::sections;
 use bestpick_core::FieldErrors;
 use bestpick_store::StoreError;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/sections", get(list).post(create))
-        .route("/admin/sections/{id}", post(update))
-        .route("/admin/sections/{id}/move", post(move_section))
-        .route("/admin/sections/{id}/retire", post(retire))
-        .route("/admin/sections/{id}/comments", post(set_comments))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/sections", list)
+        .post("/admin/sections", create)
+        .post("/admin/sections/{id}", update)
+        .post("/admin/sections/{id}/move", move_section)
+        .post("/admin/sections/{id}/retire", retire)
+        .post("/admin/sections/{id}/comments", set_comments)
 }
 
 fn allowed(me: &CurrentUser) -> Result<(), AppError> {

@@ -3,20 +3,21 @@
 use super::{admin_page, error_map, INVALID};
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
+use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::Router;
 use bestpick_app::accounts::{self, AccountError};
 use bestpick_core::user::Role;
 use bestpick_core::{FieldError, FieldErrors};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/users", get(list).post(create))
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/admin/users", list)
+        .post("/admin/users", create)
 }
 
 fn allowed(me: &CurrentUser) -> Result<(), AppError> {

@@ -14,6 +14,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     pub pages: std::sync::Arc<bestpick_web::PageCache>,
+    /// What the running site's handlers share (its route table, its CSP
+    /// report count).
+    pub state: bestpick_web::AppState,
 }
 
 impl TestApp {
@@ -87,6 +90,7 @@ impl TestApp {
             .unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         let pages = app.page_cache();
+        let state = app.state();
         tokio::spawn(app.run_until(std::future::pending()));
         TestApp {
             base,
@@ -94,6 +98,7 @@ impl TestApp {
             client: client(),
             dir,
             pages,
+            state,
         }
     }
 

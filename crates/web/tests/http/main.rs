@@ -17,5 +17,6 @@ mod cache;
 mod comments;
 mod editor;
 mod helpers;
+mod permissions;
 mod public;
 mod security;
