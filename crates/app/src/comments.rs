@@ -139,7 +139,7 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
         .await?
         .ok_or(CommentError::NoPost)?;
     // Staff previewing a draft see its form; strangers are answered by the
-    // caller as if there were no post (it asks `posts::visible_to`).
+    // caller as if there were no post (it asks `posts::visible_post`).
     if post.visibility != Visibility::Published {
         return Err(CommentError::Refused(
             "Comments open once the post is published.".into(),

@@ -286,12 +286,16 @@ const FENCE: &str = "+++";
 
 /// The front matter and body of a content file. The front matter always
 /// starts on line 2, after the opening fence.
+#[derive(Clone, Copy)]
 struct Split<'a> {
     front: &'a str,
     body: &'a str,
 }
 
-fn split(text: &str) -> Result<Split<'_>, DocumentError> {
+/// Every way to split the file, first closing fence first: a `+++` line
+/// may also sit inside a multi-line TOML string (a summary, as `render`
+/// writes one back).
+fn split(text: &str) -> Result<Vec<Split<'_>>, DocumentError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let err = |message: &str| DocumentError {
         line: Some(1),
@@ -304,18 +308,22 @@ fn split(text: &str) -> Result<Split<'_>, DocumentError> {
         return Err(err("expected the front matter to open with a +++ line"));
     }
     let mut offset = first.len();
+    let mut splits = Vec::new();
     for l in lines {
         if l.trim_end() == FENCE {
-            return Ok(Split {
+            splits.push(Split {
                 front: &text[first.len()..offset],
                 body: &text[offset + l.len()..],
             });
         }
         offset += l.len();
     }
-    Err(err(
-        "the front matter is not closed: add a +++ line after it",
-    ))
+    if splits.is_empty() {
+        return Err(err(
+            "the front matter is not closed: add a +++ line after it",
+        ));
+    }
+    Ok(splits)
 }
 
 /// The 1-based line in `front` of a byte offset in it.
@@ -326,22 +334,34 @@ fn line_at(front: &str, byte: usize) -> usize {
 /// The line of the file where a field (`work.year`, `scores[1].value`) is
 /// written, for errors found after parsing (an unknown section, a taken slug).
 pub fn field_line(text: &str, field: &str) -> Option<usize> {
-    let s = split(text).ok()?;
+    let splits = split(text).ok()?;
+    let s = splits
+        .iter()
+        .find(|s| toml::from_str::<PostData>(s.front).is_ok())
+        .unwrap_or(&splits[0]);
     find_span(s.front, field).map(|span| line_at(s.front, span.start))
 }
 
 /// Reads a content file. The front matter is parsed and validated; errors
 /// carry the line they are on, counted in the whole file.
 pub fn parse(text: &str) -> Result<(PostData, ValidPost), Vec<DocumentError>> {
-    let Split { front, body } = split(text).map_err(|e| vec![e])?;
-    let mut data: PostData = toml::from_str(front).map_err(|e| {
+    let splits = split(text).map_err(|e| vec![e])?;
+    // The front matter ends at the first fence before which the TOML
+    // reads; if none does, the error is the first fence's.
+    let read = |front| toml::from_str::<PostData>(front);
+    let Some((mut data, Split { front, body })) = splits
+        .iter()
+        .find_map(|s| read(s.front).ok().map(|data| (data, *s)))
+    else {
+        let front = splits[0].front;
+        let e = read(front).unwrap_err();
         let start = e.span().map(|s| s.start);
-        vec![DocumentError {
+        return Err(vec![DocumentError {
             line: start.map(|s| line_at(front, s)),
             field: start.and_then(|s| field_at(front, s)),
             message: e.message().trim().to_owned(),
-        }]
-    })?;
+        }]);
+    };
     if !data.body.is_empty() {
         return Err(vec![DocumentError {
             line: find_span(front, "body").map(|s| line_at(front, s.start)),
@@ -462,6 +482,17 @@ fn find_field(table: &DeTable, offset: usize, prefix: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fence_inside_a_written_summary_reads_back() {
+        let text = "+++\ntitle = \"Fenced\"\nsection = \"essays\"\nkind = \"essay\"\n\
+                    summary = \"\"\"\nabove\n+++\nbelow\"\"\"\n+++\nThe body.\n";
+        let (post, _) = parse(text).unwrap();
+        assert_eq!(post.summary.as_deref(), Some("above\n+++\nbelow"));
+        assert_eq!(post.body, "The body.\n");
+        let (again, _) = parse(&render(&post)).unwrap();
+        assert_eq!(again, post);
+    }
 
     const PICK: &str = r#"+++
 title = "La La Land: for the dreamers"

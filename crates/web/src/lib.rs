@@ -18,6 +18,8 @@ mod server;
 mod state;
 mod templates;
 
+#[doc(hidden)]
+pub use admin::post_form::decode as decode_post_form;
 pub use client::parse_proxy;
 pub use page_cache::PageCache;
 pub use routes::Route;

@@ -8,7 +8,8 @@ use axum::http::Method;
 use axum::routing::{self, MethodRouter};
 use axum::Router;
 
-/// One method on one path, as axum matches it (`/admin/posts/{id}`).
+/// One method on one path, as axum matches it (`/admin/posts/{id}`). A GET
+/// route also answers HEAD, with the same handler and no body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
     pub method: Method,
@@ -68,8 +69,8 @@ impl Routes {
         self
     }
 
-    /// The same routes with the router changed: a layer or a fallback,
-    /// which add no route.
+    /// The same routes with the router changed: only for a layer or a
+    /// fallback (a route added here would be missing from the table).
     pub fn map(mut self, f: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Self {
         self.router = f(self.router);
         self

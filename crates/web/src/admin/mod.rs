@@ -6,7 +6,7 @@
 mod comments;
 mod login;
 mod media;
-mod post_form;
+pub(crate) mod post_form;
 mod posts;
 mod sections;
 mod users;

@@ -426,6 +426,15 @@ fn format_local(t: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// The editor's form body decoded and validated as a save reads it (for
+/// the fuzzer, which holds the decoder to: a message, never a panic).
+pub fn decode(body: &[u8]) -> Result<PostData, String> {
+    let form: PostForm = serde_html_form::from_bytes(body).map_err(|e| e.to_string())?;
+    let data = form.to_data(None).map_err(|e| e.to_string())?;
+    data.validate().map_err(|e| e.to_string())?;
+    Ok(data)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,86 +2,10 @@
 //! chromedriver is not installed (a fresh clone without `.ci/run`'s
 //! packages), the test says so and passes without running.
 
+use crate::chromium::{click, connect, fill, start_chromedriver};
 use crate::helpers::{TestApp, PASSWORD};
-use fantoccini::{Client, ClientBuilder, Locator};
-use std::process::{Child, Command, Stdio};
+use fantoccini::{Client, Locator};
 use std::time::Duration;
-
-struct Driver {
-    process: Child,
-    port: u16,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-fn start_chromedriver() -> Option<Driver> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .ok()?
-        .local_addr()
-        .ok()?
-        .port();
-    let process = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    Some(Driver { process, port })
-}
-
-async fn connect(driver: &Driver) -> Client {
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"]
-        }
-    }))
-    .unwrap();
-    let url = format!("http://127.0.0.1:{}", driver.port);
-    for _ in 0..50 {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        if let Ok(c) = ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            return c;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not start on {url}");
-}
-
-async fn fill(c: &Client, css: &str, value: &str) {
-    let e = c
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css}"));
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
-}
-
-/// Scrolls an element to the middle of the window first, as a reader would,
-/// so sticky panels do not cover it; instantly, as the theme scrolls smoothly.
-async fn click(c: &Client, css: &str) {
-    let e = c
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css}"));
-    let arg = serde_json::to_value(&e).unwrap();
-    c.execute(
-        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});",
-        vec![arg],
-    )
-    .await
-    .unwrap();
-    e.click().await.unwrap();
-}
 
 /// Logs in through the form as the test site's admin.
 async fn log_in_as_chief(c: &Client, app: &TestApp) {

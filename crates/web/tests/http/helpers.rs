@@ -14,8 +14,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     pub pages: std::sync::Arc<bestpick_web::PageCache>,
-    /// What the running site's handlers share (its route table, its CSP
-    /// report count).
+    /// What the running site's handlers share: for its route table and its
+    /// CSP report count.
     pub state: bestpick_web::AppState,
 }
 

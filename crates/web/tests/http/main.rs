@@ -14,6 +14,7 @@
 mod api;
 mod browser;
 mod cache;
+mod chromium;
 mod comments;
 mod editor;
 mod helpers;

@@ -39,7 +39,8 @@ enum Answer {
     Forbidden,
     /// 404: missing, or hidden as if missing.
     Missing,
-    /// 400 or 422: allowed, but the (empty) request is not valid.
+    /// 400 or 422: allowed, but the request is not valid (the post
+    /// form sent empty, a comment on a draft).
     Invalid,
 }
 use Answer::*;
@@ -62,20 +63,8 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         (Done, NoCsrf),
         (Done, NoCsrf),
     ];
-    // Another author's draft: an author may not, an editor and admin may.
-    let others_draft_page = [
-        (Login, Login),
-        (Forbidden, Forbidden),
-        (Done, Done),
-        (Done, Done),
-    ];
-    let others_draft_form = [
-        (Login, Login),
-        (Forbidden, NoCsrf),
-        (Done, NoCsrf),
-        (Done, NoCsrf),
-    ];
-    // Site-wide comment settings and sections: editors and admins.
+    // For editors and admins: another author's post, the site-wide
+    // comment settings, sections.
     let editor_page = [
         (Login, Login),
         (Forbidden, Forbidden),
@@ -109,12 +98,6 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
     // The API: reading is anonymous; writing takes a token.
     let api_read = [(Done, Done); 4];
     let api_draft_read = [(Missing, Missing); 4];
-    let api_write = [
-        (Unauthorised, Unauthorised),
-        (Invalid, Unauthorised),
-        (Invalid, Unauthorised),
-        (Invalid, Unauthorised),
-    ];
     let api_editor_write = [
         (Unauthorised, Unauthorised),
         (Forbidden, Unauthorised),
@@ -176,16 +159,16 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
             (Invalid, NoCsrf),
             (Invalid, NoCsrf),
         ],
-        ("GET", "/admin/posts/{id}") => others_draft_page,
+        ("GET", "/admin/posts/{id}") => editor_page,
         ("POST", "/admin/posts/{id}") => [
             (Login, Login),
             (Forbidden, NoCsrf),
             (Invalid, NoCsrf),
             (Invalid, NoCsrf),
         ],
-        ("POST", "/admin/posts/{id}/status") => others_draft_form,
-        ("POST", "/admin/posts/{id}/delete") => others_draft_form,
-        ("POST", "/admin/posts/{id}/comments") => others_draft_form,
+        ("POST", "/admin/posts/{id}/status") => editor_form,
+        ("POST", "/admin/posts/{id}/delete") => editor_form,
+        ("POST", "/admin/posts/{id}/comments") => editor_form,
         ("POST", "/admin/preview") => staff_form,
         ("GET", "/admin/media") => staff_page,
         ("POST", "/admin/media") => staff_form,
@@ -209,7 +192,7 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         ("POST", "/admin/users") => admin_form,
         // The API.
         ("GET", "/api/v1/posts") => api_read,
-        ("POST", "/api/v1/posts") => api_write,
+        ("POST", "/api/v1/posts") => api_editor_write,
         ("GET", "/api/v1/posts/{slug}") => api_draft_read,
         ("PUT", "/api/v1/posts/{slug}") => api_editor_write,
         ("GET", "/api/v1/works") => api_read,
@@ -232,14 +215,16 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
 /// pick (with a film of its own) and scheduled essay, an editor ed.
 struct Fixture {
     app: TestApp,
-    draft_id: i64,
+    /// What the post routes act on: bob's draft, or his scheduled essay.
+    target_id: i64,
+    target_slug: &'static str,
     comment_id: i64,
     /// News, the section the section routes act on, and Best Pick.
     section_id: i64,
     best_pick_id: i64,
 }
 
-async fn fixture() -> Fixture {
+async fn fixture(scheduled: bool) -> Fixture {
     let app = TestApp::spawn().await;
     app.import(HEAT).await;
     for (name, role) in [
@@ -263,7 +248,12 @@ async fn fixture() -> Fixture {
     ))
     .await;
     let store = &app.site.store;
-    let draft_id = store.post_id_by_slug("secret-pick").await.unwrap().unwrap();
+    let target_slug = if scheduled {
+        "coming-soon"
+    } else {
+        "secret-pick"
+    };
+    let target_id = store.post_id_by_slug(target_slug).await.unwrap().unwrap();
     let heat = store.post_id_by_slug("heat").await.unwrap().unwrap();
     app.relax_comment_limits().await;
     let r = app
@@ -287,7 +277,8 @@ async fn fixture() -> Fixture {
         .id;
     Fixture {
         app,
-        draft_id,
+        target_id,
+        target_slug,
         comment_id,
         section_id,
         best_pick_id,
@@ -304,7 +295,7 @@ impl Fixture {
             } else if p.starts_with("/admin/sections/") {
                 p.replace("{id}", &self.section_id.to_string())
             } else {
-                p.replace("{id}", &self.draft_id.to_string())
+                p.replace("{id}", &self.target_id.to_string())
             };
             let slug = if p.starts_with("/work/") || p.starts_with("/api/v1/works/") {
                 "unannounced-film-2026"
@@ -315,9 +306,9 @@ impl Fixture {
             } else if p.starts_with("/api/v1/sections/") {
                 "news"
             } else {
-                "secret-pick"
+                self.target_slug
             };
-            p.replace("{post}", &self.draft_id.to_string())
+            p.replace("{post}", &self.target_id.to_string())
                 .replace("{slug}", slug)
                 .replace("{section}", "best-pick")
                 .replace("{username}", "bob")
@@ -389,7 +380,7 @@ impl Fixture {
                 ("password", PASSWORD),
             ]),
             "/comments" => vec![
-                ("post_id", self.draft_id.to_string()),
+                ("post_id", self.target_id.to_string()),
                 ("name", "Reader".into()),
                 ("email", "reader@example.com".into()),
                 ("body", "What a film this will be.".into()),
@@ -405,6 +396,10 @@ impl Fixture {
     fn json(&self, path: &str) -> serde_json::Value {
         use serde_json::json;
         match path {
+            // Published at once, which an author may not do.
+            "/api/v1/posts" => json!({
+                "title": "Mine", "section": "essays", "kind": "essay", "status": "published", "body": "Mine."
+            }),
             "/api/v1/posts/{slug}" => json!({
                 "title": "Taken over", "section": "best-pick", "status": "draft", "body": "Mine now."
             }),
@@ -412,7 +407,6 @@ impl Fixture {
             "/api/v1/people" | "/api/v1/people/{slug}" => json!({ "name": "Someone Else" }),
             "/api/v1/sections" => json!({ "slug": "reviews", "name": "Reviews" }),
             "/api/v1/sections/{slug}" => json!({ "name": "News", "description": "Changed" }),
-            // A post: sent empty, refused as invalid to whoever may write.
             _ => json!({}),
         }
     }
@@ -468,8 +462,8 @@ async fn caller(f: &Fixture, who: Who) -> Caller {
 }
 
 /// Sends one route's request, with or without the token, and reads what
-/// it answered. Forms and JSON carry nothing else: an empty request is
-/// refused as invalid by whoever may send it, and changes nothing.
+/// it answered: a well-formed form or JSON body for the route (the post
+/// form goes empty, and is refused as invalid by whoever may send it).
 async fn send(
     f: &Fixture,
     c: &Caller,
@@ -545,7 +539,7 @@ fn ends_something(path: &str) -> u8 {
 #[tokio::test]
 async fn every_route_answers_every_role_as_the_table_says() {
     let mut routes = {
-        let f = fixture().await;
+        let f = fixture(false).await;
         bestpick_web::route_table(f.app.state.clone())
     };
     routes.sort_by_key(|r| ends_something(&r.path));
@@ -561,40 +555,47 @@ async fn every_route_answers_every_role_as_the_table_says() {
     let mut wrong = Vec::new();
     let mut tried = 0;
     let mut seen = BTreeMap::new();
-    for who in EVERYONE {
-        // Each caller on a site of its own: what one's actions change
-        // (a deleted draft) cannot change another's answers.
-        let f = fixture().await;
-        let c = caller(&f, who).await;
-        // Without the token first: those requests must change nothing.
-        for token in [false, true] {
-            for route in &routes {
-                let (method, path) = (route.method.as_str(), route.path.as_str());
-                let cells = expected(method, path).unwrap();
-                let cell = cells[who as usize];
-                let want = if token { cell.0 } else { cell.1 };
-                let (got, status, body) = send(&f, &c, method, path, token).await;
-                tried += 1;
-                seen.insert((method.to_owned(), path.to_owned(), who, token), got);
-                if got != want {
-                    wrong.push(format!(
-                        "{method} {path} as {who:?} {} token: expected {want:?}, got {got:?} ({status})",
-                        if token { "with" } else { "without" }
+    // The post routes on the draft, then on the scheduled post.
+    for scheduled in [false, true] {
+        for who in EVERYONE {
+            // Each caller on a site of its own: what one's actions change
+            // (a deleted draft) cannot change another's answers.
+            let f = fixture(scheduled).await;
+            let c = caller(&f, who).await;
+            // Without the token first: those requests must change nothing.
+            for token in [false, true] {
+                for route in &routes {
+                    let (method, path) = (route.method.as_str(), route.path.as_str());
+                    let cells = expected(method, path).unwrap();
+                    let cell = cells[who as usize];
+                    let want = if token { cell.0 } else { cell.1 };
+                    let (got, status, body) = send(&f, &c, method, path, token).await;
+                    tried += 1;
+                    seen.insert(
+                        (method.to_owned(), path.to_owned(), who, token, scheduled),
+                        got,
+                    );
+                    if got != want {
+                        wrong.push(format!(
+                        "{method} {path} as {who:?} {} token on {}: expected {want:?}, got {got:?} ({status})",
+                        if token { "with" } else { "without" },
+                        f.target_slug,
                     ));
-                }
-                if matches!(c.who, Who::Anonymous | Who::Author) {
-                    for secret in [DRAFT, DRAFT_WORK, SCHEDULED, "Secret Actor"] {
-                        assert!(
-                            !body.contains(secret),
-                            "{method} {path} as {who:?} shows {secret:?}:\n{body}"
-                        );
+                    }
+                    if matches!(c.who, Who::Anonymous | Who::Author) {
+                        for secret in [DRAFT, DRAFT_WORK, SCHEDULED, "Secret Actor"] {
+                            assert!(
+                                !body.contains(secret),
+                                "{method} {path} as {who:?} shows {secret:?}:\n{body}"
+                            );
+                        }
                     }
                 }
             }
         }
     }
     eprintln!(
-        "permission matrix: {} routes × {} callers × 2 token states = {tried} requests",
+        "permission matrix: {} routes × {} callers × 2 token states × 2 targets = {tried} requests",
         routes.len(),
         EVERYONE.len()
     );
@@ -604,7 +605,15 @@ async fn every_route_answers_every_role_as_the_table_says() {
         for route in &routes {
             observed += &format!("{:<6} {:<36}", route.method.as_str(), route.path);
             for who in EVERYONE {
-                let get = |token| seen[&(route.method.to_string(), route.path.clone(), who, token)];
+                let get = |token| {
+                    seen[&(
+                        route.method.to_string(),
+                        route.path.clone(),
+                        who,
+                        token,
+                        false,
+                    )]
+                };
                 observed += &format!(" {who:?}: {:?}/{:?}", get(true), get(false));
             }
             observed += "\n";
@@ -614,5 +623,36 @@ async fn every_route_answers_every_role_as_the_table_says() {
             wrong.len(),
             wrong.join("\n")
         );
+    }
+}
+
+/// One site for everyone, staff first: what the editor's visits put in
+/// the page cache (or anywhere else) never reaches a reader or an author.
+#[tokio::test]
+async fn what_staff_saw_is_never_served_to_others() {
+    let f = fixture(false).await;
+    let routes = bestpick_web::route_table(f.app.state.clone());
+    let gets: Vec<&str> = routes
+        .iter()
+        .filter(|r| r.method == axum::http::Method::GET)
+        .map(|r| r.path.as_str())
+        .collect();
+    let (editor, admin) = (caller(&f, Who::Editor).await, caller(&f, Who::Admin).await);
+    for path in &gets {
+        for staff in [&editor, &admin] {
+            send(&f, staff, "GET", path, true).await;
+        }
+    }
+    for who in [Who::Anonymous, Who::Author] {
+        let c = caller(&f, who).await;
+        for path in &gets {
+            let (_, _, body) = send(&f, &c, "GET", path, true).await;
+            for secret in [DRAFT, DRAFT_WORK, SCHEDULED, "Secret Actor"] {
+                assert!(
+                    !body.contains(secret),
+                    "GET {path} as {who:?} after staff shows {secret:?}:\n{body}"
+                );
+            }
+        }
     }
 }
