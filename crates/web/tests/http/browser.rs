@@ -125,15 +125,18 @@ async fn an_editor_writes_and_publishes_a_pick_in_chromium() {
     c.close().await.unwrap();
 }
 
-/// The text of the first element matching `css`, once it is there.
+/// The text of the first element matching `css`, once it is there (asked
+/// again if the page was replaced in between, as a form's answer loads).
 async fn text_of(c: &Client, css: &str) -> String {
-    c.wait().for_element(Locator::Css(css)).await.unwrap();
-    c.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..50 {
+        if let Ok(element) = c.wait().for_element(Locator::Css(css)).await {
+            if let Ok(text) = element.text().await {
+                return text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no {css} on the page")
 }
 
 /// Fills in the comment form as a reader and sends it after the site's
