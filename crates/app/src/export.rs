@@ -40,7 +40,7 @@ pub fn to_data(post: &PostView) -> PostData {
         date: c
             .published_at
             .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-            .map(PostDate::from_time),
+            .and_then(PostDate::from_time),
         status: Some(c.status),
         tags: post.tags.iter().map(|t| t.name.clone()).collect(),
         summary: c.summary.clone(),

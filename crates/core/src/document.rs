@@ -66,7 +66,8 @@ pub enum PostDate {
 }
 
 impl PostDate {
-    pub fn from_time(t: OffsetDateTime) -> PostDate {
+    /// None for a time TOML cannot write: a year before 0 or after 9999.
+    pub fn from_time(t: OffsetDateTime) -> Option<PostDate> {
         let t = t.to_offset(time::UtcOffset::UTC);
         let text = if t.time() == time::Time::MIDNIGHT {
             format!("{}", t.date())
@@ -74,7 +75,9 @@ impl PostDate {
             t.format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default()
         };
-        PostDate::Toml(toml::value::Datetime::from_str(&text).expect("a valid TOML datetime"))
+        toml::value::Datetime::from_str(&text)
+            .ok()
+            .map(PostDate::Toml)
     }
 
     /// The time this date means; a date alone means midnight UTC.

@@ -154,8 +154,12 @@ impl PostForm {
         };
         let date = match self.date.trim() {
             "" => None,
-            d => match parse_local(d) {
-                Some(t) => Some(PostDate::from_time(t)),
+            d => match parse_local(d).map(PostDate::from_time) {
+                Some(Some(date)) => Some(date),
+                Some(None) => {
+                    errors.push("date", format!("'{d}' is not between the years 0 and 9999"));
+                    None
+                }
                 None => {
                     errors.push(
                         "date",
@@ -484,5 +488,20 @@ mod tests {
         let errors = form.to_data(None).unwrap_err();
         assert!(errors.get("work.year").unwrap().contains("nineteen"));
         assert!(errors.get("scores[0].value").is_some());
+    }
+
+    /// Found by the `post_input` fuzz target: a date before year 0 made
+    /// the save panic writing it as TOML.
+    #[test]
+    fn a_date_toml_cannot_write_is_an_error() {
+        for date in ["-2020-05-04", "-0001-01-01T10:00"] {
+            let form = PostForm {
+                date: date.into(),
+                ..pick_form()
+            };
+            let errors = form.to_data(None).unwrap_err();
+            assert!(errors.get("date").unwrap().contains("9999"), "{date}");
+        }
+        assert!(decode(b"title=Heat&section=best-pick&date=-2020-05-04").is_err());
     }
 }
