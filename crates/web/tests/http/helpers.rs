@@ -43,6 +43,23 @@ impl TestApp {
         Self::serve_with(dir, site, options).await
     }
 
+    /// [`TestApp::spawn`] with Heat published by the admin, the authors
+    /// "ann" and "bob" and the editor "ed" (all with [`PASSWORD`]).
+    pub async fn spawn_with_team() -> TestApp {
+        let app = Self::spawn().await;
+        app.import(HEAT).await;
+        for (name, role) in [
+            ("ann", Role::Author),
+            ("bob", Role::Author),
+            ("ed", Role::Editor),
+        ] {
+            accounts::add_user(&app.site, name, name, role, PASSWORD)
+                .await
+                .unwrap();
+        }
+        app
+    }
+
     /// [`TestApp::spawn`] behind a reverse proxy on this machine that the
     /// operator trusts (`--trusted-proxy 127.0.0.1`).
     pub async fn spawn_behind_proxy() -> TestApp {

@@ -5,9 +5,8 @@
 //! and scheduled post are the targets, and no answer to an author or an
 //! anonymous reader may show a word of them.
 
-use crate::helpers::{client, hidden_value, TestApp, HEAT, PASSWORD};
+use crate::helpers::{client, hidden_value, TestApp, PASSWORD};
 use bestpick_app::accounts;
-use bestpick_core::user::Role;
 use std::collections::BTreeMap;
 
 const DRAFT: &str = "Embargoed draft title";
@@ -225,17 +224,7 @@ struct Fixture {
 }
 
 async fn fixture(scheduled: bool) -> Fixture {
-    let app = TestApp::spawn().await;
-    app.import(HEAT).await;
-    for (name, role) in [
-        ("ann", Role::Author),
-        ("bob", Role::Author),
-        ("ed", Role::Editor),
-    ] {
-        accounts::add_user(&app.site, name, name, role, PASSWORD)
-            .await
-            .unwrap();
-    }
+    let app = TestApp::spawn_with_team().await;
     app.import(&format!(
         "+++\ntitle = \"{DRAFT}\"\nslug = \"secret-pick\"\nsection = \"best-pick\"\nstatus = \"draft\"\n\
          authors = [\"bob\"]\ntags = [\"crime\"]\n[work]\nkind = \"movie\"\nname = \"{DRAFT_WORK}\"\nyear = 2026\n\

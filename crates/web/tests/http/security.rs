@@ -3,7 +3,6 @@
 
 use crate::helpers::{client, login_request, TestApp, HEAT, PASSWORD};
 use bestpick_app::accounts;
-use bestpick_core::user::Role;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -14,17 +13,7 @@ const SECRET: &str = "Embargoed until Friday";
 /// A site with Heat published (by the admin), an author "ann" with a
 /// draft pick, another author "bob", and ann's draft's id.
 async fn site_with_drafts() -> (TestApp, i64) {
-    let app = TestApp::spawn().await;
-    app.import(HEAT).await;
-    for (name, role) in [
-        ("ann", Role::Author),
-        ("bob", Role::Author),
-        ("ed", Role::Editor),
-    ] {
-        accounts::add_user(&app.site, name, name, role, PASSWORD)
-            .await
-            .unwrap();
-    }
+    let app = TestApp::spawn_with_team().await;
     app.import(&format!(
         "+++\ntitle = \"{SECRET}\"\nslug = \"secret-pick\"\nsection = \"best-pick\"\nstatus = \"draft\"\n\
          authors = [\"ann\"]\n[work]\nkind = \"movie\"\nname = \"Unannounced Film\"\nyear = 2026\n\
