@@ -277,40 +277,36 @@ async fn fixture(scheduled: bool) -> Fixture {
 impl Fixture {
     /// The route's path with its parameters filled in with the targets.
     fn concrete(&self, path: &str) -> String {
-        let comment = self.comment_id.to_string();
-        let replace = |p: &str| -> String {
-            let p = if p.starts_with("/admin/comments/") || p.starts_with("/comments/{id}") {
-                p.replace("{id}", &comment)
-            } else if p.starts_with("/admin/sections/") {
-                p.replace("{id}", &self.section_id.to_string())
-            } else {
-                p.replace("{id}", &self.target_id.to_string())
-            };
-            let slug = if p.starts_with("/work/") || p.starts_with("/api/v1/works/") {
-                "unannounced-film-2026"
-            } else if p.starts_with("/person/") || p.starts_with("/api/v1/people/") {
-                "secret-actor"
-            } else if p.starts_with("/tag/") {
-                "crime"
-            } else if p.starts_with("/api/v1/sections/") {
-                "news"
-            } else {
-                self.target_slug
-            };
-            p.replace("{post}", &self.target_id.to_string())
-                .replace("{slug}", slug)
-                .replace("{section}", "best-pick")
-                .replace("{username}", "bob")
-                .replace(
-                    "{file}",
-                    if p.starts_with("/static/") {
-                        "style.css"
-                    } else {
-                        "none.png"
-                    },
-                )
+        let p = if path.starts_with("/admin/comments/") || path.starts_with("/comments/{id}") {
+            path.replace("{id}", &self.comment_id.to_string())
+        } else if path.starts_with("/admin/sections/") {
+            path.replace("{id}", &self.section_id.to_string())
+        } else {
+            path.replace("{id}", &self.target_id.to_string())
         };
-        replace(path)
+        let slug = if p.starts_with("/work/") || p.starts_with("/api/v1/works/") {
+            "unannounced-film-2026"
+        } else if p.starts_with("/person/") || p.starts_with("/api/v1/people/") {
+            "secret-actor"
+        } else if p.starts_with("/tag/") {
+            "crime"
+        } else if p.starts_with("/api/v1/sections/") {
+            "news"
+        } else {
+            self.target_slug
+        };
+        p.replace("{post}", &self.target_id.to_string())
+            .replace("{slug}", slug)
+            .replace("{section}", "best-pick")
+            .replace("{username}", "bob")
+            .replace(
+                "{file}",
+                if p.starts_with("/static/") {
+                    "style.css"
+                } else {
+                    "none.png"
+                },
+            )
     }
 
     /// A well-formed form for the route, so that the answer is about who
