@@ -127,7 +127,7 @@ pub async fn create_token(
             "must not be empty nor a number (numbers are token ids)",
         ));
     }
-    if expires_at.is_some_and(|t| t <= bestpick_store::now()) {
+    if expires_at.is_some_and(|t| t <= site.now()) {
         return Err(invalid("expires", "must be in the future"));
     }
     let token = format!("bp_{}", secrets::random_token());

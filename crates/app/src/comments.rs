@@ -77,7 +77,7 @@ impl From<bestpick_store::StoreError> for CommentError {
 
 /// The time stamp a comment form carries: `unix.signature`.
 pub fn form_stamp(site: &Site, post_id: i64) -> String {
-    let now = bestpick_store::now();
+    let now = site.now();
     let sig = secrets::sign(&site.signing_key, &format!("form.{post_id}.{now}"));
     format!("{now}.{sig}")
 }
@@ -86,8 +86,7 @@ pub fn form_stamp(site: &Site, post_id: i64) -> String {
 fn form_age(site: &Site, post_id: i64, stamp: &str) -> Option<i64> {
     let (time, sig) = stamp.split_once('.')?;
     let t: i64 = time.parse().ok()?;
-    secrets::verify(&site.signing_key, &format!("form.{post_id}.{t}"), sig)
-        .then(|| bestpick_store::now() - t)
+    secrets::verify(&site.signing_key, &format!("form.{post_id}.{t}"), sig).then(|| site.now() - t)
 }
 
 /// The cookie value that lets a commenter edit a comment until `expires`.
@@ -98,7 +97,7 @@ pub fn edit_token(site: &Site, comment_id: i64, expires: i64) -> String {
 
 /// The comments a cookie's tokens may still edit.
 pub fn editable_ids(site: &Site, tokens: &str) -> Vec<i64> {
-    let now = bestpick_store::now();
+    let now = site.now();
     tokens
         .split(',')
         .filter_map(|t| {
@@ -114,11 +113,11 @@ pub fn editable_ids(site: &Site, tokens: &str) -> Vec<i64> {
 }
 
 /// Whether comments are closed on this post: on the post, on its section,
-/// or by the site's age rule.
-pub fn comments_closed(post: &PostCard, settings: &CommentSettings) -> bool {
+/// or by the site's age rule (at `now`).
+pub fn comments_closed(post: &PostCard, settings: &CommentSettings, now: i64) -> bool {
     post.comments_closed
         || post.section_comments_closed
-        || closes_at(post, settings).is_some_and(|t| bestpick_store::now() > t)
+        || closes_at(post, settings).is_some_and(|t| now > t)
 }
 
 /// When the site's age rule closes comments on this post, if it does.
@@ -145,7 +144,7 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
             "Comments open once the post is published.".into(),
         ));
     }
-    if comments_closed(&post, &settings) {
+    if comments_closed(&post, &settings, site.now()) {
         return Err(CommentError::Refused(
             "Comments are closed on this post.".into(),
         ));
@@ -154,7 +153,7 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
     if let Some(user) = &s.user {
         return post_as_team_member(site, &s, user, &post, depth, &settings).await;
     }
-    let now = bestpick_store::now();
+    let now = site.now();
     // Robots fill every field and post at once.
     if !s.honeypot.trim().is_empty() {
         return Err(CommentError::Refused(
@@ -231,13 +230,8 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
 /// near-duplicate checks of the next ones.
 async fn store_comment(site: &Site, new: NewComment) -> Result<i64, CommentError> {
     let id = site.store.insert_comment(&new).await?;
-    site.recent.record(
-        bestpick_store::now(),
-        &new.ip,
-        &new.network,
-        new.post_id,
-        &new.body,
-    );
+    site.recent
+        .record(site.now(), &new.ip, &new.network, new.post_id, &new.body);
     Ok(id)
 }
 
@@ -392,7 +386,7 @@ fn near_duplicate(site: &Site, text: &str) -> bool {
         return false;
     }
     site.recent
-        .closest(&comment::Shingles::of(text), bestpick_store::now())
+        .closest(&comment::Shingles::of(text), site.now())
         >= NEAR_DUPLICATE_SIMILARITY
 }
 
@@ -441,8 +435,8 @@ async fn post_as_team_member(
 
 /// Whether the reader holding tokens for `editable` may still change `c`:
 /// theirs, and within the window.
-pub fn may_edit(c: &Comment, editable: &[i64]) -> bool {
-    editable.contains(&c.id) && bestpick_store::now() <= c.created_at + EDIT_WINDOW_SECS
+pub fn may_edit(c: &Comment, editable: &[i64], now: i64) -> bool {
+    editable.contains(&c.id) && now <= c.created_at + EDIT_WINDOW_SECS
 }
 
 /// The comment its author may still change, or why not.
@@ -452,7 +446,7 @@ async fn own_comment(site: &Site, id: i64, editable: &[i64]) -> Result<Comment, 
         .comment(id)
         .await?
         .ok_or(CommentError::NoComment)?;
-    if !may_edit(&c, editable) {
+    if !may_edit(&c, editable, site.now()) {
         return Err(CommentError::Refused(
             "Comments can be edited or deleted by their writer for 10 minutes only; that time has passed.".into(),
         ));

@@ -20,7 +20,7 @@ pub mod settings;
 pub mod spam_filter;
 
 use anyhow::Context;
-use bestpick_store::Store;
+use bestpick_store::{Clock, Location, Store};
 use spam_filter::SpamFilter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -46,15 +46,24 @@ pub struct Site {
 }
 
 impl Site {
-    /// Opens the data folder, creating it and its database when missing and
-    /// migrating the database when it is older than this binary.
+    /// Opens the data folder with its SQLite database, creating them when
+    /// missing and migrating the database when it is older than this binary.
     pub async fn open(data_dir: &Path) -> anyhow::Result<Site> {
+        Site::open_at(data_dir, &Location::in_folder(data_dir), Clock::system()).await
+    }
+
+    /// Opens the data folder (media, theme) with the database at
+    /// `database`, on `clock`'s time.
+    pub async fn open_at(
+        data_dir: &Path,
+        database: &Location,
+        clock: Clock,
+    ) -> anyhow::Result<Site> {
         std::fs::create_dir_all(data_dir.join("media"))
             .with_context(|| format!("could not create the data folder {}", data_dir.display()))?;
-        let db = data_dir.join("bestpick.db");
-        let store = Store::open(&db)
+        let store = Store::open(database, clock)
             .await
-            .with_context(|| format!("could not open the database {}", db.display()))?;
+            .with_context(|| format!("could not open the database {database}"))?;
         let spam = SpamFilter::load(&store)
             .await
             .context("could not load the spam filter")?;
@@ -74,6 +83,11 @@ impl Site {
             blocklist: Arc::default(),
             hash_gate: Arc::default(),
         })
+    }
+
+    /// Now, in Unix seconds, on the site's clock.
+    pub fn now(&self) -> i64 {
+        self.store.now()
     }
 
     /// Uploaded images and their variants.

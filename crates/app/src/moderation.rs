@@ -312,7 +312,7 @@ pub struct Maintenance {
 /// runs it at start and every hour.
 pub async fn maintain(site: &Site) -> anyhow::Result<Maintenance> {
     let settings = CommentSettings::load(site).await?;
-    let now = bestpick_store::now();
+    let now = site.now();
     let spam_deleted = site
         .store
         .purge_spam(now - settings.spam_days * 86_400)

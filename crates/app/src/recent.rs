@@ -142,7 +142,7 @@ impl Rates {
 
 impl Recent {
     pub async fn load(store: &Store) -> anyhow::Result<Recent> {
-        let now = bestpick_store::now();
+        let now = store.now();
         let recent = Recent::default();
         let arrivals = store.arrivals_since(now - RATE_WINDOW_SECS).await?;
         {

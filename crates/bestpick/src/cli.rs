@@ -17,6 +17,10 @@ pub struct DataArg {
     /// The data folder: database, media and theme. Created when missing.
     #[arg(long, env = "BESTPICK_DATA", default_value = "./bestpick-data")]
     pub data: PathBuf,
+    /// The database: postgres://USER@HOST/DATABASE for PostgreSQL, or
+    /// sqlite:PATH; by default bestpick.db in the data folder.
+    #[arg(long, env = "BESTPICK_DATABASE_URL")]
+    pub database: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

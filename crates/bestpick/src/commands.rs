@@ -3,13 +3,15 @@
 //! results on stdout, problems on stderr.
 
 use crate::cli::{
-    Cli, Command, CommentsCommand, RoleArg, SettingsCommand, SpamCommand, TokenCommand, UserCommand,
+    Cli, Command, CommentsCommand, DataArg, RoleArg, SettingsCommand, SpamCommand, TokenCommand,
+    UserCommand,
 };
 use crate::spam;
 use anyhow::{bail, Context};
 use bestpick_app::accounts::{self, AccountError};
 use bestpick_app::{demo, export, import, moderation, settings, Site};
 use bestpick_core::document::DocumentError;
+use bestpick_store::{Clock, Location};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -21,46 +23,67 @@ const PROGRESS_THRESHOLD: usize = 10;
 const NO_ADMIN: &str =
     "the site has no admin yet: run `bestpick user add NAME --role admin` or `bestpick demo` first";
 
+impl DataArg {
+    /// Opens the site in the data folder, on the database `--database`
+    /// names (SQLite in the folder by default).
+    pub async fn open(&self) -> anyhow::Result<Site> {
+        let location = match &self.database {
+            Some(url) => Location::parse(url).map_err(|e| anyhow::anyhow!("--database: {e}"))?,
+            None => Location::in_folder(&self.data),
+        };
+        Site::open_at(&self.data, &location, Clock::system()).await
+    }
+
+    /// Where the data is, for messages.
+    fn describe(&self) -> String {
+        match &self.database {
+            Some(url) => match Location::parse(url) {
+                Ok(location) => format!("media in {}, database {location}", self.data.display()),
+                Err(_) => self.data.display().to_string(),
+            },
+            None => format!("data in {}", self.data.display()),
+        }
+    }
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve(&args.data.data, &args.listen, &args.options()).await?,
-        Command::Demo { data } => load_demo(&data.data).await?,
+        Command::Serve(args) => serve(&args.data, &args.listen, &args.options()).await?,
+        Command::Demo { data } => load_demo(&data).await?,
         Command::User { command } => match command {
             UserCommand::Add {
                 name,
                 role,
                 display_name,
                 data,
-            } => user_add(&data.data, &name, role, display_name.as_deref()).await?,
-            UserCommand::List { data } => user_list(&data.data).await?,
-            UserCommand::Passwd { name, data } => user_passwd(&data.data, &name).await?,
+            } => user_add(&data, &name, role, display_name.as_deref()).await?,
+            UserCommand::List { data } => user_list(&data).await?,
+            UserCommand::Passwd { name, data } => user_passwd(&data, &name).await?,
             UserCommand::Remove {
                 name,
                 posts_to,
                 data,
-            } => user_remove(&data.data, &name, posts_to.as_deref()).await?,
+            } => user_remove(&data, &name, posts_to.as_deref()).await?,
         },
-        Command::Import { paths, data } => return import_files(&data.data, &paths).await,
-        Command::Export { dir, data } => export_posts(&data.data, &dir).await?,
+        Command::Import { paths, data } => return import_files(&data, &paths).await,
+        Command::Export { dir, data } => export_posts(&data, &dir).await?,
         Command::Token { command } => match command {
             TokenCommand::Create {
                 name,
                 user,
                 expires,
                 data,
-            } => token_create(&data.data, &name, user.as_deref(), expires.as_deref()).await?,
-            TokenCommand::List { data } => token_list(&data.data).await?,
-            TokenCommand::Revoke { token, data } => token_revoke(&data.data, &token).await?,
+            } => token_create(&data, &name, user.as_deref(), expires.as_deref()).await?,
+            TokenCommand::List { data } => token_list(&data).await?,
+            TokenCommand::Revoke { token, data } => token_revoke(&data, &token).await?,
         },
         Command::Settings { command } => match command {
-            SettingsCommand::List { data } => settings_list(&data.data).await?,
-            SettingsCommand::Set { key, value, data } => {
-                settings_set(&data.data, &key, &value).await?
-            }
+            SettingsCommand::List { data } => settings_list(&data).await?,
+            SettingsCommand::Set { key, value, data } => settings_set(&data, &key, &value).await?,
         },
         Command::Comments { command } => match command {
-            CommentsCommand::Export { email, data } => comments_export(&data.data, &email).await?,
-            CommentsCommand::Erase { email, data } => comments_erase(&data.data, &email).await?,
+            CommentsCommand::Export { email, data } => comments_export(&data, &email).await?,
+            CommentsCommand::Erase { email, data } => comments_erase(&data, &email).await?,
         },
         Command::Spam { command } => match command {
             SpamCommand::Train { files, out } => spam::train(&files, &out)?,
@@ -75,7 +98,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(data: &Path, listen: &str, options: &bestpick_web::Options) -> anyhow::Result<()> {
+async fn serve(
+    data: &DataArg,
+    listen: &str,
+    options: &bestpick_web::Options,
+) -> anyhow::Result<()> {
     // Logs go to stderr, so stdout carries only the address (tests and
     // scripts read it from there).
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -85,12 +112,12 @@ async fn serve(data: &Path, listen: &str, options: &bestpick_web::Options) -> an
         .with_target(false)
         .with_writer(std::io::stderr)
         .init();
-    let site = Site::open(data).await?;
+    let site = data.open().await?;
     let needs_setup = !site.store.has_admin().await?;
     tokio::spawn(maintain_hourly(site.clone()));
     let app = bestpick_web::Application::build(site, listen, options).await?;
     let url = format!("http://{}", app.local_addr());
-    println!("bestpick is serving {url} (data in {})", data.display());
+    println!("bestpick is serving {url} ({})", data.describe());
     if needs_setup {
         println!("This site has no admin yet: open {url}/setup to create one.");
     }
@@ -114,30 +141,30 @@ async fn maintain_hourly(site: Site) {
     }
 }
 
-async fn settings_list(data: &Path) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn settings_list(data: &DataArg) -> anyhow::Result<()> {
+    let site = data.open().await?;
     for (key, value) in settings::list(&site).await? {
         println!("{key} = {value}");
     }
     Ok(())
 }
 
-async fn settings_set(data: &Path, key: &str, value: &str) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn settings_set(data: &DataArg, key: &str, value: &str) -> anyhow::Result<()> {
+    let site = data.open().await?;
     settings::set(&site, key, value).await?;
     println!("{key} = {}", value.trim());
     Ok(())
 }
 
-async fn comments_export(data: &Path, email: &str) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn comments_export(data: &DataArg, email: &str) -> anyhow::Result<()> {
+    let site = data.open().await?;
     let exported = moderation::export_commenter(&site, email).await?;
     println!("{}", serde_json::to_string_pretty(&exported)?);
     Ok(())
 }
 
-async fn comments_erase(data: &Path, email: &str) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn comments_erase(data: &DataArg, email: &str) -> anyhow::Result<()> {
+    let site = data.open().await?;
     let n = moderation::erase_commenter(&site, email).await?;
     println!(
         "Erased {n} comment{} written with {}.",
@@ -147,16 +174,12 @@ async fn comments_erase(data: &Path, email: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn load_demo(data: &Path) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn load_demo(data: &DataArg) -> anyhow::Result<()> {
+    let site = data.open().await?;
     let report = demo::load(&site)
         .await
         .context("could not load the demo content")?;
-    println!(
-        "Loaded {} demo posts into {}.",
-        report.posts,
-        data.display()
-    );
+    println!("Loaded {} demo posts ({}).", report.posts, data.describe());
     if let Some((username, password)) = report.admin {
         println!("Admin account created: {username} / {password}");
         println!(
@@ -167,12 +190,12 @@ async fn load_demo(data: &Path) -> anyhow::Result<()> {
 }
 
 async fn user_add(
-    data: &Path,
+    data: &DataArg,
     name: &str,
     role: RoleArg,
     display_name: Option<&str>,
 ) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+    let site = data.open().await?;
     let password = read_password(&format!("Password for {name}"))?;
     let user = accounts::add_user(
         &site,
@@ -187,8 +210,8 @@ async fn user_add(
     Ok(())
 }
 
-async fn user_list(data: &Path) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn user_list(data: &DataArg) -> anyhow::Result<()> {
+    let site = data.open().await?;
     for u in site.store.users().await? {
         println!(
             "{:<24} {:<8} {}",
@@ -200,8 +223,8 @@ async fn user_list(data: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn user_passwd(data: &Path, name: &str) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn user_passwd(data: &DataArg, name: &str) -> anyhow::Result<()> {
+    let site = data.open().await?;
     let password = read_password(&format!("New password for {name}"))?;
     accounts::set_password(&site, name, &password)
         .await
@@ -210,8 +233,8 @@ async fn user_passwd(data: &Path, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn user_remove(data: &Path, name: &str, posts_to: Option<&str>) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn user_remove(data: &DataArg, name: &str, posts_to: Option<&str>) -> anyhow::Result<()> {
+    let site = data.open().await?;
     accounts::remove_user(&site, name, posts_to)
         .await
         .map_err(account_error)?;
@@ -222,8 +245,8 @@ async fn user_remove(data: &Path, name: &str, posts_to: Option<&str>) -> anyhow:
     Ok(())
 }
 
-async fn export_posts(data: &Path, dir: &Path) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn export_posts(data: &DataArg, dir: &Path) -> anyhow::Result<()> {
+    let site = data.open().await?;
     let n = export::export_all(&site, dir)
         .await
         .with_context(|| format!("could not export to {}", dir.display()))?;
@@ -232,19 +255,19 @@ async fn export_posts(data: &Path, dir: &Path) -> anyhow::Result<()> {
 }
 
 async fn token_create(
-    data: &Path,
+    data: &DataArg,
     name: &str,
     user: Option<&str>,
     expires: Option<&str>,
 ) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+    let site = data.open().await?;
     let username = match user {
         Some(u) => u.to_owned(),
         None => first_admin(&site).await?.username,
     };
     let expires_at = match expires {
         Some(e) => Some(
-            accounts::parse_expiry(e, bestpick_store::now())
+            accounts::parse_expiry(e, site.now())
                 .map_err(|e| anyhow::anyhow!("--expires: {}", e.message))?,
         ),
         None => None,
@@ -264,8 +287,8 @@ async fn token_create(
     Ok(())
 }
 
-async fn token_list(data: &Path) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn token_list(data: &DataArg) -> anyhow::Result<()> {
+    let site = data.open().await?;
     let tokens = site.store.api_tokens().await?;
     if tokens.is_empty() {
         println!("No API tokens.");
@@ -295,8 +318,8 @@ fn day(t: i64) -> String {
         .unwrap_or_else(|_| t.to_string())
 }
 
-async fn token_revoke(data: &Path, token: &str) -> anyhow::Result<()> {
-    let site = Site::open(data).await?;
+async fn token_revoke(data: &DataArg, token: &str) -> anyhow::Result<()> {
+    let site = data.open().await?;
     let name = accounts::revoke_token(&site, token)
         .await
         .map_err(account_error)?;
@@ -309,8 +332,8 @@ async fn first_admin(site: &Site) -> anyhow::Result<bestpick_store::User> {
 }
 
 /// Imports every file it can; exits with failure when any file failed.
-async fn import_files(data: &Path, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let site = Site::open(data).await?;
+async fn import_files(data: &DataArg, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let site = data.open().await?;
     let admin = first_admin(&site).await?;
     let files = import::collect_files(paths)?;
     let bar = progress_bar(files.len());

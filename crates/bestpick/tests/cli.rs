@@ -1,13 +1,57 @@
 //! The `bestpick` binary, run as a user would, on fresh data folders.
 
+use bestpick_store::scratch::Scratch;
+use bestpick_store::{Clock, Location};
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
 
-fn bestpick(data: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick"))
+/// A data folder, with a database of its own on PostgreSQL when the suite
+/// runs there (`BESTPICK_TEST_POSTGRES`).
+struct Folder {
+    dir: tempfile::TempDir,
+    db: Scratch,
+}
+
+impl Folder {
+    fn new() -> Folder {
+        let dir = tempfile::tempdir().unwrap();
+        // Sync and async tests alike: a runtime of its own, on a thread of
+        // its own.
+        let path = dir.path().to_owned();
+        let db = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(Scratch::new(&path))
+                .expect("a test database")
+        })
+        .join()
+        .unwrap();
+        Folder { dir, db }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The binary, on this folder and its database.
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bestpick"));
+        command.env("BESTPICK_DATA", self.path());
+        match self.db.location() {
+            Location::Postgres(url) => command.env("BESTPICK_DATABASE_URL", url),
+            Location::Sqlite(_) => command.env_remove("BESTPICK_DATABASE_URL"),
+        };
+        command
+    }
+}
+
+fn bestpick(data: &Folder, args: &[&str], stdin: &str) -> Output {
+    let mut child = data
+        .command()
         .args(args)
-        .env("BESTPICK_DATA", data)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -28,8 +72,8 @@ fn text(b: &[u8]) -> String {
 
 #[test]
 fn demo_creates_an_admin_once_and_loads_again_without_duplicates() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = bestpick(dir.path(), &["demo"], "");
+    let dir = Folder::new();
+    let out = bestpick(&dir, &["demo"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("Loaded 5 demo posts"), "{stdout}");
@@ -37,11 +81,11 @@ fn demo_creates_an_admin_once_and_loads_again_without_duplicates() {
         stdout.contains("Admin account created: admin / "),
         "{stdout}"
     );
-    let again = bestpick(dir.path(), &["demo"], "");
+    let again = bestpick(&dir, &["demo"], "");
     assert!(again.status.success());
     assert!(!text(&again.stdout).contains("Admin account created"));
     let export = dir.path().join("export");
-    let out = bestpick(dir.path(), &["export", export.to_str().unwrap()], "");
+    let out = bestpick(&dir, &["export", export.to_str().unwrap()], "");
     assert!(
         text(&out.stdout).contains("Exported 5 posts"),
         "{}",
@@ -51,35 +95,27 @@ fn demo_creates_an_admin_once_and_loads_again_without_duplicates() {
 
 #[test]
 fn users_are_added_with_a_password_from_stdin() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Folder::new();
     let out = bestpick(
-        dir.path(),
+        &dir,
         &["user", "add", "mara", "--role", "editor"],
         "a fine long password\n",
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let out = bestpick(
-        dir.path(),
-        &["user", "add", "tom", "--role", "author"],
-        "short\n",
-    );
+    let out = bestpick(&dir, &["user", "add", "tom", "--role", "author"], "short\n");
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("password: must be at least 10 characters"),
         "{}",
         text(&out.stderr)
     );
-    let list = text(&bestpick(dir.path(), &["user", "list"], "").stdout);
+    let list = text(&bestpick(&dir, &["user", "list"], "").stdout);
     assert!(list.contains("mara") && list.contains("editor"), "{list}");
     assert!(!list.contains("tom"));
-    let out = bestpick(
-        dir.path(),
-        &["user", "passwd", "mara"],
-        "another long password\n",
-    );
+    let out = bestpick(&dir, &["user", "passwd", "mara"], "another long password\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = bestpick(
-        dir.path(),
+        &dir,
         &["user", "passwd", "nobody"],
         "another long password\n",
     );
@@ -91,8 +127,8 @@ const GOOD: &str = "+++\ntitle = \"A quiet essay\"\nsection = \"essays\"\ndate =
 
 #[test]
 fn import_reports_bad_files_by_file_line_and_field_and_imports_the_rest() {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(bestpick(dir.path(), &["demo"], "").status.success());
+    let dir = Folder::new();
+    assert!(bestpick(&dir, &["demo"], "").status.success());
     let content = dir.path().join("content");
     std::fs::create_dir_all(&content).unwrap();
     std::fs::write(content.join("good.md"), GOOD).unwrap();
@@ -106,7 +142,7 @@ fn import_reports_bad_files_by_file_line_and_field_and_imports_the_rest() {
     for (name, body, _) in &bad {
         std::fs::write(content.join(name), body).unwrap();
     }
-    let out = bestpick(dir.path(), &["import", content.to_str().unwrap()], "");
+    let out = bestpick(&dir, &["import", content.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(1), "some files failed");
     let stderr = text(&out.stderr);
     for (name, _, expected) in &bad {
@@ -121,7 +157,7 @@ fn import_reports_bad_files_by_file_line_and_field_and_imports_the_rest() {
 
     // Importing the same file again updates it.
     let out = bestpick(
-        dir.path(),
+        &dir,
         &["import", content.join("good.md").to_str().unwrap()],
         "",
     );
@@ -131,26 +167,22 @@ fn import_reports_bad_files_by_file_line_and_field_and_imports_the_rest() {
 
 #[test]
 fn export_then_import_gives_the_same_site() {
-    let first = tempfile::tempdir().unwrap();
-    assert!(bestpick(first.path(), &["demo"], "").status.success());
+    let first = Folder::new();
+    assert!(bestpick(&first, &["demo"], "").status.success());
     let out_a = first.path().join("export-a");
-    assert!(
-        bestpick(first.path(), &["export", out_a.to_str().unwrap()], "")
-            .status
-            .success()
-    );
+    assert!(bestpick(&first, &["export", out_a.to_str().unwrap()], "")
+        .status
+        .success());
 
-    let second = tempfile::tempdir().unwrap();
+    let second = Folder::new();
     // The new site needs its sections and an admin of the same name.
-    assert!(bestpick(second.path(), &["demo"], "").status.success());
-    let out = bestpick(second.path(), &["import", out_a.to_str().unwrap()], "");
+    assert!(bestpick(&second, &["demo"], "").status.success());
+    let out = bestpick(&second, &["import", out_a.to_str().unwrap()], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out_b = second.path().join("export-b");
-    assert!(
-        bestpick(second.path(), &["export", out_b.to_str().unwrap()], "")
-            .status
-            .success()
-    );
+    assert!(bestpick(&second, &["export", out_b.to_str().unwrap()], "")
+        .status
+        .success());
 
     let mut names: Vec<_> = std::fs::read_dir(&out_a)
         .unwrap()
@@ -173,12 +205,12 @@ fn export_then_import_gives_the_same_site() {
 
 #[test]
 fn tokens_are_printed_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = bestpick(dir.path(), &["token", "create", "ci"], "");
+    let dir = Folder::new();
+    let out = bestpick(&dir, &["token", "create", "ci"], "");
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("the site has no admin yet"));
-    assert!(bestpick(dir.path(), &["demo"], "").status.success());
-    let out = bestpick(dir.path(), &["token", "create", "ci"], "");
+    assert!(bestpick(&dir, &["demo"], "").status.success());
+    let out = bestpick(&dir, &["token", "create", "ci"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).trim().starts_with("bp_"));
 }
@@ -192,10 +224,10 @@ struct Server {
 }
 
 impl Server {
-    fn start(data: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick"))
+    fn start(data: &Folder) -> Server {
+        let mut child = data
+            .command()
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .env("BESTPICK_DATA", data)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -259,10 +291,10 @@ impl Server {
 /// once, expire, and end with a new password or the user's removal.
 #[test]
 fn hole_7_tokens_can_be_listed_revoked_expired_and_end_with_their_user() {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(bestpick(dir.path(), &["demo"], "").status.success());
+    let dir = Folder::new();
+    assert!(bestpick(&dir, &["demo"], "").status.success());
     let add = bestpick(
-        dir.path(),
+        &dir,
         &["user", "add", "ed", "--role", "editor"],
         "a fine long password\n",
     );
@@ -270,14 +302,14 @@ fn hole_7_tokens_can_be_listed_revoked_expired_and_end_with_their_user() {
     let create = |name: &str, extra: &[&str]| {
         let mut args = vec!["token", "create", name, "--user", "ed"];
         args.extend_from_slice(extra);
-        let out = bestpick(dir.path(), &args, "");
+        let out = bestpick(&dir, &args, "");
         assert!(out.status.success(), "{}", text(&out.stderr));
         text(&out.stdout).trim().to_owned()
     };
     let first = create("first", &[]);
     let second = create("second", &["--expires", "30d"]);
     let bad = bestpick(
-        dir.path(),
+        &dir,
         &["token", "create", "old", "--expires", "2001-01-01"],
         "",
     );
@@ -288,7 +320,7 @@ fn hole_7_tokens_can_be_listed_revoked_expired_and_end_with_their_user() {
         text(&bad.stderr)
     );
 
-    let list = text(&bestpick(dir.path(), &["token", "list"], "").stdout);
+    let list = text(&bestpick(&dir, &["token", "list"], "").stdout);
     assert!(
         list.contains("first") && list.contains(&format!("{}…", &first[..9])),
         "{list}"
@@ -298,29 +330,25 @@ fn hole_7_tokens_can_be_listed_revoked_expired_and_end_with_their_user() {
         "never the token itself"
     );
 
-    let server = Server::start(dir.path());
+    let server = Server::start(&dir);
     assert_eq!(server.api_write(&first), 201);
     assert_eq!(server.api_write(&second), 200);
-    let out = bestpick(dir.path(), &["token", "revoke", "first"], "");
+    let out = bestpick(&dir, &["token", "revoke", "first"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(server.api_write(&first), 401, "revoked at once");
     assert_eq!(server.api_write(&second), 200);
     // A new password ends the user's tokens.
-    let out = bestpick(
-        dir.path(),
-        &["user", "passwd", "ed"],
-        "another long password\n",
-    );
+    let out = bestpick(&dir, &["user", "passwd", "ed"], "another long password\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(server.api_write(&second), 401);
     // So does removing the user.
     let third = create("third", &[]);
     assert_eq!(server.api_write(&third), 200);
-    let out = bestpick(dir.path(), &["user", "remove", "ed"], "");
+    let out = bestpick(&dir, &["user", "remove", "ed"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(server.api_write(&third), 401);
     // The last admin stays; a user with posts needs an heir.
-    let out = bestpick(dir.path(), &["user", "remove", "admin"], "");
+    let out = bestpick(&dir, &["user", "remove", "admin"], "");
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("only admin"),
@@ -340,9 +368,9 @@ impl Drop for Server {
 
 #[test]
 fn serve_answers_on_the_address_it_prints_and_stops_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(bestpick(dir.path(), &["demo"], "").status.success());
-    let server = Server::start(dir.path());
+    let dir = Folder::new();
+    assert!(bestpick(&dir, &["demo"], "").status.success());
+    let server = Server::start(&dir);
     let (status, _) = server.get("/");
     assert_eq!(status, 200);
     let (status, body) = server.get("/best-pick/la-la-land");
@@ -354,14 +382,14 @@ fn serve_answers_on_the_address_it_prints_and_stops_on_sigterm() {
 
 #[test]
 fn a_command_run_while_serving_shows_on_the_served_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(bestpick(dir.path(), &["demo"], "").status.success());
-    let server = Server::start(dir.path());
+    let dir = Folder::new();
+    assert!(bestpick(&dir, &["demo"], "").status.success());
+    let server = Server::start(&dir);
     let (_, before) = server.get("/best-pick/la-la-land");
     assert!(!before.contains("Reel Talk Weekly"));
     server.get("/best-pick/la-la-land"); // now answered from the page cache
     let set = bestpick(
-        dir.path(),
+        &dir,
         &["settings", "set", "site_name", "Reel Talk Weekly"],
         "",
     );
@@ -380,8 +408,8 @@ fn a_command_run_while_serving_shows_on_the_served_pages() {
 
 #[test]
 fn serve_on_a_new_site_points_to_the_setup_page() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path());
+    let dir = Folder::new();
+    let mut server = Server::start(&dir);
     let hint = Server::line(&mut server.stdout);
     let setup = format!("{}/setup", server.url);
     assert!(
@@ -395,7 +423,7 @@ fn serve_on_a_new_site_points_to_the_setup_page() {
 
 #[test]
 fn every_command_has_help() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Folder::new();
     let commands: &[&[&str]] = &[
         &[],
         &["serve"],
@@ -411,11 +439,11 @@ fn every_command_has_help() {
     for args in commands {
         let mut args = args.to_vec();
         args.push("--help");
-        let out = bestpick(dir.path(), &args, "");
+        let out = bestpick(&dir, &args, "");
         assert!(out.status.success(), "{args:?}");
         assert!(text(&out.stdout).contains("Usage: bestpick"), "{args:?}");
     }
-    let help = text(&bestpick(dir.path(), &["serve", "--help"], "").stdout);
+    let help = text(&bestpick(&dir, &["serve", "--help"], "").stdout);
     assert!(
         help.contains("BESTPICK_LISTEN") && help.contains("BESTPICK_DATA"),
         "{help}"
@@ -432,7 +460,7 @@ fn spam_train_rebuilds_the_shipped_model_and_eval_reports_figures() {
         skip("../shared/data/spam is not there");
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Folder::new();
     let out = dir.path().join("model.bpspam");
     let mut args: Vec<String> = vec!["spam".into(), "train".into()];
     for f in [
@@ -445,7 +473,7 @@ fn spam_train_rebuilds_the_shipped_model_and_eval_reports_figures() {
     }
     args.extend(["--out".into(), out.to_string_lossy().into_owned()]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let trained = bestpick(dir.path(), &args, "");
+    let trained = bestpick(&dir, &args, "");
     assert!(trained.status.success(), "{}", text(&trained.stderr));
     assert!(text(&trained.stdout).contains("Trained on 1586 comments (831 spam)"));
     let shipped = std::fs::read(root.join("crates/spam/model/default.bpspam")).unwrap();
@@ -455,11 +483,7 @@ fn spam_train_rebuilds_the_shipped_model_and_eval_reports_figures() {
     );
 
     let test_file = data.join("Youtube05-Shakira.csv");
-    let eval = bestpick(
-        dir.path(),
-        &["spam", "eval", test_file.to_str().unwrap()],
-        "",
-    );
+    let eval = bestpick(&dir, &["spam", "eval", test_file.to_str().unwrap()], "");
     assert!(eval.status.success(), "{}", text(&eval.stderr));
     let report = text(&eval.stdout);
     for line in [
@@ -476,10 +500,10 @@ fn spam_train_rebuilds_the_shipped_model_and_eval_reports_figures() {
 
 #[test]
 fn spam_eval_names_the_bad_line_and_thresholds() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Folder::new();
     let file = dir.path().join("labels.txt");
     std::fs::write(&file, "ham\thello there\nmaybe\tbuy now\n").unwrap();
-    let out = bestpick(dir.path(), &["spam", "eval", file.to_str().unwrap()], "");
+    let out = bestpick(&dir, &["spam", "eval", file.to_str().unwrap()], "");
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
@@ -492,7 +516,7 @@ fn spam_eval_names_the_bad_line_and_thresholds() {
     )
     .unwrap();
     let out = bestpick(
-        dir.path(),
+        &dir,
         &[
             "spam",
             "eval",
@@ -510,16 +534,18 @@ fn spam_eval_names_the_bad_line_and_thresholds() {
         "{}",
         text(&out.stderr)
     );
-    let out = bestpick(dir.path(), &["spam", "eval", file.to_str().unwrap()], "");
+    let out = bestpick(&dir, &["spam", "eval", file.to_str().unwrap()], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("comments   2 (1 spam, 1 legitimate)"));
 }
 
 #[tokio::test]
 async fn a_commenters_data_is_exported_and_erased_by_email() {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(bestpick(dir.path(), &["demo"], "").status.success());
-    let site = bestpick_app::Site::open(dir.path()).await.unwrap();
+    let dir = Folder::new();
+    assert!(bestpick(&dir, &["demo"], "").status.success());
+    let site = bestpick_app::Site::open_at(dir.path(), dir.db.location(), Clock::system())
+        .await
+        .unwrap();
     let post_id = site
         .store
         .post_id_by_slug("la-la-land")
@@ -555,7 +581,7 @@ async fn a_commenters_data_is_exported_and_erased_by_email() {
     site.store.close().await;
 
     let out = bestpick(
-        dir.path(),
+        &dir,
         &["comments", "export", "--email", "Ann@Example.com"],
         "",
     );
@@ -566,20 +592,20 @@ async fn a_commenters_data_is_exported_and_erased_by_email() {
     assert_eq!(exported["comments"][0]["ip_address"], "203.0.113.9");
 
     let out = bestpick(
-        dir.path(),
+        &dir,
         &["comments", "erase", "--email", "ann@example.com"],
         "",
     );
     assert!(text(&out.stdout).contains("Erased 1 comment written with ann@example.com."));
     let out = bestpick(
-        dir.path(),
+        &dir,
         &["comments", "export", "--email", "ann@example.com"],
         "",
     );
     let exported: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(exported["comments"].as_array().unwrap().is_empty());
     let out = bestpick(
-        dir.path(),
+        &dir,
         &["comments", "export", "--email", "ben@example.com"],
         "",
     );
@@ -591,20 +617,16 @@ async fn a_commenters_data_is_exported_and_erased_by_email() {
 
 #[test]
 fn settings_are_listed_and_checked_before_they_change() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = bestpick(
-        dir.path(),
-        &["settings", "set", "comments.max_depth", "6"],
-        "",
-    );
+    let dir = Folder::new();
+    let out = bestpick(&dir, &["settings", "set", "comments.max_depth", "6"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = bestpick(
-        dir.path(),
+        &dir,
         &["settings", "set", "site_name", "Night Shift Films"],
         "",
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let listed = text(&bestpick(dir.path(), &["settings", "list"], "").stdout);
+    let listed = text(&bestpick(&dir, &["settings", "list"], "").stdout);
     assert!(listed.contains("comments.max_depth = 6"), "{listed}");
     assert!(listed.contains("site_name = Night Shift Films"), "{listed}");
     assert!(
@@ -612,30 +634,22 @@ fn settings_are_listed_and_checked_before_they_change() {
         "defaults are listed: {listed}"
     );
 
-    let out = bestpick(
-        dir.path(),
-        &["settings", "set", "comments.hold_at", "2"],
-        "",
-    );
+    let out = bestpick(&dir, &["settings", "set", "comments.hold_at", "2"], "");
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("give a number from 0 to 1"),
         "{}",
         text(&out.stderr)
     );
-    let out = bestpick(
-        dir.path(),
-        &["settings", "set", "comments.spam_at", "0.1"],
-        "",
-    );
+    let out = bestpick(&dir, &["settings", "set", "comments.spam_at", "0.1"], "");
     assert!(
         text(&out.stderr).contains("must not be above the spam score"),
         "{}",
         text(&out.stderr)
     );
-    let out = bestpick(dir.path(), &["settings", "set", "colour", "red"], "");
+    let out = bestpick(&dir, &["settings", "set", "colour", "red"], "");
     assert!(text(&out.stderr).contains("there is no setting 'colour'"));
-    let listed = text(&bestpick(dir.path(), &["settings", "list"], "").stdout);
+    let listed = text(&bestpick(&dir, &["settings", "list"], "").stdout);
     assert!(
         listed.contains("comments.hold_at = 0.2") && listed.contains("comments.spam_at = 0.95"),
         "nothing changed: {listed}"

@@ -36,8 +36,6 @@ pub struct Changes {
     posts: RwLock<HashMap<i64, u64>>,
     /// The first future time a scheduled post goes live (`i64::MAX`: none).
     next_publish: AtomicI64,
-    /// The writer's last SQLite data version (0: not read yet).
-    data_version: AtomicI64,
 }
 
 impl Changes {
@@ -100,13 +98,6 @@ impl Changes {
     /// When the next scheduled post goes live: lists change then.
     pub fn next_publish(&self) -> i64 {
         self.next_publish.load(Ordering::Acquire)
-    }
-
-    /// Records the writer connection's data version; true when it moved
-    /// since the last reading (another process wrote).
-    pub(crate) fn other_writers_seen(&self, version: i64) -> bool {
-        let before = self.data_version.swap(version, Ordering::AcqRel);
-        before != 0 && before != version
     }
 
     /// A post goes live at `at` (in the future): lists change then, if

@@ -1,7 +1,9 @@
 //! Reader comments, the moderators' spam decisions and the blocklists.
 
-use crate::{json_list, now, Result, Store, Topic};
+use crate::sql::{self, flag, json, named, to_json};
+use crate::{Result, Store, Topic};
 use bestpick_core::comment::CommentStatus;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 /// A comment as the pipeline decided to store it.
@@ -95,42 +97,41 @@ const COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.depth, c.name, c.email, c
     c.body_html, c.status, c.score, c.reasons, c.ip, c.notify, c.approved, c.created_at, c.updated_at,
     (SELECT username FROM users u WHERE u.id = c.user_id) AS username";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> Comment {
-    Comment {
-        id: r.get("id"),
-        post_id: r.get("post_id"),
-        parent_id: r.get("parent_id"),
-        depth: r.get("depth"),
-        name: r.get("name"),
-        email: r.get("email"),
-        website: r.get("website"),
-        user_id: r.get("user_id"),
-        username: r.get("username"),
-        body: r.get("body"),
-        body_html: r.get("body_html"),
-        status: CommentStatus::parse(r.get::<&str, _>("status")).unwrap_or(CommentStatus::Pending),
-        score: r.get("score"),
-        reasons: json_list(r.get::<&str, _>("reasons")),
-        ip: r.get("ip"),
-        notify: r.get("notify"),
-        approved: r.get("approved"),
-        created_at: r.get("created_at"),
-        updated_at: r.get("updated_at"),
-    }
+fn from_row(r: &AnyRow) -> Result<Comment, sqlx::Error> {
+    Ok(Comment {
+        id: r.try_get("id")?,
+        post_id: r.try_get("post_id")?,
+        parent_id: r.try_get("parent_id")?,
+        depth: r.try_get("depth")?,
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        website: r.try_get("website")?,
+        user_id: r.try_get("user_id")?,
+        username: r.try_get("username")?,
+        body: r.try_get("body")?,
+        body_html: r.try_get("body_html")?,
+        status: named(r, "status", CommentStatus::parse)?,
+        score: r.try_get("score")?,
+        reasons: json(r, "reasons")?,
+        ip: r.try_get("ip")?,
+        notify: flag(r, "notify")?,
+        approved: flag(r, "approved")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
 }
 
-/// `?, ?, ...` for an IN list of `n` values.
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
+fn all(rows: &[AnyRow]) -> Result<Vec<Comment>> {
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 impl Store {
     pub async fn insert_comment(&self, c: &NewComment) -> Result<i64> {
-        let now = now();
+        let now = self.now();
         let id = sqlx::query_scalar(
             "INSERT INTO comments (post_id, parent_id, depth, name, email, website, user_id, body, body_html,
                 status, score, reasons, ip, network, notify, fingerprint, created_at, updated_at, status_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
         )
         .bind(c.post_id)
         .bind(c.parent_id)
@@ -143,7 +144,7 @@ impl Store {
         .bind(&c.body_html)
         .bind(c.status.as_str())
         .bind(c.score)
-        .bind(serde_json::to_string(&c.reasons).unwrap_or_else(|_| "[]".into()))
+        .bind(to_json(&c.reasons))
         .bind(&c.ip)
         .bind(&c.network)
         .bind(c.notify)
@@ -158,36 +159,30 @@ impl Store {
     }
 
     pub async fn comment(&self, id: i64) -> Result<Option<Comment>> {
-        Ok(
-            sqlx::query(&format!("SELECT {COLUMNS} FROM comments c WHERE c.id = ?"))
-                .bind(id)
-                .fetch_optional(&self.readers)
-                .await?
-                .as_ref()
-                .map(from_row),
-        )
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM comments c WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(&self.readers)
+            .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     /// A post's published comments, oldest first (threads are built from
     /// `parent_id`).
     pub async fn published_comments(&self, post_id: i64) -> Result<Vec<Comment>> {
-        Ok(sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM comments c WHERE c.post_id = ? AND c.status = 'published'
+        all(&sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM comments c WHERE c.post_id = $1 AND c.status = 'published'
              ORDER BY c.created_at, c.id"
         ))
         .bind(post_id)
         .fetch_all(&self.readers)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect())
+        .await?)
     }
 
     /// Address, network and post of every comment stored since `since`,
     /// oldest first: what the rate limits count.
     pub async fn arrivals_since(&self, since: i64) -> Result<Vec<(i64, String, String, i64)>> {
         Ok(sqlx::query_as(
-            "SELECT created_at, ip, network, post_id FROM comments WHERE created_at >= ? ORDER BY created_at, id",
+            "SELECT created_at, ip, network, post_id FROM comments WHERE created_at >= $1 ORDER BY created_at, id",
         )
         .bind(since)
         .fetch_all(&self.readers)
@@ -206,7 +201,7 @@ impl Store {
     pub async fn fingerprint_seen_since(&self, fingerprint: &str, since: i64) -> Result<bool> {
         Ok(self
             .count(
-                "SELECT COUNT(*) FROM comments WHERE fingerprint = ? AND created_at >= ?",
+                "SELECT COUNT(*) FROM comments WHERE fingerprint = $1 AND created_at >= $2",
                 fingerprint,
                 since,
             )
@@ -218,8 +213,8 @@ impl Store {
     /// near-duplicate checks.
     pub async fn recent_bodies(&self, since: i64, limit: i64) -> Result<Vec<(i64, String)>> {
         Ok(sqlx::query_as(
-            "SELECT created_at, body FROM (SELECT id, created_at, body FROM comments WHERE created_at >= ?
-                ORDER BY created_at DESC, id DESC LIMIT ?) ORDER BY created_at, id",
+            "SELECT created_at, body FROM (SELECT id, created_at, body FROM comments WHERE created_at >= $1
+                ORDER BY created_at DESC, id DESC LIMIT $2) AS latest ORDER BY created_at, id",
         )
         .bind(since)
         .bind(limit)
@@ -229,12 +224,13 @@ impl Store {
 
     /// Whether a moderator has approved an earlier comment with this email.
     pub async fn is_trusted(&self, email: &str) -> Result<bool> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM comments WHERE email = ? AND approved = 1 AND status = 'published')",
+        let row = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM comments WHERE email = $1 AND approved AND status = 'published') AS trusted",
         )
         .bind(email)
         .fetch_one(&self.readers)
-        .await?)
+        .await?;
+        Ok(flag(&row, "trusted")?)
     }
 
     /// A commenter's own edit: new text and the pipeline's new verdict.
@@ -247,20 +243,17 @@ impl Store {
         score: Option<f64>,
         reasons: &[String],
     ) -> Result<()> {
-        let now = now();
         let post_id: Option<i64> = sqlx::query_scalar(
-            "UPDATE comments SET body = ?, body_html = ?, fingerprint = ?, score = ?, reasons = ?, updated_at = ?,
-                status_at = CASE WHEN status = ? THEN status_at ELSE ? END, status = ?
-             WHERE id = ? RETURNING post_id",
+            "UPDATE comments SET body = $1, body_html = $2, fingerprint = $3, score = $4, reasons = $5, updated_at = $6,
+                status_at = CASE WHEN status = $7 THEN status_at ELSE $6 END, status = $7
+             WHERE id = $8 RETURNING post_id",
         )
         .bind(body)
         .bind(body_html)
         .bind(bestpick_core::comment::fingerprint(body))
         .bind(score)
-        .bind(serde_json::to_string(reasons).unwrap_or_else(|_| "[]".into()))
-        .bind(now)
-        .bind(status.as_str())
-        .bind(now)
+        .bind(to_json(reasons))
+        .bind(self.now())
         .bind(status.as_str())
         .bind(id)
         .fetch_optional(&self.writer)
@@ -288,13 +281,14 @@ impl Store {
         if ids.is_empty() {
             return Ok(0);
         }
+        // An approval stays once given: a later move to spam keeps it.
         let sql = format!(
-            "UPDATE comments SET status = ?, status_at = ?, approved = MAX(approved, ?) WHERE id IN ({}) RETURNING post_id",
-            placeholders(ids.len())
+            "UPDATE comments SET status = $1, status_at = $2, approved = (approved OR $3) WHERE id IN ({}) RETURNING post_id",
+            sql::list(4, ids.len())
         );
         let mut q = sqlx::query_scalar(&sql)
             .bind(status.as_str())
-            .bind(now())
+            .bind(self.now())
             .bind(approved);
         for id in ids {
             q = q.bind(id);
@@ -309,7 +303,7 @@ impl Store {
 
     pub async fn delete_comment(&self, id: i64) -> Result<()> {
         let post_id: Option<i64> =
-            sqlx::query_scalar("DELETE FROM comments WHERE id = ? RETURNING post_id")
+            sqlx::query_scalar("DELETE FROM comments WHERE id = $1 RETURNING post_id")
                 .bind(id)
                 .fetch_optional(&self.writer)
                 .await?;
@@ -319,21 +313,17 @@ impl Store {
 
     /// The moderation queue and how many comments it holds in all.
     pub async fn comment_queue(&self, f: &QueueFilter) -> Result<(Vec<QueuedComment>, i64)> {
-        let mine = if f.author_id.is_some() {
-            " AND c.post_id IN (SELECT post_id FROM post_authors WHERE user_id = ?)"
-        } else {
-            ""
-        };
+        // $1 is the status, $2 the author (NULL: every post's comments).
+        let filter = "c.status = $1
+            AND ($2 IS NULL OR c.post_id IN (SELECT post_id FROM post_authors WHERE user_id = $2))";
         let sql = format!(
             "SELECT {COLUMNS}, p.title AS post_title, s.slug AS section_slug, p.slug AS post_slug
              FROM comments c JOIN posts p ON p.id = c.post_id JOIN sections s ON s.id = p.section_id
-             WHERE c.status = ?{mine} ORDER BY c.created_at DESC, c.id DESC LIMIT ? OFFSET ?"
+             WHERE {filter} ORDER BY c.created_at DESC, c.id DESC LIMIT $3 OFFSET $4"
         );
-        let mut q = sqlx::query(&sql).bind(f.status.as_str());
-        if let Some(a) = f.author_id {
-            q = q.bind(a);
-        }
-        let rows = q
+        let rows = sqlx::query(&sql)
+            .bind(f.status.as_str())
+            .bind(f.author_id)
             .bind(f.limit)
             .bind(f.offset)
             .fetch_all(&self.readers)
@@ -341,39 +331,37 @@ impl Store {
         let items = rows
             .iter()
             .map(|r| {
-                let comment = from_row(r);
-                QueuedComment {
+                let comment = from_row(r)?;
+                let section: String = r.try_get("section_slug")?;
+                let post: String = r.try_get("post_slug")?;
+                Ok(QueuedComment {
                     email: comment.email.clone(),
                     ip: comment.ip.clone(),
-                    post_title: r.get("post_title"),
-                    post_url: format!(
-                        "/{}/{}",
-                        r.get::<&str, _>("section_slug"),
-                        r.get::<&str, _>("post_slug")
-                    ),
+                    post_title: r.try_get("post_title")?,
+                    post_url: format!("/{section}/{post}"),
                     comment,
-                }
+                })
             })
-            .collect();
-        let count_sql = format!("SELECT COUNT(*) FROM comments c WHERE c.status = ?{mine}");
-        let mut q = sqlx::query_scalar(&count_sql).bind(f.status.as_str());
-        if let Some(a) = f.author_id {
-            q = q.bind(a);
-        }
-        Ok((items, q.fetch_one(&self.readers).await?))
+            .collect::<Result<_, sqlx::Error>>()?;
+        let count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM comments c WHERE {filter}"))
+            .bind(f.status.as_str())
+            .bind(f.author_id)
+            .fetch_one(&self.readers)
+            .await?;
+        Ok((items, count))
     }
 
     /// How many comments each status holds (for the queue's tabs).
     pub async fn comment_counts(&self, author_id: Option<i64>) -> Result<History> {
         let rows = sqlx::query(
             "SELECT status, COUNT(*) AS n FROM comments
-             WHERE ?1 IS NULL OR post_id IN (SELECT post_id FROM post_authors WHERE user_id = ?1)
+             WHERE $1 IS NULL OR post_id IN (SELECT post_id FROM post_authors WHERE user_id = $1)
              GROUP BY status",
         )
         .bind(author_id)
         .fetch_all(&self.readers)
         .await?;
-        Ok(history_from(&rows))
+        history_from(&rows)
     }
 
     /// Several commenters' comments by status, in one query (for a page of
@@ -388,15 +376,15 @@ impl Store {
         }
         let sql = format!(
             "SELECT email, status, COUNT(*) AS n FROM comments WHERE email IN ({}) GROUP BY email, status",
-            placeholders(emails.len())
+            sql::list(1, emails.len())
         );
         let mut q = sqlx::query(&sql);
         for e in emails {
             q = q.bind(*e);
         }
         for r in q.fetch_all(&self.readers).await? {
-            let h = out.entry(r.get("email")).or_default();
-            add_to_history(h, &r);
+            let h = out.entry(r.try_get("email")?).or_default();
+            add_to_history(h, &r)?;
         }
         Ok(out)
     }
@@ -404,7 +392,7 @@ impl Store {
     /// Whether `user_id` wrote the post the comment is on.
     pub async fn is_post_author(&self, post_id: i64, user_id: i64) -> Result<bool> {
         Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM post_authors WHERE post_id = ? AND user_id = ?",
+            "SELECT COUNT(*) FROM post_authors WHERE post_id = $1 AND user_id = $2",
         )
         .bind(post_id)
         .bind(user_id)
@@ -416,13 +404,13 @@ impl Store {
     /// Comments and spam per day over the last `days` days, oldest first,
     /// every day present.
     pub async fn comments_per_day(&self, days: i64) -> Result<Vec<DayCount>> {
-        let now = now();
+        let now = self.now();
         let today = now - now.rem_euclid(86_400);
         let since = today - (days - 1) * 86_400;
         let rows = sqlx::query(
-            "SELECT (? - (created_at - created_at % 86400)) / 86400 AS days_ago, COUNT(*) AS n,
+            "SELECT ($1 - (created_at - created_at % 86400)) / 86400 AS days_ago, COUNT(*) AS n,
                     SUM(CASE WHEN status = 'spam' THEN 1 ELSE 0 END) AS spam
-             FROM comments WHERE created_at >= ? GROUP BY days_ago",
+             FROM comments WHERE created_at >= $2 GROUP BY days_ago",
         )
         .bind(today)
         .bind(since)
@@ -437,10 +425,10 @@ impl Store {
             })
             .collect();
         for r in rows {
-            let d: i64 = r.get("days_ago");
+            let d: i64 = r.try_get("days_ago")?;
             if let Some(day) = out.iter_mut().find(|x| x.days_ago == d) {
-                day.comments = r.get("n");
-                day.spam = r.get("spam");
+                day.comments = r.try_get("n")?;
+                day.spam = r.try_get("spam")?;
             }
         }
         Ok(out)
@@ -454,13 +442,13 @@ impl Store {
         spam: bool,
         user_id: Option<i64>,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at) VALUES (?, ?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(comment.id)
             .bind(&comment.email)
             .bind(&comment.body)
             .bind(spam)
             .bind(user_id)
-            .bind(now())
+            .bind(self.now())
             .execute(&self.writer)
             .await?;
         Ok(())
@@ -468,29 +456,38 @@ impl Store {
 
     /// The decisions about one commenter's comments: (text, spam, Unix time).
     pub async fn spam_decisions_by_email(&self, email: &str) -> Result<Vec<(String, bool, i64)>> {
-        Ok(sqlx::query_as(
-            "SELECT body, spam, decided_at FROM spam_decisions WHERE email = ? ORDER BY id",
+        let rows = sqlx::query(
+            "SELECT body, spam, decided_at FROM spam_decisions WHERE email = $1 ORDER BY id",
         )
         .bind(email)
         .fetch_all(&self.readers)
-        .await?)
+        .await?;
+        let decision = |r: &AnyRow| -> Result<_, sqlx::Error> {
+            Ok((
+                r.try_get("body")?,
+                flag(r, "spam")?,
+                r.try_get("decided_at")?,
+            ))
+        };
+        Ok(rows.iter().map(decision).collect::<Result<_, _>>()?)
     }
 
     /// Every stored decision, oldest first: (text, spam).
     pub async fn spam_decisions(&self) -> Result<Vec<(String, bool)>> {
-        Ok(
-            sqlx::query_as("SELECT body, spam FROM spam_decisions ORDER BY id")
-                .fetch_all(&self.readers)
-                .await?,
-        )
+        let rows = sqlx::query("SELECT body, spam FROM spam_decisions ORDER BY id")
+            .fetch_all(&self.readers)
+            .await?;
+        let decision =
+            |r: &AnyRow| -> Result<_, sqlx::Error> { Ok((r.try_get("body")?, flag(r, "spam")?)) };
+        Ok(rows.iter().map(decision).collect::<Result<_, _>>()?)
     }
 
     /// Adds an entry to a blocklist (`word`, `email`, `ip` or `domain`).
     pub async fn block(&self, kind: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO blocklist (kind, value, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+        sqlx::query("INSERT INTO blocklist (kind, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(kind)
             .bind(value)
-            .bind(now())
+            .bind(self.now())
             .execute(&self.writer)
             .await?;
         self.touched(&[Topic::Blocklist]);
@@ -498,7 +495,7 @@ impl Store {
     }
 
     pub async fn unblock(&self, kind: &str, value: &str) -> Result<()> {
-        sqlx::query("DELETE FROM blocklist WHERE kind = ? AND value = ?")
+        sqlx::query("DELETE FROM blocklist WHERE kind = $1 AND value = $2")
             .bind(kind)
             .bind(value)
             .execute(&self.writer)
@@ -518,15 +515,12 @@ impl Store {
 
     /// Every comment written with this email, oldest first.
     pub async fn comments_by_email(&self, email: &str) -> Result<Vec<Comment>> {
-        Ok(sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM comments c WHERE c.email = ? ORDER BY c.created_at, c.id"
+        all(&sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM comments c WHERE c.email = $1 ORDER BY c.created_at, c.id"
         ))
         .bind(email)
         .fetch_all(&self.readers)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect())
+        .await?)
     }
 
     /// Deletes every comment written with this email, the decisions that
@@ -534,16 +528,16 @@ impl Store {
     /// stay. Returns how many comments went.
     pub async fn erase_commenter(&self, email: &str) -> Result<u64> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("DELETE FROM spam_decisions WHERE email = ?")
+        sqlx::query("DELETE FROM spam_decisions WHERE email = $1")
             .bind(email)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM blocklist WHERE kind = 'email' AND value = ?")
+        sqlx::query("DELETE FROM blocklist WHERE kind = 'email' AND value = $1")
             .bind(email)
             .execute(&mut *tx)
             .await?;
         let mut posts: Vec<i64> =
-            sqlx::query_scalar("DELETE FROM comments WHERE email = ? RETURNING post_id")
+            sqlx::query_scalar("DELETE FROM comments WHERE email = $1 RETURNING post_id")
                 .bind(email)
                 .fetch_all(&mut *tx)
                 .await?;
@@ -559,7 +553,7 @@ impl Store {
     /// Deletes spam that has been in the spam folder since before `before`.
     pub async fn purge_spam(&self, before: i64) -> Result<u64> {
         Ok(
-            sqlx::query("DELETE FROM comments WHERE status = 'spam' AND status_at < ?")
+            sqlx::query("DELETE FROM comments WHERE status = 'spam' AND status_at < $1")
                 .bind(before)
                 .execute(&self.writer)
                 .await?
@@ -570,10 +564,12 @@ impl Store {
     /// The full addresses of comments written before `before`, truncated.
     pub async fn old_full_ips(&self, before: i64) -> Result<Vec<(i64, String)>> {
         Ok(
-            sqlx::query_as("SELECT id, ip FROM comments WHERE ip_truncated = 0 AND created_at < ?")
-                .bind(before)
-                .fetch_all(&self.readers)
-                .await?,
+            sqlx::query_as(
+                "SELECT id, ip FROM comments WHERE NOT ip_truncated AND created_at < $1",
+            )
+            .bind(before)
+            .fetch_all(&self.readers)
+            .await?,
         )
     }
 
@@ -582,19 +578,20 @@ impl Store {
     pub async fn set_truncated_ips(&self, ips: &[(i64, String)]) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         for (id, ip) in ips {
-            sqlx::query("UPDATE comments SET ip = ?, network = ?, ip_truncated = 1 WHERE id = ?")
-                .bind(ip)
-                .bind(ip)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE comments SET ip = $1, network = $1, ip_truncated = TRUE WHERE id = $2",
+            )
+            .bind(ip)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn set_post_comments_closed(&self, post_id: i64, closed: bool) -> Result<()> {
-        sqlx::query("UPDATE posts SET comments_closed = ? WHERE id = ?")
+        sqlx::query("UPDATE posts SET comments_closed = $1 WHERE id = $2")
             .bind(closed)
             .bind(post_id)
             .execute(&self.writer)
@@ -604,7 +601,7 @@ impl Store {
     }
 
     pub async fn set_section_comments_closed(&self, section_id: i64, closed: bool) -> Result<()> {
-        sqlx::query("UPDATE sections SET comments_closed = ? WHERE id = ?")
+        sqlx::query("UPDATE sections SET comments_closed = $1 WHERE id = $2")
             .bind(closed)
             .bind(section_id)
             .execute(&self.writer)
@@ -615,22 +612,22 @@ impl Store {
     }
 }
 
-fn history_from(rows: &[sqlx::sqlite::SqliteRow]) -> History {
+fn history_from(rows: &[AnyRow]) -> Result<History> {
     let mut h = History::default();
     for r in rows {
-        add_to_history(&mut h, r);
+        add_to_history(&mut h, r)?;
     }
-    h
+    Ok(h)
 }
 
 /// Adds a `status, n` row to a history.
-fn add_to_history(h: &mut History, r: &sqlx::sqlite::SqliteRow) {
-    let n: i64 = r.get("n");
-    match CommentStatus::parse(r.get::<&str, _>("status")) {
-        Some(CommentStatus::Pending) => h.pending = n,
-        Some(CommentStatus::Published) => h.published = n,
-        Some(CommentStatus::Spam) => h.spam = n,
-        Some(CommentStatus::Trash) => h.trash = n,
-        None => {}
+fn add_to_history(h: &mut History, r: &AnyRow) -> Result<(), sqlx::Error> {
+    let n: i64 = r.try_get("n")?;
+    match named(r, "status", CommentStatus::parse)? {
+        CommentStatus::Pending => h.pending = n,
+        CommentStatus::Published => h.published = n,
+        CommentStatus::Spam => h.spam = n,
+        CommentStatus::Trash => h.trash = n,
     }
+    Ok(())
 }

@@ -1,13 +1,18 @@
 //! Storage: the only code that speaks SQL.
 //!
-//! [`Store`] wraps a pool of reading connections and one writing connection, and has one module per aggregate (users,
-//! sections, works and people, posts, media). Queries are built at run time
-//! with bound parameters (never by pasting input into SQL), so the same API can
-//! gain a PostgreSQL backend next to SQLite; every write that touches several
-//! tables runs in one transaction.
+//! [`Store`] speaks to SQLite (the embedded default) or PostgreSQL through
+//! sqlx's `Any` driver: one SQL text per query, written in the dialect both
+//! engines share (`$1` placeholders, `ON CONFLICT`, `RETURNING`, `IS
+//! DISTINCT FROM`). What only one engine has (SQLite's write-ahead log and
+//! data version, PostgreSQL's notifications) lives in `engine.rs`. One
+//! module per aggregate (users, sections, works and people, posts, media,
+//! comments); every write that touches several tables runs in one
+//! transaction. Rows decode with errors, never with defaults.
 
 mod changes;
+mod clock;
 mod comments;
+mod engine;
 mod error;
 mod media;
 mod posts;
@@ -15,11 +20,17 @@ mod read;
 mod sections;
 mod sessions;
 mod settings;
+mod sql;
 mod users;
 mod works;
 
+#[cfg(feature = "scratch")]
+pub mod scratch;
+
 pub use changes::{Changes, Topic};
+pub use clock::Clock;
 pub use comments::{Comment, DayCount, History, NewComment, QueueFilter, QueuedComment};
+pub use engine::{Engine, Location};
 pub use error::StoreError;
 pub use media::{media_prefix, Media, NewMedia, Variant};
 pub use posts::{Cover, PostBatch, SaveMode};
@@ -29,82 +40,60 @@ pub use sessions::{ApiToken, ApiTokenInfo, Session};
 pub use users::User;
 pub use works::{Credit, FilmScope, PersonRef, PersonView, WorkBrief, WorkView};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
-use std::path::Path;
-use std::str::FromStr;
+use sqlx::AnyPool;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Reading connections: enough for both cores and requests waiting on I/O.
-const READERS: u32 = 8;
-/// Pages (4 KiB) the write-ahead log may hold before [`Store::checkpoint`]
-/// empties it.
-const WAL_FRAMES_KEPT: i64 = 4096;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The site's database.
 #[derive(Clone, Debug)]
 pub struct Store {
-    readers: SqlitePool,
-    writer: SqlitePool,
-    checkpointer: SqlitePool,
+    /// Connections for reading. On SQLite, read-only connections beside
+    /// the one writer (WAL lets them go on while it writes); on
+    /// PostgreSQL, the same pool as `writer`.
+    readers: AnyPool,
+    writer: AnyPool,
+    engine: Arc<engine::Parts>,
     changes: Arc<Changes>,
+    clock: Clock,
 }
 
 impl Store {
-    /// Opens (creating when missing) the SQLite database at `path` in WAL mode
-    /// and brings its schema up to date.
-    pub async fn open(path: &Path) -> Result<Store> {
-        let options = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(path)
-            .create_if_missing(true)
-            // WAL lets readers go on while one writer writes.
-            .journal_mode(SqliteJournalMode::Wal)
-            // In WAL mode NORMAL loses no committed data on a crash of the
-            // process, only possibly the last commits on a power loss.
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        // One writer: writes queue in the pool instead of contending for
-        // SQLite's lock. Readers never write (read-only connections make a
-        // mistake fail loudly) and never wait for the writer, thanks to WAL.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
-        // Checkpoints run on a connection of their own, so the writer goes
-        // on writing while the log is copied.
-        let checkpointer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
-        let readers = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            .connect_with(options.read_only(true))
-            .await?;
+    /// Opens the database at `location` (creating an SQLite file when
+    /// missing) and brings its schema up to date. `clock` is what every
+    /// stored and compared time comes from.
+    pub async fn open(location: &Location, clock: Clock) -> Result<Store> {
+        let (readers, writer, engine) = engine::connect(location).await?;
         let store = Store {
             readers,
             writer,
-            checkpointer,
+            engine: Arc::new(engine),
             changes: Arc::new(Changes::new()),
+            clock,
         };
         store.refresh_schedule().await?;
         Ok(store)
     }
 
+    /// Which engine holds the data.
+    pub fn engine(&self) -> Engine {
+        self.engine.kind()
+    }
+
+    /// Now, as the Unix seconds the schema stores, from the store's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Notes a change made by another process (a command run while the
-    /// site is served) as a change of everything. SQLite's data version of
-    /// a connection moves only with other connections' commits, and this
-    /// process writes through its one writer, so the writer's moves only
-    /// with other processes' writes. Returns whether one was seen.
+    /// site is served, another instance) as a change of everything.
+    /// Returns whether one was seen.
     pub async fn notice_other_writers(&self) -> Result<bool> {
-        let version: i64 = sqlx::query_scalar("PRAGMA data_version")
-            .fetch_one(&self.writer)
-            .await?;
-        let seen = self.changes.other_writers_seen(version);
+        let seen = self.engine.other_writers_seen(&self.writer).await?;
         if seen {
             self.touched(&[Topic::Site]);
             self.refresh_schedule().await?;
@@ -112,25 +101,10 @@ impl Store {
         Ok(seen)
     }
 
-    /// Keeps the write-ahead log short. Under a steady stream of reads
-    /// (a busy site) SQLite's own checkpoints never find a moment without a
-    /// reader, so the log never starts over: it grows by gigabytes and every
-    /// read searches it. When it holds more than a few megabytes this waits
-    /// for the reads under way (milliseconds), copies it into the database
-    /// and empties it. `serve` calls it every second.
+    /// Keeps SQLite's write-ahead log short (see `engine.rs`); nothing to
+    /// do on PostgreSQL. `serve` calls it every second.
     pub async fn checkpoint(&self) -> Result<()> {
-        // Copying the log into the database blocks no one (PASSIVE); only
-        // starting it over waits for the writer and readers, briefly, as
-        // little is left to copy by then.
-        let (_, frames, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(&self.checkpointer)
-            .await?;
-        if frames > WAL_FRAMES_KEPT {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.checkpointer)
-                .await?;
-        }
-        Ok(())
+        self.engine.checkpoint().await
     }
 
     /// What this store's writes have changed, for the page cache.
@@ -146,23 +120,6 @@ impl Store {
     pub async fn close(&self) {
         self.readers.close().await;
         self.writer.close().await;
-        self.checkpointer.close().await;
+        self.engine.close().await;
     }
-}
-
-/// Now, as the Unix seconds the schema stores.
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-pub(crate) fn to_time(secs: i64) -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-}
-
-pub(crate) fn json_list(text: &str) -> Vec<String> {
-    serde_json::from_str(text).unwrap_or_default()
-}
-
-pub(crate) fn to_json(list: &[String]) -> String {
-    serde_json::to_string(list).expect("a list of strings is JSON")
 }

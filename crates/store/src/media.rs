@@ -1,6 +1,8 @@
 //! Uploaded images and their resized variants.
 
-use crate::{now, Result, Store, StoreError};
+use crate::sql::{self, json, unsigned};
+use crate::{Result, Store, StoreError};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -74,30 +76,30 @@ pub struct NewMedia {
 const COLUMNS: &str =
     "id, file, original_name, mime, width, height, bytes, alt, caption, credit, variants";
 
-pub(crate) fn from_row(r: &sqlx::sqlite::SqliteRow) -> Media {
-    Media {
-        id: r.get("id"),
-        file: r.get("file"),
-        original_name: r.get("original_name"),
-        mime: r.get("mime"),
-        width: r.get("width"),
-        height: r.get("height"),
-        bytes: r.get("bytes"),
-        alt: r.get("alt"),
-        caption: r.get("caption"),
-        credit: r.get("credit"),
-        variants: serde_json::from_str(r.get("variants")).unwrap_or_default(),
+pub(crate) fn from_row(r: &AnyRow) -> Result<Media, sqlx::Error> {
+    Ok(Media {
+        id: r.try_get("id")?,
+        file: r.try_get("file")?,
+        original_name: r.try_get("original_name")?,
+        mime: r.try_get("mime")?,
+        width: unsigned(r, "width")?,
+        height: unsigned(r, "height")?,
+        bytes: r.try_get("bytes")?,
+        alt: r.try_get("alt")?,
+        caption: r.try_get("caption")?,
+        credit: r.try_get("credit")?,
+        variants: json(r, "variants")?,
         url: String::new(),
         srcset: String::new(),
     }
-    .finish()
+    .finish())
 }
 
 impl Store {
     /// Records an upload on its own (see [`insert_media`]).
     pub async fn save_media(&self, m: &NewMedia) -> Result<Media> {
         let mut conn = self.writer.acquire().await?;
-        let id = insert_media(&mut conn, m).await?;
+        let id = insert_media(&mut conn, m, self.now()).await?;
         drop(conn);
         self.media(id)
             .await?
@@ -107,35 +109,39 @@ impl Store {
 
 /// Records an upload; a file stored before (same content, same name) is found
 /// again and its texts updated, so re-imports do not pile up copies.
-pub(crate) async fn insert_media(conn: &mut sqlx::SqliteConnection, m: &NewMedia) -> Result<i64> {
+pub(crate) async fn insert_media(
+    conn: &mut sqlx::AnyConnection,
+    m: &NewMedia,
+    now: i64,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO media (file, original_name, mime, width, height, bytes, alt, caption, credit, variants, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (file) DO UPDATE SET alt = excluded.alt, caption = excluded.caption, credit = excluded.credit
          RETURNING id",
     )
     .bind(&m.file)
     .bind(&m.original_name)
     .bind(&m.mime)
-    .bind(m.width)
-    .bind(m.height)
+    .bind(i64::from(m.width))
+    .bind(i64::from(m.height))
     .bind(m.bytes)
     .bind(&m.alt)
     .bind(&m.caption)
     .bind(&m.credit)
-    .bind(serde_json::to_string(&m.variants).expect("variants are JSON"))
-    .bind(now())
+    .bind(sql::to_json(&m.variants))
+    .bind(now)
     .fetch_one(&mut *conn)
     .await?)
 }
 
 impl Store {
     pub async fn media(&self, id: i64) -> Result<Option<Media>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM media WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM media WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.readers)
             .await?;
-        Ok(row.as_ref().map(from_row))
+        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     /// The media whose addresses (`/media/...`) are given, for rendering the
@@ -148,8 +154,10 @@ impl Store {
         if files.is_empty() {
             return Ok(Vec::new());
         }
-        let marks = vec!["?"; files.len()].join(", ");
-        let sql = format!("SELECT {COLUMNS} FROM media WHERE file IN ({marks})");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM media WHERE file IN ({})",
+            sql::list(1, files.len())
+        );
         let mut q = sqlx::query(&sql);
         for f in &files {
             q = q.bind(*f);
@@ -158,18 +166,18 @@ impl Store {
             .await?
             .iter()
             .map(from_row)
-            .collect())
+            .collect::<Result<_, _>>()?)
     }
 
     /// Newest first.
     pub async fn media_list(&self, limit: i64) -> Result<Vec<Media>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM media ORDER BY id DESC LIMIT ?"
+            "SELECT {COLUMNS} FROM media ORDER BY id DESC LIMIT $1"
         ))
         .bind(limit)
         .fetch_all(&self.readers)
         .await?;
-        Ok(rows.iter().map(from_row).collect())
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 }
 

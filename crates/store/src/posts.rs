@@ -2,10 +2,11 @@
 
 use crate::error::OnConflict;
 use crate::media::NewMedia;
-use crate::{now, Result, Store, StoreError, Topic, User};
+use crate::sql;
+use crate::{Result, Store, StoreError, Topic, User};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::PostStatus;
-use sqlx::{Acquire, QueryBuilder, Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Acquire, Any, AnyConnection, Row, Transaction};
 
 /// The cover photo of a post being saved.
 #[derive(Debug, Clone)]
@@ -44,7 +45,7 @@ impl Store {
         mode: SaveMode,
     ) -> Result<i64> {
         let mut tx = self.writer.begin().await?;
-        let written = write_post(&mut tx, post, cover, actor, mode).await?;
+        let written = write_post(&mut tx, post, cover, actor, mode, self.now()).await?;
         tx.commit().await?;
         self.post_changed(written.id, written.films, written.goes_live);
         Ok(written.id)
@@ -66,14 +67,15 @@ impl Store {
         status: PostStatus,
         at: Option<i64>,
     ) -> Result<()> {
+        let now = self.now();
         let at = match status {
-            PostStatus::Published => Some(at.unwrap_or_else(now)),
+            PostStatus::Published => Some(at.unwrap_or(now)),
             _ => at,
         };
-        let done = sqlx::query("UPDATE posts SET status = ?, published_at = COALESCE(?, published_at), updated_at = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE posts SET status = $1, published_at = COALESCE($2, published_at), updated_at = $3 WHERE id = $4")
             .bind(status.as_str())
             .bind(at)
-            .bind(now())
+            .bind(now)
             .bind(id)
             .execute(&self.writer)
             .await?;
@@ -88,16 +90,19 @@ impl Store {
     pub async fn delete_post(&self, id: i64) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         let slug: Option<String> =
-            sqlx::query_scalar("DELETE FROM posts WHERE id = ? RETURNING slug")
+            sqlx::query_scalar("DELETE FROM posts WHERE id = $1 RETURNING slug")
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
         let slug = slug.ok_or_else(|| StoreError::NotFound("that post".into()))?;
-        sqlx::query("INSERT OR REPLACE INTO removed_posts (slug, removed_at) VALUES (?, ?)")
-            .bind(&slug)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO removed_posts (slug, removed_at) VALUES ($1, $2)
+             ON CONFLICT (slug) DO UPDATE SET removed_at = excluded.removed_at",
+        )
+        .bind(&slug)
+        .bind(self.now())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         self.post_changed(id, false, None);
         Ok(())
@@ -111,7 +116,7 @@ impl Store {
             topics.push(Topic::Films);
         }
         self.touched(&topics);
-        if let Some(at) = goes_live.filter(|at| *at > now()) {
+        if let Some(at) = goes_live.filter(|at| *at > self.now()) {
             self.changes.scheduled_at(at);
         }
     }
@@ -120,9 +125,9 @@ impl Store {
     /// come, lists change, which [`Store::publish_due`] notes.
     pub async fn refresh_schedule(&self) -> Result<()> {
         let next: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(published_at) FROM posts WHERE status = 'published' AND published_at > ?",
+            "SELECT MIN(published_at) FROM posts WHERE status = 'published' AND published_at > $1",
         )
-        .bind(now())
+        .bind(self.now())
         .fetch_one(&self.readers)
         .await?;
         self.changes.set_next_publish(next);
@@ -131,7 +136,7 @@ impl Store {
 
     /// When a scheduled post's time has come: its lists change now.
     pub async fn publish_due(&self) -> Result<()> {
-        if now() >= self.changes.next_publish() {
+        if self.now() >= self.changes.next_publish() {
             self.touched(&[Topic::Lists]);
             self.refresh_schedule().await?;
         }
@@ -140,7 +145,7 @@ impl Store {
 
     /// Whether a post with this slug was deleted (and none replaced it).
     pub async fn post_removed(&self, slug: &str) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM removed_posts WHERE slug = ?")
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM removed_posts WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.readers)
             .await?;
@@ -154,7 +159,7 @@ impl Store {
 /// of a batch is stored, and no page changes, until [`PostBatch::commit`].
 pub struct PostBatch<'s> {
     store: &'s Store,
-    tx: Transaction<'static, Sqlite>,
+    tx: Transaction<'static, Any>,
     written: Vec<Written>,
 }
 
@@ -169,7 +174,8 @@ impl PostBatch<'_> {
         mode: SaveMode,
     ) -> Result<bool> {
         let mut savepoint = (&mut self.tx).begin().await?;
-        let written = write_post(&mut savepoint, post, cover, actor, mode).await?;
+        let now = self.store.now();
+        let written = write_post(&mut savepoint, post, cover, actor, mode, now).await?;
         savepoint.commit().await?;
         let created = written.created;
         self.written.push(written);
@@ -198,16 +204,17 @@ struct Written {
 
 /// Writes a post and its parts on `conn`, inside the caller's transaction.
 async fn write_post(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     post: &ValidPost,
     cover: &Cover,
     actor: &User,
     mode: SaveMode,
+    now: i64,
 ) -> Result<Written> {
     let section_id = active_section_id(&mut *conn, post.section.as_str()).await?;
     let mut authors = Vec::new();
     for (i, username) in post.authors.iter().enumerate() {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = ?")
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(username)
             .fetch_optional(&mut *conn)
             .await?;
@@ -222,7 +229,7 @@ async fn write_post(
         }
     }
 
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
+    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = $1")
         .bind(post.slug.as_str())
         .fetch_optional(&mut *conn)
         .await?;
@@ -246,30 +253,30 @@ async fn write_post(
     };
 
     let work_id = match &post.work {
-        Some(work) => Some(Store::upsert_work(&mut *conn, work, actor, post_id).await?),
+        Some(work) => Some(Store::upsert_work(&mut *conn, work, actor, post_id, now).await?),
         None => None,
     };
     let cover_media_id = match cover {
         Cover::None => None,
         Cover::Existing(id) => Some(*id),
-        Cover::New(m) => Some(crate::media::insert_media(&mut *conn, m).await?),
+        Cover::New(m) => Some(crate::media::insert_media(&mut *conn, m, now).await?),
     };
     // A published post without a date goes live now, or keeps the time
     // it first went live when it is edited.
     let published_at = post.published_at.map(|t| t.unix_timestamp());
     let q = match post_id {
-        Some(_) => "UPDATE posts SET slug = ?1, kind = ?2, section_id = ?3, title = ?4, summary = ?5, body = ?6,
-            question = ?7, status = ?8,
-            published_at = CASE WHEN ?8 = 'published' THEN COALESCE(?9, published_at, ?12) ELSE ?9 END,
-            work_id = ?10, cover_media_id = ?11, updated_at = ?12
-            WHERE id = ?13 RETURNING id",
+        Some(_) => "UPDATE posts SET slug = $1, kind = $2, section_id = $3, title = $4, summary = $5, body = $6,
+            question = $7, status = $8,
+            published_at = CASE WHEN $8 = 'published' THEN COALESCE($9, published_at, $12) ELSE $9 END,
+            work_id = $10, cover_media_id = $11, updated_at = $12
+            WHERE id = $13 RETURNING id",
         None => "INSERT INTO posts (slug, kind, section_id, title, summary, body, question, status, published_at,
             work_id, cover_media_id, created_at, updated_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
-                CASE WHEN ?8 = 'published' THEN COALESCE(?9, ?12) ELSE ?9 END, ?10, ?11, ?12, ?12)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+                CASE WHEN $8 = 'published' THEN COALESCE($9, $12) ELSE $9 END, $10, $11, $12, $12)
             RETURNING id",
     };
-    let id: Option<i64> = sqlx::query_scalar(q)
+    let q = sqlx::query_scalar(q)
         .bind(post.slug.as_str())
         .bind(post.kind.as_str())
         .bind(section_id)
@@ -281,13 +288,16 @@ async fn write_post(
         .bind(published_at)
         .bind(work_id)
         .bind(cover_media_id)
-        .bind(now())
-        .bind(post_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .on_unique("slug", || {
-            format!("'{}' is already the address of another post", post.slug)
-        })?;
+        .bind(now);
+    // The id only where the statement has a place for it: PostgreSQL
+    // refuses more values than places.
+    let q = match post_id {
+        Some(id) => q.bind(id),
+        None => q,
+    };
+    let id: Option<i64> = q.fetch_optional(&mut *conn).await.on_unique("slug", || {
+        format!("'{}' is already the address of another post", post.slug)
+    })?;
     let id = id.ok_or_else(|| StoreError::NotFound("that post".into()))?;
     // Naming no authors keeps a stored post's (a co-author is not dropped
     // by an edit that leaves the list out); a new post is the actor's.
@@ -309,15 +319,16 @@ async fn write_post(
 }
 
 /// The id of the section with this slug, following a retired section to the one that replaced it.
-async fn active_section_id(conn: &mut SqliteConnection, slug: &str) -> Result<i64> {
-    let row = sqlx::query("SELECT id, retired_into FROM sections WHERE slug = ?")
+async fn active_section_id(conn: &mut AnyConnection, slug: &str) -> Result<i64> {
+    let row = sqlx::query("SELECT id, retired_into FROM sections WHERE slug = $1")
         .bind(slug)
         .fetch_optional(&mut *conn)
         .await?;
     match row {
-        Some(r) => Ok(r
-            .get::<Option<i64>, _>("retired_into")
-            .unwrap_or_else(|| r.get("id"))),
+        Some(r) => match r.try_get::<Option<i64>, _>("retired_into")? {
+            Some(into) => Ok(into),
+            None => Ok(r.try_get("id")?),
+        },
         None => {
             let known: Vec<String> = sqlx::query_scalar(
                 "SELECT slug FROM sections WHERE retired_into IS NULL ORDER BY position",
@@ -338,7 +349,7 @@ async fn active_section_id(conn: &mut SqliteConnection, slug: &str) -> Result<i6
 /// Writes a post's authors, tags, scores, quotes and lines, replacing the
 /// stored ones (a new post has none to remove).
 async fn replace_parts(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     post: &ValidPost,
     authors: Option<&[i64]>,
@@ -356,7 +367,7 @@ async fn replace_parts(
         (false, None) => &["post_tags", "scores", "critic_quotes", "lines"],
     };
     for table in stored {
-        sqlx::query(&format!("DELETE FROM {table} WHERE post_id = ?"))
+        sqlx::query(&format!("DELETE FROM {table} WHERE post_id = $1"))
             .bind(id)
             .execute(&mut *conn)
             .await?;
@@ -364,13 +375,15 @@ async fn replace_parts(
     // One statement per kind of part, however many rows: an import of
     // thousands of posts spends its time on statements.
     if let Some(authors) = authors.filter(|a| !a.is_empty()) {
-        QueryBuilder::new("INSERT OR IGNORE INTO post_authors (post_id, user_id, position) ")
-            .push_values(authors.iter().enumerate(), |mut row, (pos, user)| {
-                row.push_bind(id).push_bind(*user).push_bind(pos as i64);
-            })
-            .build()
-            .execute(&mut *conn)
-            .await?;
+        let sql = format!(
+            "INSERT INTO post_authors (post_id, user_id, position) VALUES {} ON CONFLICT DO NOTHING",
+            sql::values(authors.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for (pos, user) in authors.iter().enumerate() {
+            q = q.bind(id).bind(*user).bind(pos as i64);
+        }
+        q.execute(&mut *conn).await?;
     }
     let mut tags: Vec<(&str, &str)> = Vec::new();
     for (name, slug) in &post.tags {
@@ -379,67 +392,78 @@ async fn replace_parts(
         }
     }
     if !tags.is_empty() {
-        let ids: Vec<i64> = QueryBuilder::new("INSERT INTO tags (slug, name) ")
-            .push_values(&tags, |mut row, (slug, name)| {
-                row.push_bind(*slug).push_bind(*name);
-            })
-            .push(" ON CONFLICT (slug) DO UPDATE SET name = tags.name RETURNING id")
-            .build_query_scalar()
-            .fetch_all(&mut *conn)
-            .await?;
-        QueryBuilder::new("INSERT OR IGNORE INTO post_tags (post_id, tag_id) ")
-            .push_values(ids, |mut row, tag| {
-                row.push_bind(id).push_bind(tag);
-            })
-            .build()
-            .execute(&mut *conn)
-            .await?;
+        // A tag already stored keeps its name; the no-op update makes
+        // RETURNING give its id.
+        let sql = format!(
+            "INSERT INTO tags (slug, name) VALUES {}
+             ON CONFLICT (slug) DO UPDATE SET name = tags.name RETURNING id",
+            sql::values(tags.len(), 2)
+        );
+        let mut q = sqlx::query_scalar(&sql);
+        for (slug, name) in &tags {
+            q = q.bind(*slug).bind(*name);
+        }
+        let ids: Vec<i64> = q.fetch_all(&mut *conn).await?;
+        let sql = format!(
+            "INSERT INTO post_tags (post_id, tag_id) VALUES {} ON CONFLICT DO NOTHING",
+            sql::values(ids.len(), 2)
+        );
+        let mut q = sqlx::query(&sql);
+        for tag in ids {
+            q = q.bind(id).bind(tag);
+        }
+        q.execute(&mut *conn).await?;
     }
     let parts = &post.parts;
     if !parts.scores.is_empty() {
-        QueryBuilder::new(
-            "INSERT INTO scores (post_id, position, source, value, scale, normalised) ",
-        )
-        .push_values(parts.scores.iter().enumerate(), |mut row, (pos, s)| {
-            row.push_bind(id)
-                .push_bind(pos as i64)
-                .push_bind(&s.source)
-                .push_bind(s.value)
-                .push_bind(s.scale)
-                .push_bind(s.normalised());
-        })
-        .build()
-        .execute(&mut *conn)
-        .await?;
+        let sql = format!(
+            "INSERT INTO scores (post_id, position, source, value, scale, normalised) VALUES {}",
+            sql::values(parts.scores.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for (pos, s) in parts.scores.iter().enumerate() {
+            q = q
+                .bind(id)
+                .bind(pos as i64)
+                .bind(&s.source)
+                .bind(s.value)
+                .bind(s.scale)
+                .bind(s.normalised());
+        }
+        q.execute(&mut *conn).await?;
     }
     if !parts.critics.is_empty() {
-        QueryBuilder::new(
-            "INSERT INTO critic_quotes (post_id, position, outlet, quote, critic, link) ",
-        )
-        .push_values(parts.critics.iter().enumerate(), |mut row, (pos, c)| {
-            row.push_bind(id)
-                .push_bind(pos as i64)
-                .push_bind(c.outlet.trim())
-                .push_bind(c.quote.trim())
-                .push_bind(&c.critic)
-                .push_bind(&c.link);
-        })
-        .build()
-        .execute(&mut *conn)
-        .await?;
+        let sql = format!(
+            "INSERT INTO critic_quotes (post_id, position, outlet, quote, critic, link) VALUES {}",
+            sql::values(parts.critics.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for (pos, c) in parts.critics.iter().enumerate() {
+            q = q
+                .bind(id)
+                .bind(pos as i64)
+                .bind(c.outlet.trim())
+                .bind(c.quote.trim())
+                .bind(&c.critic)
+                .bind(&c.link);
+        }
+        q.execute(&mut *conn).await?;
     }
     if !parts.lines.is_empty() {
-        QueryBuilder::new("INSERT INTO lines (post_id, position, speaker, text, context) ")
-            .push_values(parts.lines.iter().enumerate(), |mut row, (pos, l)| {
-                row.push_bind(id)
-                    .push_bind(pos as i64)
-                    .push_bind(l.speaker.trim())
-                    .push_bind(l.text.trim())
-                    .push_bind(&l.context);
-            })
-            .build()
-            .execute(&mut *conn)
-            .await?;
+        let sql = format!(
+            "INSERT INTO lines (post_id, position, speaker, text, context) VALUES {}",
+            sql::values(parts.lines.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        for (pos, l) in parts.lines.iter().enumerate() {
+            q = q
+                .bind(id)
+                .bind(pos as i64)
+                .bind(l.speaker.trim())
+                .bind(l.text.trim())
+                .bind(&l.context);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

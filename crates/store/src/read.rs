@@ -3,10 +3,13 @@
 //! one query each.
 
 use crate::media::{self, Media};
+use crate::sql::{self, flag, named, time_of};
 use crate::works::{WorkBrief, WorkView};
 use crate::{Result, Store};
 use bestpick_core::post::{CriticQuote, Line, PostKind, PostStatus, Visibility};
 use bestpick_core::score::Score;
+use bestpick_core::work::WorkKind;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use std::collections::HashMap;
 
@@ -131,88 +134,91 @@ const BARE_CARD_SELECT: &str = concat!(
     card_from!()
 );
 
-fn card_from_row(r: &sqlx::sqlite::SqliteRow, now: i64) -> PostCard {
-    let status = PostStatus::parse(r.get::<&str, _>("status")).unwrap_or(PostStatus::Draft);
-    let published_at: Option<i64> = r.get("published_at");
-    let section_slug: String = r.get("section_slug");
-    let slug: String = r.get("slug");
-    let work = r.get::<Option<i64>, _>("work_id").map(|id| WorkBrief {
-        id,
-        slug: r.get("work_slug"),
-        name: r.get("work_name"),
-        year: r.get("work_year"),
-        kind: bestpick_core::work::WorkKind::parse(r.get::<&str, _>("work_kind"))
-            .unwrap_or(bestpick_core::work::WorkKind::Movie),
-    });
-    PostCard {
-        id: r.get("id"),
+fn card_from_row(r: &AnyRow, now: i64) -> Result<PostCard, sqlx::Error> {
+    let status = named(r, "status", PostStatus::parse)?;
+    let published_at: Option<i64> = r.try_get("published_at")?;
+    let section_slug: String = r.try_get("section_slug")?;
+    let slug: String = r.try_get("slug")?;
+    let work = match r.try_get::<Option<i64>, _>("work_id")? {
+        Some(id) => Some(WorkBrief {
+            id,
+            slug: r.try_get("work_slug")?,
+            name: r.try_get("work_name")?,
+            year: r.try_get("work_year")?,
+            kind: named(r, "work_kind", WorkKind::parse)?,
+        }),
+        None => None,
+    };
+    let live_at = published_at
+        .map(|t| time_of("published_at", t))
+        .transpose()?;
+    Ok(PostCard {
+        id: r.try_get("id")?,
         url: format!("/{section_slug}/{slug}"),
         slug,
-        kind: PostKind::parse(r.get::<&str, _>("kind")).unwrap_or(PostKind::Essay),
-        title: r.get("title"),
-        summary: r.get("summary"),
+        kind: named(r, "kind", PostKind::parse)?,
+        title: r.try_get("title")?,
+        summary: r.try_get("summary")?,
         status,
-        visibility: Visibility::of(
-            status,
-            published_at.map(crate::to_time),
-            crate::to_time(now),
-        ),
+        visibility: Visibility::of(status, live_at, time_of("now", now)?),
         published_at,
-        updated_at: r.get("updated_at"),
+        updated_at: r.try_get("updated_at")?,
         section: SectionRef {
-            id: r.get("section_id"),
+            id: r.try_get("section_id")?,
             slug: section_slug,
-            name: r.get("section_name"),
+            name: r.try_get("section_name")?,
         },
         authors: Vec::new(),
         cover: None,
         work,
-        score: r.get("score"),
-        comment_count: r.get("comment_count"),
-        comments_closed: r.get("comments_closed"),
-        section_comments_closed: r.get("section_comments_closed"),
-        cover_id: r.get("cover_media_id"),
-    }
+        score: r.try_get("score")?,
+        comment_count: r.try_get("comment_count")?,
+        comments_closed: flag(r, "comments_closed")?,
+        section_comments_closed: flag(r, "section_comments_closed")?,
+        cover_id: r.try_get("cover_media_id")?,
+    })
 }
 
 impl PostFilter {
+    /// The `WHERE` clause and the values of its placeholders, `$1` on.
     fn where_clause(&self) -> (String, Vec<FilterValue>) {
         let mut clauses = Vec::new();
         let mut values = Vec::new();
+        // `$?` in a condition stands for its value's placeholder.
         let mut add = |sql: &str, v: FilterValue| {
-            clauses.push(sql.to_owned());
             values.push(v);
+            clauses.push(sql.replace("$?", &format!("${}", values.len())));
         };
         if let Some(id) = self.section_id {
-            add("p.section_id = ?", FilterValue::Int(id));
+            add("p.section_id = $?", FilterValue::Int(id));
         }
         if let Some(tag) = &self.tag_slug {
             add(
-                "p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = ?)",
+                "p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = $?)",
                 FilterValue::Text(tag.clone()),
             );
         }
         if let Some(id) = self.author_id {
             add(
-                "p.id IN (SELECT post_id FROM post_authors WHERE user_id = ?)",
+                "p.id IN (SELECT post_id FROM post_authors WHERE user_id = $?)",
                 FilterValue::Int(id),
             );
         }
         if let Some(id) = self.work_id {
-            add("p.work_id = ?", FilterValue::Int(id));
+            add("p.work_id = $?", FilterValue::Int(id));
         }
         if let Some(kind) = self.kind {
-            add("p.kind = ?", FilterValue::Text(kind.as_str().into()));
+            add("p.kind = $?", FilterValue::Text(kind.as_str().into()));
         }
         if let Some(kind) = self.not_kind {
-            add("p.kind <> ?", FilterValue::Text(kind.as_str().into()));
+            add("p.kind <> $?", FilterValue::Text(kind.as_str().into()));
         }
         if let Some(status) = self.status {
-            add("p.status = ?", FilterValue::Text(status.as_str().into()));
+            add("p.status = $?", FilterValue::Text(status.as_str().into()));
         }
         if let Some(t) = self.visible_at {
             add(
-                "p.status = 'published' AND p.published_at <= ?",
+                "p.status = 'published' AND p.published_at <= $?",
                 FilterValue::Int(t),
             );
         }
@@ -237,8 +243,11 @@ impl Store {
         // The page's ids first, then the cards of those alone: the per-card
         // subqueries (score, comment count) run for a page, not for every match.
         let order = "ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC";
+        let n = values.len();
         let sql = format!(
-            "{CARD_SELECT} WHERE p.id IN (SELECT p.id FROM posts p{where_sql} {order} LIMIT ? OFFSET ?) {order}"
+            "{CARD_SELECT} WHERE p.id IN (SELECT p.id FROM posts p{where_sql} {order} LIMIT ${} OFFSET ${}) {order}",
+            n + 1,
+            n + 2
         );
         let count_sql = format!("SELECT COUNT(*) FROM posts p{where_sql}");
         let mut q = sqlx::query(&sql);
@@ -261,8 +270,11 @@ impl Store {
             .fetch_all(&self.readers)
             .await?;
         let total = c.fetch_one(&self.readers).await?;
-        let now = crate::now();
-        let mut cards: Vec<PostCard> = rows.iter().map(|r| card_from_row(r, now)).collect();
+        let now = self.now();
+        let mut cards = rows
+            .iter()
+            .map(|r| card_from_row(r, now))
+            .collect::<Result<Vec<_>, _>>()?;
         self.fill_cards(&mut cards).await?;
         Ok((cards, total))
     }
@@ -273,10 +285,10 @@ impl Store {
             return Ok(());
         }
         let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
-        let marks = vec!["?"; ids.len()].join(", ");
         let sql = format!(
             "SELECT pa.post_id, u.username, u.display_name FROM post_authors pa JOIN users u ON u.id = pa.user_id
-             WHERE pa.post_id IN ({marks}) ORDER BY pa.position"
+             WHERE pa.post_id IN ({}) ORDER BY pa.position",
+            sql::list(1, ids.len())
         );
         let mut q = sqlx::query(&sql);
         for id in &ids {
@@ -284,25 +296,28 @@ impl Store {
         }
         let mut authors: HashMap<i64, Vec<UserRef>> = HashMap::new();
         for r in q.fetch_all(&self.readers).await? {
-            authors.entry(r.get("post_id")).or_default().push(UserRef {
-                username: r.get("username"),
-                display_name: r.get("display_name"),
-            });
+            authors
+                .entry(r.try_get("post_id")?)
+                .or_default()
+                .push(UserRef {
+                    username: r.try_get("username")?,
+                    display_name: r.try_get("display_name")?,
+                });
         }
         let cover_ids: Vec<i64> = cards.iter().filter_map(|c| c.cover_id).collect();
         let mut covers: HashMap<i64, Media> = HashMap::new();
         if !cover_ids.is_empty() {
-            let marks = vec!["?"; cover_ids.len()].join(", ");
             let sql = format!(
                 "SELECT id, file, original_name, mime, width, height, bytes, alt, caption, credit, variants
-                 FROM media WHERE id IN ({marks})"
+                 FROM media WHERE id IN ({})",
+                sql::list(1, cover_ids.len())
             );
             let mut q = sqlx::query(&sql);
             for id in &cover_ids {
                 q = q.bind(id);
             }
             for r in q.fetch_all(&self.readers).await? {
-                let m = media::from_row(&r);
+                let m = media::from_row(&r)?;
                 covers.insert(m.id, m);
             }
         }
@@ -314,7 +329,7 @@ impl Store {
     }
 
     pub async fn post_by_slug(&self, slug: &str) -> Result<Option<PostView>> {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.readers)
             .await?;
@@ -328,47 +343,44 @@ impl Store {
     /// (left empty): what the comment pipeline checks for every new comment,
     /// which must not cost a count of a busy post's comments.
     pub async fn post_card(&self, id: i64) -> Result<Option<PostCard>> {
-        Ok(sqlx::query(&format!("{BARE_CARD_SELECT} WHERE p.id = ?"))
+        let row = sqlx::query(&format!("{BARE_CARD_SELECT} WHERE p.id = $1"))
             .bind(id)
             .fetch_optional(&self.readers)
-            .await?
-            .map(|r| card_from_row(&r, crate::now())))
+            .await?;
+        Ok(row.map(|r| card_from_row(&r, self.now())).transpose()?)
     }
 
     /// A post with everything it carries, whatever its status.
     pub async fn post(&self, id: i64) -> Result<Option<PostView>> {
-        let Some(row) = sqlx::query(&format!("{CARD_SELECT} WHERE p.id = ?"))
+        let Some(row) = sqlx::query(&format!("{CARD_SELECT} WHERE p.id = $1"))
             .bind(id)
             .fetch_optional(&self.readers)
             .await?
         else {
             return Ok(None);
         };
-        let mut cards = [card_from_row(&row, crate::now())];
+        let mut cards = [card_from_row(&row, self.now())?];
         self.fill_cards(&mut cards).await?;
         let [card] = cards;
-        let extra = sqlx::query("SELECT body, question, work_id FROM posts WHERE id = ?")
+        let extra = sqlx::query("SELECT body, question, work_id FROM posts WHERE id = $1")
             .bind(id)
             .fetch_one(&self.readers)
             .await?;
-        let work = match extra.get::<Option<i64>, _>("work_id") {
+        let work = match extra.try_get::<Option<i64>, _>("work_id")? {
             Some(w) => self.work(w).await?,
             None => None,
         };
         let tags = sqlx::query(
-            "SELECT t.slug, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = ? ORDER BY t.name",
+            "SELECT t.slug, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1 ORDER BY t.name",
         )
         .bind(id)
         .fetch_all(&self.readers)
         .await?
         .iter()
-        .map(|r| TagRef {
-            slug: r.get("slug"),
-            name: r.get("name"),
-        })
-        .collect();
+        .map(tag_from_row)
+        .collect::<Result<_, _>>()?;
         let scores = sqlx::query(
-            "SELECT source, value, scale FROM scores WHERE post_id = ? ORDER BY position",
+            "SELECT source, value, scale FROM scores WHERE post_id = $1 ORDER BY position",
         )
         .bind(id)
         .fetch_all(&self.readers)
@@ -376,47 +388,51 @@ impl Store {
         .iter()
         .map(|r| {
             let score = Score {
-                source: r.get("source"),
-                value: r.get("value"),
-                scale: r.get("scale"),
+                source: r.try_get("source")?,
+                value: r.try_get("value")?,
+                scale: r.try_get("scale")?,
             };
-            ScoreView {
+            Ok(ScoreView {
                 label: score.source_label().to_owned(),
                 display: score.display(),
                 normalised: score.normalised(),
                 score,
-            }
+            })
         })
-        .collect();
-        let critics = sqlx::query("SELECT outlet, quote, critic, link FROM critic_quotes WHERE post_id = ? ORDER BY position")
+        .collect::<Result<_, sqlx::Error>>()?;
+        let critics = sqlx::query("SELECT outlet, quote, critic, link FROM critic_quotes WHERE post_id = $1 ORDER BY position")
             .bind(id)
             .fetch_all(&self.readers)
             .await?
             .iter()
-            .map(|r| CriticQuote {
-                outlet: r.get("outlet"),
-                quote: r.get("quote"),
-                critic: r.get("critic"),
-                link: r.get("link"),
+            .map(|r| {
+                Ok(CriticQuote {
+                    outlet: r.try_get("outlet")?,
+                    quote: r.try_get("quote")?,
+                    critic: r.try_get("critic")?,
+                    link: r.try_get("link")?,
+                })
             })
-            .collect();
+            .collect::<Result<_, sqlx::Error>>()?;
         let lines = sqlx::query(
-            "SELECT speaker, text, context FROM lines WHERE post_id = ? ORDER BY position",
+            "SELECT speaker, text, context FROM lines WHERE post_id = $1 ORDER BY position",
         )
         .bind(id)
         .fetch_all(&self.readers)
         .await?
         .iter()
-        .map(|r| Line {
-            speaker: r.get("speaker"),
-            text: r.get("text"),
-            context: r.get("context"),
+        .map(|r| {
+            Ok(Line {
+                speaker: r.try_get("speaker")?,
+                text: r.try_get("text")?,
+                context: r.try_get("context")?,
+            })
         })
-        .collect();
+        .collect::<Result<_, sqlx::Error>>()?;
         Ok(Some(PostView {
             card,
-            body: extra.get("body"),
-            question: extra.get("question"),
+            body: extra.try_get("body")?,
+            question: extra.try_get("question")?,
             tags,
             work,
             scores,
@@ -426,14 +442,11 @@ impl Store {
     }
 
     pub async fn tag(&self, slug: &str) -> Result<Option<TagRef>> {
-        let row = sqlx::query("SELECT slug, name FROM tags WHERE slug = ?")
+        let row = sqlx::query("SELECT slug, name FROM tags WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.readers)
             .await?;
-        Ok(row.map(|r| TagRef {
-            slug: r.get("slug"),
-            name: r.get("name"),
-        }))
+        Ok(row.as_ref().map(tag_from_row).transpose()?)
     }
 
     /// Every post id, oldest first, for export.
@@ -446,7 +459,7 @@ impl Store {
     /// The cover's media id of a post, for export.
     pub async fn post_cover_id(&self, id: i64) -> Result<Option<i64>> {
         Ok(
-            sqlx::query_scalar("SELECT cover_media_id FROM posts WHERE id = ?")
+            sqlx::query_scalar("SELECT cover_media_id FROM posts WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.readers)
                 .await?
@@ -457,9 +470,16 @@ impl Store {
 
 impl Store {
     pub async fn post_id_by_slug(&self, slug: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT id FROM posts WHERE slug = ?")
+        Ok(sqlx::query_scalar("SELECT id FROM posts WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.readers)
             .await?)
     }
+}
+
+fn tag_from_row(r: &AnyRow) -> Result<TagRef, sqlx::Error> {
+    Ok(TagRef {
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+    })
 }

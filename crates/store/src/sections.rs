@@ -1,7 +1,9 @@
 //! Sections: the site's departments (Best Pick, Essays, News...).
 
 use crate::error::OnConflict;
-use crate::{now, Result, Store, StoreError, Topic};
+use crate::sql::flag;
+use crate::{Result, Store, StoreError, Topic};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -25,16 +27,16 @@ impl Section {
 
 const COLUMNS: &str = "id, slug, name, description, position, retired_into, comments_closed";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> Section {
-    Section {
-        id: r.get("id"),
-        slug: r.get("slug"),
-        name: r.get("name"),
-        description: r.get("description"),
-        position: r.get("position"),
-        retired_into: r.get("retired_into"),
-        comments_closed: r.get("comments_closed"),
-    }
+fn from_row(r: &AnyRow) -> Result<Section, sqlx::Error> {
+    Ok(Section {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        position: r.try_get("position")?,
+        retired_into: r.try_get("retired_into")?,
+        comments_closed: flag(r, "comments_closed")?,
+    })
 }
 
 impl Store {
@@ -45,23 +47,23 @@ impl Store {
         ))
         .fetch_all(&self.readers)
         .await?;
-        Ok(rows.iter().map(from_row).collect())
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
     pub async fn section_by_slug(&self, slug: &str) -> Result<Option<Section>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sections WHERE slug = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sections WHERE slug = $1"))
             .bind(slug)
             .fetch_optional(&self.readers)
             .await?;
-        Ok(row.as_ref().map(from_row))
+        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     pub async fn section(&self, id: i64) -> Result<Option<Section>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sections WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM sections WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.readers)
             .await?;
-        Ok(row.as_ref().map(from_row))
+        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     pub async fn create_section(
@@ -72,12 +74,12 @@ impl Store {
     ) -> Result<Section> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO sections (slug, name, description, position, created_at)
-             VALUES (?, ?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections), ?) RETURNING id",
+             VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections), $4) RETURNING id",
         )
         .bind(slug)
         .bind(name)
         .bind(description)
-        .bind(now())
+        .bind(self.now())
         .fetch_one(&self.writer)
         .await
         .on_unique("slug", || format!("a section with the address '{slug}' already exists"))?;
@@ -88,7 +90,7 @@ impl Store {
     }
 
     pub async fn update_section(&self, id: i64, name: &str, description: &str) -> Result<()> {
-        sqlx::query("UPDATE sections SET name = ?, description = ? WHERE id = ?")
+        sqlx::query("UPDATE sections SET name = $1, description = $2 WHERE id = $3")
             .bind(name)
             .bind(description)
             .bind(id)
@@ -114,7 +116,7 @@ impl Store {
             }
         }
         for (pos, id) in ids.iter().enumerate() {
-            sqlx::query("UPDATE sections SET position = ? WHERE id = ?")
+            sqlx::query("UPDATE sections SET position = $1 WHERE id = $2")
                 .bind(pos as i64 + 1)
                 .bind(id)
                 .execute(&mut *tx)
@@ -137,7 +139,7 @@ impl Store {
         }
         let mut tx = self.writer.begin().await?;
         let target: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT retired_into FROM sections WHERE id = ?")
+            sqlx::query_scalar("SELECT retired_into FROM sections WHERE id = $1")
                 .bind(into)
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -152,7 +154,7 @@ impl Store {
             Some(None) => {}
         }
         let done = sqlx::query(
-            "UPDATE sections SET retired_into = ? WHERE id = ? AND retired_into IS NULL",
+            "UPDATE sections SET retired_into = $1 WHERE id = $2 AND retired_into IS NULL",
         )
         .bind(into)
         .bind(id)
@@ -164,14 +166,14 @@ impl Store {
                 "that section is missing or already retired",
             ));
         }
-        sqlx::query("UPDATE sections SET retired_into = ? WHERE retired_into = ?")
+        sqlx::query("UPDATE sections SET retired_into = $1 WHERE retired_into = $2")
             .bind(into)
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE posts SET section_id = ?, updated_at = ? WHERE section_id = ?")
+        sqlx::query("UPDATE posts SET section_id = $1, updated_at = $2 WHERE section_id = $3")
             .bind(into)
-            .bind(now())
+            .bind(self.now())
             .bind(id)
             .execute(&mut *tx)
             .await?;

@@ -1,7 +1,7 @@
 //! Login sessions and API tokens. Only hashes of their secrets are stored.
 
 use crate::error::OnConflict;
-use crate::{now, Result, Store};
+use crate::{Result, Store};
 use sqlx::Row;
 
 #[derive(Debug, Clone)]
@@ -40,12 +40,12 @@ impl Store {
         expires_at: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(csrf_token)
-        .bind(now())
+        .bind(self.now())
         .bind(expires_at)
         .execute(&self.writer)
         .await?;
@@ -55,23 +55,26 @@ impl Store {
     /// The live session with this token hash; expired ones are not returned.
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?",
+            "SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
         )
         .bind(token_hash)
-        .bind(now())
+        .bind(self.now())
         .fetch_optional(&self.readers)
         .await?;
-        Ok(row.map(|r| Session {
-            user_id: r.get("user_id"),
-            csrf_token: r.get("csrf_token"),
-            expires_at: r.get("expires_at"),
-        }))
+        row.map(|r| {
+            Ok(Session {
+                user_id: r.try_get("user_id")?,
+                csrf_token: r.try_get("csrf_token")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ? OR expires_at <= ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2")
             .bind(token_hash)
-            .bind(now())
+            .bind(self.now())
             .execute(&self.writer)
             .await?;
         Ok(())
@@ -89,13 +92,13 @@ impl Store {
     ) -> Result<ApiToken> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (name, token_hash, prefix, user_id, created_at, expires_at)
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(name)
         .bind(token_hash)
         .bind(prefix)
         .bind(user_id)
-        .bind(now())
+        .bind(self.now())
         .bind(expires_at)
         .fetch_one(&self.writer)
         .await
@@ -110,11 +113,11 @@ impl Store {
     /// The live token with this hash (not expired), marking it used.
     pub async fn api_token(&self, token_hash: &str) -> Result<Option<ApiToken>> {
         let row = sqlx::query(
-            "UPDATE api_tokens SET last_used_at = ?1
-             WHERE token_hash = ?2 AND (expires_at IS NULL OR expires_at > ?1)
+            "UPDATE api_tokens SET last_used_at = $1
+             WHERE token_hash = $2 AND (expires_at IS NULL OR expires_at > $1)
              RETURNING id, name, user_id",
         )
-        .bind(now())
+        .bind(self.now())
         .bind(token_hash)
         .fetch_optional(&self.writer)
         .await?;
@@ -157,9 +160,9 @@ impl Store {
     pub async fn revoke_api_token(&self, name_or_id: &str) -> Result<Option<String>> {
         let q = match name_or_id.parse::<i64>() {
             Ok(id) => {
-                sqlx::query_scalar("DELETE FROM api_tokens WHERE id = ? RETURNING name").bind(id)
+                sqlx::query_scalar("DELETE FROM api_tokens WHERE id = $1 RETURNING name").bind(id)
             }
-            Err(_) => sqlx::query_scalar("DELETE FROM api_tokens WHERE name = ? RETURNING name")
+            Err(_) => sqlx::query_scalar("DELETE FROM api_tokens WHERE name = $1 RETURNING name")
                 .bind(name_or_id),
         };
         Ok(q.fetch_optional(&self.writer).await?)

@@ -5,7 +5,7 @@ use crate::{Result, Store, Topic};
 impl Store {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(key)
                 .fetch_optional(&self.readers)
                 .await?,
@@ -15,7 +15,7 @@ impl Store {
     /// Every setting whose key starts with `prefix`, as (key, value).
     pub async fn settings_with_prefix(&self, prefix: &str) -> Result<Vec<(String, String)>> {
         Ok(
-            sqlx::query_as("SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1")
+            sqlx::query_as("SELECT key, value FROM settings WHERE substr(key, 1, length($1)) = $1")
                 .bind(prefix)
                 .fetch_all(&self.readers)
                 .await?,
@@ -23,7 +23,7 @@ impl Store {
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
             .execute(&self.writer)
@@ -36,7 +36,7 @@ impl Store {
     pub async fn set_settings(&self, pairs: &[(String, String)]) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         for (key, value) in pairs {
-            sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                 .bind(key)
                 .bind(value)
                 .execute(&mut *tx)
@@ -53,13 +53,15 @@ impl Store {
         key: &str,
         make: impl FnOnce() -> String,
     ) -> Result<String> {
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(make())
-            .execute(&self.writer)
-            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(make())
+        .execute(&self.writer)
+        .await?;
         Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
                 .bind(key)
                 .fetch_one(&self.readers)
                 .await?,

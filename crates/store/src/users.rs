@@ -1,8 +1,10 @@
 //! Users (editors, authors, admins).
 
 use crate::error::OnConflict;
-use crate::{now, Result, Store, StoreError, Topic};
+use crate::sql::named;
+use crate::{Result, Store, StoreError, Topic};
 use bestpick_core::user::Role;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -18,15 +20,15 @@ pub struct User {
 
 const COLUMNS: &str = "id, username, display_name, role, bio, password_hash";
 
-fn from_row(r: &sqlx::sqlite::SqliteRow) -> User {
-    User {
-        id: r.get("id"),
-        username: r.get("username"),
-        display_name: r.get("display_name"),
-        role: Role::parse(r.get::<&str, _>("role")).unwrap_or(Role::Author),
-        bio: r.get("bio"),
-        password_hash: r.get("password_hash"),
-    }
+fn from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: r.try_get("id")?,
+        username: r.try_get("username")?,
+        display_name: r.try_get("display_name")?,
+        role: named(r, "role", Role::parse)?,
+        bio: r.try_get("bio")?,
+        password_hash: r.try_get("password_hash")?,
+    })
 }
 
 impl Store {
@@ -40,13 +42,13 @@ impl Store {
     ) -> Result<User> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, role, password_hash, created_at)
-             VALUES (?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(username)
         .bind(display_name)
         .bind(role.as_str())
         .bind(password_hash)
-        .bind(now())
+        .bind(self.now())
         .fetch_one(&self.writer)
         .await
         .on_unique("username", || format!("'{username}' is already taken"))?;
@@ -62,34 +64,30 @@ impl Store {
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE username = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
             .bind(username)
             .fetch_optional(&self.readers)
             .await?;
-        Ok(row.as_ref().map(from_row))
+        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = ?"))
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.readers)
             .await?;
-        Ok(row.as_ref().map(from_row))
+        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
             .fetch_all(&self.readers)
             .await?;
-        Ok(rows.iter().map(from_row).collect())
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
     }
 
     pub async fn has_admin(&self) -> Result<bool> {
-        Ok(
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin')")
-                .fetch_one(&self.readers)
-                .await?,
-        )
+        Ok(self.admins().await? > 0)
     }
 
     /// How many admins the site has.
@@ -108,21 +106,21 @@ impl Store {
         ))
         .fetch_optional(&self.readers)
         .await?;
-        Ok(row.as_ref().map(from_row))
+        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     /// Sets a new password hash and ends the user's sessions, so a changed
     /// password locks out whoever knew the old one.
     pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
         // A new password ends whatever the old one let in.
         for table in ["sessions", "api_tokens"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?"))
+            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
@@ -138,19 +136,20 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         if let Some(to) = posts_to {
             sqlx::query(
-                "INSERT OR IGNORE INTO post_authors (post_id, user_id, position)
-                 SELECT post_id, ?, position FROM post_authors WHERE user_id = ?",
+                "INSERT INTO post_authors (post_id, user_id, position)
+                 SELECT post_id, $1, position FROM post_authors WHERE user_id = $2
+                 ON CONFLICT DO NOTHING",
             )
             .bind(to)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("DELETE FROM post_authors WHERE user_id = ?")
+        sqlx::query("DELETE FROM post_authors WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        let done = sqlx::query("DELETE FROM users WHERE id = ?")
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
@@ -165,7 +164,7 @@ impl Store {
     /// How many posts name this user as an author.
     pub async fn posts_by(&self, user_id: i64) -> Result<i64> {
         Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM post_authors WHERE user_id = ?")
+            sqlx::query_scalar("SELECT COUNT(*) FROM post_authors WHERE user_id = $1")
                 .bind(user_id)
                 .fetch_one(&self.readers)
                 .await?,
@@ -179,7 +178,7 @@ impl Store {
         role: Role,
         bio: Option<&str>,
     ) -> Result<()> {
-        sqlx::query("UPDATE users SET display_name = ?, role = ?, bio = ? WHERE id = ?")
+        sqlx::query("UPDATE users SET display_name = $1, role = $2, bio = $3 WHERE id = $4")
             .bind(display_name)
             .bind(role.as_str())
             .bind(bio)

@@ -1,10 +1,13 @@
 //! Works (films and shows) and the people credited on them.
 
 use crate::error::OnConflict;
-use crate::{json_list, now, to_json, Result, Store, StoreError, Topic, User};
+use crate::sql::{self, flag, json, named, to_json, unsigned_opt};
+use crate::{Result, Store, StoreError, Topic, User};
 use bestpick_core::work::{CastMember, Work, WorkKind};
 use bestpick_core::Slug;
-use sqlx::{QueryBuilder, Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PersonRef {
@@ -118,14 +121,14 @@ pub enum FilmScope {
 }
 
 impl FilmScope {
-    /// The condition on `works w` for this scope; `?1` is the time now.
+    /// The condition on `works w` for this scope; `$1` is the time now.
     fn works_shown(self) -> &'static str {
         match self {
             FilmScope::Public => {
-                "?1 IS NOT NULL AND EXISTS (SELECT 1 FROM posts p WHERE p.work_id = w.id
-                 AND p.status = 'published' AND p.published_at <= ?1)"
+                "$1 IS NOT NULL AND EXISTS (SELECT 1 FROM posts p WHERE p.work_id = w.id
+                 AND p.status = 'published' AND p.published_at <= $1)"
             }
-            FilmScope::All => "?1 IS NOT NULL",
+            FilmScope::All => "$1 IS NOT NULL",
         }
     }
 }
@@ -134,14 +137,14 @@ const WORK_COLUMNS: &str =
     "id, slug, kind, name, original_name, year, end_year, seasons, runtime_minutes,
     box_office_usd, budget_usd, awards, imdb_id, poster, genres, countries, languages";
 
-fn brief_from_row(r: &sqlx::sqlite::SqliteRow) -> WorkBrief {
-    WorkBrief {
-        id: r.get("id"),
-        slug: r.get("slug"),
-        name: r.get("name"),
-        year: r.get("year"),
-        kind: WorkKind::parse(r.get::<&str, _>("kind")).unwrap_or(WorkKind::Movie),
-    }
+fn brief_from_row(r: &AnyRow) -> Result<WorkBrief, sqlx::Error> {
+    Ok(WorkBrief {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+        year: r.try_get("year")?,
+        kind: named(r, "kind", WorkKind::parse)?,
+    })
 }
 
 impl Store {
@@ -151,35 +154,37 @@ impl Store {
     /// else shows is only linked to, unchanged, by an author. `post` is the
     /// post being saved, which does not count as someone else's.
     pub(crate) async fn upsert_work(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         work: &Work,
         by: &User,
         post: Option<i64>,
+        now: i64,
     ) -> Result<i64> {
         let slug = work.slug().map(|s| s.to_string()).unwrap_or_default();
         let existing: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM works WHERE (imdb_id IS NOT NULL AND imdb_id = ?) OR slug = ? ORDER BY imdb_id = ? DESC LIMIT 1",
+            "SELECT id FROM works WHERE (imdb_id IS NOT NULL AND imdb_id = $1) OR slug = $2
+             ORDER BY imdb_id = $1 DESC NULLS LAST LIMIT 1",
         )
         .bind(&work.imdb_id)
         .bind(&slug)
-        .bind(&work.imdb_id)
         .fetch_optional(&mut *conn)
         .await?;
         // Whether others use the work matters only to a role that may not
         // change what others use (an editor's import asks nothing more).
         if let Some(id) = existing.filter(|_| !by.role.may_change_work(true)) {
-            let (used_by_others, public): (bool, bool) = sqlx::query_as(
-                "SELECT EXISTS (SELECT 1 FROM posts p WHERE p.work_id = ?1 AND p.id IS NOT ?2
-                     AND NOT EXISTS (SELECT 1 FROM post_authors a WHERE a.post_id = p.id AND a.user_id = ?3)),
-                 EXISTS (SELECT 1 FROM posts p WHERE p.work_id = ?1
-                     AND p.status = 'published' AND p.published_at <= ?4)",
+            let row = sqlx::query(
+                "SELECT EXISTS (SELECT 1 FROM posts p WHERE p.work_id = $1 AND p.id IS DISTINCT FROM $2
+                     AND NOT EXISTS (SELECT 1 FROM post_authors a WHERE a.post_id = p.id AND a.user_id = $3)) AS others,
+                 EXISTS (SELECT 1 FROM posts p WHERE p.work_id = $1
+                     AND p.status = 'published' AND p.published_at <= $4) AS public",
             )
             .bind(id)
             .bind(post)
             .bind(by.id)
-            .bind(now())
+            .bind(now)
             .fetch_one(&mut *conn)
             .await?;
+            let (used_by_others, public) = (flag(&row, "others")?, flag(&row, "public")?);
             if !by.role.may_link_work(public, used_by_others) {
                 return Err(StoreError::invalid(
                     "work.name",
@@ -191,12 +196,12 @@ impl Store {
             }
         }
         let q = match existing {
-            Some(_) => "UPDATE works SET slug = ?1, kind = ?2, name = ?3, original_name = ?4, year = ?5, end_year = ?6,
-                seasons = ?7, runtime_minutes = ?8, box_office_usd = ?9, budget_usd = ?10, awards = ?11, imdb_id = ?12,
-                poster = ?13, genres = ?14, countries = ?15, languages = ?16, updated_at = ?17 WHERE id = ?18 RETURNING id",
+            Some(_) => "UPDATE works SET slug = $1, kind = $2, name = $3, original_name = $4, year = $5, end_year = $6,
+                seasons = $7, runtime_minutes = $8, box_office_usd = $9, budget_usd = $10, awards = $11, imdb_id = $12,
+                poster = $13, genres = $14, countries = $15, languages = $16, updated_at = $17 WHERE id = $18 RETURNING id",
             None => "INSERT INTO works (slug, kind, name, original_name, year, end_year, seasons, runtime_minutes,
                 box_office_usd, budget_usd, awards, imdb_id, poster, genres, countries, languages, created_at, updated_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17) RETURNING id",
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
         };
         let id: i64 = sqlx::query_scalar(q)
             .bind(&slug)
@@ -205,8 +210,8 @@ impl Store {
             .bind(&work.original_name)
             .bind(work.year)
             .bind(work.end_year)
-            .bind(work.seasons)
-            .bind(work.runtime_minutes)
+            .bind(work.seasons.map(i64::from))
+            .bind(work.runtime_minutes.map(i64::from))
             .bind(work.box_office_usd.map(|v| v as i64))
             .bind(work.budget_usd.map(|v| v as i64))
             .bind(&work.awards)
@@ -215,7 +220,7 @@ impl Store {
             .bind(to_json(&work.genres))
             .bind(to_json(&work.countries))
             .bind(to_json(&work.languages))
-            .bind(now())
+            .bind(now)
             .bind(existing)
             .fetch_one(&mut *conn)
             .await
@@ -229,7 +234,7 @@ impl Store {
             })?;
 
         if existing.is_some() {
-            sqlx::query("DELETE FROM credits WHERE work_id = ?")
+            sqlx::query("DELETE FROM credits WHERE work_id = $1")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
@@ -251,28 +256,31 @@ impl Store {
         // Two statements for all the credits, not two per credit: an import
         // of thousands of posts spends its time on statements.
         let people = Self::upsert_people(conn, credits.iter().map(|(_, name, _)| *name)).await?;
-        let mut positions = std::collections::HashMap::new();
-        QueryBuilder::new("INSERT INTO credits (work_id, person_id, job, role, position) ")
-            .push_values(credits, |mut row, (job, name, role)| {
-                let pos = positions.entry(job).or_insert(0i64);
-                *pos += 1;
-                row.push_bind(id)
-                    .push_bind(people[&person_slug(name)])
-                    .push_bind(job)
-                    .push_bind(role.trim())
-                    .push_bind(*pos);
-            })
-            .build()
-            .execute(&mut *conn)
-            .await?;
+        let sql = format!(
+            "INSERT INTO credits (work_id, person_id, job, role, position) VALUES {}",
+            sql::values(credits.len(), 5)
+        );
+        let mut q = sqlx::query(&sql);
+        let mut positions = HashMap::new();
+        for (job, name, role) in credits {
+            let pos = positions.entry(job).or_insert(0i64);
+            *pos += 1;
+            q = q
+                .bind(id)
+                .bind(people[&person_slug(name)])
+                .bind(job)
+                .bind(role.trim())
+                .bind(*pos);
+        }
+        q.execute(&mut *conn).await?;
         Ok(id)
     }
 
     /// Adds these people (by name) where missing; their ids by slug.
     async fn upsert_people<'a>(
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         names: impl Iterator<Item = &'a str>,
-    ) -> Result<std::collections::HashMap<String, i64>> {
+    ) -> Result<HashMap<String, i64>> {
         let mut people: Vec<(String, &str)> = Vec::new();
         for name in names {
             let slug = person_slug(name);
@@ -280,22 +288,26 @@ impl Store {
                 people.push((slug, name.trim()));
             }
         }
-        let found: Vec<(String, i64)> = QueryBuilder::new("INSERT INTO people (slug, name) ")
-            .push_values(&people, |mut row, (slug, name)| {
-                row.push_bind(slug.as_str()).push_bind(*name);
-            })
-            .push(" ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING slug, id")
-            .build_query_as()
-            .fetch_all(&mut *conn)
-            .await?;
+        // A name already stored keeps its spelling (an editor may have
+        // renamed the person); the no-op update makes RETURNING give its id.
+        let sql = format!(
+            "INSERT INTO people (slug, name) VALUES {}
+             ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING slug, id",
+            sql::values(people.len(), 2)
+        );
+        let mut q = sqlx::query_as(&sql);
+        for (slug, name) in &people {
+            q = q.bind(slug.as_str()).bind(*name);
+        }
+        let found: Vec<(String, i64)> = q.fetch_all(&mut *conn).await?;
         Ok(found.into_iter().collect())
     }
 
-    async fn upsert_person(conn: &mut SqliteConnection, name: &str) -> Result<i64> {
+    async fn upsert_person(conn: &mut AnyConnection, name: &str) -> Result<i64> {
         let slug = person_slug(name);
         let name = name.trim();
         Ok(sqlx::query_scalar(
-            "INSERT INTO people (slug, name) VALUES (?, ?)
+            "INSERT INTO people (slug, name) VALUES ($1, $2)
              ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING id",
         )
         .bind(slug)
@@ -308,7 +320,7 @@ impl Store {
     /// like an imported post's work; returns its id.
     pub async fn save_work(&self, work: &Work, by: &User) -> Result<i64> {
         let mut tx = self.writer.begin().await?;
-        let id = Self::upsert_work(&mut tx, work, by, None).await?;
+        let id = Self::upsert_work(&mut tx, work, by, None, self.now()).await?;
         tx.commit().await?;
         self.touched(&[Topic::Films]);
         Ok(id)
@@ -319,7 +331,7 @@ impl Store {
         let mut conn = self.writer.acquire().await?;
         let id = Self::upsert_person(&mut conn, name).await?;
         self.touched(&[Topic::Films]);
-        Ok(sqlx::query_scalar("SELECT slug FROM people WHERE id = ?")
+        Ok(sqlx::query_scalar("SELECT slug FROM people WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *conn)
             .await?)
@@ -327,7 +339,7 @@ impl Store {
 
     /// Renames a person; their address stays, so links keep working.
     pub async fn rename_person(&self, slug: &str, name: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE people SET name = ? WHERE slug = ?")
+        let done = sqlx::query("UPDATE people SET name = $1 WHERE slug = $2")
             .bind(name.trim())
             .bind(slug)
             .execute(&self.writer)
@@ -341,10 +353,10 @@ impl Store {
 
     pub async fn work_by_slug(&self, slug: &str, scope: FilmScope) -> Result<Option<WorkView>> {
         let id: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT id FROM works w WHERE {} AND slug = ?2",
+            "SELECT id FROM works w WHERE {} AND slug = $2",
             scope.works_shown()
         ))
-        .bind(now())
+        .bind(self.now())
         .bind(slug)
         .fetch_optional(&self.readers)
         .await?;
@@ -355,7 +367,7 @@ impl Store {
     }
 
     pub async fn work(&self, id: i64) -> Result<Option<WorkView>> {
-        let Some(r) = sqlx::query(&format!("SELECT {WORK_COLUMNS} FROM works WHERE id = ?"))
+        let Some(r) = sqlx::query(&format!("SELECT {WORK_COLUMNS} FROM works WHERE id = $1"))
             .bind(id)
             .fetch_optional(&self.readers)
             .await?
@@ -364,7 +376,7 @@ impl Store {
         };
         let credits = sqlx::query(
             "SELECT c.job, c.role, p.slug, p.name FROM credits c JOIN people p ON p.id = c.person_id
-             WHERE c.work_id = ? ORDER BY c.job, c.position",
+             WHERE c.work_id = $1 ORDER BY c.job, c.position",
         )
         .bind(id)
         .fetch_all(&self.readers)
@@ -372,42 +384,42 @@ impl Store {
         let (mut directors, mut writers, mut cast) = (Vec::new(), Vec::new(), Vec::new());
         for c in &credits {
             let person = PersonRef {
-                slug: c.get("slug"),
-                name: c.get("name"),
+                slug: c.try_get("slug")?,
+                name: c.try_get("name")?,
             };
-            match c.get::<&str, _>("job") {
+            match c.try_get::<String, _>("job")?.as_str() {
                 "director" => directors.push(person),
                 "writer" => writers.push(person),
                 _ => cast.push(Credit {
                     person,
-                    role: c.get("role"),
+                    role: c.try_get("role")?,
                 }),
             }
         }
-        let kind = WorkKind::parse(r.get::<&str, _>("kind")).unwrap_or(WorkKind::Movie);
+        let kind = named(&r, "kind", WorkKind::parse)?;
         let mut view = WorkView {
             id,
-            slug: r.get("slug"),
+            slug: r.try_get("slug")?,
             kind,
             kind_label: kind.label(),
-            name: r.get("name"),
-            original_name: r.get("original_name"),
-            year: r.get("year"),
-            end_year: r.get("end_year"),
-            seasons: r.get("seasons"),
+            name: r.try_get("name")?,
+            original_name: r.try_get("original_name")?,
+            year: r.try_get("year")?,
+            end_year: r.try_get("end_year")?,
+            seasons: unsigned_opt(&r, "seasons")?,
             years_label: String::new(),
             directors,
             writers,
             cast,
-            genres: json_list(r.get("genres")),
-            runtime_minutes: r.get("runtime_minutes"),
-            countries: json_list(r.get("countries")),
-            languages: json_list(r.get("languages")),
-            box_office_usd: r.get::<Option<i64>, _>("box_office_usd").map(|v| v as u64),
-            budget_usd: r.get::<Option<i64>, _>("budget_usd").map(|v| v as u64),
-            awards: r.get("awards"),
-            imdb_id: r.get("imdb_id"),
-            poster: r.get("poster"),
+            genres: json(&r, "genres")?,
+            runtime_minutes: unsigned_opt(&r, "runtime_minutes")?,
+            countries: json(&r, "countries")?,
+            languages: json(&r, "languages")?,
+            box_office_usd: unsigned_opt(&r, "box_office_usd")?,
+            budget_usd: unsigned_opt(&r, "budget_usd")?,
+            awards: r.try_get("awards")?,
+            imdb_id: r.try_get("imdb_id")?,
+            poster: r.try_get("poster")?,
         };
         view.years_label = view.to_work().years_label();
         Ok(Some(view))
@@ -417,55 +429,58 @@ impl Store {
     pub async fn works(&self, scope: FilmScope, limit: i64, offset: i64) -> Result<Vec<WorkBrief>> {
         let rows = sqlx::query(&format!(
             "SELECT id, slug, name, year, kind FROM works w WHERE {}
-             ORDER BY name, year LIMIT ?2 OFFSET ?3",
+             ORDER BY name, year LIMIT $2 OFFSET $3",
             scope.works_shown()
         ))
-        .bind(now())
+        .bind(self.now())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.readers)
         .await?;
-        Ok(rows.iter().map(brief_from_row).collect())
+        Ok(rows.iter().map(brief_from_row).collect::<Result<_, _>>()?)
     }
 
     /// A person and their credits on the works `scope` shows; a person
     /// with none of those is not found.
     pub async fn person_by_slug(&self, slug: &str, scope: FilmScope) -> Result<Option<PersonView>> {
-        let Some(p) = sqlx::query("SELECT id, slug, name FROM people WHERE slug = ?")
+        let Some(p) = sqlx::query("SELECT id, slug, name FROM people WHERE slug = $1")
             .bind(slug)
             .fetch_optional(&self.readers)
             .await?
         else {
             return Ok(None);
         };
-        let id: i64 = p.get("id");
+        let id: i64 = p.try_get("id")?;
         let rows = sqlx::query(&format!(
             "SELECT w.id, w.slug, w.name, w.year, w.kind, c.job, c.role FROM credits c
-             JOIN works w ON w.id = c.work_id WHERE {} AND c.person_id = ?2
+             JOIN works w ON w.id = c.work_id WHERE {} AND c.person_id = $2
              ORDER BY w.year DESC, w.name, c.job",
             scope.works_shown()
         ))
-        .bind(now())
+        .bind(self.now())
         .bind(id)
         .fetch_all(&self.readers)
         .await?;
         if rows.is_empty() && scope == FilmScope::Public {
             return Ok(None);
         }
+        let credits = rows
+            .iter()
+            .map(|r| {
+                Ok(PersonCredit {
+                    work: brief_from_row(r)?,
+                    job: r.try_get("job")?,
+                    role: r.try_get("role")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
         Ok(Some(PersonView {
             id,
             person: PersonRef {
-                slug: p.get("slug"),
-                name: p.get("name"),
+                slug: p.try_get("slug")?,
+                name: p.try_get("name")?,
             },
-            credits: rows
-                .iter()
-                .map(|r| PersonCredit {
-                    work: brief_from_row(r),
-                    job: r.get("job"),
-                    role: r.get("role"),
-                })
-                .collect(),
+            credits,
         }))
     }
 
@@ -478,21 +493,23 @@ impl Store {
     ) -> Result<Vec<PersonRef>> {
         let rows = sqlx::query(&format!(
             "SELECT slug, name FROM people WHERE id IN (SELECT c.person_id FROM credits c
-             JOIN works w ON w.id = c.work_id WHERE {}) ORDER BY name LIMIT ?2 OFFSET ?3",
+             JOIN works w ON w.id = c.work_id WHERE {}) ORDER BY name LIMIT $2 OFFSET $3",
             scope.works_shown()
         ))
-        .bind(now())
+        .bind(self.now())
         .bind(limit)
         .bind(offset)
         .fetch_all(&self.readers)
         .await?;
         Ok(rows
             .iter()
-            .map(|r| PersonRef {
-                slug: r.get("slug"),
-                name: r.get("name"),
+            .map(|r| {
+                Ok(PersonRef {
+                    slug: r.try_get("slug")?,
+                    name: r.try_get("name")?,
+                })
             })
-            .collect())
+            .collect::<Result<_, sqlx::Error>>()?)
     }
 }
 

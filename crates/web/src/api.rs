@@ -258,7 +258,7 @@ async fn list_posts(
             tag_slug: q.tag.clone(),
             kind,
             status: Some(PostStatus::Published),
-            visible_at: Some(bestpick_store::now()),
+            visible_at: Some(state.site.now()),
             limit: PAGE_SIZE,
             offset: (page - 1) * PAGE_SIZE,
             ..PostFilter::default()
@@ -374,7 +374,7 @@ async fn get_work(State(state): State<AppState>, Path(slug): Path<String>) -> Ap
         .list_posts(&PostFilter {
             work_id: Some(work.id),
             status: Some(PostStatus::Published),
-            visible_at: Some(bestpick_store::now()),
+            visible_at: Some(state.site.now()),
             limit: 100,
             ..PostFilter::default()
         })

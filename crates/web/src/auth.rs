@@ -97,7 +97,7 @@ pub async fn log_in(
     user: &User,
 ) -> Result<CookieJar, AppError> {
     let token = secrets::random_token();
-    let expires = bestpick_store::now() + SESSION_DAYS * 86_400;
+    let expires = state.site.now() + SESSION_DAYS * 86_400;
     state
         .site
         .store

@@ -69,8 +69,15 @@ struct Node {
 }
 
 /// Builds the threads from comments in time order; a reply whose parent is
-/// gone is shown at the top level.
-fn threads(comments: Vec<Comment>, post: &PostView, editable: &[i64], max_depth: i64) -> Vec<Node> {
+/// gone is shown at the top level. `editable` are the reader's own, which
+/// they may still change at `now`.
+fn threads(
+    comments: Vec<Comment>,
+    post: &PostView,
+    editable: &[i64],
+    max_depth: i64,
+    now: i64,
+) -> Vec<Node> {
     let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
     let mut children: BTreeMap<Option<i64>, Vec<Comment>> = BTreeMap::new();
     for c in comments {
@@ -83,17 +90,18 @@ fn threads(comments: Vec<Comment>, post: &PostView, editable: &[i64], max_depth:
         post: &PostView,
         editable: &[i64],
         max_depth: i64,
+        now: i64,
     ) -> Vec<Node> {
         let list = children.remove(&parent).unwrap_or_default();
         list.into_iter()
             .map(|c| {
-                let replies = build(Some(c.id), children, post, editable, max_depth);
+                let replies = build(Some(c.id), children, post, editable, max_depth, now);
                 Node {
                     by_author: c
                         .username
                         .as_ref()
                         .is_some_and(|u| post.card.authors.iter().any(|a| &a.username == u)),
-                    editable: comments::may_edit(&c, editable),
+                    editable: comments::may_edit(&c, editable, now),
                     can_reply: c.depth + 1 < max_depth,
                     comment: c,
                     replies,
@@ -101,7 +109,7 @@ fn threads(comments: Vec<Comment>, post: &PostView, editable: &[i64], max_depth:
             })
             .collect()
     }
-    build(None, &mut children, post, editable, max_depth)
+    build(None, &mut children, post, editable, max_depth, now)
 }
 
 /// The CSRF token for a form on a public page: the session's for a
@@ -201,7 +209,7 @@ pub async fn post_page(
 ) -> Result<Response, AppError> {
     let site = &state.site;
     let settings = CommentSettings::load(site).await?;
-    let closed = comments::comments_closed(&post.card, &settings);
+    let closed = comments::comments_closed(&post.card, &settings, state.site.now());
     let (jar, me) = match audience {
         Audience::Everyone => (None, Personal::default()),
         Audience::Requester { jar, headers } => {
@@ -218,7 +226,13 @@ pub async fn post_page(
             form.parent_id = None;
         }
     }
-    let comments = threads(list, &post, &me.editable, settings.max_depth);
+    let comments = threads(
+        list,
+        &post,
+        &me.editable,
+        settings.max_depth,
+        state.site.now(),
+    );
     let parts = render::body_parts(state, &post.body).await?;
     let template = if post.card.kind == bestpick_core::post::PostKind::Pick {
         "pick.html"
@@ -316,7 +330,7 @@ async fn create(
     };
     let (form, status) = match result {
         Ok(posted) => {
-            let expires = bestpick_store::now() + EDIT_WINDOW_SECS;
+            let expires = state.site.now() + EDIT_WINDOW_SECS;
             let jar = remember_edit(
                 &state,
                 jar,
@@ -462,7 +476,7 @@ async fn render_edit(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let editable = comments::may_edit(&c, &editable_ids(state, &jar));
+    let editable = comments::may_edit(&c, &editable_ids(state, &jar), state.site.now());
     let user = current_user(state, &jar).await?;
     let (jar, csrf) = form_csrf(user.as_ref(), jar, headers);
     let html = render_page(

@@ -229,8 +229,7 @@ impl PageCache {
         self.lru.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn fresh(&self, key: &str, changes: &Changes) -> Option<Arc<Page>> {
-        let now = bestpick_store::now();
+    fn fresh(&self, key: &str, changes: &Changes, now: i64) -> Option<Arc<Page>> {
         let mut lru = self.lock();
         let page = lru.pages.get(key)?.clone();
         if page.fresh(changes, now) {
@@ -415,7 +414,7 @@ async fn fresh_page(state: &AppState, key: &str) -> Option<Arc<Page>> {
     if let Err(e) = store.publish_due().await {
         tracing::warn!("could not check scheduled posts: {e}");
     }
-    state.pages.fresh(key, store.changes())
+    state.pages.fresh(key, store.changes(), store.now())
 }
 
 /// Stores a shared page and returns it, or gives back any other response.

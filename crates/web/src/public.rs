@@ -81,10 +81,11 @@ pub async fn render_page(state: &AppState, template: &str, ctx: Value) -> Result
         .render(template, context! { site => site, ..ctx })?)
 }
 
-fn visible() -> PostFilter {
+/// Published posts whose time has come at `now`.
+fn visible(now: i64) -> PostFilter {
     PostFilter {
         status: Some(PostStatus::Published),
-        visible_at: Some(bestpick_store::now()),
+        visible_at: Some(now),
         limit: PAGE_SIZE,
         ..PostFilter::default()
     }
@@ -100,14 +101,14 @@ async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
         .list_posts(&PostFilter {
             kind: Some(PostKind::Pick),
             limit: 6,
-            ..visible()
+            ..visible(state.site.now())
         })
         .await?;
     let (others, _) = store
         .list_posts(&PostFilter {
             not_kind: Some(PostKind::Pick),
             limit: 8,
-            ..visible()
+            ..visible(state.site.now())
         })
         .await?;
     let topics = list_topics(ids(&picks).chain(ids(&others)));
@@ -190,7 +191,7 @@ async fn section(
         &state,
         PostFilter {
             section_id: Some(section.id),
-            ..visible()
+            ..visible(state.site.now())
         },
         &q,
     )
@@ -290,7 +291,7 @@ async fn tag(
         &state,
         PostFilter {
             tag_slug: Some(tag.slug.clone()),
-            ..visible()
+            ..visible(state.site.now())
         },
         &q,
     )
@@ -326,7 +327,7 @@ async fn author(
         &state,
         PostFilter {
             author_id: Some(user.id),
-            ..visible()
+            ..visible(state.site.now())
         },
         &q,
     )
@@ -382,7 +383,7 @@ async fn work(
         .list_posts(&PostFilter {
             work_id: Some(work.id),
             limit: 100,
-            ..visible()
+            ..visible(state.site.now())
         })
         .await?;
     let topics = list_topics(ids(&posts));

@@ -96,7 +96,7 @@ const MAX_REPORT: usize = 8 * 1024;
 async fn report(State(state): State<AppState>, body: Bytes) -> Response {
     let reports = &state.csp_reports;
     reports.count.fetch_add(1, Ordering::Relaxed);
-    let now = bestpick_store::now() as u64;
+    let now = state.site.now() as u64;
     if reports.logged_at.swap(now, Ordering::Relaxed) != now {
         let text = String::from_utf8_lossy(&body[..body.len().min(MAX_REPORT)]);
         tracing::warn!("Content-Security-Policy violation reported: {text}");

@@ -146,10 +146,7 @@ async fn a_commenter_edits_within_ten_minutes_and_not_after() {
     assert_eq!(r.status(), 403);
 
     // Eleven minutes later the writer cannot edit or delete either.
-    app.sql(&format!(
-        "UPDATE comments SET created_at = created_at - 660 WHERE id = {id}"
-    ))
-    .await;
+    app.advance_clock(660);
     for (path, body) in [("edit", "Too late."), ("delete", "")] {
         let r = app
             .post_form(POST, &format!("/comments/{id}/{path}"), &[("body", body)])
@@ -495,7 +492,13 @@ async fn spam_goes_to_the_spam_folder_and_a_moderator_undoes_a_mistake() {
     );
     assert_eq!(app.site.spam.decisions_learnt(), 1);
     // Rebuilt from stored decisions on restart.
-    let reopened = bestpick_app::Site::open(app.data_dir()).await.unwrap();
+    let reopened = bestpick_app::Site::open_at(
+        app.data_dir(),
+        app.db.location(),
+        bestpick_store::Clock::system(),
+    )
+    .await
+    .unwrap();
     assert_eq!(reopened.spam.decisions_learnt(), 1);
     assert_eq!(reopened.spam.score(spam), app.site.spam.score(spam));
 
@@ -581,10 +584,7 @@ async fn a_commenters_data_is_exported_erased_and_addresses_truncated() {
     assert_eq!(data["comments"][0]["ip_address"], "127.0.0.1");
 
     // After 30 days the address is cut short; spam older than 30 days goes.
-    app.sql(&format!(
-        "UPDATE comments SET created_at = created_at - 31 * 86400 WHERE id = {id}"
-    ))
-    .await;
+    app.advance_clock(31 * 86_400);
     let done = bestpick_app::moderation::maintain(&app.site).await.unwrap();
     assert_eq!(done.addresses_truncated, 1);
     assert_eq!(
@@ -592,6 +592,8 @@ async fn a_commenters_data_is_exported_erased_and_addresses_truncated() {
         "127.0.0.0"
     );
 
+    // A month on, the session has ended: the moderator logs in again.
+    app.login_admin().await;
     let r = app
         .post_form(
             "/admin/comments/privacy",

@@ -1,5 +1,7 @@
 use bestpick_app::{accounts, import, Site};
 use bestpick_core::user::Role;
+use bestpick_store::scratch::Scratch;
+use bestpick_store::Clock;
 use reqwest::redirect::Policy;
 use std::path::Path;
 
@@ -17,6 +19,19 @@ pub struct TestApp {
     /// What the running site's handlers share: for its route table and its
     /// CSP report count.
     pub state: bestpick_web::AppState,
+    /// The site's database, dropped last (on PostgreSQL, with the test).
+    pub db: Scratch,
+}
+
+/// A site in `dir` on the engine the suite runs on: SQLite in the folder,
+/// or a database of its own on PostgreSQL when `BESTPICK_TEST_POSTGRES` is
+/// set. Its clock is the system's, which a test may move ahead.
+pub async fn open_site(dir: &Path) -> (Site, Scratch) {
+    let db = Scratch::new(dir).await.expect("a test database");
+    let site = Site::open_at(dir, db.location(), Clock::adjustable())
+        .await
+        .unwrap();
+    (site, db)
 }
 
 impl TestApp {
@@ -29,7 +44,7 @@ impl TestApp {
     /// [`TestApp::spawn`] with these options (a small page cache, say).
     pub async fn spawn_with(options: bestpick_web::Options) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let site = Site::open(dir.path()).await.unwrap();
+        let (site, db) = open_site(dir.path()).await;
         for (slug, name) in [
             ("best-pick", "Best Pick"),
             ("essays", "Essays"),
@@ -40,7 +55,7 @@ impl TestApp {
         accounts::add_user(&site, "chief", "Editor in Chief", Role::Admin, PASSWORD)
             .await
             .unwrap();
-        Self::serve_with(dir, site, options).await
+        Self::serve_with(dir, site, db, options).await
     }
 
     /// [`TestApp::spawn`] with Heat published by the admin, the authors
@@ -79,27 +94,28 @@ impl TestApp {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, content).unwrap();
         }
-        let site = Site::open(dir.path()).await.unwrap();
+        let (site, db) = open_site(dir.path()).await;
         accounts::add_user(&site, "chief", "Editor in Chief", Role::Admin, PASSWORD)
             .await
             .unwrap();
-        Self::serve(dir, site).await
+        Self::serve(dir, site, db).await
     }
 
     /// A site with nothing in it: no admin yet.
     pub async fn spawn_empty() -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let site = Site::open(dir.path()).await.unwrap();
-        Self::serve(dir, site).await
+        let (site, db) = open_site(dir.path()).await;
+        Self::serve(dir, site, db).await
     }
 
-    async fn serve(dir: tempfile::TempDir, site: Site) -> TestApp {
-        Self::serve_with(dir, site, bestpick_web::Options::default()).await
+    async fn serve(dir: tempfile::TempDir, site: Site, db: Scratch) -> TestApp {
+        Self::serve_with(dir, site, db, bestpick_web::Options::default()).await
     }
 
     async fn serve_with(
         dir: tempfile::TempDir,
         site: Site,
+        db: Scratch,
         options: bestpick_web::Options,
     ) -> TestApp {
         let app = bestpick_web::Application::build(site.clone(), "127.0.0.1:0", &options)
@@ -116,6 +132,7 @@ impl TestApp {
             dir,
             pages,
             state,
+            db,
         }
     }
 
@@ -406,19 +423,9 @@ impl TestApp {
         c.pending + c.published + c.spam + c.trash
     }
 
-    /// Runs SQL on the site's database file directly: for moving a
-    /// comment's time into the past, which no form can do.
-    pub async fn sql(&self, sql: &str) {
-        let url = format!("sqlite:{}", self.data_dir().join("bestpick.db").display());
-        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
-            .await
-            .unwrap();
-        sqlx::query(sql).execute(&mut conn).await.unwrap();
-        // Written behind the site's back: cached pages cannot know.
-        self.site
-            .store
-            .changes()
-            .touch(&[bestpick_store::Topic::Site]);
+    /// Moves the site's clock `secs` ahead, as if that much time had passed.
+    pub fn advance_clock(&self, secs: i64) {
+        self.site.store.clock().advance(secs);
     }
 }
 

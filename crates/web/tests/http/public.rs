@@ -117,8 +117,7 @@ async fn a_retired_section_and_its_posts_answer_301() {
 #[tokio::test]
 async fn a_scheduled_post_appears_at_its_time() {
     let app = TestApp::spawn().await;
-    let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(2);
-    let at = at.replace_nanosecond(0).unwrap();
+    let at = time::OffsetDateTime::from_unix_timestamp(app.site.now() + 2).unwrap();
     let date = at
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
@@ -128,7 +127,7 @@ async fn a_scheduled_post_appears_at_its_time() {
     .await;
     assert_eq!(app.get("/news/coming-soon").await.status(), 404);
     assert!(!app.get_text("/news").await.1.contains("Coming soon"));
-    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    app.advance_clock(3);
     assert_eq!(app.get("/news/coming-soon").await.status(), 200);
     assert!(app.get_text("/news").await.1.contains("Coming soon"));
     assert!(app.get_text("/").await.1.contains("Coming soon"));
