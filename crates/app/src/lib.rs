@@ -20,10 +20,11 @@ pub mod settings;
 pub mod spam_filter;
 
 use anyhow::Context;
-use bestpick_store::{Clock, Location, Store};
+use bestpick_store::{Clock, Event, Location, Store};
 use spam_filter::SpamFilter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
 
 /// The comment blocklist: (kind, value) pairs.
 pub type Blocklist = Arc<Vec<(String, String)>>;
@@ -83,6 +84,45 @@ impl Site {
             blocklist: Arc::default(),
             hash_gate: Arc::default(),
         })
+    }
+
+    /// Keeps this instance's memories in step with other instances on the
+    /// same PostgreSQL, for as long as the site is served: their comments
+    /// count toward the rate limits and near-duplicate checks here, their
+    /// moderators' decisions teach the spam filter here.
+    pub async fn follow_other_instances(&self) {
+        let mut events = self.store.events();
+        loop {
+            let event = match events.recv().await {
+                Ok(event) => event,
+                // Fell behind: what was missed is read again.
+                Err(RecvError::Lagged(_)) => Event::Resync,
+                Err(RecvError::Closed) => return,
+            };
+            if let Err(e) = self.follow(event).await {
+                tracing::warn!("could not follow another instance's change: {e:#}");
+            }
+        }
+    }
+
+    async fn follow(&self, event: Event) -> anyhow::Result<()> {
+        match event {
+            Event::Comment(id) => {
+                if let Some((at, ip, network, post_id, body)) = self.store.arrival(id).await? {
+                    self.recent.record(at, &ip, &network, post_id, &body);
+                }
+            }
+            Event::SpamDecision(id) => {
+                if let Some((text, spam)) = self.store.spam_decision(id).await? {
+                    self.spam.learn(&text, spam);
+                }
+            }
+            Event::Resync => {
+                self.recent.reload(&self.store).await?;
+                self.spam.reload(&self.store).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Now, in Unix seconds, on the site's clock.

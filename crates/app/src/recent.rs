@@ -142,11 +142,22 @@ impl Rates {
 
 impl Recent {
     pub async fn load(store: &Store) -> anyhow::Result<Recent> {
-        let now = store.now();
         let recent = Recent::default();
+        recent.reload(store).await?;
+        Ok(recent)
+    }
+
+    /// Reads the window's comments again, in place of what is kept (after
+    /// notices from other instances may have been missed).
+    pub async fn reload(&self, store: &Store) -> anyhow::Result<()> {
+        let now = store.now();
         let arrivals = store.arrivals_since(now - RATE_WINDOW_SECS).await?;
+        let bodies = store
+            .recent_bodies(now - NEAR_DUPLICATE_SECS, NEAR_DUPLICATE_SCAN as i64)
+            .await?;
         {
-            let mut rates = recent.lock_rates();
+            let mut rates = self.lock_rates();
+            *rates = Rates::default();
             for (at, ip, network, post_id) in arrivals {
                 rates.add(Arrival {
                     at,
@@ -156,16 +167,14 @@ impl Recent {
                 });
             }
         }
-        let bodies = store
-            .recent_bodies(now - NEAR_DUPLICATE_SECS, NEAR_DUPLICATE_SCAN as i64)
-            .await?;
         {
-            let mut kept = recent.lock_bodies();
+            let mut kept = self.lock_bodies();
+            *kept = Bodies::default();
             for (at, body) in bodies {
                 kept.add(at, Shingles::of(&body));
             }
         }
-        Ok(recent)
+        Ok(())
     }
 
     fn lock_rates(&self) -> std::sync::MutexGuard<'_, Rates> {

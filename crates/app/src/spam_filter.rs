@@ -25,15 +25,29 @@ impl std::fmt::Debug for SpamFilter {
 impl SpamFilter {
     /// The shipped model taught every stored decision, oldest first.
     pub async fn load(store: &Store) -> anyhow::Result<SpamFilter> {
+        let (model, learnt) = Self::replay(store).await?;
+        Ok(SpamFilter {
+            model: RwLock::new(model),
+            decisions: AtomicUsize::new(learnt),
+        })
+    }
+
+    /// Builds the model again from every stored decision (after notices
+    /// from other instances may have been missed).
+    pub async fn reload(&self, store: &Store) -> anyhow::Result<()> {
+        let (model, learnt) = Self::replay(store).await?;
+        *self.model.write().unwrap_or_else(|e| e.into_inner()) = model;
+        self.decisions.store(learnt, Ordering::Relaxed);
+        Ok(())
+    }
+
+    async fn replay(store: &Store) -> anyhow::Result<(Model, usize)> {
         let mut model = Model::shipped();
         let decisions = store.spam_decisions().await?;
         for (text, spam) in &decisions {
             model.learn(&Features::of(text), *spam);
         }
-        Ok(SpamFilter {
-            model: RwLock::new(model),
-            decisions: AtomicUsize::new(decisions.len()),
-        })
+        Ok((model, decisions.len()))
     }
 
     /// The probability that `text` is spam.

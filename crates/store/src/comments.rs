@@ -1,7 +1,7 @@
 //! Reader comments, the moderators' spam decisions and the blocklists.
 
 use crate::sql::{self, flag, json, named, to_json};
-use crate::{Result, Store, Topic};
+use crate::{Event, Result, Store, Topic};
 use bestpick_core::comment::CommentStatus;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -128,6 +128,7 @@ fn all(rows: &[AnyRow]) -> Result<Vec<Comment>> {
 impl Store {
     pub async fn insert_comment(&self, c: &NewComment) -> Result<i64> {
         let now = self.now();
+        let mut tx = self.begin().await?;
         let id = sqlx::query_scalar(
             "INSERT INTO comments (post_id, parent_id, depth, name, email, website, user_id, body, body_html,
                 status, score, reasons, ip, network, notify, fingerprint, created_at, updated_at, status_at)
@@ -152,9 +153,10 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(now)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await?;
-        self.touched(&[Topic::Post(c.post_id)]);
+        let events = [Event::Comment(id)];
+        self.commit(tx, &[Topic::Post(c.post_id)], &events).await?;
         Ok(id)
     }
 
@@ -195,6 +197,17 @@ impl Store {
             .bind(since)
             .fetch_one(&self.readers)
             .await?)
+    }
+
+    /// What the rate limits and near-duplicate checks keep of one comment:
+    /// (time, address, network, post, text).
+    pub async fn arrival(&self, id: i64) -> Result<Option<(i64, String, String, i64, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT created_at, ip, network, post_id, body FROM comments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.readers)
+        .await?)
     }
 
     /// Whether a comment with this fingerprint was stored since `since`.
@@ -243,6 +256,7 @@ impl Store {
         score: Option<f64>,
         reasons: &[String],
     ) -> Result<()> {
+        let mut tx = self.begin().await?;
         let post_id: Option<i64> = sqlx::query_scalar(
             "UPDATE comments SET body = $1, body_html = $2, fingerprint = $3, score = $4, reasons = $5, updated_at = $6,
                 status_at = CASE WHEN status = $7 THEN status_at ELSE $6 END, status = $7
@@ -256,18 +270,10 @@ impl Store {
         .bind(self.now())
         .bind(status.as_str())
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *tx)
         .await?;
-        self.comments_changed(post_id.into_iter().collect());
+        self.commit(tx, &post_topics(post_id), &[]).await?;
         Ok(())
-    }
-
-    /// Notes that the comments of these posts changed.
-    fn comments_changed(&self, post_ids: Vec<i64>) {
-        let topics: Vec<Topic> = post_ids.into_iter().map(Topic::Post).collect();
-        if !topics.is_empty() {
-            self.touched(&topics);
-        }
     }
 
     /// Moves comments to `status`; `approved` marks a moderator's approval.
@@ -293,21 +299,21 @@ impl Store {
         for id in ids {
             q = q.bind(id);
         }
-        let mut posts: Vec<i64> = q.fetch_all(&self.writer).await?;
-        let changed = posts.len() as u64;
-        posts.sort_unstable();
-        posts.dedup();
-        self.comments_changed(posts);
-        Ok(changed)
+        let mut tx = self.begin().await?;
+        let posts: Vec<i64> = q.fetch_all(&mut *tx).await?;
+        self.commit(tx, &post_topics(posts.iter().copied()), &[])
+            .await?;
+        Ok(posts.len() as u64)
     }
 
     pub async fn delete_comment(&self, id: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
         let post_id: Option<i64> =
             sqlx::query_scalar("DELETE FROM comments WHERE id = $1 RETURNING post_id")
                 .bind(id)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&mut *tx)
                 .await?;
-        self.comments_changed(post_id.into_iter().collect());
+        self.commit(tx, &post_topics(post_id), &[]).await?;
         Ok(())
     }
 
@@ -442,15 +448,20 @@ impl Store {
         spam: bool,
         user_id: Option<i64>,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(comment.id)
-            .bind(&comment.email)
-            .bind(&comment.body)
-            .bind(spam)
-            .bind(user_id)
-            .bind(self.now())
-            .execute(&self.writer)
-            .await?;
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(comment.id)
+        .bind(&comment.email)
+        .bind(&comment.body)
+        .bind(spam)
+        .bind(user_id)
+        .bind(self.now())
+        .fetch_one(&mut *tx)
+        .await?;
+        self.commit(tx, &[], &[Event::SpamDecision(id)]).await?;
         Ok(())
     }
 
@@ -472,6 +483,17 @@ impl Store {
         Ok(rows.iter().map(decision).collect::<Result<_, _>>()?)
     }
 
+    /// One stored decision: (text, spam).
+    pub async fn spam_decision(&self, id: i64) -> Result<Option<(String, bool)>> {
+        let row = sqlx::query("SELECT body, spam FROM spam_decisions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.readers)
+            .await?;
+        let decision =
+            |r: &AnyRow| -> Result<_, sqlx::Error> { Ok((r.try_get("body")?, flag(r, "spam")?)) };
+        Ok(row.as_ref().map(decision).transpose()?)
+    }
+
     /// Every stored decision, oldest first: (text, spam).
     pub async fn spam_decisions(&self) -> Result<Vec<(String, bool)>> {
         let rows = sqlx::query("SELECT body, spam FROM spam_decisions ORDER BY id")
@@ -484,23 +506,25 @@ impl Store {
 
     /// Adds an entry to a blocklist (`word`, `email`, `ip` or `domain`).
     pub async fn block(&self, kind: &str, value: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO blocklist (kind, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(kind)
             .bind(value)
             .bind(self.now())
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        self.touched(&[Topic::Blocklist]);
+        self.commit(tx, &[Topic::Blocklist], &[]).await?;
         Ok(())
     }
 
     pub async fn unblock(&self, kind: &str, value: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM blocklist WHERE kind = $1 AND value = $2")
             .bind(kind)
             .bind(value)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        self.touched(&[Topic::Blocklist]);
+        self.commit(tx, &[Topic::Blocklist], &[]).await?;
         Ok(())
     }
 
@@ -527,7 +551,7 @@ impl Store {
     /// kept their text, and the email's blocklist entry; replies by others
     /// stay. Returns how many comments went.
     pub async fn erase_commenter(&self, email: &str) -> Result<u64> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM spam_decisions WHERE email = $1")
             .bind(email)
             .execute(&mut *tx)
@@ -536,18 +560,15 @@ impl Store {
             .bind(email)
             .execute(&mut *tx)
             .await?;
-        let mut posts: Vec<i64> =
+        let posts: Vec<i64> =
             sqlx::query_scalar("DELETE FROM comments WHERE email = $1 RETURNING post_id")
                 .bind(email)
                 .fetch_all(&mut *tx)
                 .await?;
-        tx.commit().await?;
-        self.touched(&[Topic::Blocklist]);
-        let n = posts.len() as u64;
-        posts.sort_unstable();
-        posts.dedup();
-        self.comments_changed(posts);
-        Ok(n)
+        let mut topics = post_topics(posts.iter().copied());
+        topics.push(Topic::Blocklist);
+        self.commit(tx, &topics, &[]).await?;
+        Ok(posts.len() as u64)
     }
 
     /// Deletes spam that has been in the spam folder since before `before`.
@@ -576,7 +597,7 @@ impl Store {
     /// Replaces full addresses by their truncated form, in the address and
     /// the network columns alike.
     pub async fn set_truncated_ips(&self, ips: &[(i64, String)]) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         for (id, ip) in ips {
             sqlx::query(
                 "UPDATE comments SET ip = $1, network = $1, ip_truncated = TRUE WHERE id = $2",
@@ -586,30 +607,40 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
+        self.commit(tx, &[], &[]).await?;
         Ok(())
     }
 
     pub async fn set_post_comments_closed(&self, post_id: i64, closed: bool) -> Result<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE posts SET comments_closed = $1 WHERE id = $2")
             .bind(closed)
             .bind(post_id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        self.touched(&[Topic::Post(post_id)]);
+        self.commit(tx, &[Topic::Post(post_id)], &[]).await?;
         Ok(())
     }
 
     pub async fn set_section_comments_closed(&self, section_id: i64, closed: bool) -> Result<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE sections SET comments_closed = $1 WHERE id = $2")
             .bind(closed)
             .bind(section_id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
         // Every post of the section shows whether it takes comments.
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(())
     }
+}
+
+/// The pages of the posts whose comments changed, each once.
+fn post_topics(post_ids: impl IntoIterator<Item = i64>) -> Vec<Topic> {
+    let mut ids: Vec<i64> = post_ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter().map(Topic::Post).collect()
 }
 
 fn history_from(rows: &[AnyRow]) -> Result<History> {

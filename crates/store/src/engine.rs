@@ -115,7 +115,10 @@ pub(crate) enum Parts {
         /// The writer's last data version (0: not read yet).
         data_version: AtomicI64,
     },
-    Postgres,
+    Postgres {
+        /// Where to listen for other instances' notices.
+        url: String,
+    },
 }
 
 /// Opens the pools for `location` and migrates its schema: (readers,
@@ -132,7 +135,8 @@ pub(crate) async fn connect(location: &Location) -> Result<(AnyPool, AnyPool, Pa
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-            Ok((pool.clone(), pool, Parts::Postgres))
+            let parts = Parts::Postgres { url: url.clone() };
+            Ok((pool.clone(), pool, parts))
         }
     }
 }
@@ -191,7 +195,7 @@ impl Parts {
     pub(crate) fn kind(&self) -> Engine {
         match self {
             Parts::Sqlite { .. } => Engine::Sqlite,
-            Parts::Postgres => Engine::Postgres,
+            Parts::Postgres { .. } => Engine::Postgres,
         }
     }
 
@@ -208,7 +212,7 @@ impl Parts {
                 let before = data_version.swap(version, Ordering::AcqRel);
                 Ok(before != 0 && before != version)
             }
-            Parts::Postgres => Ok(false),
+            Parts::Postgres { .. } => Ok(false),
         }
     }
 

@@ -15,6 +15,7 @@ mod comments;
 mod engine;
 mod error;
 mod media;
+mod notice;
 mod posts;
 mod read;
 mod sections;
@@ -33,6 +34,7 @@ pub use comments::{Comment, DayCount, History, NewComment, QueueFilter, QueuedCo
 pub use engine::{Engine, Location};
 pub use error::StoreError;
 pub use media::{media_prefix, Media, NewMedia, Variant};
+pub use notice::Event;
 pub use posts::{Cover, PostBatch, SaveMode};
 pub use read::{PostCard, PostFilter, PostView, TagRef, UserRef};
 pub use sections::Section;
@@ -40,8 +42,10 @@ pub use sessions::{ApiToken, ApiTokenInfo, Session};
 pub use users::User;
 pub use works::{Credit, FilmScope, PersonRef, PersonView, WorkBrief, WorkView};
 
-use sqlx::AnyPool;
+use sqlx::{Any, AnyPool, Transaction};
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -56,6 +60,10 @@ pub struct Store {
     engine: Arc<engine::Parts>,
     changes: Arc<Changes>,
     clock: Clock,
+    /// This process, in the notices it sends, so it skips its own.
+    instance: Arc<str>,
+    /// Other instances' events, for the memories that follow them.
+    events: broadcast::Sender<Event>,
 }
 
 impl Store {
@@ -70,6 +78,8 @@ impl Store {
             engine: Arc::new(engine),
             changes: Arc::new(Changes::new()),
             clock,
+            instance: format!("{:016x}", rand::random::<u64>()).into(),
+            events: broadcast::channel(4096).0,
         };
         store.refresh_schedule().await?;
         Ok(store)
@@ -89,9 +99,82 @@ impl Store {
         &self.clock
     }
 
-    /// Notes a change made by another process (a command run while the
-    /// site is served, another instance) as a change of everything.
-    /// Returns whether one was seen.
+    /// Follows other processes' writes, for as long as the site is served:
+    /// what they touched is noted as this instance's own writes are.
+    ///
+    /// - SQLite: every second, a change of the file's data version by
+    ///   another process (a command run while the site is served) counts as
+    ///   a change of everything; and the write-ahead log is kept short.
+    /// - PostgreSQL: the notices other instances send with their commits
+    ///   are heard as they come. When the connection that hears them is
+    ///   lost, notices may be missed: on reconnecting, everything counts as
+    ///   changed and the memories are read again ([`Event::Resync`]).
+    pub async fn follow_other_writers(&self) {
+        match &*self.engine {
+            engine::Parts::Sqlite { .. } => {
+                let mut every_second = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    every_second.tick().await;
+                    if let Err(e) = self.notice_other_writers().await {
+                        tracing::warn!("could not check for other writers: {e}");
+                    }
+                    if let Err(e) = self.checkpoint().await {
+                        tracing::warn!("could not checkpoint the database: {e}");
+                    }
+                }
+            }
+            engine::Parts::Postgres { url } => loop {
+                if let Err(e) = self.listen(url).await {
+                    tracing::warn!("lost the notices of other instances, listening again: {e}");
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            },
+        }
+    }
+
+    /// Hears notices until the connection fails.
+    async fn listen(&self, url: &str) -> Result<()> {
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        listener.listen(notice::CHANNEL).await?;
+        // From here on nothing is missed; before, anything may have been.
+        self.resync().await?;
+        loop {
+            let heard = listener.recv().await?;
+            let notice = notice::decode(heard.payload());
+            if notice.instance == *self.instance {
+                continue;
+            }
+            self.touched(&notice.topics);
+            if notice
+                .topics
+                .iter()
+                .any(|t| matches!(t, Topic::Site | Topic::Lists))
+            {
+                self.refresh_schedule().await?;
+            }
+            for event in notice.events {
+                // No one following is no error.
+                let _ = self.events.send(event);
+            }
+        }
+    }
+
+    /// Counts everything as changed and has the memories read again.
+    async fn resync(&self) -> Result<()> {
+        self.touched(&[Topic::Site]);
+        self.refresh_schedule().await?;
+        let _ = self.events.send(Event::Resync);
+        Ok(())
+    }
+
+    /// Other instances' events, as they are heard. A receiver that falls
+    /// behind gets `Lagged`: it should read its memory again.
+    pub fn events(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// Notes a change made by another process on SQLite (see
+    /// [`Store::follow_other_writers`]). Returns whether one was seen.
     pub async fn notice_other_writers(&self) -> Result<bool> {
         let seen = self.engine.other_writers_seen(&self.writer).await?;
         if seen {
@@ -102,9 +185,37 @@ impl Store {
     }
 
     /// Keeps SQLite's write-ahead log short (see `engine.rs`); nothing to
-    /// do on PostgreSQL. `serve` calls it every second.
+    /// do on PostgreSQL.
     pub async fn checkpoint(&self) -> Result<()> {
         self.engine.checkpoint().await
+    }
+
+    /// Begins a write.
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Any>> {
+        Ok(self.writer.begin().await?)
+    }
+
+    /// Commits a write with the topics it touched and the events it is.
+    /// This instance's pages see it at once; on PostgreSQL the notice goes
+    /// out in the same commit, so other instances hear of exactly the
+    /// writes that were stored.
+    pub(crate) async fn commit(
+        &self,
+        mut tx: Transaction<'static, Any>,
+        topics: &[Topic],
+        events: &[Event],
+    ) -> Result<()> {
+        if self.engine() == Engine::Postgres && !(topics.is_empty() && events.is_empty()) {
+            // `SELECT 1 FROM`: pg_notify returns void, which no driver reads.
+            sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+                .bind(notice::CHANNEL)
+                .bind(notice::encode(&self.instance, topics, events))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.touched(topics);
+        Ok(())
     }
 
     /// What this store's writes have changed, for the page cache.

@@ -44,10 +44,10 @@ impl Store {
         actor: &User,
         mode: SaveMode,
     ) -> Result<i64> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         let written = write_post(&mut tx, post, cover, actor, mode, self.now()).await?;
-        tx.commit().await?;
-        self.post_changed(written.id, written.films, written.goes_live);
+        self.commit(tx, &written.topics(), &[]).await?;
+        self.goes_live(written.goes_live);
         Ok(written.id)
     }
 
@@ -55,7 +55,7 @@ impl Store {
     pub async fn post_batch(&self) -> Result<PostBatch<'_>> {
         Ok(PostBatch {
             store: self,
-            tx: self.writer.begin().await?,
+            tx: self.begin().await?,
             written: Vec::new(),
         })
     }
@@ -72,23 +72,25 @@ impl Store {
             PostStatus::Published => Some(at.unwrap_or(now)),
             _ => at,
         };
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE posts SET status = $1, published_at = COALESCE($2, published_at), updated_at = $3 WHERE id = $4")
             .bind(status.as_str())
             .bind(at)
             .bind(now)
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("that post".into()));
         }
-        self.post_changed(id, false, at);
+        self.commit(tx, &post_topics(id, false), &[]).await?;
+        self.goes_live(at);
         Ok(())
     }
 
     /// Deletes a post and remembers its slug, so its address answers 410.
     pub async fn delete_post(&self, id: i64) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         let slug: Option<String> =
             sqlx::query_scalar("DELETE FROM posts WHERE id = $1 RETURNING slug")
                 .bind(id)
@@ -103,20 +105,15 @@ impl Store {
         .bind(self.now())
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        self.post_changed(id, false, None);
+        self.commit(tx, &post_topics(id, false), &[]).await?;
         Ok(())
     }
 
-    /// Notes a post's change: its page and every list; film data too when
-    /// the post brought its work along; and when it goes live, if later.
-    fn post_changed(&self, id: i64, films: bool, goes_live: Option<i64>) {
-        let mut topics = vec![Topic::Post(id), Topic::Lists];
-        if films {
-            topics.push(Topic::Films);
-        }
-        self.touched(&topics);
-        if let Some(at) = goes_live.filter(|at| *at > self.now()) {
+    /// Notes when a post goes live, if that is later: lists change then.
+    /// (Other instances read the schedule again when they hear of the
+    /// change.)
+    fn goes_live(&self, at: Option<i64>) {
+        if let Some(at) = at.filter(|at| *at > self.now()) {
             self.changes.scheduled_at(at);
         }
     }
@@ -184,9 +181,10 @@ impl PostBatch<'_> {
 
     /// Stores every post the batch saved.
     pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
+        let topics: Vec<Topic> = self.written.iter().flat_map(Written::topics).collect();
+        self.store.commit(self.tx, &topics, &[]).await?;
         for w in &self.written {
-            self.store.post_changed(w.id, w.films, w.goes_live);
+            self.store.goes_live(w.goes_live);
         }
         Ok(())
     }
@@ -200,6 +198,22 @@ struct Written {
     films: bool,
     /// When it goes live, if it is published.
     goes_live: Option<i64>,
+}
+
+impl Written {
+    fn topics(&self) -> Vec<Topic> {
+        post_topics(self.id, self.films)
+    }
+}
+
+/// What a post's change touches: its page and every list; film data too
+/// when the post brought its work along.
+fn post_topics(id: i64, films: bool) -> Vec<Topic> {
+    let mut topics = vec![Topic::Post(id), Topic::Lists];
+    if films {
+        topics.push(Topic::Films);
+    }
+    topics
 }
 
 /// Writes a post and its parts on `conn`, inside the caller's transaction.

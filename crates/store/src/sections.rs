@@ -72,6 +72,7 @@ impl Store {
         name: &str,
         description: &str,
     ) -> Result<Section> {
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO sections (slug, name, description, position, created_at)
              VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections), $4) RETURNING id",
@@ -80,29 +81,30 @@ impl Store {
         .bind(name)
         .bind(description)
         .bind(self.now())
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .on_unique("slug", || format!("a section with the address '{slug}' already exists"))?;
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         self.section(id)
             .await?
             .ok_or_else(|| StoreError::NotFound("the new section".into()))
     }
 
     pub async fn update_section(&self, id: i64, name: &str, description: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE sections SET name = $1, description = $2 WHERE id = $3")
             .bind(name)
             .bind(description)
             .bind(id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(())
     }
 
     /// Moves a section one place up (`-1`) or down (`+1`) among the active ones.
     pub async fn move_section(&self, id: i64, step: i64) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM sections WHERE retired_into IS NULL ORDER BY position, id",
         )
@@ -122,8 +124,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(())
     }
 
@@ -137,7 +138,7 @@ impl Store {
                 "a section cannot be replaced by itself",
             ));
         }
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         let target: Option<Option<i64>> =
             sqlx::query_scalar("SELECT retired_into FROM sections WHERE id = $1")
                 .bind(into)
@@ -177,8 +178,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(())
     }
 }

@@ -23,18 +23,19 @@ impl Store {
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(())
     }
 
     /// Sets several keys in one transaction: all of them or none.
     pub async fn set_settings(&self, pairs: &[(String, String)]) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         for (key, value) in pairs {
             sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                 .bind(key)
@@ -42,8 +43,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(())
     }
 

@@ -40,6 +40,7 @@ impl Store {
         role: Role,
         password_hash: &str,
     ) -> Result<User> {
+        let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, display_name, role, password_hash, created_at)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -49,10 +50,10 @@ impl Store {
         .bind(role.as_str())
         .bind(password_hash)
         .bind(self.now())
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *tx)
         .await
         .on_unique("username", || format!("'{username}' is already taken"))?;
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(User {
             id,
             username: username.to_owned(),
@@ -112,7 +113,7 @@ impl Store {
     /// Sets a new password hash and ends the user's sessions, so a changed
     /// password locks out whoever knew the old one.
     pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -125,7 +126,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
+        self.commit(tx, &[], &[]).await?;
         Ok(())
     }
 
@@ -133,7 +134,7 @@ impl Store {
     /// become `posts_to`'s (a post keeps its other authors), and their
     /// comments stay, no longer linked to an account.
     pub async fn remove_user(&self, user_id: i64, posts_to: Option<i64>) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         if let Some(to) = posts_to {
             sqlx::query(
                 "INSERT INTO post_authors (post_id, user_id, position)
@@ -156,8 +157,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("that user".into()));
         }
-        tx.commit().await?;
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(())
     }
 
@@ -178,14 +178,15 @@ impl Store {
         role: Role,
         bio: Option<&str>,
     ) -> Result<()> {
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE users SET display_name = $1, role = $2, bio = $3 WHERE id = $4")
             .bind(display_name)
             .bind(role.as_str())
             .bind(bio)
             .bind(user_id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        self.touched(&[Topic::Site]);
+        self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(())
     }
 }

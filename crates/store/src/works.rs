@@ -319,35 +319,36 @@ impl Store {
     /// Stores a validated work on its own (the API's works endpoint), matched
     /// like an imported post's work; returns its id.
     pub async fn save_work(&self, work: &Work, by: &User) -> Result<i64> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin().await?;
         let id = Self::upsert_work(&mut tx, work, by, None, self.now()).await?;
-        tx.commit().await?;
-        self.touched(&[Topic::Films]);
+        self.commit(tx, &[Topic::Films], &[]).await?;
         Ok(id)
     }
 
     /// Adds a person by name, or finds the one with that name's slug.
     pub async fn save_person(&self, name: &str) -> Result<String> {
-        let mut conn = self.writer.acquire().await?;
-        let id = Self::upsert_person(&mut conn, name).await?;
-        self.touched(&[Topic::Films]);
-        Ok(sqlx::query_scalar("SELECT slug FROM people WHERE id = $1")
+        let mut tx = self.begin().await?;
+        let id = Self::upsert_person(&mut tx, name).await?;
+        let slug = sqlx::query_scalar("SELECT slug FROM people WHERE id = $1")
             .bind(id)
-            .fetch_one(&mut *conn)
-            .await?)
+            .fetch_one(&mut *tx)
+            .await?;
+        self.commit(tx, &[Topic::Films], &[]).await?;
+        Ok(slug)
     }
 
     /// Renames a person; their address stays, so links keep working.
     pub async fn rename_person(&self, slug: &str, name: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE people SET name = $1 WHERE slug = $2")
             .bind(name.trim())
             .bind(slug)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("that person".into()));
         }
-        self.touched(&[Topic::Films]);
+        self.commit(tx, &[Topic::Films], &[]).await?;
         Ok(())
     }
 

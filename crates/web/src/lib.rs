@@ -106,22 +106,16 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         // Scheduled posts need no job: a published post shows once its time
-        // has passed, as every listing compares it with the clock.
-        // Every second: commands run while the site is served (an import,
-        // a setting) write from another process, seen here; and the
-        // database's write-ahead log is kept short.
-        let store = self.state.site.store.clone();
-        let watch = tokio::spawn(async move {
-            let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
-            loop {
-                every_second.tick().await;
-                if let Err(e) = store.notice_other_writers().await {
-                    tracing::warn!("could not check for other writers: {e}");
-                }
-                if let Err(e) = store.checkpoint().await {
-                    tracing::warn!("could not checkpoint the database: {e}");
-                }
-            }
+        // has passed, as every listing compares it with the clock. Other
+        // processes' writes (a command run while the site is served, other
+        // instances on the same PostgreSQL) are followed: their pages change
+        // here, and their comments and decisions reach this memory.
+        let site = self.state.site.clone();
+        let follow = tokio::spawn(async move {
+            tokio::join!(
+                site.store.follow_other_writers(),
+                site.follow_other_instances()
+            )
         });
         // Outside in: who the client is, the security headers, then fresh
         // cached pages answered before routing.
@@ -130,7 +124,7 @@ impl Application {
         let site = axum::middleware::from_fn(security::headers).layer(site);
         let site = from_fn_with_state(self.state.clone(), client::identify).layer(site);
         server::serve(self.listener, site, self.state.options.limits, shutdown).await;
-        watch.abort();
+        follow.abort();
         self.state.site.store.close().await;
         Ok(())
     }
