@@ -9,6 +9,7 @@ pub mod demo;
 pub mod export;
 pub mod hash_gate;
 pub mod import;
+pub mod login_limit;
 pub mod media;
 pub mod memo;
 pub mod moderation;

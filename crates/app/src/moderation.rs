@@ -308,8 +308,24 @@ pub struct Maintenance {
     pub addresses_truncated: usize,
 }
 
-/// Deletes old spam and truncates old addresses, per the settings. `serve`
-/// runs it at start and every hour.
+/// How often maintenance runs, across all instances of a site.
+pub const MAINTENANCE_EVERY: i64 = 3600;
+
+/// [`maintain`], unless another instance of the site (or this one) ran it
+/// in the last hour: `serve` calls this at start and every hour, and only
+/// one instance does the work. `None` when it was not this one's turn.
+pub async fn maintain_once(site: &Site) -> anyhow::Result<Option<Maintenance>> {
+    // A few minutes' slack: an instance whose hour comes a little early
+    // still takes its turn.
+    let due = site.now() - MAINTENANCE_EVERY + 300;
+    if !site.store.claim_job("comment maintenance", due).await? {
+        return Ok(None);
+    }
+    Ok(Some(maintain(site).await?))
+}
+
+/// Deletes old spam, truncates old addresses (per the settings) and
+/// forgets login attempts no longer counted.
 pub async fn maintain(site: &Site) -> anyhow::Result<Maintenance> {
     let settings = CommentSettings::load(site).await?;
     let now = site.now();
@@ -326,6 +342,9 @@ pub async fn maintain(site: &Site) -> anyhow::Result<Maintenance> {
         .map(|(id, ip)| (id, comment::truncate_ip(&ip)))
         .collect();
     site.store.set_truncated_ips(&truncated).await?;
+    site.store
+        .forget_login_attempts((now - crate::login_limit::WINDOW) * 1000)
+        .await?;
     Ok(Maintenance {
         spam_deleted,
         addresses_truncated: truncated.len(),

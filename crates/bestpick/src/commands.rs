@@ -124,13 +124,14 @@ async fn serve(
     app.run_until(bestpick_web::shutdown_signal()).await
 }
 
-/// Deletes old spam and truncates old IP addresses, now and every hour.
+/// Deletes old spam and truncates old IP addresses, now and every hour, on
+/// one instance of the site at a time.
 async fn maintain_hourly(site: Site) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
-        match moderation::maintain(&site).await {
-            Ok(m) if m.spam_deleted > 0 || m.addresses_truncated > 0 => tracing::info!(
+        match moderation::maintain_once(&site).await {
+            Ok(Some(m)) if m.spam_deleted > 0 || m.addresses_truncated > 0 => tracing::info!(
                 spam_deleted = m.spam_deleted,
                 addresses_truncated = m.addresses_truncated,
                 "comment maintenance"

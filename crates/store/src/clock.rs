@@ -40,11 +40,16 @@ impl Clock {
     }
 
     pub fn now(&self) -> i64 {
-        let system = || time::OffsetDateTime::now_utc().unix_timestamp();
+        self.now_millis().div_euclid(1000)
+    }
+
+    /// Now in milliseconds, for what must be timed finer than seconds.
+    pub fn now_millis(&self) -> i64 {
+        let system = || (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
         match &self.0 {
             None => system(),
-            Some(set) if set.still => set.at.load(Ordering::Acquire),
-            Some(set) => system() + set.at.load(Ordering::Acquire),
+            Some(set) if set.still => set.at.load(Ordering::Acquire) * 1000,
+            Some(set) => system() + set.at.load(Ordering::Acquire) * 1000,
         }
     }
 

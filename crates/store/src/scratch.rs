@@ -55,8 +55,25 @@ impl Scratch {
         std::env::var(POSTGRES_VAR).is_ok_and(|v| !v.is_empty())
     }
 
+    /// The same database, for a second user of it in the same test; the
+    /// first one drops it.
+    pub fn borrowed(&self) -> Scratch {
+        Scratch {
+            location: self.location.clone(),
+            postgres: None,
+        }
+    }
+
     pub fn location(&self) -> &Location {
         &self.location
+    }
+}
+
+impl crate::Store {
+    /// Runs SQL behind the store's back, for tests of what it must survive
+    /// (a damaged row); changes nothing the store knows of.
+    pub async fn execute_for_test(&self, sql: &str) {
+        self.writer.execute(sql).await.expect("the test's SQL runs");
     }
 }
 

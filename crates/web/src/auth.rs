@@ -1,4 +1,5 @@
-//! Who is asking: login sessions, CSRF tokens and the login rate limit.
+//! Who is asking: login sessions and CSRF tokens (the login limit is
+//! `bestpick_app::login_limit`).
 //!
 //! A session is a random token in an HttpOnly, SameSite=Lax cookie (Secure
 //! when the request came over https); the database keeps only its hash and
@@ -16,12 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use bestpick_app::secrets;
 use bestpick_store::User;
-use lru::LruCache;
 use serde::de::DeserializeOwned;
-use std::collections::VecDeque;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "bp_session";
 pub const CSRF_COOKIE: &str = "bp_csrf";
@@ -223,150 +219,6 @@ pub fn check_csrf(expected: Option<&str>, sent: Option<&str>) -> Result<(), AppE
     }
 }
 
-/// Login attempts, counted per account from one address, per account from
-/// anywhere, and per address. None locks anyone out (which would let
-/// anyone lock a user out, OWASP's warning): past a number of free
-/// attempts, each further one must wait a delay that doubles with each
-/// attempt, and the right password works once it has passed. An attempt
-/// counts from the moment it is let in (so a burst in parallel counts in
-/// full), and a successful login forgets its account's attempts.
-///
-/// - one address on one account: 5 free, then up to 15 minutes apart;
-/// - one account from all addresses: 50 free, then up to a minute apart,
-///   except from an address the account logged in from before (so a
-///   guesser spread over many addresses cannot keep its owner out);
-/// - one address on all accounts: 20 free, then up to a minute apart.
-///
-/// Both maps are bounded; past the bound the keys touched least recently
-/// go first, so a flood of made-up names does not reset the others.
-pub struct LoginLimiter {
-    state: Mutex<Attempts>,
-}
-
-struct Attempts {
-    times: LruCache<String, VecDeque<Instant>>,
-    /// The account-and-address keys that logged in.
-    known: LruCache<String, ()>,
-}
-
-impl Default for LoginLimiter {
-    fn default() -> Self {
-        let bound = std::num::NonZeroUsize::new(Self::MAX_KEYS).expect("not zero");
-        LoginLimiter {
-            state: Mutex::new(Attempts {
-                times: LruCache::new(bound),
-                known: LruCache::new(bound),
-            }),
-        }
-    }
-}
-
-/// What a key allows: free attempts in the window, the longest delay.
-struct Rule {
-    key: String,
-    free: usize,
-    max_delay: Duration,
-}
-
-impl LoginLimiter {
-    pub const WINDOW: Duration = Duration::from_secs(15 * 60);
-    /// Keys kept at most.
-    const MAX_KEYS: usize = 50_000;
-
-    /// The account from this address, the account, the address.
-    fn rules(ip: IpAddr, username: &str) -> [Rule; 3] {
-        let account = username.trim().to_lowercase();
-        let ip = network(ip);
-        [
-            Rule {
-                key: format!("pair|{account}|{ip}"),
-                free: 5,
-                max_delay: Duration::from_secs(15 * 60),
-            },
-            Rule {
-                key: format!("user|{account}"),
-                free: 50,
-                max_delay: Duration::from_secs(60),
-            },
-            Rule {
-                key: format!("ip|{ip}"),
-                free: 20,
-                max_delay: Duration::from_secs(60),
-            },
-        ]
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Attempts> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Lets an attempt in and counts it, or says how many seconds to wait.
-    pub fn attempt(&self, ip: IpAddr, username: &str) -> Result<(), u64> {
-        let mut state = self.lock();
-        let now = Instant::now();
-        let [pair, user, address] = Self::rules(ip, username);
-        // An address the account logged in from is not slowed by guesses
-        // at the account from elsewhere.
-        let known = state.known.contains(&pair.key);
-        let rules: Vec<Rule> = if known {
-            vec![pair, address]
-        } else {
-            vec![pair, user, address]
-        };
-        let mut wait = Duration::ZERO;
-        for rule in &rules {
-            let Some(times) = state.times.get_mut(&rule.key) else {
-                continue;
-            };
-            while times
-                .front()
-                .is_some_and(|t| now.duration_since(*t) > Self::WINDOW)
-            {
-                times.pop_front();
-            }
-            if times.len() < rule.free {
-                continue;
-            }
-            let doublings = (times.len() - rule.free).min(20) as u32;
-            let delay = Duration::from_secs(1 << doublings).min(rule.max_delay);
-            let last = times.back().copied().unwrap_or(now);
-            wait = wait.max(delay.saturating_sub(now.duration_since(last)));
-        }
-        if !wait.is_zero() {
-            return Err(wait.as_secs_f64().ceil() as u64);
-        }
-        for rule in rules {
-            state
-                .times
-                .get_or_insert_mut(rule.key, VecDeque::new)
-                .push_back(now);
-        }
-        Ok(())
-    }
-
-    /// The attempt let in was right: its account's attempts are forgotten
-    /// (not its address's), and the address is known to the account.
-    pub fn succeeded(&self, ip: IpAddr, username: &str) {
-        let mut state = self.lock();
-        let [pair, user, _] = Self::rules(ip, username);
-        state.times.pop(&pair.key);
-        state.times.pop(&user.key);
-        state.known.put(pair.key, ());
-    }
-}
-
-/// An IPv4 address, or the /64 of an IPv6 one: one machine usually has a
-/// whole /64 to pick addresses from.
-fn network(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
-        }
-        v4 => v4,
-    }
-}
-
 pub fn urlencode(s: &str) -> String {
     serde_html_form::to_string([("", s)])
         .map(|s| s.trim_start_matches('=').to_owned())
@@ -376,39 +228,6 @@ pub fn urlencode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attempts_slow_down_and_lock_nobody_out() {
-        let l = LoginLimiter::default();
-        let ip = |n: u8| IpAddr::from([203, 0, 113, n]);
-        // One address on one account: five free tries, then a second apart,
-        for _ in 0..5 {
-            assert!(l.attempt(ip(1), "Admin").is_ok());
-        }
-        assert_eq!(l.attempt(ip(1), "admin"), Err(1));
-        // while the account's owner elsewhere is not slowed at all.
-        assert!(l.attempt(ip(2), "admin").is_ok());
-        l.succeeded(ip(2), "admin");
-        // Spread over many addresses, guesses slow the account after 50,
-        for n in 10..60 {
-            assert!(l.attempt(ip(n), "admin").is_ok());
-        }
-        assert!(l.attempt(ip(99), "admin").is_err());
-        // but not from an address its owner logged in from before.
-        assert!(l.attempt(ip(2), "admin").is_ok());
-        // Twenty tries from one address slow it for every account.
-        for n in 0..20 {
-            let _ = l.attempt(ip(3), &format!("user{n}"));
-        }
-        assert!(l.attempt(ip(3), "editor").is_err());
-        // IPv6 addresses count per /64.
-        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
-        let b: IpAddr = "2001:db8:1:2::ffff".parse().unwrap();
-        for _ in 0..5 {
-            assert!(l.attempt(a, "editor").is_ok());
-        }
-        assert!(l.attempt(b, "editor").is_err());
-    }
 
     #[test]
     fn csrf_needs_an_equal_token() {

@@ -1,6 +1,5 @@
-//! What every handler shares: the site, the templates, the login limiter.
+//! What every handler shares: the site, the templates, the page cache.
 
-use crate::auth::LoginLimiter;
 use crate::page_cache::PageCache;
 use crate::security::CspReports;
 use crate::templates::Templates;
@@ -20,7 +19,6 @@ pub struct Shared {
     pub site: Site,
     pub options: Options,
     pub templates: Templates,
-    pub login_limiter: LoginLimiter,
     pub pages: Arc<PageCache>,
     pub csp_reports: CspReports,
     /// Bodies rendered at once (see `render.rs`).
@@ -41,7 +39,6 @@ impl AppState {
         Ok(AppState(Arc::new(Shared {
             site,
             templates,
-            login_limiter: LoginLimiter::default(),
             pages: Arc::new(PageCache::new(options.page_cache_bytes)),
             csp_reports: CspReports::default(),
             render_turns: Arc::new(tokio::sync::Semaphore::new(

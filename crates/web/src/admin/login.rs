@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use bestpick_app::accounts::{self, AccountError};
+use bestpick_app::login_limit;
 use bestpick_core::user::Role;
 use bestpick_core::FieldErrors;
 use minijinja::context;
@@ -102,13 +103,14 @@ async fn login(
     headers: HeaderMap,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
-    let limiter = &state.login_limiter;
-    if let Err(retry_after_secs) = limiter.attempt(ip, &form.username) {
-        return Err(AppError::TooManyRequests { retry_after_secs });
+    if let Err(wait) = login_limit::attempt(&state.site, ip, &form.username).await? {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: wait.max(1) as u64,
+        });
     }
     match accounts::check_login(&state.site, &form.username, &form.password).await? {
         Some(user) => {
-            limiter.succeeded(ip, &form.username);
+            login_limit::succeeded(&state.site, ip, &form.username).await?;
             tracing::info!(user = %user.username, "logged in");
             let jar = auth::log_in(&state, jar, &headers, &user).await?;
             Ok((jar, Redirect::to(safe_next(&form.next))).into_response())

@@ -4,6 +4,7 @@ use bestpick_store::scratch::Scratch;
 use bestpick_store::Clock;
 use reqwest::redirect::Policy;
 use std::path::Path;
+use std::sync::Arc;
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -14,7 +15,8 @@ pub struct TestApp {
     /// A client that keeps cookies and does not follow redirects, so tests
     /// see each 303 and 301.
     pub client: reqwest::Client,
-    pub dir: tempfile::TempDir,
+    /// The data folder, shared with [`TestApp::another_instance`]s.
+    pub dir: Arc<tempfile::TempDir>,
     pub pages: std::sync::Arc<bestpick_web::PageCache>,
     /// What the running site's handlers share: for its route table and its
     /// CSP report count.
@@ -55,7 +57,7 @@ impl TestApp {
         accounts::add_user(&site, "chief", "Editor in Chief", Role::Admin, PASSWORD)
             .await
             .unwrap();
-        Self::serve_with(dir, site, db, options).await
+        Self::serve_with(Arc::new(dir), site, db, options).await
     }
 
     /// [`TestApp::spawn`] with Heat published by the admin, the authors
@@ -109,11 +111,23 @@ impl TestApp {
     }
 
     async fn serve(dir: tempfile::TempDir, site: Site, db: Scratch) -> TestApp {
+        let dir = Arc::new(dir);
         Self::serve_with(dir, site, db, bestpick_web::Options::default()).await
     }
 
+    /// Another instance of this site, as a second `bestpick serve` behind
+    /// the same load balancer would be: its own server, memory and page
+    /// cache, on the same database and data folder.
+    pub async fn another_instance(&self) -> TestApp {
+        let site = Site::open_at(self.data_dir(), self.db.location(), Clock::adjustable())
+            .await
+            .unwrap();
+        let db = self.db.borrowed();
+        Self::serve_with(self.dir.clone(), site, db, bestpick_web::Options::default()).await
+    }
+
     async fn serve_with(
-        dir: tempfile::TempDir,
+        dir: Arc<tempfile::TempDir>,
         site: Site,
         db: Scratch,
         options: bestpick_web::Options,

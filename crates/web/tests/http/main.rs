@@ -1,5 +1,6 @@
 //! Integration tests of the web side: the real server on a random port, a
-//! fresh SQLite data folder per test, driven over HTTP like a browser would.
+//! fresh data folder per test with its database (SQLite, or PostgreSQL when
+//! `BESTPICK_TEST_POSTGRES` is set), driven over HTTP like a browser would.
 //!
 //! - `helpers`: `TestApp`, logging in, forms with their CSRF token.
 //! - `public`: the pages readers see, built from imported content.
@@ -10,6 +11,7 @@
 //! - `api`: the JSON API.
 //! - `browser`: headless Chromium through chromedriver.
 //! - `security`: one regression test (or more) per hole of issue 11.
+//! - `instances`: several instances of one site on one database.
 
 mod api;
 mod browser;
@@ -18,6 +20,7 @@ mod chromium;
 mod comments;
 mod editor;
 mod helpers;
+mod instances;
 mod permissions;
 mod public;
 mod security;

@@ -1,0 +1,639 @@
+//! What the store promises, aggregate by aggregate, told as short stories
+//! against a real database: SQLite in a temporary folder, or PostgreSQL
+//! with `BESTPICK_TEST_POSTGRES` (each test in a database of its own). The
+//! same stories pass on both engines; the clock is the test's.
+
+use bestpick_core::comment::CommentStatus;
+use bestpick_core::document::{self, ValidPost};
+use bestpick_core::post::PostStatus;
+use bestpick_core::user::Role;
+use bestpick_store::scratch::Scratch;
+use bestpick_store::{
+    Clock, Cover, FilmScope, NewComment, NewMedia, PostFilter, QueueFilter, SaveMode, Store,
+    StoreError, Topic, User, Variant,
+};
+
+const T0: i64 = 1_700_000_000;
+
+struct Site {
+    _dir: tempfile::TempDir,
+    _db: Scratch,
+    store: Store,
+    admin: User,
+}
+
+async fn site() -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Scratch::new(dir.path()).await.unwrap();
+    let store = Store::open(db.location(), Clock::fixed(T0)).await.unwrap();
+    store.create_section("films", "Films", "").await.unwrap();
+    let admin = store
+        .create_user("ann", "Ann", Role::Admin, "hash")
+        .await
+        .unwrap();
+    Site {
+        _dir: dir,
+        _db: db,
+        store,
+        admin,
+    }
+}
+
+fn post(slug: &str, extra: &str) -> ValidPost {
+    post_in("films", slug, extra)
+}
+
+fn post_in(section: &str, slug: &str, extra: &str) -> ValidPost {
+    let text = format!(
+        "+++\ntitle = \"About {slug}\"\nslug = \"{slug}\"\nsection = \"{section}\"\n{extra}\n+++\nWords.\n"
+    );
+    document::parse(&text).unwrap_or_else(|e| panic!("{e:?}")).1
+}
+
+fn pick(slug: &str, work: &str, status: &str) -> ValidPost {
+    post(
+        slug,
+        &format!(
+            "status = \"{status}\"\ntags = [\"crime\"]\n[work]\nkind = \"movie\"\nname = \"{work}\"\nyear = 1995\n\
+             directors = [\"Michael Mann\"]\ncast = [{{ name = \"Al Pacino\", role = \"Hanna\" }}]\n\
+             genres = [\"Crime\"]\nruntime_minutes = 170\nbox_office_usd = 187_400_000\n\
+             [[scores]]\nsource = \"imdb\"\nvalue = 8.3\n[[lines]]\nspeaker = \"Neil\"\ntext = \"A line.\"\n"
+        ),
+    )
+}
+
+fn comment(post_id: i64, email: &str, body: &str) -> NewComment {
+    NewComment {
+        post_id,
+        parent_id: None,
+        depth: 0,
+        name: "Reader".into(),
+        email: email.into(),
+        website: None,
+        user_id: None,
+        body: body.into(),
+        body_html: format!("<p>{body}</p>"),
+        status: CommentStatus::Published,
+        score: Some(0.1),
+        reasons: vec!["a reason".into()],
+        ip: "192.0.2.7".into(),
+        network: "192.0.2.0/24".into(),
+        notify: true,
+        fingerprint: bestpick_core::comment::fingerprint(body),
+    }
+}
+
+#[tokio::test]
+async fn users_are_unique_and_their_password_ends_their_sessions() {
+    let s = site().await;
+    let taken = s
+        .store
+        .create_user("ann", "Another Ann", Role::Author, "h")
+        .await
+        .unwrap_err();
+    assert!(matches!(taken, StoreError::Conflict(_)), "{taken:?}");
+    let bob = s
+        .store
+        .create_user("bob", "Bob", Role::Author, "h")
+        .await
+        .unwrap();
+    s.store
+        .update_user(bob.id, "Robert", Role::Editor, Some("Writes about noir."))
+        .await
+        .unwrap();
+    let read = s.store.user_by_username("bob").await.unwrap().unwrap();
+    assert_eq!(
+        (read.display_name.as_str(), read.role, read.bio.as_deref()),
+        ("Robert", Role::Editor, Some("Writes about noir."))
+    );
+    assert_eq!(s.store.admins().await.unwrap(), 1);
+
+    s.store
+        .create_session("session-hash", bob.id, "csrf", T0 + 3600)
+        .await
+        .unwrap();
+    s.store
+        .create_api_token("ci", "token-hash", "bp_abc", bob.id, None)
+        .await
+        .unwrap();
+    assert!(s.store.session("session-hash").await.unwrap().is_some());
+    s.store.set_password(bob.id, "new hash").await.unwrap();
+    assert!(s.store.session("session-hash").await.unwrap().is_none());
+    assert!(s.store.api_token("token-hash").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn sessions_and_tokens_end_when_their_time_comes() {
+    let s = site().await;
+    let id = s.admin.id;
+    s.store
+        .create_session("s", id, "csrf-token", T0 + 60)
+        .await
+        .unwrap();
+    let live = s.store.session("s").await.unwrap().unwrap();
+    assert_eq!((live.user_id, live.csrf_token.as_str()), (id, "csrf-token"));
+    s.store
+        .create_api_token("short", "t1", "bp_1", id, Some(T0 + 60))
+        .await
+        .unwrap();
+    s.store
+        .create_api_token("long", "t2", "bp_2", id, None)
+        .await
+        .unwrap();
+    let dup = s
+        .store
+        .create_api_token("long", "t3", "bp_3", id, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StoreError::Conflict(_)));
+    assert_eq!(
+        s.store.api_token("t1").await.unwrap().unwrap().name,
+        "short"
+    );
+    let listed = s.store.api_tokens().await.unwrap();
+    assert_eq!(listed[0].last_used_at, Some(T0), "use is recorded");
+    assert_eq!(listed[1].last_used_at, None);
+
+    s.store.clock().advance(61);
+    assert!(s.store.session("s").await.unwrap().is_none());
+    assert!(s.store.api_token("t1").await.unwrap().is_none());
+    assert!(s.store.api_token("t2").await.unwrap().is_some());
+    let first = listed[0].id.to_string();
+    assert_eq!(
+        s.store.revoke_api_token(&first).await.unwrap().as_deref(),
+        Some("short")
+    );
+    assert_eq!(
+        s.store.revoke_api_token("long").await.unwrap().as_deref(),
+        Some("long")
+    );
+    assert_eq!(s.store.revoke_api_token("long").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn sections_move_and_retire_into_others_with_their_posts() {
+    let s = site().await;
+    let news = s.store.create_section("news", "News", "").await.unwrap();
+    let old = s.store.create_section("old", "Old", "").await.unwrap();
+    let dup = s
+        .store
+        .create_section("news", "News", "")
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StoreError::Conflict(_)));
+    s.store.move_section(old.id, -1).await.unwrap();
+    let order: Vec<String> = s
+        .store
+        .sections()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.slug)
+        .collect();
+    assert_eq!(order, ["films", "old", "news"]);
+
+    let moved = post_in("old", "moved", "");
+    let id = s
+        .store
+        .save_post(&moved, &Cover::None, &s.admin, SaveMode::Create)
+        .await
+        .unwrap();
+    s.store.retire_section(old.id, news.id).await.unwrap();
+    let card = s.store.post_card(id).await.unwrap().unwrap();
+    assert_eq!(card.section.slug, "news");
+    assert_eq!(
+        s.store.section(old.id).await.unwrap().unwrap().retired_into,
+        Some(news.id)
+    );
+    // Sections retired into one that retires follow it: no chains.
+    s.store.retire_section(news.id, 1).await.unwrap();
+    assert_eq!(
+        s.store.section(old.id).await.unwrap().unwrap().retired_into,
+        Some(1)
+    );
+    s.store.set_section_comments_closed(1, true).await.unwrap();
+    assert!(s.store.section(1).await.unwrap().unwrap().comments_closed);
+}
+
+#[tokio::test]
+async fn settings_are_set_together_and_first_values_win() {
+    let s = site().await;
+    s.store
+        .set_settings(&[
+            ("comments.per_ip".into(), "4".into()),
+            ("comments.hold_at".into(), "0.5".into()),
+            ("site_name".into(), "Picks".into()),
+        ])
+        .await
+        .unwrap();
+    s.store.set_setting("comments.per_ip", "5").await.unwrap();
+    let mut comments = s.store.settings_with_prefix("comments.").await.unwrap();
+    comments.sort();
+    assert_eq!(
+        comments,
+        [
+            ("comments.hold_at".to_string(), "0.5".to_string()),
+            ("comments.per_ip".into(), "5".into())
+        ]
+    );
+    let first = s
+        .store
+        .setting_or_init("key", || "one".into())
+        .await
+        .unwrap();
+    let second = s
+        .store
+        .setting_or_init("key", || "two".into())
+        .await
+        .unwrap();
+    assert_eq!((first.as_str(), second.as_str()), ("one", "one"));
+}
+
+#[tokio::test]
+async fn a_pick_stores_its_work_people_and_parts_and_shows_them_once_published() {
+    let s = site().await;
+    let before = s.store.changes().last_change(Topic::Films);
+    let id = s
+        .store
+        .save_post(
+            &pick("heat", "Heat", "draft"),
+            &Cover::None,
+            &s.admin,
+            SaveMode::Create,
+        )
+        .await
+        .unwrap();
+    assert!(s.store.changes().last_change(Topic::Films) > before);
+    let view = s.store.post(id).await.unwrap().unwrap();
+    let work = view.work.as_ref().unwrap();
+    assert_eq!(work.slug, "heat-1995");
+    assert_eq!(work.directors[0].name, "Michael Mann");
+    assert_eq!(work.cast[0].role, "Hanna");
+    assert_eq!(work.runtime_minutes, Some(170));
+    assert_eq!(work.box_office_usd, Some(187_400_000));
+    assert_eq!(work.genres, ["Crime"]);
+    assert_eq!(view.scores[0].score.value, 8.3);
+    assert_eq!(view.lines[0].speaker, "Neil");
+    assert_eq!(view.tags[0].slug, "crime");
+    assert_eq!(view.card.authors[0].username, "ann");
+
+    // A draft's film data is the editor's alone.
+    assert!(s
+        .store
+        .work_by_slug("heat-1995", FilmScope::Public)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s
+        .store
+        .person_by_slug("al-pacino", FilmScope::Public)
+        .await
+        .unwrap()
+        .is_none());
+    s.store
+        .set_post_status(id, PostStatus::Published, None)
+        .await
+        .unwrap();
+    assert!(s
+        .store
+        .work_by_slug("heat-1995", FilmScope::Public)
+        .await
+        .unwrap()
+        .is_some());
+    let person = s
+        .store
+        .person_by_slug("al-pacino", FilmScope::Public)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(person.credits[0].job, "cast");
+    s.store
+        .rename_person("al-pacino", "Alfredo Pacino")
+        .await
+        .unwrap();
+    let people = s.store.people(FilmScope::Public, 10, 0).await.unwrap();
+    assert!(people.iter().any(|p| p.name == "Alfredo Pacino"));
+}
+
+#[tokio::test]
+async fn slugs_stay_unique_and_a_deleted_post_is_remembered() {
+    let s = site().await;
+    let a = s
+        .store
+        .save_post(&post("one", ""), &Cover::None, &s.admin, SaveMode::Create)
+        .await
+        .unwrap();
+    let again = s
+        .store
+        .save_post(&post("one", ""), &Cover::None, &s.admin, SaveMode::Create)
+        .await
+        .unwrap_err();
+    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    let b = s
+        .store
+        .save_post(&post("two", ""), &Cover::None, &s.admin, SaveMode::Create)
+        .await
+        .unwrap();
+    let clash = s
+        .store
+        .save_post(
+            &post("one", ""),
+            &Cover::None,
+            &s.admin,
+            SaveMode::Update(b),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(clash, StoreError::Conflict(_)));
+    // Upsert updates the post with that slug.
+    let same = s
+        .store
+        .save_post(
+            &post("one", "summary = \"New.\""),
+            &Cover::None,
+            &s.admin,
+            SaveMode::Upsert,
+        )
+        .await
+        .unwrap();
+    assert_eq!(same, a);
+    s.store.delete_post(a).await.unwrap();
+    assert!(s.store.post_removed("one").await.unwrap());
+    assert!(s.store.post(a).await.unwrap().is_none());
+    s.store.delete_post(b).await.unwrap();
+    s.store.clock().advance(10);
+    // Deleting a re-created slug again keeps one record, with the new time.
+    let c = s
+        .store
+        .save_post(&post("one", ""), &Cover::None, &s.admin, SaveMode::Create)
+        .await
+        .unwrap();
+    s.store.delete_post(c).await.unwrap();
+    assert!(s.store.post_removed("one").await.unwrap());
+}
+
+#[tokio::test]
+async fn lists_show_what_readers_may_see_newest_first_and_scheduled_posts_at_their_time() {
+    let s = site().await;
+    for (slug, date) in [("old", T0 - 86_400), ("new", T0 - 60), ("soon", T0 + 3_600)] {
+        let date = time::OffsetDateTime::from_unix_timestamp(date)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        s.store
+            .save_post(
+                &post(slug, &format!("date = {date}")),
+                &Cover::None,
+                &s.admin,
+                SaveMode::Create,
+            )
+            .await
+            .unwrap();
+    }
+    s.store
+        .save_post(
+            &post("draft", "status = \"draft\""),
+            &Cover::None,
+            &s.admin,
+            SaveMode::Create,
+        )
+        .await
+        .unwrap();
+    let visible = |at: i64| PostFilter {
+        status: Some(PostStatus::Published),
+        visible_at: Some(at),
+        limit: 10,
+        ..PostFilter::default()
+    };
+    let slugs = |cards: Vec<bestpick_store::PostCard>| -> Vec<String> {
+        cards.into_iter().map(|c| c.slug).collect()
+    };
+    let (cards, total) = s.store.list_posts(&visible(s.store.now())).await.unwrap();
+    assert_eq!((slugs(cards), total), (vec!["new".into(), "old".into()], 2));
+    assert_eq!(s.store.changes().next_publish(), T0 + 3_600);
+    s.store.clock().advance(3_600);
+    let lists = s.store.changes().last_change(Topic::Lists);
+    s.store.publish_due().await.unwrap();
+    assert!(s.store.changes().last_change(Topic::Lists) > lists);
+    let (cards, _) = s.store.list_posts(&visible(s.store.now())).await.unwrap();
+    assert_eq!(slugs(cards), ["soon", "new", "old"]);
+    // Paged, and filtered by author and tag.
+    let page = PostFilter {
+        limit: 2,
+        offset: 2,
+        ..PostFilter::default()
+    };
+    let (cards, total) = s.store.list_posts(&page).await.unwrap();
+    assert_eq!((cards.len(), total), (2, 4));
+    let by_ann = PostFilter {
+        author_id: Some(s.admin.id),
+        tag_slug: Some("none".into()),
+        limit: 10,
+        ..PostFilter::default()
+    };
+    assert_eq!(s.store.list_posts(&by_ann).await.unwrap().1, 0);
+}
+
+#[tokio::test]
+async fn media_is_recorded_once_per_file() {
+    let s = site().await;
+    let new = NewMedia {
+        file: "abc.jpg".into(),
+        original_name: "photo.jpg".into(),
+        mime: "image/jpeg".into(),
+        width: 1200,
+        height: 800,
+        bytes: 12_345,
+        alt: "A street".into(),
+        caption: None,
+        credit: Some("Ann".into()),
+        variants: vec![Variant {
+            width: 480,
+            file: "abc-480.jpg".into(),
+        }],
+    };
+    let first = s.store.save_media(&new).await.unwrap();
+    let again = s
+        .store
+        .save_media(&NewMedia {
+            alt: "A street at night".into(),
+            ..new.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(first.id, again.id);
+    assert_eq!(again.alt, "A street at night");
+    assert_eq!((again.width, again.variants.len()), (1200, 1));
+    assert_eq!(
+        s.store
+            .media_by_urls(&["/media/abc.jpg".into()])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let post_id = s
+        .store
+        .save_post(
+            &post("with-cover", ""),
+            &Cover::Existing(first.id),
+            &s.admin,
+            SaveMode::Create,
+        )
+        .await
+        .unwrap();
+    let card = s.store.post_card(post_id).await.unwrap().unwrap();
+    assert_eq!(
+        s.store.post_cover_id(card.id).await.unwrap(),
+        Some(first.id)
+    );
+}
+
+#[tokio::test]
+async fn comments_move_through_moderation_and_leave_with_their_writer() {
+    let s = site().await;
+    let post_id = s
+        .store
+        .save_post(&post("talk", ""), &Cover::None, &s.admin, SaveMode::Create)
+        .await
+        .unwrap();
+    let a = s
+        .store
+        .insert_comment(&comment(post_id, "ann@example.com", "First words here."))
+        .await
+        .unwrap();
+    let b = s
+        .store
+        .insert_comment(&NewComment {
+            parent_id: Some(a),
+            depth: 1,
+            status: CommentStatus::Pending,
+            ..comment(post_id, "bob@example.com", "A reply from Bob.")
+        })
+        .await
+        .unwrap();
+    let stored = s.store.comment(a).await.unwrap().unwrap();
+    assert!(stored.notify && !stored.approved);
+    assert_eq!(stored.reasons, ["a reason"]);
+    assert!(!s.store.is_trusted("ann@example.com").await.unwrap());
+
+    // Approving, then marking spam: the approval stays.
+    assert_eq!(
+        s.store
+            .set_comment_status(&[a, b], CommentStatus::Published, true)
+            .await
+            .unwrap(),
+        2
+    );
+    assert!(s.store.is_trusted("ann@example.com").await.unwrap());
+    s.store
+        .set_comment_status(&[b], CommentStatus::Spam, false)
+        .await
+        .unwrap();
+    assert!(s.store.comment(b).await.unwrap().unwrap().approved);
+    let counts = s.store.comment_counts(None).await.unwrap();
+    assert_eq!((counts.published, counts.spam), (1, 1));
+    let queue = QueueFilter {
+        status: CommentStatus::Spam,
+        author_id: Some(s.admin.id),
+        limit: 10,
+        offset: 0,
+    };
+    let (items, total) = s.store.comment_queue(&queue).await.unwrap();
+    assert_eq!((items[0].comment.id, total), (b, 1));
+    assert_eq!(items[0].post_url, "/films/talk");
+    let histories = s
+        .store
+        .commenter_histories(&["bob@example.com"])
+        .await
+        .unwrap();
+    assert_eq!(histories["bob@example.com"].spam, 1);
+    assert_eq!(s.store.comments_per_day(2).await.unwrap()[1].comments, 2);
+
+    // The spam folder empties after its time; addresses are cut short.
+    s.store.clock().advance(31 * 86_400);
+    assert_eq!(
+        s.store
+            .purge_spam(s.store.now() - 30 * 86_400)
+            .await
+            .unwrap(),
+        1
+    );
+    let old = s.store.old_full_ips(s.store.now()).await.unwrap();
+    assert_eq!(old, [(a, "192.0.2.7".to_string())]);
+    s.store
+        .set_truncated_ips(&[(a, "192.0.2.0".into())])
+        .await
+        .unwrap();
+    assert!(s
+        .store
+        .old_full_ips(s.store.now())
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A moderator's decision is kept, and goes with its writer.
+    let c = s.store.comment(a).await.unwrap().unwrap();
+    s.store
+        .record_spam_decision(&c, false, Some(s.admin.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.store.spam_decisions().await.unwrap(),
+        [("First words here.".to_string(), false)]
+    );
+    s.store.block("email", "ann@example.com").await.unwrap();
+    s.store.block("email", "ann@example.com").await.unwrap();
+    assert_eq!(s.store.blocklist().await.unwrap().len(), 1);
+    assert_eq!(s.store.erase_commenter("ann@example.com").await.unwrap(), 1);
+    assert!(s.store.spam_decisions().await.unwrap().is_empty());
+    assert!(s.store.blocklist().await.unwrap().is_empty());
+    assert!(s
+        .store
+        .comments_by_email("ann@example.com")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_job_is_claimed_by_one_caller_per_turn() {
+    let s = site().await;
+    let due = s.store.now() - 3_600;
+    assert!(s.store.claim_job("maintenance", due).await.unwrap());
+    assert!(!s.store.claim_job("maintenance", due).await.unwrap());
+    s.store.clock().advance(3_600);
+    assert!(s
+        .store
+        .claim_job("maintenance", s.store.now() - 3_600)
+        .await
+        .unwrap());
+}
+
+#[tokio::test]
+async fn a_row_that_does_not_decode_is_an_error_not_a_default() {
+    let s = site().await;
+    let media = s
+        .store
+        .save_media(&NewMedia {
+            file: "x.png".into(),
+            original_name: "x.png".into(),
+            mime: "image/png".into(),
+            width: 10,
+            height: 10,
+            bytes: 100,
+            alt: "x".into(),
+            caption: None,
+            credit: None,
+            variants: Vec::new(),
+        })
+        .await
+        .unwrap();
+    // What no version of bestpick writes, as a damaged copy might hold.
+    s.store
+        .execute_for_test("UPDATE media SET variants = 'not a list'")
+        .await;
+    let err = s.store.media(media.id).await.unwrap_err();
+    assert!(format!("{err:?}").contains("variants"), "{err:?}");
+    assert!(s.store.media_list(10).await.is_err(), "not an empty list");
+}
