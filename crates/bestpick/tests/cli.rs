@@ -1,74 +1,11 @@
-//! The `bestpick` binary, run as a user would, on fresh data folders.
+//! The `bestpick` binary, run as a user would, on fresh data folders (and
+//! databases: see `common`).
 
-use bestpick_store::scratch::Scratch;
-use bestpick_store::{Clock, Location};
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
+use bestpick_store::Clock;
+use common::{bestpick, skip, text, Folder, Server};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Output, Stdio};
-
-/// A data folder, with a database of its own on PostgreSQL when the suite
-/// runs there (`BESTPICK_TEST_POSTGRES`).
-struct Folder {
-    dir: tempfile::TempDir,
-    db: Scratch,
-}
-
-impl Folder {
-    fn new() -> Folder {
-        let dir = tempfile::tempdir().unwrap();
-        // Sync and async tests alike: a runtime of its own, on a thread of
-        // its own.
-        let path = dir.path().to_owned();
-        let db = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(Scratch::new(&path))
-                .expect("a test database")
-        })
-        .join()
-        .unwrap();
-        Folder { dir, db }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// The binary, on this folder and its database.
-    fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_bestpick"));
-        command.env("BESTPICK_DATA", self.path());
-        match self.db.location() {
-            Location::Postgres(url) => command.env("BESTPICK_DATABASE_URL", url),
-            Location::Sqlite(_) => command.env_remove("BESTPICK_DATABASE_URL"),
-        };
-        command
-    }
-}
-
-fn bestpick(data: &Folder, args: &[&str], stdin: &str) -> Output {
-    let mut child = data
-        .command()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 #[test]
 fn demo_creates_an_admin_once_and_loads_again_without_duplicates() {
@@ -215,60 +152,6 @@ fn tokens_are_printed_once() {
     assert!(text(&out.stdout).trim().starts_with("bp_"));
 }
 
-/// A running `bestpick serve` on a free port, stopped with SIGTERM.
-struct Server {
-    child: Child,
-    /// Kept open so the server can still write to stdout.
-    stdout: BufReader<ChildStdout>,
-    url: String,
-}
-
-impl Server {
-    fn start(data: &Folder) -> Server {
-        let mut child = data
-            .command()
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let line = Server::line(&mut stdout);
-        assert!(line.starts_with("bestpick is serving http://"), "{line}");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap()
-            .to_owned();
-        Server { child, stdout, url }
-    }
-
-    fn line(stdout: &mut BufReader<ChildStdout>) -> String {
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        line
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async {
-            let r = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
-        })
-    }
-
-    /// Sends SIGTERM and waits: a graceful shutdown exits 0.
-    fn stop(mut self) {
-        let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let exit = self.child.wait().unwrap();
-        assert!(exit.success(), "a graceful shutdown exits 0: {exit:?}");
-    }
-}
-
 impl Server {
     /// The status of an API write with this token.
     fn api_write(&self, token: &str) -> u16 {
@@ -356,14 +239,6 @@ fn hole_7_tokens_can_be_listed_revoked_expired_and_end_with_their_user() {
         text(&out.stderr)
     );
     server.stop();
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // Only when a test failed before `stop`: do not leave the server running.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -654,14 +529,4 @@ fn settings_are_listed_and_checked_before_they_change() {
         listed.contains("comments.hold_at = 0.2") && listed.contains("comments.spam_at = 0.95"),
         "nothing changed: {listed}"
     );
-}
-
-/// A test whose real part is missing (chromedriver, `../shared`) says so
-/// and passes, outside CI; with `CI` set (where `.ci/run` installs and
-/// provides everything) it fails instead of passing without running.
-fn skip(reason: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("CI is set, so this test may not be skipped: {reason}");
-    }
-    eprintln!("SKIPPED: {reason}");
 }

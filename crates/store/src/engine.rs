@@ -11,6 +11,7 @@
 
 use crate::{Result, StoreError};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::postgres::PgListener;
 use sqlx::{AnyPool, Executor};
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -118,6 +119,10 @@ pub(crate) enum Parts {
     Postgres {
         /// Where to listen for other instances' notices.
         url: String,
+        /// Listening since the store opened, before anything was read
+        /// into memory, so no notice falls between; taken by
+        /// [`crate::Store::follow_other_writers`].
+        listener: tokio::sync::Mutex<Option<PgListener>>,
     },
 }
 
@@ -131,11 +136,18 @@ pub(crate) async fn connect(location: &Location) -> Result<(AnyPool, AnyPool, Pa
             let options = AnyConnectOptions::from_str(url)?;
             let pool = AnyPoolOptions::new()
                 .max_connections(POSTGRES_CONNECTIONS)
-                .acquire_timeout(Duration::from_secs(5))
+                // A request waits this long for a connection, then answers 503: when
+                // the server is down, not a hang.
+                .acquire_timeout(Duration::from_secs(3))
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-            let parts = Parts::Postgres { url: url.clone() };
+            let mut listener = PgListener::connect(url).await?;
+            listener.listen(crate::notice::CHANNEL).await?;
+            let parts = Parts::Postgres {
+                url: url.clone(),
+                listener: tokio::sync::Mutex::new(Some(listener)),
+            };
             Ok((pool.clone(), pool, parts))
         }
     }
@@ -241,8 +253,9 @@ impl Parts {
     }
 
     pub(crate) async fn close(&self) {
-        if let Parts::Sqlite { checkpointer, .. } = self {
-            checkpointer.close().await;
+        match self {
+            Parts::Sqlite { checkpointer, .. } => checkpointer.close().await,
+            Parts::Postgres { listener, .. } => drop(listener.lock().await.take()),
         }
     }
 }

@@ -13,13 +13,61 @@ pub enum StoreError {
     Conflict(FieldError),
     #[error("not found: {0}")]
     NotFound(String),
+    /// The database cannot be reached (it is down, restarting, or every
+    /// connection is busy for longer than a request may wait): try again.
+    #[error("the database cannot be reached")]
+    Unavailable(#[source] sqlx::Error),
     #[error("database error")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
     #[error("could not bring the database schema up to date")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if unreachable(&e) {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Database(e)
+        }
+    }
+}
+
+/// Whether an error says the database could not be reached, rather than
+/// that a statement failed.
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL: a connection exception (08...), or the server
+        // shutting down or starting (57P01-57P03).
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 impl StoreError {
+    /// Whether `e`, or an error it was caused by, is [`StoreError::Unavailable`].
+    pub fn is_unavailable(e: &(dyn std::error::Error + 'static)) -> bool {
+        let mut cause = Some(e);
+        while let Some(e) = cause {
+            if matches!(
+                e.downcast_ref::<StoreError>(),
+                Some(StoreError::Unavailable(_))
+            ) || e.downcast_ref::<sqlx::Error>().is_some_and(unreachable)
+            {
+                return true;
+            }
+            cause = e.source();
+        }
+        false
+    }
+
     pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         StoreError::Invalid(FieldError::new(field, message).into())
     }
@@ -50,7 +98,7 @@ impl<T> OnConflict<T> for Result<T, sqlx::Error> {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
                 StoreError::conflict(field, message())
             }
-            _ => StoreError::Database(e),
+            _ => e.into(),
         })
     }
 }

@@ -44,6 +44,7 @@ pub use sessions::{ApiToken, ApiTokenInfo, Session};
 pub use users::User;
 pub use works::{Credit, FilmScope, PersonRef, PersonView, WorkBrief, WorkView};
 
+use sqlx::postgres::PgListener;
 use sqlx::{Any, AnyPool, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,21 +126,41 @@ impl Store {
                     }
                 }
             }
-            engine::Parts::Postgres { url } => loop {
-                if let Err(e) = self.listen(url).await {
-                    tracing::warn!("lost the notices of other instances, listening again: {e}");
+            engine::Parts::Postgres { url, listener } => {
+                let mut listening = listener.lock().await.take();
+                // Retries come quickly at first, then every few seconds
+                // while the server stays away.
+                let mut pause = Duration::from_millis(100);
+                loop {
+                    let started = tokio::time::Instant::now();
+                    if let Err(e) = self.listen(url, listening.take()).await {
+                        tracing::warn!("not hearing other instances' changes, trying again: {e}");
+                    }
+                    if started.elapsed() > Duration::from_secs(10) {
+                        pause = Duration::from_millis(100);
+                    }
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
                 }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            },
+            }
         }
     }
 
-    /// Hears notices until the connection fails.
-    async fn listen(&self, url: &str) -> Result<()> {
-        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
-        listener.listen(notice::CHANNEL).await?;
-        // From here on nothing is missed; before, anything may have been.
-        self.resync().await?;
+    /// Hears notices until the connection fails: on the listener that has
+    /// listened since the store opened, or on a new one, which may have
+    /// missed notices meanwhile.
+    async fn listen(&self, url: &str, since_open: Option<PgListener>) -> Result<()> {
+        let mut listener = match since_open {
+            Some(listener) => listener,
+            None => {
+                let mut listener = PgListener::connect(url).await?;
+                listener.listen(notice::CHANNEL).await?;
+                // From here on nothing is missed; before, anything may
+                // have been.
+                self.resync().await?;
+                listener
+            }
+        };
         loop {
             let heard = listener.recv().await?;
             let notice = notice::decode(heard.payload());

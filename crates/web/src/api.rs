@@ -116,6 +116,13 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => {
                 ApiError::new(StatusCode::NOT_FOUND, format!("{what} was not found"))
             }
+            StoreError::Unavailable(e) => {
+                tracing::warn!("{:#}", anyhow::Error::new(e));
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the database cannot be reached; try again in a few seconds",
+                )
+            }
             other => {
                 tracing::error!("{:#}", anyhow::Error::new(other));
                 ApiError::new(

@@ -540,7 +540,7 @@ impl From<CommentError> for AppError {
             CommentError::Refused(m) | CommentError::RateLimited(m) => AppError::Forbidden(m),
             CommentError::Invalid(errors) => AppError::BadRequest(errors.to_string()),
             CommentError::NoPost | CommentError::NoComment => AppError::NotFound,
-            CommentError::Other(e) => AppError::Internal(e),
+            CommentError::Other(e) => e.into(),
         }
     }
 }

@@ -28,15 +28,29 @@ pub enum AppError {
     /// The server is at a bound it keeps (password hashes at once).
     #[error("busy")]
     Busy,
+    /// The database cannot be reached: try again in a few seconds.
+    #[error("the database cannot be reached")]
+    Unavailable,
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        if StoreError::is_unavailable(e.as_ref()) {
+            tracing::warn!("{e:#}");
+            AppError::Unavailable
+        } else {
+            AppError::Internal(e)
+        }
+    }
 }
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => AppError::NotFound,
-            e => AppError::Internal(e.into()),
+            e => anyhow::Error::new(e).into(),
         }
     }
 }
@@ -108,6 +122,12 @@ impl IntoResponse for AppError {
                 "Busy",
                 "The site is checking many logins at once. Try again in a moment.".to_owned(),
             ),
+            AppError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Back in a moment",
+                "The site cannot reach its database right now. Try again in a few seconds."
+                    .to_owned(),
+            ),
             AppError::Internal(e) => {
                 tracing::error!("{e:#}");
                 (
@@ -127,6 +147,9 @@ impl IntoResponse for AppError {
             AppError::Busy => {
                 response.headers_mut().insert("retry-after", 1.into());
             }
+            AppError::Unavailable => {
+                response.headers_mut().insert("retry-after", 5.into());
+            }
             _ => {}
         }
         response
@@ -143,7 +166,12 @@ pub async fn themed_errors(State(state): State<AppState>, req: Request, next: Ne
         return response;
     };
     let status = response.status();
-    let site = crate::public::site_context(&state).await.ok();
+    // With the database out of reach, asking it for the site's name would
+    // only make the reader wait as long again.
+    let site = match status {
+        StatusCode::SERVICE_UNAVAILABLE => None,
+        _ => crate::public::site_context(&state).await.ok(),
+    };
     let ctx = minijinja::context! {
         site => site,
         status => status.as_u16(),

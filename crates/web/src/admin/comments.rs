@@ -149,7 +149,7 @@ impl From<ModerationError> for AppError {
             ModerationError::Forbidden => AppError::Forbidden(e.to_string()),
             ModerationError::NotFound => AppError::NotFound,
             ModerationError::Invalid(m) => AppError::BadRequest(m),
-            ModerationError::Other(e) => AppError::Internal(e),
+            ModerationError::Other(e) => e.into(),
         }
     }
 }
@@ -241,7 +241,7 @@ async fn save_settings(
         Err(SaveSettingsError::Invalid(errors)) => {
             show_settings(&state, &me, values, &errors, false, INVALID).await
         }
-        Err(SaveSettingsError::Other(e)) => Err(AppError::Internal(e)),
+        Err(SaveSettingsError::Other(e)) => Err(e.into()),
     }
 }
 
