@@ -72,6 +72,49 @@ pub enum Command {
         #[command(subcommand)]
         command: SpamCommand,
     },
+    /// Move a whole site between databases (SQLite and PostgreSQL, either way).
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+    /// Write a consistent snapshot of the site's database to a new SQLite
+    /// file, while the site serves. (Uploaded media are files: copy the
+    /// data folder's media/ beside it.)
+    Backup {
+        /// The file to write; it must not exist yet.
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Bring a backup back into the site's database, which must be empty.
+    Restore {
+        /// A file written by `bestpick backup`.
+        input: PathBuf,
+        /// Finish a restore that was cut short (the database then holds part of this backup).
+        #[arg(long)]
+        resume: bool,
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy every table from one database to another, verified by counts
+    /// and checksums per table. The destination must be empty; run again
+    /// with --resume to finish a copy that was cut short.
+    Copy {
+        /// The source: sqlite:PATH or postgres://USER@HOST/DATABASE.
+        #[arg(long)]
+        from: String,
+        /// The destination: sqlite:PATH or postgres://USER@HOST/DATABASE
+        /// (created and migrated when new).
+        #[arg(long)]
+        to: String,
+        /// Finish a copy that was cut short.
+        #[arg(long)]
+        resume: bool,
+    },
 }
 
 /// How `serve` runs.

@@ -3,15 +3,15 @@
 //! results on stdout, problems on stderr.
 
 use crate::cli::{
-    Cli, Command, CommentsCommand, DataArg, RoleArg, SettingsCommand, SpamCommand, TokenCommand,
-    UserCommand,
+    Cli, Command, CommentsCommand, DataArg, DbCommand, RoleArg, SettingsCommand, SpamCommand,
+    TokenCommand, UserCommand,
 };
 use crate::spam;
 use anyhow::{bail, Context};
 use bestpick_app::accounts::{self, AccountError};
 use bestpick_app::{demo, export, import, moderation, settings, Site};
 use bestpick_core::document::DocumentError;
-use bestpick_store::{Clock, Location};
+use bestpick_store::{Clock, CopyProgress, Location, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -27,11 +27,14 @@ impl DataArg {
     /// Opens the site in the data folder, on the database `--database`
     /// names (SQLite in the folder by default).
     pub async fn open(&self) -> anyhow::Result<Site> {
-        let location = match &self.database {
+        Site::open_at(&self.data, &self.location()?, Clock::system()).await
+    }
+
+    fn location(&self) -> anyhow::Result<Location> {
+        Ok(match &self.database {
             Some(url) => Location::parse(url).map_err(|e| anyhow::anyhow!("--database: {e}"))?,
             None => Location::in_folder(&self.data),
-        };
-        Site::open_at(&self.data, &location, Clock::system()).await
+        })
     }
 
     /// Where the data is, for messages.
@@ -94,6 +97,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 spam: spam_at,
             } => spam::eval(&file, model.as_deref(), hold, spam_at)?,
         },
+        Command::Db { command } => match command {
+            DbCommand::Copy { from, to, resume } => {
+                let from = Location::parse(&from).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+                let to = Location::parse(&to).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+                copy_site(&from, &to, resume).await?
+            }
+        },
+        Command::Backup { out, data } => {
+            if out.exists() {
+                bail!("{} exists: a backup never overwrites a file", out.display());
+            }
+            copy_site(&data.location()?, &Location::Sqlite(out), false).await?
+        }
+        Command::Restore {
+            input,
+            resume,
+            data,
+        } => {
+            if !input.is_file() {
+                bail!("{} is not a backup file", input.display());
+            }
+            copy_site(&Location::Sqlite(input), &data.location()?, resume).await?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -378,6 +404,61 @@ fn progress_bar(files: usize) -> ProgressBar {
             .expect("a valid progress template"),
     );
     bar
+}
+
+/// Copies a whole site from one database to another and prints, per
+/// table, its rows and whether both sides agree.
+async fn copy_site(from: &Location, to: &Location, resume: bool) -> anyhow::Result<()> {
+    let source = Store::open(from, Clock::system())
+        .await
+        .with_context(|| format!("could not open {from}"))?;
+    let dest = Store::open(to, Clock::system())
+        .await
+        .with_context(|| format!("could not open {to}"))?;
+    if !resume && !dest.is_empty().await? {
+        bail!("{to} already holds a site: copy into an empty database (or --resume a copy that was cut short)");
+    }
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} rows {eta}")
+                .expect("a valid progress template"),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let report = source
+        .copy_into(&dest, |p: CopyProgress| {
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+        })
+        .await?;
+    bar.finish_and_clear();
+    let mut differ = Vec::new();
+    for t in &report {
+        println!(
+            "{:<16} {:>9} rows  sha256 {}  {}",
+            t.table,
+            t.rows,
+            &t.checksum[..16],
+            if t.verified { "same" } else { "DIFFERS" }
+        );
+        if !t.verified {
+            differ.push(t.table);
+        }
+    }
+    source.close().await;
+    dest.close().await;
+    if !differ.is_empty() {
+        bail!(
+            "{to} differs from {from} in {}: it held other rows before the copy",
+            differ.join(", ")
+        );
+    }
+    let rows: u64 = report.iter().map(|t| t.rows).sum();
+    println!("Copied {rows} rows from {from} to {to}; every table verified.");
+    Ok(())
 }
 
 /// `FILE:LINE: FIELD: message`, leaving out what is unknown.

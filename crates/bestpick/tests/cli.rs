@@ -140,6 +140,65 @@ fn export_then_import_gives_the_same_site() {
     }
 }
 
+/// The files of an export, name and content, in order.
+fn exported(dir: &Path) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (e.file_name(), std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn backup_then_restore_gives_the_same_site() {
+    let first = Folder::new();
+    assert!(bestpick(&first, &["demo"], "").status.success());
+    let file = first.path().join("site.backup");
+    let file = file.to_str().unwrap();
+    let out = bestpick(&first, &["backup", file], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("every table verified"));
+    let again = bestpick(&first, &["backup", file], "");
+    assert!(text(&again.stderr).contains("never overwrites"));
+
+    // A new site: the database from the backup, the media folder copied.
+    let second = Folder::new();
+    let copied = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(first.path().join("media"))
+        .arg(second.path())
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let out = bestpick(&second, &["restore", file], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let again = bestpick(&second, &["restore", file], "");
+    assert!(
+        text(&again.stderr).contains("already holds a site"),
+        "{}",
+        text(&again.stderr)
+    );
+    // Finishing a restore that was cut short is asked for by name.
+    let resumed = bestpick(&second, &["restore", "--resume", file], "");
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+
+    let (a, b) = (
+        first.path().join("export-a"),
+        second.path().join("export-b"),
+    );
+    for (folder, out) in [(&first, &a), (&second, &b)] {
+        let done = bestpick(folder, &["export", out.to_str().unwrap()], "");
+        assert!(done.status.success(), "{}", text(&done.stderr));
+    }
+    let files = exported(&a);
+    assert!(files.len() >= 6, "five posts and a cover image");
+    assert!(files == exported(&b), "the restored site exports the same");
+}
+
 #[test]
 fn tokens_are_printed_once() {
     let dir = Folder::new();

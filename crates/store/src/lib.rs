@@ -12,6 +12,7 @@
 mod changes;
 mod clock;
 mod comments;
+mod copy;
 mod engine;
 mod error;
 mod limits;
@@ -32,6 +33,7 @@ pub mod scratch;
 pub use changes::{Changes, Topic};
 pub use clock::Clock;
 pub use comments::{Comment, DayCount, History, NewComment, QueueFilter, QueuedComment};
+pub use copy::{CopyProgress, TableCopy};
 pub use engine::{Engine, Location};
 pub use error::StoreError;
 pub use limits::LoginCount;
