@@ -36,7 +36,7 @@ fn comment(post_id: i64, n: usize) -> NewComment {
         reasons: Vec::new(),
         ip: "192.0.2.1".into(),
         network: "192.0.2.0/24".into(),
-        notify: n % 2 == 0,
+        notify: n.is_multiple_of(2),
     }
 }
 
