@@ -230,8 +230,14 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
 /// near-duplicate checks of the next ones.
 async fn store_comment(site: &Site, new: NewComment) -> Result<i64, CommentError> {
     let id = site.store.insert_comment(&new).await?;
-    site.recent
-        .record(site.now(), &new.ip, &new.network, new.post_id, &new.body);
+    site.recent.record(
+        id,
+        site.now(),
+        &new.ip,
+        &new.network,
+        new.post_id,
+        &new.body,
+    );
     Ok(id)
 }
 

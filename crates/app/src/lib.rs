@@ -25,7 +25,7 @@ use bestpick_store::{Clock, Event, Location, Store};
 use spam_filter::SpamFilter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::{self, error::RecvError};
 
 /// The comment blocklist: (kind, value) pairs.
 pub type Blocklist = Arc<Vec<(String, String)>>;
@@ -45,6 +45,9 @@ pub struct Site {
     pub blocklist: Arc<memo::Memo<Blocklist>>,
     /// Bounds the password hashes computed at once.
     pub hash_gate: Arc<hash_gate::HashGate>,
+    /// Other instances' events, heard from before the memories above were
+    /// read, so none falls between; taken by [`Site::follow_other_instances`].
+    events: Arc<std::sync::Mutex<Option<broadcast::Receiver<Event>>>>,
 }
 
 impl Site {
@@ -66,6 +69,7 @@ impl Site {
         let store = Store::open(database, clock)
             .await
             .with_context(|| format!("could not open the database {database}"))?;
+        let events = store.events();
         let spam = SpamFilter::load(&store)
             .await
             .context("could not load the spam filter")?;
@@ -84,6 +88,7 @@ impl Site {
             comment_settings: Arc::default(),
             blocklist: Arc::default(),
             hash_gate: Arc::default(),
+            events: Arc::new(std::sync::Mutex::new(Some(events))),
         })
     }
 
@@ -92,7 +97,8 @@ impl Site {
     /// count toward the rate limits and near-duplicate checks here, their
     /// moderators' decisions teach the spam filter here.
     pub async fn follow_other_instances(&self) {
-        let mut events = self.store.events();
+        let taken = self.events.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let mut events = taken.unwrap_or_else(|| self.store.events());
         loop {
             let event = match events.recv().await {
                 Ok(event) => event,
@@ -110,12 +116,12 @@ impl Site {
         match event {
             Event::Comment(id) => {
                 if let Some((at, ip, network, post_id, body)) = self.store.arrival(id).await? {
-                    self.recent.record(at, &ip, &network, post_id, &body);
+                    self.recent.record(id, at, &ip, &network, post_id, &body);
                 }
             }
             Event::SpamDecision(id) => {
                 if let Some((text, spam)) = self.store.spam_decision(id).await? {
-                    self.spam.learn(&text, spam);
+                    self.spam.learn(id, &text, spam);
                 }
             }
             Event::Resync => {

@@ -12,8 +12,15 @@
 //!   except from an address the account logged in from before (so a
 //!   guesser spread over many addresses cannot keep its owner out);
 //! - one address on all accounts: 20 free, then up to a minute apart.
+//!
+//! A key's attempts count in a window of a quarter of an hour from its
+//! first one, then start over together (not one by one as they age). Keys
+//! are stored as SHA-256 hashes, so a long made-up user name costs a row of
+//! the same small size, and a key gets a row only when an attempt under it
+//! is let in. Delays are timed by each instance's clock: keep the clocks of
+//! a site's machines in step (NTP), as for scheduled posts.
 
-use crate::Site;
+use crate::{secrets, Site};
 use bestpick_store::LoginCount;
 use std::net::IpAddr;
 
@@ -32,19 +39,20 @@ struct Rule {
 fn rules(ip: IpAddr, username: &str) -> [Rule; 3] {
     let account = username.trim().to_lowercase();
     let ip = network(ip);
+    let key = |text: String| secrets::token_hash(&text);
     [
         Rule {
-            key: format!("pair|{account}|{ip}"),
+            key: key(format!("pair|{account}|{ip}")),
             free: 5,
             max_delay: 15 * 60,
         },
         Rule {
-            key: format!("user|{account}"),
+            key: key(format!("user|{account}")),
             free: 50,
             max_delay: 60,
         },
         Rule {
-            key: format!("ip|{ip}"),
+            key: key(format!("ip|{ip}")),
             free: 20,
             max_delay: 60,
         },

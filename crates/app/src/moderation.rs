@@ -148,10 +148,11 @@ async fn teach(site: &Site, user: &User, c: &Comment, spam: bool) -> Result<(), 
     if c.user_id.is_some() {
         return Ok(());
     }
-    site.store
+    let id = site
+        .store
         .record_spam_decision(c, spam, Some(user.id))
         .await?;
-    site.spam.learn(&c.body, spam);
+    site.spam.learn(id, &c.body, spam);
     Ok(())
 }
 

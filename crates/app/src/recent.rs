@@ -3,11 +3,13 @@
 //! and the word-triple shingles of the latest bodies for near-duplicate
 //! checks. Loaded from the database when the site opens, so a restart
 //! forgets nothing, and kept up to date as comments are stored, so a new
-//! comment costs no scan of the comments table.
+//! comment costs no scan of the comments table. Comments are known by id,
+//! so one heard of twice (stored here, then read again; or heard from
+//! another instance after a reload) counts once.
 
 use bestpick_core::comment::Shingles;
 use bestpick_store::Store;
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 /// The rate limits count comments of the last ten minutes.
@@ -21,6 +23,8 @@ pub const NEAR_DUPLICATE_SECS: i64 = 7 * 86_400;
 #[derive(Debug, Default)]
 struct Rates {
     arrivals: VecDeque<Arrival>,
+    /// The ids of `arrivals`.
+    ids: HashSet<i64>,
     per_ip: HashMap<String, i64>,
     per_network: HashMap<String, i64>,
     per_post: HashMap<i64, i64>,
@@ -28,6 +32,7 @@ struct Rates {
 
 #[derive(Debug)]
 struct Arrival {
+    id: i64,
     at: i64,
     ip: String,
     network: String,
@@ -52,11 +57,17 @@ struct Bodies {
     next: u64,
     /// (number, time, shingles), oldest first.
     kept: VecDeque<(u64, i64, Shingles)>,
+    /// The comment ids of `kept`, in the same order.
+    ids: VecDeque<i64>,
     postings: HashMap<u64, Vec<u64>>,
 }
 
 impl Bodies {
-    fn add(&mut self, at: i64, shingles: Shingles) {
+    fn add(&mut self, id: i64, at: i64, shingles: Shingles) {
+        if self.ids.contains(&id) {
+            return;
+        }
+        self.ids.push_back(id);
         let number = self.next;
         self.next += 1;
         for h in shingles.hashes() {
@@ -67,6 +78,7 @@ impl Bodies {
             let Some((old, _, shingles)) = self.kept.pop_front() else {
                 break;
             };
+            self.ids.pop_front();
             for h in shingles.hashes() {
                 if let Some(list) = self.postings.get_mut(h) {
                     list.retain(|n| *n != old);
@@ -118,6 +130,9 @@ fn forget<K: std::hash::Hash + Eq>(map: &mut HashMap<K, i64>, key: &K) {
 
 impl Rates {
     fn add(&mut self, a: Arrival) {
+        if !self.ids.insert(a.id) {
+            return;
+        }
         *self.per_ip.entry(a.ip.clone()).or_insert(0) += 1;
         *self.per_network.entry(a.network.clone()).or_insert(0) += 1;
         *self.per_post.entry(a.post_id).or_insert(0) += 1;
@@ -133,6 +148,7 @@ impl Rates {
             let Some(a) = self.arrivals.pop_front() else {
                 break;
             };
+            self.ids.remove(&a.id);
             forget(&mut self.per_ip, &a.ip);
             forget(&mut self.per_network, &a.network);
             forget(&mut self.per_post, &a.post_id);
@@ -158,8 +174,9 @@ impl Recent {
         {
             let mut rates = self.lock_rates();
             *rates = Rates::default();
-            for (at, ip, network, post_id) in arrivals {
+            for (id, at, ip, network, post_id) in arrivals {
                 rates.add(Arrival {
+                    id,
                     at,
                     ip,
                     network,
@@ -170,8 +187,8 @@ impl Recent {
         {
             let mut kept = self.lock_bodies();
             *kept = Bodies::default();
-            for (at, body) in bodies {
-                kept.add(at, Shingles::of(&body));
+            for (id, at, body) in bodies {
+                kept.add(id, at, Shingles::of(&body));
             }
         }
         Ok(())
@@ -201,20 +218,21 @@ impl Recent {
         self.lock_bodies().closest(text, now - NEAR_DUPLICATE_SECS)
     }
 
-    /// Notes a stored comment.
-    pub fn record(&self, at: i64, ip: &str, network: &str, post_id: i64, body: &str) {
+    /// Notes a stored comment (once, however often it is heard of).
+    pub fn record(&self, id: i64, at: i64, ip: &str, network: &str, post_id: i64, body: &str) {
         let shingles = Shingles::of(body);
         {
             let mut rates = self.lock_rates();
             rates.expire(at);
             rates.add(Arrival {
+                id,
                 at,
                 ip: ip.to_owned(),
                 network: network.to_owned(),
                 post_id,
             });
         }
-        self.lock_bodies().add(at, shingles);
+        self.lock_bodies().add(id, at, shingles);
     }
 }
 
@@ -226,6 +244,7 @@ mod tests {
     fn counts_leave_the_window_and_bodies_stay_bounded() {
         let r = Recent::default();
         r.record(
+            1,
             1_000,
             "192.0.2.1",
             "192.0.2.0/24",
@@ -233,6 +252,16 @@ mod tests {
             "a first comment here",
         );
         r.record(
+            2,
+            1_100,
+            "192.0.2.2",
+            "192.0.2.0/24",
+            7,
+            "a second comment here",
+        );
+        // Heard of again (from another instance, after a reload): once.
+        r.record(
+            2,
             1_100,
             "192.0.2.2",
             "192.0.2.0/24",
@@ -245,6 +274,7 @@ mod tests {
         assert_eq!((c.ip, c.network, c.post), (0, 1, 1));
         for i in 0..NEAR_DUPLICATE_SCAN + 10 {
             r.record(
+                10 + i as i64,
                 2_000,
                 "192.0.2.3",
                 "192.0.2.0/24",
@@ -254,6 +284,7 @@ mod tests {
         }
         let bodies = r.lock_bodies();
         assert_eq!(bodies.kept.len(), NEAR_DUPLICATE_SCAN);
+        assert_eq!(bodies.ids.len(), NEAR_DUPLICATE_SCAN);
         let indexed: usize = bodies.postings.values().map(Vec::len).sum();
         let held: usize = bodies.kept.iter().map(|(_, _, s)| s.hashes().len()).sum();
         assert_eq!(indexed, held, "the index holds the kept bodies only");

@@ -4,12 +4,14 @@
 
 use bestpick_spam::{Features, Model};
 use bestpick_store::Store;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::RwLock;
+use std::collections::HashSet;
+use std::sync::{Mutex, RwLock};
 
 pub struct SpamFilter {
     model: RwLock<Model>,
-    decisions: AtomicUsize,
+    /// The stored decisions the model has learnt, by id: one heard of
+    /// twice (decided here, then heard again after a reload) is learnt once.
+    learnt: Mutex<HashSet<i64>>,
 }
 
 impl std::fmt::Debug for SpamFilter {
@@ -28,7 +30,7 @@ impl SpamFilter {
         let (model, learnt) = Self::replay(store).await?;
         Ok(SpamFilter {
             model: RwLock::new(model),
-            decisions: AtomicUsize::new(learnt),
+            learnt: Mutex::new(learnt),
         })
     }
 
@@ -37,17 +39,22 @@ impl SpamFilter {
     pub async fn reload(&self, store: &Store) -> anyhow::Result<()> {
         let (model, learnt) = Self::replay(store).await?;
         *self.model.write().unwrap_or_else(|e| e.into_inner()) = model;
-        self.decisions.store(learnt, Ordering::Relaxed);
+        *self.lock_learnt() = learnt;
         Ok(())
     }
 
-    async fn replay(store: &Store) -> anyhow::Result<(Model, usize)> {
+    async fn replay(store: &Store) -> anyhow::Result<(Model, HashSet<i64>)> {
         let mut model = Model::shipped();
-        let decisions = store.spam_decisions().await?;
-        for (text, spam) in &decisions {
-            model.learn(&Features::of(text), *spam);
+        let mut learnt = HashSet::new();
+        for (id, text, spam) in store.spam_decisions().await? {
+            model.learn(&Features::of(&text), spam);
+            learnt.insert(id);
         }
-        Ok((model, decisions.len()))
+        Ok((model, learnt))
+    }
+
+    fn lock_learnt(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.learnt.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The probability that `text` is spam.
@@ -72,17 +79,19 @@ impl SpamFilter {
         (model.score(&features), reasons)
     }
 
-    /// Applies one decision to the model (the caller stores it).
-    pub fn learn(&self, text: &str, spam: bool) {
+    /// Applies the stored decision `id` to the model, unless it was.
+    pub fn learn(&self, id: i64, text: &str, spam: bool) {
+        if !self.lock_learnt().insert(id) {
+            return;
+        }
         let features = Features::of(text);
         self.model
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .learn(&features, spam);
-        self.decisions.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn decisions_learnt(&self) -> usize {
-        self.decisions.load(Ordering::Relaxed)
+        self.lock_learnt().len()
     }
 }

@@ -197,17 +197,14 @@ async fn integrity_check(location: &Location) {
             assert!(broken.is_empty(), "{} rows break a reference", broken.len());
         }
         Location::Postgres(url) => {
-            let db = url.rsplit('/').next().unwrap().to_owned();
+            let url = reqwest::Url::parse(url).unwrap();
             let out = Command::new(postgres_bin("pg_amcheck"))
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "--install-missing",
-                    "-d",
-                ])
-                .arg(&db)
+                .args(["--install-missing", "-h", url.host_str().unwrap(), "-U"])
+                .arg(url.username())
+                .arg("-p")
+                .arg(url.port().unwrap_or(5432).to_string())
+                .arg("-d")
+                .arg(url.path().trim_start_matches('/'))
                 .output()
                 .unwrap();
             assert!(

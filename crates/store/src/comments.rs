@@ -180,11 +180,11 @@ impl Store {
         .await?)
     }
 
-    /// Address, network and post of every comment stored since `since`,
-    /// oldest first: what the rate limits count.
-    pub async fn arrivals_since(&self, since: i64) -> Result<Vec<(i64, String, String, i64)>> {
+    /// Id, time, address, network and post of every comment stored since
+    /// `since`, oldest first: what the rate limits count.
+    pub async fn arrivals_since(&self, since: i64) -> Result<Vec<(i64, i64, String, String, i64)>> {
         Ok(sqlx::query_as(
-            "SELECT created_at, ip, network, post_id FROM comments WHERE created_at >= $1 ORDER BY created_at, id",
+            "SELECT id, created_at, ip, network, post_id FROM comments WHERE created_at >= $1 ORDER BY created_at, id",
         )
         .bind(since)
         .fetch_all(&self.readers)
@@ -222,11 +222,11 @@ impl Store {
             > 0)
     }
 
-    /// The time and body of the latest comments, oldest first, for
+    /// The id, time and body of the latest comments, oldest first, for
     /// near-duplicate checks.
-    pub async fn recent_bodies(&self, since: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+    pub async fn recent_bodies(&self, since: i64, limit: i64) -> Result<Vec<(i64, i64, String)>> {
         Ok(sqlx::query_as(
-            "SELECT created_at, body FROM (SELECT id, created_at, body FROM comments WHERE created_at >= $1
+            "SELECT id, created_at, body FROM (SELECT id, created_at, body FROM comments WHERE created_at >= $1
                 ORDER BY created_at DESC, id DESC LIMIT $2) AS latest ORDER BY created_at, id",
         )
         .bind(since)
@@ -441,13 +441,13 @@ impl Store {
     }
 
     /// A moderator's spam / not-spam decision on a comment, kept to rebuild
-    /// the model.
+    /// the model; its id.
     pub async fn record_spam_decision(
         &self,
         comment: &Comment,
         spam: bool,
         user_id: Option<i64>,
-    ) -> Result<()> {
+    ) -> Result<i64> {
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at)
@@ -462,7 +462,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         self.commit(tx, &[], &[Event::SpamDecision(id)]).await?;
-        Ok(())
+        Ok(id)
     }
 
     /// The decisions about one commenter's comments: (text, spam, Unix time).
@@ -494,13 +494,14 @@ impl Store {
         Ok(row.as_ref().map(decision).transpose()?)
     }
 
-    /// Every stored decision, oldest first: (text, spam).
-    pub async fn spam_decisions(&self) -> Result<Vec<(String, bool)>> {
-        let rows = sqlx::query("SELECT body, spam FROM spam_decisions ORDER BY id")
+    /// Every stored decision, oldest first: (id, text, spam).
+    pub async fn spam_decisions(&self) -> Result<Vec<(i64, String, bool)>> {
+        let rows = sqlx::query("SELECT id, body, spam FROM spam_decisions ORDER BY id")
             .fetch_all(&self.readers)
             .await?;
-        let decision =
-            |r: &AnyRow| -> Result<_, sqlx::Error> { Ok((r.try_get("body")?, flag(r, "spam")?)) };
+        let decision = |r: &AnyRow| -> Result<_, sqlx::Error> {
+            Ok((r.try_get("id")?, r.try_get("body")?, flag(r, "spam")?))
+        };
         Ok(rows.iter().map(decision).collect::<Result<_, _>>()?)
     }
 

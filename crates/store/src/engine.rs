@@ -113,7 +113,7 @@ pub(crate) enum Parts {
         /// Checkpoints run on a connection of their own, so the writer
         /// goes on writing while the log is copied.
         checkpointer: AnyPool,
-        /// The writer's last data version (0: not read yet).
+        /// The writer's data version when last read.
         data_version: AtomicI64,
     },
     Postgres {
@@ -180,9 +180,14 @@ async fn connect_sqlite(path: &Path) -> Result<(AnyPool, AnyPool, Parts)> {
         .after_connect(tune_sqlite)
         .connect_with(AnyConnectOptions::from_str(&url("ro"))?)
         .await?;
+    // The version as this process starts: a write by another process
+    // from here on moves it.
+    let version: i64 = sqlx::query_scalar("PRAGMA data_version")
+        .fetch_one(&writer)
+        .await?;
     let parts = Parts::Sqlite {
         checkpointer,
-        data_version: AtomicI64::new(0),
+        data_version: AtomicI64::new(version),
     };
     Ok((readers, writer, parts))
 }
@@ -222,7 +227,7 @@ impl Parts {
                     .fetch_one(writer)
                     .await?;
                 let before = data_version.swap(version, Ordering::AcqRel);
-                Ok(before != 0 && before != version)
+                Ok(before != version)
             }
             Parts::Postgres { .. } => Ok(false),
         }

@@ -164,7 +164,13 @@ impl Store {
             }
         };
         loop {
-            let heard = listener.recv().await?;
+            // `None`: the connection was lost and made again (listening
+            // again already), and notices sent meanwhile are gone.
+            let Some(heard) = listener.try_recv().await? else {
+                tracing::warn!("the connection hearing other instances was lost and made again");
+                self.resync().await?;
+                continue;
+            };
             let notice = notice::decode(heard.payload());
             if notice.instance == *self.instance {
                 continue;
@@ -238,8 +244,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
+        let committed = tx.commit().await;
+        // Also when the answer to COMMIT was lost: the write may be stored,
+        // and a needless render costs less than a stale page.
         self.touched(topics);
+        committed?;
         Ok(())
     }
 

@@ -23,7 +23,7 @@ impl Store {
     /// Counts a login attempt under `keys`, if `decide` lets it in.
     ///
     /// The keys' counts are read and locked (a key seen first counts
-    /// nothing yet; a window older than `window` seconds starts over), then
+    /// nothing yet; a window older than `window_ms` starts over), then
     /// `decide` (given the time in milliseconds) answers `Ok` to count the attempt under every key, or its
     /// `Err` to turn it away uncounted. Concurrent attempts on the same
     /// keys, on any instance, wait for each other, so a burst in parallel
@@ -43,15 +43,9 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut counts = Vec::with_capacity(sorted.len());
         for key in &sorted {
-            sqlx::query(
-                "INSERT INTO login_limits (key, attempts, window_start_ms, last_ms)
-                 VALUES ($1, 0, $2, $2) ON CONFLICT (key) DO NOTHING",
-            )
-            .bind(*key)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            // An update, to hold the row until this attempt is counted.
+            // An update, to hold the row until this attempt is counted; a
+            // key with no row counts nothing yet (and gets none if the
+            // attempt is turned away).
             let row = sqlx::query(
                 "UPDATE login_limits SET
                     attempts = CASE WHEN window_start_ms <= $2 - $3 THEN 0 ELSE attempts END,
@@ -61,15 +55,25 @@ impl Store {
             .bind(*key)
             .bind(now)
             .bind(window_ms)
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            counts.push(count_from_row(&row)?);
+            counts.push(match row {
+                Some(r) => count_from_row(&r)?,
+                None => LoginCount {
+                    key: (*key).clone(),
+                    attempts: 0,
+                    last_ms: now,
+                    known: false,
+                },
+            });
         }
         let verdict = decide(&counts, now);
         if verdict.is_ok() {
             for key in &sorted {
                 sqlx::query(
-                    "UPDATE login_limits SET attempts = attempts + 1, last_ms = $2 WHERE key = $1",
+                    "INSERT INTO login_limits (key, attempts, window_start_ms, last_ms)
+                     VALUES ($1, 1, $2, $2)
+                     ON CONFLICT (key) DO UPDATE SET attempts = login_limits.attempts + 1, last_ms = $2",
                 )
                 .bind(*key)
                 .bind(now)
@@ -84,6 +88,9 @@ impl Store {
     /// A login succeeded: `forget` keys start over, `known` is remembered.
     pub async fn login_succeeded(&self, forget: &[String], known: &str) -> Result<()> {
         let now = self.clock.now_millis();
+        let mut forget: Vec<&String> = forget.iter().collect();
+        // The order every attempt locks keys in.
+        forget.sort();
         let mut tx = self.begin().await?;
         for key in forget {
             sqlx::query(

@@ -92,11 +92,14 @@ pub(crate) fn decode(payload: &str) -> Notice {
     let events: Option<Vec<Event>> = events
         .split(',')
         .filter(|e| !e.is_empty())
-        .map(|e| match e.split_at(1) {
-            ("c", id) => id.parse().ok().map(Event::Comment),
-            ("d", id) => id.parse().ok().map(Event::SpamDecision),
-            ("r", "") => Some(Event::Resync),
-            _ => None,
+        .map(|e| {
+            if let Some(id) = e.strip_prefix('c') {
+                id.parse().ok().map(Event::Comment)
+            } else if let Some(id) = e.strip_prefix('d') {
+                id.parse().ok().map(Event::SpamDecision)
+            } else {
+                (e == "r").then_some(Event::Resync)
+            }
         })
         .collect();
     match (topics, events) {
@@ -140,5 +143,6 @@ mod tests {
         assert_eq!(read.topics, vec![Topic::Site]);
         assert_eq!(read.events, vec![Event::Resync]);
         assert_eq!(decode("a1|p12,zz|").topics, vec![Topic::Site]);
+        assert_eq!(decode("a1|l|é9").events, vec![Event::Resync]);
     }
 }

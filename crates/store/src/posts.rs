@@ -303,8 +303,8 @@ async fn write_post(
         .bind(work_id)
         .bind(cover_media_id)
         .bind(now);
-    // The id only where the statement has a place for it: PostgreSQL
-    // refuses more values than places.
+    // The id only where the statement has a place for it: each statement
+    // is bound exactly the values it uses.
     let q = match post_id {
         Some(id) => q.bind(id),
         None => q,

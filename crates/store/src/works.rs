@@ -203,7 +203,7 @@ impl Store {
                 box_office_usd, budget_usd, awards, imdb_id, poster, genres, countries, languages, created_at, updated_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
         };
-        let id: i64 = sqlx::query_scalar(q)
+        let q = sqlx::query_scalar(q)
             .bind(&slug)
             .bind(work.kind.as_str())
             .bind(work.name.trim())
@@ -220,8 +220,14 @@ impl Store {
             .bind(to_json(&work.genres))
             .bind(to_json(&work.countries))
             .bind(to_json(&work.languages))
-            .bind(now)
-            .bind(existing)
+            .bind(now);
+        // The id only where the statement has a place for it: each
+        // statement is bound exactly the values it uses.
+        let q = match existing {
+            Some(id) => q.bind(id),
+            None => q,
+        };
+        let id: i64 = q
             .fetch_one(&mut *conn)
             .await
             // Matched by IMDb id, but named (and so addressed) as another work.
@@ -388,7 +394,10 @@ impl Store {
                 slug: c.try_get("slug")?,
                 name: c.try_get("name")?,
             };
-            match c.try_get::<String, _>("job")?.as_str() {
+            let job = named(c, "job", |j| {
+                ["director", "writer", "cast"].into_iter().find(|k| *k == j)
+            })?;
+            match job {
                 "director" => directors.push(person),
                 "writer" => writers.push(person),
                 _ => cast.push(Credit {

@@ -574,13 +574,14 @@ async fn comments_move_through_moderation_and_leave_with_their_writer() {
 
     // A moderator's decision is kept, and goes with its writer.
     let c = s.store.comment(a).await.unwrap().unwrap();
-    s.store
+    let decision = s
+        .store
         .record_spam_decision(&c, false, Some(s.admin.id))
         .await
         .unwrap();
     assert_eq!(
         s.store.spam_decisions().await.unwrap(),
-        [("First words here.".to_string(), false)]
+        [(decision, "First words here.".to_string(), false)]
     );
     s.store.block("email", "ann@example.com").await.unwrap();
     s.store.block("email", "ann@example.com").await.unwrap();

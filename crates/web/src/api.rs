@@ -81,6 +81,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let unavailable = self.status == StatusCode::SERVICE_UNAVAILABLE;
         let mut response = (
             self.status,
             Json(json!({ "error": {
@@ -90,6 +91,9 @@ impl IntoResponse for ApiError {
             }})),
         )
             .into_response();
+        if unavailable {
+            response.headers_mut().insert(header::RETRY_AFTER, 5.into());
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -2,7 +2,7 @@
 -- database rather than in one process's memory.
 
 -- Login attempts per key: an account from an address (`pair|...`), an
--- account (`user|...`), an address (`ip|...`). A key's attempts count from
+-- account (`user|...`), an address (`ip|...`), each kept as its SHA-256. A key's attempts count from
 -- `window_start_ms` and start over once the window has passed; `last_ms` is
 -- the last attempt let in, from which the next delay runs (milliseconds: a
 -- one-second delay measured in whole seconds could be a few milliseconds).

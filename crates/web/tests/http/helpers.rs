@@ -29,10 +29,13 @@ pub struct TestApp {
 /// or a database of its own on PostgreSQL when `BESTPICK_TEST_POSTGRES` is
 /// set. Its clock is the system's, which a test may move ahead.
 pub async fn open_site(dir: &Path) -> (Site, Scratch) {
+    open_site_on(dir, Clock::adjustable()).await
+}
+
+/// [`open_site`] on `clock`.
+pub async fn open_site_on(dir: &Path, clock: Clock) -> (Site, Scratch) {
     let db = Scratch::new(dir).await.expect("a test database");
-    let site = Site::open_at(dir, db.location(), Clock::adjustable())
-        .await
-        .unwrap();
+    let site = Site::open_at(dir, db.location(), clock).await.unwrap();
     (site, db)
 }
 
@@ -45,8 +48,13 @@ impl TestApp {
 
     /// [`TestApp::spawn`] with these options (a small page cache, say).
     pub async fn spawn_with(options: bestpick_web::Options) -> TestApp {
+        Self::spawn_on(options, Clock::adjustable()).await
+    }
+
+    /// [`TestApp::spawn_with`] on `clock` (a fixed one, where timing matters).
+    pub async fn spawn_on(options: bestpick_web::Options, clock: Clock) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let (site, db) = open_site(dir.path()).await;
+        let (site, db) = open_site_on(dir.path(), clock).await;
         for (slug, name) in [
             ("best-pick", "Best Pick"),
             ("essays", "Essays"),
@@ -117,9 +125,10 @@ impl TestApp {
 
     /// Another instance of this site, as a second `bestpick serve` behind
     /// the same load balancer would be: its own server, memory and page
-    /// cache, on the same database and data folder.
+    /// cache, on the same database and data folder, and a clock in step.
     pub async fn another_instance(&self) -> TestApp {
-        let site = Site::open_at(self.data_dir(), self.db.location(), Clock::adjustable())
+        let clock = self.site.store.clock().clone();
+        let site = Site::open_at(self.data_dir(), self.db.location(), clock)
             .await
             .unwrap();
         let db = self.db.borrowed();

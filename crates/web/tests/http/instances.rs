@@ -6,8 +6,9 @@
 //! noticed within a second, and in-memory counts (comment rate limits,
 //! the spam filter's lessons) stay each instance's own.
 
-use crate::helpers::{TestApp, HEAT, PASSWORD};
+use crate::helpers::{login_request, TestApp, HEAT, PASSWORD};
 use bestpick_store::scratch::Scratch;
+use bestpick_store::Clock;
 use std::time::{Duration, Instant};
 
 const POST: &str = "/best-pick/heat";
@@ -66,8 +67,50 @@ async fn what_one_instance_writes_the_others_show() {
 }
 
 #[tokio::test]
-async fn a_session_and_the_login_limit_hold_whichever_instance_answers() {
+async fn a_scheduled_post_appears_on_every_instance_at_its_time() {
     let a = TestApp::spawn().await;
+    let b = a.another_instance().await;
+    let at = time::OffsetDateTime::from_unix_timestamp(a.site.now() + 60).unwrap();
+    let date = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    a.import(&format!(
+        "+++\ntitle = \"Coming soon\"\nsection = \"news\"\nkind = \"article\"\ndate = {date}\n+++\nSoon.\n"
+    ))
+    .await;
+    for app in [&a, &b] {
+        assert!(!app.get_text("/news").await.1.contains("Coming soon"));
+    }
+    // The minute passes (the instances' clocks are in step).
+    a.advance_clock(61);
+    for app in [&a, &b] {
+        shows(app, "/news", "Coming soon").await;
+    }
+}
+
+/// The status of a login as chief with `password`, from a new browser.
+async fn login_status(app: &TestApp, password: &str) -> u16 {
+    login_request(
+        &app.base,
+        &[
+            ("username", "chief"),
+            ("password", password),
+            ("next", "/admin"),
+        ],
+    )
+    .await
+    .send()
+    .await
+    .unwrap()
+    .status()
+    .as_u16()
+}
+
+#[tokio::test]
+async fn a_session_and_the_login_limit_hold_whichever_instance_answers() {
+    // A still clock: the delays are timed exactly, however slow the machine.
+    let clock = Clock::fixed(1_800_000_000);
+    let a = TestApp::spawn_on(Default::default(), clock.clone()).await;
     let b = a.another_instance().await;
     // Logged in on A, the same browser is logged in on B.
     a.login_admin().await;
@@ -75,54 +118,17 @@ async fn a_session_and_the_login_limit_hold_whichever_instance_answers() {
     assert_eq!(on_b.status(), 200, "B knows A's session");
 
     // Wrong passwords spread over both instances count together.
-    let guess = |app: &TestApp| {
-        let url = app.base.clone();
-        async move {
-            crate::helpers::login_request(
-                &url,
-                &[
-                    ("username", "chief"),
-                    ("password", "wrong"),
-                    ("next", "/admin"),
-                ],
-            )
-            .await
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-        }
-    };
     let mut statuses = Vec::new();
     for i in 0..6 {
-        statuses.push(guess(if i % 2 == 0 { &a } else { &b }).await);
+        let app = if i % 2 == 0 { &a } else { &b };
+        statuses.push(login_status(app, "wrong").await);
     }
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429], "{statuses:?}");
     // The right password waits for the delay too, on either instance, and
     // works once it has passed: nobody is locked out.
-    let login = |app: &TestApp| {
-        let url = app.base.clone();
-        async move {
-            crate::helpers::login_request(
-                &url,
-                &[
-                    ("username", "chief"),
-                    ("password", PASSWORD),
-                    ("next", "/admin"),
-                ],
-            )
-            .await
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-        }
-    };
-    assert_eq!(login(&b).await, 429);
-    b.advance_clock(2);
-    assert_eq!(login(&b).await, 303);
+    assert_eq!(login_status(&b, PASSWORD).await, 429);
+    clock.advance(1);
+    assert_eq!(login_status(&b, PASSWORD).await, 303);
 }
 
 #[tokio::test]
@@ -173,7 +179,21 @@ async fn comment_limits_and_spam_lessons_are_shared_on_postgres() {
         let r = comment(app, "Dee", body).await;
         assert_eq!(r.status(), 303);
     }
-    shows(&b, POST, "Second thoughts").await;
+    // B has counted A's two comments once it has heard of them.
+    let start = Instant::now();
+    while b
+        .site
+        .recent
+        .counts("127.0.0.1", "127.0.0.0/24", 0, b.site.now())
+        .ip
+        < 3
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "B never counted A's comments"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let r = comment(&b, "Dee", "Fourth thoughts about the score.").await;
     assert_eq!(r.status(), 429, "{}", r.text().await.unwrap());
 
