@@ -132,6 +132,38 @@ async fn a_session_and_the_login_limit_hold_whichever_instance_answers() {
 }
 
 #[tokio::test]
+async fn an_upload_to_one_instance_is_served_by_the_others() {
+    let a = TestApp::spawn().await;
+    let b = a.another_instance().await;
+    a.login_admin().await;
+    let csrf = a.csrf("/admin/media").await;
+    let picture = bestpick_app::media::generated_picture(1200, 800, 7);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("alt", "A red carpet")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(picture).file_name("carpet.jpg"),
+        );
+    let r = a
+        .client
+        .post(a.url("/admin/media"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // The instances share the data folder: B serves the file and its variants.
+    let media = b.site.store.media_list(10).await.unwrap();
+    let m = &media[0];
+    assert_eq!(b.get(&m.url).await.status(), 200);
+    for v in &m.variants {
+        let r = b.get(&format!("/media/{}", v.file)).await;
+        assert_eq!(r.status(), 200, "{}", v.file);
+    }
+}
+
+#[tokio::test]
 async fn maintenance_runs_on_one_instance_an_hour() {
     let a = TestApp::spawn().await;
     let b = a.another_instance().await;
