@@ -8,9 +8,10 @@
 # one wrk process per instance, the 32 connections split between them, as a
 # load balancer would. Prints, per case, the requests/s of all instances
 # together, the worst instance's p50 and p99, and PostgreSQL's share of the
-# CPU time the machine spent during the run. Then posts 1,000 comments, each
-# to one instance, and times until the pick page of another instance shows
-# it (the longest and median delay).
+# CPU time the machine spent during the run. The comments go to another
+# pick than the one measured, so the measured page keeps its size. Then
+# posts 1,000 comments, each to one instance, and times until the pick page
+# of another instance shows it (the longest and median delay).
 #
 # Everything runs on this one machine: wrk, the instances and PostgreSQL
 # share its cores. Loopback only; every loop is bounded.
@@ -68,7 +69,11 @@ load "$work/sqlite"
 # The instances on PostgreSQL share one data folder (media, theme).
 load "$work/pg" "$SERVER/$db"
 
+# The page measured, the pick that gets the comments POSTed (so the measured
+# page stays the same size), and the one the delay probes go to.
 measured=/best-pick/pick-500
+commented=/best-pick/pick-1
+probed=/best-pick/pick-2
 ports=()
 start_instances() { # N DATA [DATABASE_URL]
     local n=$1 data=$2 url=${3:-}
@@ -152,7 +157,7 @@ post_cases() { # ENGINE-LABEL: the pick page, then comment POSTs
     local label=$1 base="http://127.0.0.1:${ports[0]}" jar=$work/jar
     run_case "pick page, $label" "$measured"
     local id csrf stamp
-    id=$(curl -fsS "$base$measured" |
+    id=$(curl -fsS "$base$commented" |
         python3 -c 'import re,sys; print(re.search(r"name=\"post_id\" value=\"([0-9]+)\"", sys.stdin.read()).group(1))')
     read -r csrf stamp < <(curl -fsS -c "$jar" -b "$jar" "$base/comments/form/$id" |
         python3 -c 'import json,sys; me=json.load(sys.stdin); print(me["csrf"], me["stamp"])')
@@ -173,22 +178,30 @@ for n in 1 2 3; do
     [ "$n" -lt 3 ] && stop_instances
 done
 
+# The figures so far, in case the last part fails.
+cat "$results" >&2
+
 # --- 3. How soon the others show a comment (3 instances on PostgreSQL) -------
-delays=$(python3 - "$TRIES" "$measured" "${ports[@]}" <<'EOF'
+delays=$(python3 - "$TRIES" "$probed" "${ports[@]}" <<'EOF'
 import http.cookiejar, json, re, sys, time, urllib.parse, urllib.request
 
 tries, page, ports = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args):
         return None
-jar = http.cookiejar.CookieJar()
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+def reader():
+    # A reader of their own for each try: a browser's comment-edit cookie
+    # grows with every comment it posts.
+    jar = http.cookiejar.CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+opener = reader()
 def get(port, path):
     with opener.open(f"http://127.0.0.1:{port}{path}") as r:
         return r.read().decode()
 post_id = re.search(r'name="post_id" value="([0-9]+)"', get(ports[0], page)).group(1)
 delays = []
 for i in range(tries):
+    opener = reader()
     to, other = ports[i % len(ports)], ports[(i + 1) % len(ports)]
     me = json.loads(get(to, f"/comments/form/{post_id}"))
     text = f"Delay probe {i} {time.time_ns()} about the long take in the second act"
