@@ -223,7 +223,8 @@ delays.sort()
 print(f"{delays[-1]:.1f} {delays[len(delays) // 2]:.1f} {delays[int(len(delays) * 0.99)]:.1f}")
 EOF
 )
-read -r longest median p99 <<<"$delays"
+# Names of their own: the report's loop below reads p50 and p99 too.
+read -r delay_max delay_median delay_p99 <<<"$delays"
 stop_instances
 
 # --- 4. Report ---------------------------------------------------------------
@@ -237,4 +238,4 @@ while IFS='|' read -r name rps p50 p99 share; do
 done <"$results"
 echo
 echo "a comment posted to one of 3 instances, shown by the next one's pick page ($TRIES tries):" \
-    "longest $longest ms, median $median ms, 99th percentile $p99 ms"
+    "longest $delay_max ms, median $delay_median ms, 99th percentile $delay_p99 ms"
