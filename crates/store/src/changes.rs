@@ -2,7 +2,7 @@
 //! against. Every write of the store notes the topics it touched after it
 //! commits, so the very next request sees a page built before the write as
 //! stale. Other processes' writes (a command run while `serve` runs) are
-//! noticed by `Store::notice_other_writers` and count as a change of the site.
+//! noticed by `Store::follow_other_writers` and count as a change of the site.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

@@ -27,7 +27,7 @@ const SQLITE_READERS: u32 = 8;
 /// server's 100 by default.
 const POSTGRES_CONNECTIONS: u32 = 16;
 /// Pages (4 KiB) SQLite's write-ahead log may hold before
-/// [`Parts::checkpoint`] empties it.
+/// [`checkpoint`] empties it.
 const WAL_FRAMES_KEPT: i64 = 4096;
 
 /// Which engine holds a site's data.
@@ -216,53 +216,44 @@ impl Parts {
         }
     }
 
-    /// Whether another process wrote since the last call. On SQLite, a
-    /// connection's data version moves only with other connections'
-    /// commits, and this process writes through its one writer, so the
-    /// writer's moves only with other processes' writes.
-    pub(crate) async fn other_writers_seen(&self, writer: &AnyPool) -> Result<bool> {
-        match self {
-            Parts::Sqlite { data_version, .. } => {
-                let version: i64 = sqlx::query_scalar("PRAGMA data_version")
-                    .fetch_one(writer)
-                    .await?;
-                let before = data_version.swap(version, Ordering::AcqRel);
-                Ok(before != version)
-            }
-            Parts::Postgres { .. } => Ok(false),
-        }
-    }
-
-    /// Keeps SQLite's write-ahead log short. Under a steady stream of reads
-    /// (a busy site) SQLite's own checkpoints never find a moment without a
-    /// reader, so the log never starts over: it grows by gigabytes and every
-    /// read searches it. When it holds more than a few megabytes this waits
-    /// for the reads under way (milliseconds), copies it into the database
-    /// and empties it.
-    pub(crate) async fn checkpoint(&self) -> Result<()> {
-        let Parts::Sqlite { checkpointer, .. } = self else {
-            return Ok(());
-        };
-        // Copying the log into the database blocks no one (PASSIVE); only
-        // starting it over waits for the writer and readers, briefly, as
-        // little is left to copy by then.
-        let (_, frames, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-            .fetch_one(checkpointer)
-            .await?;
-        if frames > WAL_FRAMES_KEPT {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(checkpointer)
-                .await?;
-        }
-        Ok(())
-    }
-
     pub(crate) async fn close(&self) {
         match self {
             Parts::Sqlite { checkpointer, .. } => checkpointer.close().await,
             Parts::Postgres { listener, .. } => drop(listener.lock().await.take()),
         }
     }
+}
+
+/// Whether another process wrote to the SQLite file since the last call.
+/// A connection's data version moves only with other connections'
+/// commits, and this process writes through its one writer, so the
+/// writer's moves only with other processes' writes.
+pub(crate) async fn other_writers_seen(data_version: &AtomicI64, writer: &AnyPool) -> Result<bool> {
+    let version: i64 = sqlx::query_scalar("PRAGMA data_version")
+        .fetch_one(writer)
+        .await?;
+    Ok(data_version.swap(version, Ordering::AcqRel) != version)
+}
+
+/// Keeps SQLite's write-ahead log short. Under a steady stream of reads
+/// (a busy site) SQLite's own checkpoints never find a moment without a
+/// reader, so the log never starts over: it grows by gigabytes and every
+/// read searches it. When it holds more than a few megabytes this waits
+/// for the reads under way (milliseconds), copies it into the database and
+/// empties it.
+pub(crate) async fn checkpoint(checkpointer: &AnyPool) -> Result<()> {
+    // Copying the log into the database blocks no one (PASSIVE); only
+    // starting it over waits for the writer and readers, briefly, as
+    // little is left to copy by then.
+    let (_, frames, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+        .fetch_one(checkpointer)
+        .await?;
+    if frames > WAL_FRAMES_KEPT {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(checkpointer)
+            .await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -116,14 +116,23 @@ impl Store {
     ///   changed and the memories are read again ([`Event::Resync`]).
     pub async fn follow_other_writers(&self) {
         match &*self.engine {
-            engine::Parts::Sqlite { .. } => {
+            engine::Parts::Sqlite {
+                checkpointer,
+                data_version,
+            } => {
                 let mut every_second = tokio::time::interval(Duration::from_secs(1));
                 loop {
                     every_second.tick().await;
-                    if let Err(e) = self.notice_other_writers().await {
-                        tracing::warn!("could not check for other writers: {e}");
+                    match engine::other_writers_seen(data_version, &self.writer).await {
+                        Ok(true) => {
+                            if let Err(e) = self.everything_changed().await {
+                                tracing::warn!("could not read the schedule again: {e}");
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!("could not check for other writers: {e}"),
                     }
-                    if let Err(e) = self.checkpoint().await {
+                    if let Err(e) = engine::checkpoint(checkpointer).await {
                         tracing::warn!("could not checkpoint the database: {e}");
                     }
                 }
@@ -192,33 +201,21 @@ impl Store {
 
     /// Counts everything as changed and has the memories read again.
     async fn resync(&self) -> Result<()> {
-        self.touched(&[Topic::Site]);
-        self.refresh_schedule().await?;
+        self.everything_changed().await?;
         let _ = self.events.send(Event::Resync);
         Ok(())
+    }
+
+    /// Counts everything as changed: every page, and the schedule.
+    async fn everything_changed(&self) -> Result<()> {
+        self.touched(&[Topic::Site]);
+        self.refresh_schedule().await
     }
 
     /// Other instances' events, as they are heard. A receiver that falls
     /// behind gets `Lagged`: it should read its memory again.
     pub fn events(&self) -> broadcast::Receiver<Event> {
         self.events.subscribe()
-    }
-
-    /// Notes a change made by another process on SQLite (see
-    /// [`Store::follow_other_writers`]). Returns whether one was seen.
-    pub async fn notice_other_writers(&self) -> Result<bool> {
-        let seen = self.engine.other_writers_seen(&self.writer).await?;
-        if seen {
-            self.touched(&[Topic::Site]);
-            self.refresh_schedule().await?;
-        }
-        Ok(seen)
-    }
-
-    /// Keeps SQLite's write-ahead log short (see `engine.rs`); nothing to
-    /// do on PostgreSQL.
-    pub async fn checkpoint(&self) -> Result<()> {
-        self.engine.checkpoint().await
     }
 
     /// Begins a write.
