@@ -22,12 +22,13 @@ pub struct LoginCount {
 impl Store {
     /// Counts a login attempt under `keys`, if `decide` lets it in.
     ///
-    /// The keys' counts are read and locked (a key seen first counts
-    /// nothing yet; a window older than `window_ms` starts over), then
-    /// `decide` (given the time in milliseconds) answers `Ok` to count the attempt under every key, or its
-    /// `Err` to turn it away uncounted. Concurrent attempts on the same
-    /// keys, on any instance, wait for each other, so a burst in parallel
-    /// counts in full.
+    /// Every key's row is made if missing and locked, in one order (a
+    /// window older than `window_ms` starts over); `decide`, given the
+    /// counts and the time in milliseconds, answers `Ok` to count the
+    /// attempt under every key, or its `Err` to turn it away, which rolls
+    /// everything back (a key gets a row only from an attempt let in).
+    /// Attempts on the same keys, on any instance, wait for each other, so
+    /// a burst in parallel counts in full.
     pub async fn count_login_attempt<E>(
         &self,
         keys: &[String],
@@ -43,43 +44,38 @@ impl Store {
         let mut tx = self.begin().await?;
         let mut counts = Vec::with_capacity(sorted.len());
         for key in &sorted {
-            // An update, to hold the row until this attempt is counted; a
-            // key with no row counts nothing yet (and gets none if the
-            // attempt is turned away).
+            // An upsert, so that the row exists to be held until this
+            // attempt is counted, even for a key nobody tried before.
             let row = sqlx::query(
-                "UPDATE login_limits SET
-                    attempts = CASE WHEN window_start_ms <= $2 - $3 THEN 0 ELSE attempts END,
-                    window_start_ms = CASE WHEN window_start_ms <= $2 - $3 THEN $2 ELSE window_start_ms END
-                 WHERE key = $1 RETURNING key, attempts, last_ms, known",
+                "INSERT INTO login_limits (key, attempts, window_start_ms, last_ms)
+                 VALUES ($1, 0, $2, $2)
+                 ON CONFLICT (key) DO UPDATE SET
+                    attempts = CASE WHEN login_limits.window_start_ms <= $2 - $3
+                        THEN 0 ELSE login_limits.attempts END,
+                    window_start_ms = CASE WHEN login_limits.window_start_ms <= $2 - $3
+                        THEN $2 ELSE login_limits.window_start_ms END
+                 RETURNING key, attempts, last_ms, known",
             )
             .bind(*key)
             .bind(now)
             .bind(window_ms)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-            counts.push(match row {
-                Some(r) => count_from_row(&r)?,
-                None => LoginCount {
-                    key: (*key).clone(),
-                    attempts: 0,
-                    last_ms: now,
-                    known: false,
-                },
-            });
+            counts.push(count_from_row(&row)?);
         }
         let verdict = decide(&counts, now);
-        if verdict.is_ok() {
-            for key in &sorted {
-                sqlx::query(
-                    "INSERT INTO login_limits (key, attempts, window_start_ms, last_ms)
-                     VALUES ($1, 1, $2, $2)
-                     ON CONFLICT (key) DO UPDATE SET attempts = login_limits.attempts + 1, last_ms = $2",
-                )
-                .bind(*key)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
+        if verdict.is_err() {
+            tx.rollback().await?;
+            return Ok(verdict);
+        }
+        for key in &sorted {
+            sqlx::query(
+                "UPDATE login_limits SET attempts = attempts + 1, last_ms = $2 WHERE key = $1",
+            )
+            .bind(*key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
         self.commit(tx, &[], &[]).await?;
         Ok(verdict)
