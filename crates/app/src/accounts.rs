@@ -2,7 +2,7 @@
 
 use crate::hash_gate::Busy;
 use crate::secrets;
-use crate::Site;
+use crate::{refusals, Site};
 use bestpick_core::user::{self, Role};
 use bestpick_core::FieldErrors;
 use bestpick_store::{StoreError, User};
@@ -29,6 +29,30 @@ impl From<StoreError> for AccountError {
     }
 }
 
+/// How long a login lasts.
+pub const SESSION_DAYS: i64 = 14;
+
+/// Starts a session for `user`; returns its token, for the cookie (only
+/// its hash is stored).
+pub async fn start_session(site: &Site, user: &User) -> Result<String, StoreError> {
+    let token = secrets::random_token();
+    let expires = site.now() + SESSION_DAYS * 86_400;
+    site.store
+        .create_session(
+            &secrets::token_hash(&token),
+            user.id,
+            &secrets::random_token(),
+            expires,
+        )
+        .await?;
+    Ok(token)
+}
+
+/// Ends the session whose token has this hash.
+pub async fn end_session(site: &Site, token_hash: &str) -> Result<(), StoreError> {
+    site.store.delete_session(token_hash).await
+}
+
 /// Adds a user after checking the name and password.
 pub async fn add_user(
     site: &Site,
@@ -48,10 +72,12 @@ pub async fn add_user(
         return Err(AccountError::Invalid(errors));
     };
     let hash = hash(site, password).await?;
-    Ok(site
-        .store
+    site.store
         .create_user(&username, &display_name, role, &hash)
-        .await?)
+        .await
+        .map_err(|e| {
+            refusals::worded(e, |_, value, _| Some(format!("'{value}' is already taken"))).into()
+        })
 }
 
 pub async fn set_password(site: &Site, username: &str, password: &str) -> Result<(), AccountError> {
@@ -139,7 +165,12 @@ pub async fn create_token(
             user.id,
             expires_at,
         )
-        .await?;
+        .await
+        .map_err(|e| {
+            refusals::worded(e, |_, value, _| {
+                Some(format!("a token named '{value}' already exists"))
+            })
+        })?;
     Ok(token)
 }
 

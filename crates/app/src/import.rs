@@ -128,10 +128,10 @@ async fn import_into(
     let cover = posts::prepare(site, &post, cover, actor, mode)
         .await
         .map_err(|e| located(text, e))?;
-    let created = batch
-        .save_post(&post, &cover, actor, mode)
-        .await
-        .map_err(|e| located(text, e.into()))?;
+    let created = match batch.save_post(&post, &cover, actor, mode).await {
+        Ok(created) => created,
+        Err(e) => return Err(located(text, posts::worded(site, &post, e).await.into())),
+    };
     Ok(Imported {
         slug: post.slug.to_string(),
         created,

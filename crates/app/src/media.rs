@@ -1,8 +1,9 @@
 //! Image uploads: checked, stored under a name derived from their content,
 //! and resized for responsive pages.
 
+use crate::{OpError, Site};
 use bestpick_core::{FieldError, FieldErrors};
-use bestpick_store::{NewMedia, Variant};
+use bestpick_store::{Media, NewMedia, Variant};
 use image::{GenericImageView, ImageFormat};
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
@@ -22,6 +23,29 @@ pub struct PhotoText {
     pub alt: String,
     pub caption: Option<String>,
     pub credit: Option<String>,
+}
+
+/// Checks an image uploaded through `field`, stores it and its variants in
+/// the site's media folder and records it; or says what is wrong with it.
+pub async fn upload(
+    site: &Site,
+    field: &str,
+    original_name: String,
+    bytes: Vec<u8>,
+    text: PhotoText,
+) -> Result<Result<Media, FieldErrors>, OpError> {
+    let dir = site.media_dir();
+    let field_name = field.to_owned();
+    // Decoding and resizing take a while: off the async threads.
+    let stored = tokio::task::spawn_blocking(move || {
+        store_image(&dir, &field_name, &original_name, &bytes, text)
+    })
+    .await
+    .map_err(|e| OpError::Other(e.into()))?;
+    match stored {
+        Ok(new) => Ok(Ok(site.store.save_media(&new).await?)),
+        Err(errors) => Ok(Err(errors)),
+    }
 }
 
 /// Checks an upload, writes it and its variants into `media_dir`, and returns

@@ -5,7 +5,7 @@
 //! spam folder.
 
 use crate::comment_settings::CommentSettings;
-use crate::Site;
+use crate::{OpError, Site};
 use bestpick_core::comment::{self, CommentStatus};
 use bestpick_store::{Comment, User};
 
@@ -212,6 +212,29 @@ pub async fn block_from_comment(
     })?;
     site.store.block(kind.as_str(), &value).await?;
     Ok(format!("{} {value}", kind.as_str()))
+}
+
+/// Closes or opens a post's comments (whoever may moderate them).
+pub async fn close_post_comments(
+    site: &Site,
+    actor: &User,
+    post_id: i64,
+    closed: bool,
+) -> Result<(), OpError> {
+    site.store
+        .post_card(post_id)
+        .await?
+        .ok_or(OpError::NotFound("post"))?;
+    let allowed = may_moderate(site, actor, post_id)
+        .await
+        .map_err(|e| OpError::Other(e.into()))?;
+    OpError::unless(actor, allowed, "open or close comments on this post")?;
+    Ok(site.store.set_post_comments_closed(post_id, closed).await?)
+}
+
+/// Removes a blocklist entry (editors and admins).
+pub async fn remove_block(site: &Site, kind: &str, value: &str) -> Result<(), ModerationError> {
+    Ok(site.store.unblock(kind, value).await?)
 }
 
 /// Adds a blocklist entry typed by a moderator (editors and admins).

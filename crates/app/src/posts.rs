@@ -1,11 +1,11 @@
 //! Saving posts: validation, permissions, cover photos, all or nothing.
 
 use crate::media::{self, PhotoText};
-use crate::Site;
+use crate::{refusals, OpError, Site};
 use bestpick_core::document::{PostData, ValidPost};
-use bestpick_core::post::Visibility;
+use bestpick_core::post::{PostStatus, Visibility};
 use bestpick_core::{FieldError, FieldErrors};
-use bestpick_store::{Cover, PostView, SaveMode, StoreError, User};
+use bestpick_store::{Cover, PostView, Refusal, SaveMode, StoreError, User};
 
 /// Why a post was not saved. Every variant leaves the site as it was.
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +71,85 @@ pub async fn save(
 ) -> Result<i64, SaveError> {
     let post = data.validate().map_err(SaveError::Invalid)?;
     let cover = prepare(site, &post, cover, actor, mode).await?;
-    Ok(site.store.save_post(&post, &cover, actor, mode).await?)
+    match site.store.save_post(&post, &cover, actor, mode).await {
+        Ok(id) => Ok(id),
+        Err(e) => Err(worded(site, &post, e).await.into()),
+    }
+}
+
+/// What the store refused in saving `post`, worded for its writer.
+pub async fn worded(site: &Site, post: &ValidPost, e: StoreError) -> StoreError {
+    // The sections are named only when one was unknown.
+    let sections = match &e {
+        StoreError::Refused { field, .. } if field == "section" => site
+            .store
+            .sections()
+            .await
+            .map(|all| all.into_iter().filter(|s| s.is_active()).map(|s| s.slug))
+            .map(|slugs| slugs.collect::<Vec<_>>().join(", "))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    refusals::worded(e, |field, value, refusal| {
+        Some(match (field, refusal) {
+            // The other post may be a draft its writer may not see: nothing
+            // of it but that it exists is told.
+            ("slug", Refusal::Taken) => {
+                format!("'{value}' is already the address of another post: choose another slug")
+            }
+            ("section", Refusal::Unknown) => {
+                format!("there is no section '{value}' (the sections are: {sections})")
+            }
+            ("work.name", Refusal::Taken) => format!(
+                "another stored work is already called '{value}' ({}); its IMDb id differs",
+                post.work.as_ref().map_or(0, |w| w.year)
+            ),
+            ("work.name", Refusal::Others) => {
+                "names a work another writer is preparing; an editor can link it".to_owned()
+            }
+            (f, Refusal::Unknown) if f.starts_with("authors[") => {
+                format!("there is no user '{value}'")
+            }
+            _ => return None,
+        })
+    })
+}
+
+/// The post with this id, if `actor` may edit it.
+pub async fn editable(site: &Site, actor: &User, id: i64) -> Result<PostView, OpError> {
+    let post = site
+        .store
+        .post(id)
+        .await?
+        .ok_or(OpError::NotFound("post"))?;
+    OpError::unless(actor, may_edit(&post, actor), "edit other people's posts")?;
+    Ok(post)
+}
+
+/// Publishes now, unpublishes (back to draft) or submits for review.
+pub async fn set_status(
+    site: &Site,
+    actor: &User,
+    id: i64,
+    status: PostStatus,
+) -> Result<(), OpError> {
+    let post = editable(site, actor, id).await?;
+    let publishing = status == PostStatus::Published || post.card.status == PostStatus::Published;
+    OpError::unless(
+        actor,
+        !publishing || actor.role.can_publish(),
+        "publish or unpublish posts",
+    )?;
+    Ok(site.store.set_post_status(id, status, None).await?)
+}
+
+/// Deletes a post for good; its address answers 410 Gone from then on.
+pub async fn delete(site: &Site, actor: &User, id: i64) -> Result<(), OpError> {
+    OpError::unless(actor, actor.role.can_delete_posts(), "delete posts")?;
+    match site.store.delete_post(id).await {
+        Err(StoreError::NotFound(_)) => Err(OpError::NotFound("post")),
+        done => Ok(done?),
+    }
 }
 
 /// Whether `user` is one of the post's authors.

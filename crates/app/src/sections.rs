@@ -1,8 +1,8 @@
 //! Creating and retiring sections, with the rules shared by the editor and the API.
 
-use crate::Site;
-use bestpick_core::{FieldErrors, Slug};
-use bestpick_store::{Section, StoreError};
+use crate::{refusals, OpError, Site};
+use bestpick_core::{FieldError, FieldErrors, Slug};
+use bestpick_store::{Section, StoreError, User};
 
 /// First path segments the site itself uses; a section there would be unreachable.
 pub const RESERVED_SLUGS: &[&str] = &[
@@ -44,11 +44,104 @@ pub async fn create(
         }
     }
     match slug {
-        Some(slug) if errors.is_empty() => {
-            site.store
-                .create_section(slug.as_str(), name, description.trim())
-                .await
-        }
+        Some(slug) if errors.is_empty() => site
+            .store
+            .create_section(slug.as_str(), name, description.trim())
+            .await
+            .map_err(|e| {
+                refusals::worded(e, |_, value, _| {
+                    Some(format!(
+                        "a section with the address '{value}' already exists"
+                    ))
+                })
+            }),
         _ => Err(StoreError::Invalid(errors)),
     }
+}
+
+/// Sections are the whole site's: editors and admins manage them.
+fn may_manage(actor: &User) -> Result<(), OpError> {
+    OpError::unless(actor, actor.role.can_manage_sections(), "manage sections")
+}
+
+/// The section with this id.
+async fn section(site: &Site, id: i64) -> Result<Section, OpError> {
+    site.store
+        .section(id)
+        .await?
+        .ok_or(OpError::NotFound("section"))
+}
+
+fn invalid(field: &str, message: &str) -> OpError {
+    StoreError::Invalid(FieldError::new(field, message).into()).into()
+}
+
+/// Renames a section and rewrites its description; its address stays.
+pub async fn update(
+    site: &Site,
+    actor: &User,
+    id: i64,
+    name: &str,
+    description: &str,
+) -> Result<(), OpError> {
+    may_manage(actor)?;
+    if name.trim().is_empty() {
+        return Err(invalid("name", "is missing: give the section a name"));
+    }
+    section(site, id).await?;
+    Ok(site
+        .store
+        .update_section(id, name.trim(), description.trim())
+        .await?)
+}
+
+/// Moves an active section one place up (a negative step) or down.
+pub async fn move_by(site: &Site, actor: &User, id: i64, step: i64) -> Result<(), OpError> {
+    may_manage(actor)?;
+    Ok(site.store.move_section(id, step.signum()).await?)
+}
+
+/// Retires a section into the active section `into` (the form's choice, as
+/// text): its posts move there and its addresses redirect.
+pub async fn retire(site: &Site, actor: &User, id: i64, into: &str) -> Result<(), OpError> {
+    may_manage(actor)?;
+    let retiring = section(site, id).await?;
+    let Ok(into) = into.parse::<i64>() else {
+        return Err(invalid("into", "choose the section that replaces this one"));
+    };
+    if !retiring.is_active() {
+        return Err(invalid("section", "that section is already retired"));
+    }
+    if into == id {
+        return Err(invalid("into", "a section cannot be replaced by itself"));
+    }
+    match site.store.section(into).await? {
+        None => return Err(invalid("into", "that section does not exist")),
+        Some(s) if !s.is_active() => {
+            return Err(invalid(
+                "into",
+                "that section is retired itself: choose an active one",
+            ))
+        }
+        Some(_) => {}
+    }
+    site.store.retire_section(id, into).await.map_err(|e| {
+        // Checked above: another writer changed the sections meanwhile.
+        refusals::worded(e, |_, _, _| {
+            Some("the sections changed meanwhile: look again and choose".to_owned())
+        })
+        .into()
+    })
+}
+
+/// Closes or opens comments on every post of a section.
+pub async fn close_comments(
+    site: &Site,
+    actor: &User,
+    id: i64,
+    closed: bool,
+) -> Result<(), OpError> {
+    may_manage(actor)?;
+    section(site, id).await?;
+    Ok(site.store.set_section_comments_closed(id, closed).await?)
 }

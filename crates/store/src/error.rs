@@ -1,14 +1,26 @@
 //! Storage errors: what the caller can show a person, and what it can only log.
+//!
+//! The store words nothing for people: a write the stored data refuses is
+//! a [`StoreError::Refused`] naming the field, the value and the
+//! [`Refusal`]; `app` turns it into the message a form or the API shows
+//! (the `Invalid` and `Conflict` variants, which only `app` makes).
 
 use bestpick_core::{FieldError, FieldErrors};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The input refers to something that is not there (an unknown section or
-    /// author); each error names its field.
+    /// The stored data refuses the write: `value`, given for `field`, is
+    /// taken or unknown.
+    #[error("{field}: '{value}' {refusal}")]
+    Refused {
+        field: String,
+        value: String,
+        refusal: Refusal,
+    },
+    /// The input broke a rule, worded by `app` for the field it names.
     #[error("{0}")]
     Invalid(FieldErrors),
-    /// The input clashes with what is stored (a slug already in use).
+    /// The input clashes with what is stored (a slug in use), worded by `app`.
     #[error("{0}")]
     Conflict(FieldError),
     #[error("not found: {0}")]
@@ -68,12 +80,16 @@ impl StoreError {
         false
     }
 
-    pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        StoreError::Invalid(FieldError::new(field, message).into())
-    }
-
-    pub(crate) fn conflict(field: impl Into<String>, message: impl Into<String>) -> Self {
-        StoreError::Conflict(FieldError::new(field, message))
+    pub(crate) fn refused(
+        field: impl Into<String>,
+        value: impl Into<String>,
+        refusal: Refusal,
+    ) -> Self {
+        StoreError::Refused {
+            field: field.into(),
+            value: value.into(),
+            refusal,
+        }
     }
 
     /// The field errors behind an `Invalid` or `Conflict`, for forms and the API.
@@ -86,17 +102,34 @@ impl StoreError {
     }
 }
 
-/// Turns a UNIQUE constraint violation into a conflict on `field`, so a race
-/// between two writers still gives the person a message, not a 500.
+/// Why the stored data refuses a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Another row already holds the value (a slug, a name).
+    #[error("is taken")]
+    Taken,
+    /// Nothing usable is stored under the value (an author, a section, a
+    /// section that is retired).
+    #[error("is not known")]
+    Unknown,
+    /// The value names a work another writer's unpublished post shows,
+    /// which this role may not link (`Role::may_link_work`).
+    #[error("is another writer's")]
+    Others,
+}
+
+/// Turns a UNIQUE constraint violation into [`Refusal::Taken`] for
+/// `field`, so a race between two writers still gives the person a
+/// message, not a 500.
 pub(crate) trait OnConflict<T> {
-    fn on_unique(self, field: &str, message: impl FnOnce() -> String) -> Result<T, StoreError>;
+    fn on_unique(self, field: &str, value: &str) -> Result<T, StoreError>;
 }
 
 impl<T> OnConflict<T> for Result<T, sqlx::Error> {
-    fn on_unique(self, field: &str, message: impl FnOnce() -> String) -> Result<T, StoreError> {
+    fn on_unique(self, field: &str, value: &str) -> Result<T, StoreError> {
         self.map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::conflict(field, message())
+                StoreError::refused(field, value, Refusal::Taken)
             }
             _ => e.into(),
         })

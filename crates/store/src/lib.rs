@@ -35,7 +35,7 @@ pub use clock::Clock;
 pub use comments::{Comment, DayCount, History, NewComment, QueueFilter, QueuedComment};
 pub use copy::{CopyProgress, TableCopy};
 pub use engine::{Engine, Location};
-pub use error::StoreError;
+pub use error::{Refusal, StoreError};
 pub use limits::LoginCount;
 pub use media::{media_prefix, Media, NewMedia, Variant};
 pub use notice::Event;

@@ -3,7 +3,7 @@
 use crate::error::OnConflict;
 use crate::media::NewMedia;
 use crate::sql;
-use crate::{Result, Store, StoreError, Topic, User};
+use crate::{Refusal, Result, Store, StoreError, Topic, User};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::PostStatus;
 use sqlx::{Acquire, Any, AnyConnection, Row, Transaction};
@@ -235,9 +235,10 @@ async fn write_post(
         match id {
             Some(id) => authors.push(id),
             None => {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refused(
                     format!("authors[{i}]"),
-                    format!("there is no user '{username}'"),
+                    username,
+                    Refusal::Unknown,
                 ))
             }
         }
@@ -247,17 +248,9 @@ async fn write_post(
         .bind(post.slug.as_str())
         .fetch_optional(&mut *conn)
         .await?;
-    // The other post may be a draft its writer may not see: its title is
-    // not told.
-    let taken = || {
-        StoreError::conflict(
-            "slug",
-            format!(
-                "'{}' is already the address of another post: choose another slug",
-                post.slug
-            ),
-        )
-    };
+    // The other post may be a draft its writer may not see: nothing of
+    // it but that it exists is told.
+    let taken = || StoreError::refused("slug", post.slug.as_str(), Refusal::Taken);
     let post_id = match (mode, existing) {
         (SaveMode::Create, Some(_)) => return Err(taken()),
         (SaveMode::Update(id), Some(other)) if other != id => return Err(taken()),
@@ -309,9 +302,10 @@ async fn write_post(
         Some(id) => q.bind(id),
         None => q,
     };
-    let id: Option<i64> = q.fetch_optional(&mut *conn).await.on_unique("slug", || {
-        format!("'{}' is already the address of another post", post.slug)
-    })?;
+    let id: Option<i64> = q
+        .fetch_optional(&mut *conn)
+        .await
+        .on_unique("slug", post.slug.as_str())?;
     let id = id.ok_or_else(|| StoreError::NotFound("that post".into()))?;
     // Naming no authors keeps a stored post's (a co-author is not dropped
     // by an edit that leaves the list out); a new post is the actor's.
@@ -343,20 +337,7 @@ async fn active_section_id(conn: &mut AnyConnection, slug: &str) -> Result<i64> 
             Some(into) => Ok(into),
             None => Ok(r.try_get("id")?),
         },
-        None => {
-            let known: Vec<String> = sqlx::query_scalar(
-                "SELECT slug FROM sections WHERE retired_into IS NULL ORDER BY position",
-            )
-            .fetch_all(&mut *conn)
-            .await?;
-            Err(StoreError::invalid(
-                "section",
-                format!(
-                    "there is no section '{slug}' (the sections are: {})",
-                    known.join(", ")
-                ),
-            ))
-        }
+        None => Err(StoreError::refused("section", slug, Refusal::Unknown)),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::error::OnConflict;
 use crate::sql::flag;
-use crate::{Result, Store, StoreError, Topic};
+use crate::{Refusal, Result, Store, StoreError, Topic};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -83,7 +83,7 @@ impl Store {
         .bind(self.now())
         .fetch_one(&mut *tx)
         .await
-        .on_unique("slug", || format!("a section with the address '{slug}' already exists"))?;
+        .on_unique("slug", slug)?;
         self.commit(tx, &[Topic::Site], &[]).await?;
         self.section(id)
             .await?
@@ -131,40 +131,24 @@ impl Store {
     /// Retires a section into another: its posts move there, and its address
     /// (and theirs) will answer with a permanent redirect. Sections retired
     /// into this one earlier now point at the new one, so no chain forms.
+    /// Refused (as `Unknown` for `into`) unless both are active and differ,
+    /// which the caller checked, but another writer may have changed since.
     pub async fn retire_section(&self, id: i64, into: i64) -> Result<()> {
-        if id == into {
-            return Err(StoreError::invalid(
-                "into",
-                "a section cannot be replaced by itself",
-            ));
-        }
         let mut tx = self.begin().await?;
-        let target: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT retired_into FROM sections WHERE id = $1")
-                .bind(into)
-                .fetch_optional(&mut *tx)
-                .await?;
-        match target {
-            None => return Err(StoreError::invalid("into", "that section does not exist")),
-            Some(Some(_)) => {
-                return Err(StoreError::invalid(
-                    "into",
-                    "that section is retired itself: choose an active one",
-                ))
-            }
-            Some(None) => {}
-        }
         let done = sqlx::query(
-            "UPDATE sections SET retired_into = $1 WHERE id = $2 AND retired_into IS NULL",
+            "UPDATE sections SET retired_into = $1
+             WHERE id = $2 AND retired_into IS NULL AND id <> $1
+               AND EXISTS (SELECT 1 FROM sections s WHERE s.id = $1 AND s.retired_into IS NULL)",
         )
         .bind(into)
         .bind(id)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::invalid(
-                "section",
-                "that section is missing or already retired",
+            return Err(StoreError::refused(
+                "into",
+                into.to_string(),
+                Refusal::Unknown,
             ));
         }
         sqlx::query("UPDATE sections SET retired_into = $1 WHERE retired_into = $2")

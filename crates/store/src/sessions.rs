@@ -102,7 +102,7 @@ impl Store {
         .bind(expires_at)
         .fetch_one(&self.writer)
         .await
-        .on_unique("name", || format!("a token named '{name}' already exists"))?;
+        .on_unique("name", name)?;
         Ok(ApiToken {
             id,
             name: name.to_owned(),

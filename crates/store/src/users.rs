@@ -52,7 +52,7 @@ impl Store {
         .bind(self.now())
         .fetch_one(&mut *tx)
         .await
-        .on_unique("username", || format!("'{username}' is already taken"))?;
+        .on_unique("username", username)?;
         self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(User {
             id,

@@ -2,7 +2,7 @@
 
 use crate::error::OnConflict;
 use crate::sql::{self, flag, json, named, to_json, unsigned_opt};
-use crate::{Result, Store, StoreError, Topic, User};
+use crate::{Refusal, Result, Store, StoreError, Topic, User};
 use bestpick_core::work::{CastMember, Work, WorkKind};
 use bestpick_core::Slug;
 use sqlx::any::AnyRow;
@@ -186,9 +186,10 @@ impl Store {
             .await?;
             let (used_by_others, public) = (flag(&row, "others")?, flag(&row, "public")?);
             if !by.role.may_link_work(public, used_by_others) {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refused(
                     "work.name",
-                    "names a work another writer is preparing; an editor can link it",
+                    work.name.trim(),
+                    Refusal::Others,
                 ));
             }
             if !by.role.may_change_work(used_by_others) {
@@ -231,13 +232,7 @@ impl Store {
             .fetch_one(&mut *conn)
             .await
             // Matched by IMDb id, but named (and so addressed) as another work.
-            .on_unique("work.name", || {
-                format!(
-                    "another stored work is already called '{}' ({}); its IMDb id differs",
-                    work.name.trim(),
-                    work.year
-                )
-            })?;
+            .on_unique("work.name", work.name.trim())?;
 
         if existing.is_some() {
             sqlx::query("DELETE FROM credits WHERE work_id = $1")

@@ -9,8 +9,8 @@ use bestpick_core::post::PostStatus;
 use bestpick_core::user::Role;
 use bestpick_store::scratch::Scratch;
 use bestpick_store::{
-    Clock, Cover, FilmScope, NewComment, NewMedia, PostFilter, QueueFilter, SaveMode, Store,
-    StoreError, Topic, User, Variant,
+    Clock, Cover, FilmScope, NewComment, NewMedia, PostFilter, QueueFilter, Refusal, SaveMode,
+    Store, StoreError, Topic, User, Variant,
 };
 
 const T0: i64 = 1_700_000_000;
@@ -91,7 +91,16 @@ async fn users_are_unique_and_their_password_ends_their_sessions() {
         .create_user("ann", "Another Ann", Role::Author, "h")
         .await
         .unwrap_err();
-    assert!(matches!(taken, StoreError::Conflict(_)), "{taken:?}");
+    assert!(
+        matches!(
+            taken,
+            StoreError::Refused {
+                refusal: Refusal::Taken,
+                ..
+            }
+        ),
+        "{taken:?}"
+    );
     let bob = s
         .store
         .create_user("bob", "Bob", Role::Author, "h")
@@ -145,7 +154,13 @@ async fn sessions_and_tokens_end_when_their_time_comes() {
         .create_api_token("long", "t3", "bp_3", id, None)
         .await
         .unwrap_err();
-    assert!(matches!(dup, StoreError::Conflict(_)));
+    assert!(matches!(
+        dup,
+        StoreError::Refused {
+            refusal: Refusal::Taken,
+            ..
+        }
+    ));
     assert_eq!(
         s.store.api_token("t1").await.unwrap().unwrap().name,
         "short"
@@ -180,7 +195,13 @@ async fn sections_move_and_retire_into_others_with_their_posts() {
         .create_section("news", "News", "")
         .await
         .unwrap_err();
-    assert!(matches!(dup, StoreError::Conflict(_)));
+    assert!(matches!(
+        dup,
+        StoreError::Refused {
+            refusal: Refusal::Taken,
+            ..
+        }
+    ));
     s.store.move_section(old.id, -1).await.unwrap();
     let order: Vec<String> = s
         .store
@@ -205,6 +226,21 @@ async fn sections_move_and_retire_into_others_with_their_posts() {
         s.store.section(old.id).await.unwrap().unwrap().retired_into,
         Some(news.id)
     );
+    // A retired section neither retires again nor takes others in, and none
+    // takes itself: the store refuses what another writer made stale.
+    for (from, into) in [(old.id, 1), (1, old.id), (1, 1)] {
+        let refused = s.store.retire_section(from, into).await.unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                StoreError::Refused {
+                    refusal: Refusal::Unknown,
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
+    }
     // Sections retired into one that retires follow it: no chains.
     s.store.retire_section(news.id, 1).await.unwrap();
     assert_eq!(
@@ -328,7 +364,16 @@ async fn slugs_stay_unique_and_a_deleted_post_is_remembered() {
         .save_post(&post("one", ""), &Cover::None, &s.admin, SaveMode::Create)
         .await
         .unwrap_err();
-    assert!(matches!(again, StoreError::Conflict(_)), "{again:?}");
+    assert!(
+        matches!(
+            again,
+            StoreError::Refused {
+                refusal: Refusal::Taken,
+                ..
+            }
+        ),
+        "{again:?}"
+    );
     let b = s
         .store
         .save_post(&post("two", ""), &Cover::None, &s.admin, SaveMode::Create)
@@ -344,7 +389,13 @@ async fn slugs_stay_unique_and_a_deleted_post_is_remembered() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(clash, StoreError::Conflict(_)));
+    assert!(matches!(
+        clash,
+        StoreError::Refused {
+            refusal: Refusal::Taken,
+            ..
+        }
+    ));
     // Upsert updates the post with that slug.
     let same = s
         .store

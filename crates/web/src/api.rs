@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bestpick_app::posts::{self, CoverSource, SaveError};
-use bestpick_app::{secrets, sections};
+use bestpick_app::{films, secrets, sections, OpError};
 use bestpick_core::document::PostData;
 use bestpick_core::post::{PostKind, PostStatus};
 use bestpick_core::work::Work;
@@ -129,6 +129,26 @@ impl From<StoreError> for ApiError {
             }
             other => {
                 tracing::error!("{:#}", anyhow::Error::new(other));
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the server failed; the error was logged",
+                )
+            }
+        }
+    }
+}
+
+impl From<OpError> for ApiError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::Forbidden { what, .. } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("your role does not allow you to {what}"),
+            ),
+            OpError::NotFound(what) => ApiError::not_found(what),
+            OpError::Store(e) => e.into(),
+            OpError::Other(e) => {
+                tracing::error!("{e:#}");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "the server failed; the error was logged",
@@ -400,34 +420,8 @@ async fn save_work(
     body: Result<Json<Work>, JsonRejection>,
 ) -> ApiResult {
     let Json(work) = body?;
-    forbid_unless(user.role.can_edit_any_post(), "edit works")?;
-    let mut errors = FieldErrors::default();
-    work.validate("work", &mut errors);
-    if !errors.is_empty() {
-        for e in &mut errors.0 {
-            e.field = e.field.trim_start_matches("work.").to_owned();
-        }
-        return Err(ApiError::fields(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "the work is not valid",
-            errors,
-        ));
-    }
-    let store = &state.site.store;
-    let existed = match work.slug() {
-        Some(slug) => store
-            .work_by_slug(slug.as_str(), FilmScope::All)
-            .await?
-            .is_some(),
-        None => false,
-    };
-    let id = store.save_work(&work, &user).await?;
-    let view = store
-        .work(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("work"))?;
-    let status = created_unless(existed);
-    Ok((status, Json(view)).into_response())
+    let (view, created) = films::save_work(&state.site, &user, &work).await?;
+    Ok((created_status(created), Json(view)).into_response())
 }
 
 async fn list_people(State(state): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {
@@ -458,12 +452,12 @@ async fn person(
         .ok_or_else(|| ApiError::not_found("person"))
 }
 
-/// 200 when a write matched something stored, 201 when it made something new.
-fn created_unless(existed: bool) -> StatusCode {
-    if existed {
-        StatusCode::OK
-    } else {
+/// 201 when a write made something new, 200 when it matched something stored.
+fn created_status(created: bool) -> StatusCode {
+    if created {
         StatusCode::CREATED
+    } else {
+        StatusCode::OK
     }
 }
 
@@ -473,38 +467,15 @@ struct PersonInput {
     name: String,
 }
 
-fn person_name(input: &PersonInput) -> ApiResult<&str> {
-    match input.name.trim() {
-        "" => Err(ApiError::fields(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "the person is not valid",
-            FieldError::new("name", "is missing").into(),
-        )),
-        name => Ok(name),
-    }
-}
-
 async fn create_person(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     body: Result<Json<PersonInput>, JsonRejection>,
 ) -> ApiResult {
     let Json(input) = body?;
-    forbid_unless(user.role.can_edit_any_post(), "edit people")?;
-    let name = person_name(&input)?;
-    let existed = match bestpick_core::Slug::from_title(name) {
-        Some(slug) => state
-            .site
-            .store
-            .person_by_slug(slug.as_str(), FilmScope::All)
-            .await?
-            .is_some(),
-        None => false,
-    };
-    let slug = state.site.store.save_person(name).await?;
+    let (slug, created) = films::add_person(&state.site, &user, &input.name).await?;
     let person = person(&state, &slug, FilmScope::All).await?;
-    let status = created_unless(existed);
-    Ok((status, Json(person)).into_response())
+    Ok((created_status(created), Json(person)).into_response())
 }
 
 async fn rename_person(
@@ -514,12 +485,7 @@ async fn rename_person(
     body: Result<Json<PersonInput>, JsonRejection>,
 ) -> ApiResult {
     let Json(input) = body?;
-    forbid_unless(user.role.can_edit_any_post(), "edit people")?;
-    state
-        .site
-        .store
-        .rename_person(&slug, person_name(&input)?)
-        .await?;
+    films::rename_person(&state.site, &user, &slug, &input.name).await?;
     let person = person(&state, &slug, FilmScope::All).await?;
     Ok(Json(person).into_response())
 }
@@ -568,22 +534,19 @@ async fn update_section(
     body: Result<Json<SectionInput>, JsonRejection>,
 ) -> ApiResult {
     let Json(input) = body?;
-    forbid_unless(user.role.can_manage_sections(), "manage sections")?;
     let store = &state.site.store;
     let section = store
         .section_by_slug(&slug)
         .await?
         .ok_or_else(|| ApiError::not_found("section"))?;
-    if input.name.trim().is_empty() {
-        return Err(ApiError::fields(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "the section is not valid",
-            FieldError::new("name", "is missing").into(),
-        ));
-    }
-    store
-        .update_section(section.id, input.name.trim(), input.description.trim())
-        .await?;
+    sections::update(
+        &state.site,
+        &user,
+        section.id,
+        &input.name,
+        &input.description,
+    )
+    .await?;
     let section = store
         .section(section.id)
         .await?

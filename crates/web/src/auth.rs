@@ -15,13 +15,12 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use bestpick_app::secrets;
+use bestpick_app::{accounts, secrets};
 use bestpick_store::User;
 use serde::de::DeserializeOwned;
 
 pub const SESSION_COOKIE: &str = "bp_session";
 pub const CSRF_COOKIE: &str = "bp_csrf";
-const SESSION_DAYS: i64 = 14;
 
 /// The logged-in user of an `/admin` request. Extracting it from a request
 /// without a live session redirects to the login page.
@@ -92,24 +91,13 @@ pub async fn log_in(
     headers: &HeaderMap,
     user: &User,
 ) -> Result<CookieJar, AppError> {
-    let token = secrets::random_token();
-    let expires = state.site.now() + SESSION_DAYS * 86_400;
-    state
-        .site
-        .store
-        .create_session(
-            &secrets::token_hash(&token),
-            user.id,
-            &secrets::random_token(),
-            expires,
-        )
-        .await?;
+    let token = accounts::start_session(&state.site, user).await?;
     let cookie = Cookie::build((SESSION_COOKIE, token))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(is_https(headers))
-        .max_age(time::Duration::days(SESSION_DAYS));
+        .max_age(time::Duration::days(accounts::SESSION_DAYS));
     Ok(jar.add(cookie))
 }
 
@@ -118,7 +106,7 @@ pub async fn log_out(
     jar: CookieJar,
     user: &CurrentUser,
 ) -> Result<CookieJar, AppError> {
-    state.site.store.delete_session(&user.token_hash).await?;
+    accounts::end_session(&state.site, &user.token_hash).await?;
     Ok(jar.remove(Cookie::build(SESSION_COOKIE).path("/")))
 }
 

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use bestpick_app::accounts::{AccountError, LoginError};
+use bestpick_app::OpError;
 use bestpick_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +51,19 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => AppError::NotFound,
+            StoreError::Invalid(_) | StoreError::Conflict(_) => AppError::BadRequest(e.to_string()),
             e => anyhow::Error::new(e).into(),
+        }
+    }
+}
+
+impl From<OpError> for AppError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::Forbidden { .. } => AppError::Forbidden(e.to_string()),
+            OpError::NotFound(_) => AppError::NotFound,
+            OpError::Store(e) => e.into(),
+            OpError::Other(e) => AppError::Internal(e),
         }
     }
 }

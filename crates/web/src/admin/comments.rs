@@ -260,7 +260,7 @@ async fn edit_blocklist(
 ) -> Result<Response, AppError> {
     site_wide(&me)?;
     if f.op == "remove" {
-        state.site.store.unblock(&f.kind, &f.value).await?;
+        moderation::remove_block(&state.site, &f.kind, &f.value).await?;
     } else if let Err(e) = moderation::add_block(&state.site, &f.kind, &f.value).await {
         let values = CommentSettings::values(&state.site).await?;
         let mut errors = FieldErrors::default();

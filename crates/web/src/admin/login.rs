@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use bestpick_app::accounts::{self, AccountError};
-use bestpick_app::login_limit;
+use bestpick_app::{login_limit, settings};
 use bestpick_core::user::Role;
 use bestpick_core::FieldErrors;
 use minijinja::context;
@@ -213,11 +213,7 @@ async fn setup(
     };
     match created {
         Ok(user) => {
-            state
-                .site
-                .store
-                .set_setting("site_name", form.site_name.trim())
-                .await?;
+            settings::set(&state.site, "site_name", &form.site_name).await?;
             let jar = auth::log_in(&state, jar, &headers, &user).await?;
             Ok((jar, Redirect::to("/admin/posts")).into_response())
         }

@@ -125,17 +125,9 @@ async fn upload(
         caption: Some(form.caption.clone()).filter(|c| !c.is_empty()),
         credit: Some(form.credit.clone()).filter(|c| !c.is_empty()),
     };
-    let dir = state.site.media_dir();
-    let (name, bytes) = (name.clone(), bytes.clone());
-    let stored =
-        tokio::task::spawn_blocking(move || media::store_image(&dir, "file", &name, &bytes, text))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
+    let stored = media::upload(&state.site, "file", name.clone(), bytes.clone(), text).await?;
     match stored {
-        Ok(new) => {
-            state.site.store.save_media(&new).await?;
-            Ok(Redirect::to("/admin/media").into_response())
-        }
+        Ok(_) => Ok(Redirect::to("/admin/media").into_response()),
         Err(errors) => {
             // The image's own rules name "file.alt"; the form's field is "alt".
             let errors = FieldErrors(

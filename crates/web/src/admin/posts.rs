@@ -140,12 +140,7 @@ fn film_scope(me: &CurrentUser) -> FilmScope {
 
 /// The post with this id, if `me` may edit it.
 async fn editable(state: &AppState, me: &CurrentUser, id: i64) -> Result<PostView, AppError> {
-    let post = state.site.store.post(id).await?.ok_or(AppError::NotFound)?;
-    me.require(
-        posts::may_edit(&post, &me.user),
-        "edit other people's posts",
-    )?;
-    Ok(post)
+    Ok(posts::editable(&state.site, &me.user, id).await?)
 }
 
 async fn edit_form(
@@ -272,13 +267,7 @@ async fn set_status(
 ) -> Result<Response, AppError> {
     let status = PostStatus::parse(&form.status)
         .ok_or_else(|| AppError::BadRequest(format!("'{}' is not a post status", form.status)))?;
-    let post = editable(&state, &me, id).await?;
-    let publishing = status == PostStatus::Published || post.card.status == PostStatus::Published;
-    me.require(
-        !publishing || me.user.role.can_publish(),
-        "publish or unpublish posts",
-    )?;
-    state.site.store.set_post_status(id, status, None).await?;
+    posts::set_status(&state.site, &me.user, id, status).await?;
     Ok(Redirect::to("/admin/posts?saved=1").into_response())
 }
 
@@ -290,14 +279,7 @@ async fn set_comments(
     CsrfForm(form): CsrfForm<super::CommentsForm>,
 ) -> Result<Response, AppError> {
     let closed = form.closing()?;
-    state.site.store.post(id).await?.ok_or(AppError::NotFound)?;
-    let allowed = bestpick_app::moderation::may_moderate(&state.site, &me.user, id).await?;
-    me.require(allowed, "open or close comments on this post")?;
-    state
-        .site
-        .store
-        .set_post_comments_closed(id, closed)
-        .await?;
+    bestpick_app::moderation::close_post_comments(&state.site, &me.user, id, closed).await?;
     Ok(Redirect::to("/admin/posts?saved=1").into_response())
 }
 
@@ -310,8 +292,7 @@ async fn delete(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    me.require(me.user.role.can_delete_posts(), "delete posts")?;
-    state.site.store.delete_post(id).await?;
+    posts::delete(&state.site, &me.user, id).await?;
     Ok(Redirect::to("/admin/posts").into_response())
 }
 

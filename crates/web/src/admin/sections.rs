@@ -9,8 +9,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use bestpick_app::sections;
+use bestpick_app::OpError;
 use bestpick_core::FieldErrors;
-use bestpick_store::StoreError;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -71,7 +71,7 @@ async fn answer(
     me: &CurrentUser,
     form: &NewSection,
     id: Option<i64>,
-    result: Result<(), StoreError>,
+    result: Result<(), OpError>,
 ) -> Result<Response, AppError> {
     match result {
         Ok(()) => Ok(Redirect::to("/admin/sections").into_response()),
@@ -90,7 +90,8 @@ async fn create(
     allowed(&me)?;
     let result = sections::create(&state.site, &form.slug, &form.name, &form.description)
         .await
-        .map(|_| ());
+        .map(|_| ())
+        .map_err(OpError::from);
     answer(&state, &me, &form, None, result).await
 }
 
@@ -100,18 +101,7 @@ async fn update(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<NewSection>,
 ) -> Result<Response, AppError> {
-    allowed(&me)?;
-    let result = if form.name.trim().is_empty() {
-        Err(StoreError::Invalid(
-            bestpick_core::FieldError::new("name", "is missing: give the section a name").into(),
-        ))
-    } else {
-        state
-            .site
-            .store
-            .update_section(id, form.name.trim(), form.description.trim())
-            .await
-    };
+    let result = sections::update(&state.site, &me.user, id, &form.name, &form.description).await;
     answer(&state, &me, &NewSection::default(), Some(id), result).await
 }
 
@@ -126,12 +116,7 @@ async fn move_section(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<MoveForm>,
 ) -> Result<Response, AppError> {
-    allowed(&me)?;
-    state
-        .site
-        .store
-        .move_section(id, form.step.signum())
-        .await?;
+    sections::move_by(&state.site, &me.user, id, form.step).await?;
     Ok(Redirect::to("/admin/sections").into_response())
 }
 
@@ -146,14 +131,7 @@ async fn retire(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<RetireForm>,
 ) -> Result<Response, AppError> {
-    allowed(&me)?;
-    let result = match form.into.parse::<i64>() {
-        Ok(into) => state.site.store.retire_section(id, into).await,
-        Err(_) => Err(StoreError::Invalid(
-            bestpick_core::FieldError::new("into", "choose the section that replaces this one")
-                .into(),
-        )),
-    };
+    let result = sections::retire(&state.site, &me.user, id, &form.into).await;
     answer(&state, &me, &NewSection::default(), Some(id), result).await
 }
 
@@ -164,18 +142,7 @@ async fn set_comments(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<super::CommentsForm>,
 ) -> Result<Response, AppError> {
-    allowed(&me)?;
     let closed = form.closing()?;
-    state
-        .site
-        .store
-        .section(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    state
-        .site
-        .store
-        .set_section_comments_closed(id, closed)
-        .await?;
+    sections::close_comments(&state.site, &me.user, id, closed).await?;
     Ok(Redirect::to("/admin/sections").into_response())
 }

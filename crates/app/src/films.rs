@@ -1,0 +1,91 @@
+//! Works and people written on their own (the API's works and people
+//! endpoints), with the rules of `core`: who may, what is valid, how a
+//! refusal reads.
+
+use crate::{refusals, OpError, Site};
+use bestpick_core::work::Work;
+use bestpick_core::{FieldError, FieldErrors, Slug};
+use bestpick_store::{FilmScope, Refusal, StoreError, User, WorkView};
+
+/// Stores a work, or updates the one with its IMDb id (or name and year);
+/// returns it as stored, and whether it is new.
+pub async fn save_work(
+    site: &Site,
+    actor: &User,
+    work: &Work,
+) -> Result<(WorkView, bool), OpError> {
+    OpError::unless(actor, actor.role.can_edit_any_post(), "edit works")?;
+    let mut errors = FieldErrors::default();
+    work.validate("work", &mut errors);
+    if !errors.is_empty() {
+        // The work is the whole input here, not a part of a post.
+        for e in &mut errors.0 {
+            e.field = e.field.trim_start_matches("work.").to_owned();
+        }
+        return Err(StoreError::Invalid(errors).into());
+    }
+    let existed = match work.slug() {
+        Some(slug) => site
+            .store
+            .work_by_slug(slug.as_str(), FilmScope::All)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let id = site.store.save_work(work, actor).await.map_err(|e| {
+        refusals::worded(e, |_, value, refusal| {
+            (refusal == Refusal::Taken).then(|| {
+                format!(
+                    "another stored work is already called '{value}' ({}); its IMDb id differs",
+                    work.year
+                )
+            })
+        })
+    })?;
+    let view = site
+        .store
+        .work(id)
+        .await?
+        .ok_or(OpError::NotFound("work"))?;
+    Ok((view, !existed))
+}
+
+/// A person's name as given: trimmed, and not empty.
+fn person_name(name: &str) -> Result<&str, OpError> {
+    match name.trim() {
+        "" => Err(StoreError::Invalid(FieldError::new("name", "is missing").into()).into()),
+        name => Ok(name),
+    }
+}
+
+/// Adds a person by name, or finds the one with that name's address;
+/// returns their address, and whether they are new.
+pub async fn add_person(site: &Site, actor: &User, name: &str) -> Result<(String, bool), OpError> {
+    OpError::unless(actor, actor.role.can_edit_any_post(), "edit people")?;
+    let name = person_name(name)?;
+    let existed = match Slug::from_title(name) {
+        Some(slug) => site
+            .store
+            .person_by_slug(slug.as_str(), FilmScope::All)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let slug = site.store.save_person(name).await?;
+    Ok((slug, !existed))
+}
+
+/// Renames the person at `slug`; their address stays, so links keep working.
+pub async fn rename_person(
+    site: &Site,
+    actor: &User,
+    slug: &str,
+    name: &str,
+) -> Result<(), OpError> {
+    OpError::unless(actor, actor.role.can_edit_any_post(), "edit people")?;
+    let name = person_name(name)?;
+    match site.store.rename_person(slug, name).await {
+        Err(StoreError::NotFound(_)) => Err(OpError::NotFound("person")),
+        done => Ok(done?),
+    }
+}
