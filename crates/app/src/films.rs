@@ -34,12 +34,7 @@ pub async fn save_work(
     };
     let id = site.store.save_work(work, actor).await.map_err(|e| {
         refusals::worded(e, |_, value, refusal| {
-            (refusal == Refusal::Taken).then(|| {
-                format!(
-                    "another stored work is already called '{value}' ({}); its IMDb id differs",
-                    work.year
-                )
-            })
+            (refusal == Refusal::Taken).then(|| name_taken(value, work.year))
         })
     })?;
     let view = site
@@ -48,6 +43,12 @@ pub async fn save_work(
         .await?
         .ok_or(OpError::NotFound("work"))?;
     Ok((view, !existed))
+}
+
+/// Why a work was not stored: matched by IMDb id, but named (and so
+/// addressed) as another stored work.
+pub(crate) fn name_taken(name: &str, year: i32) -> String {
+    format!("another stored work is already called '{name}' ({year}); its IMDb id differs")
 }
 
 /// A person's name as given: trimmed, and not empty.

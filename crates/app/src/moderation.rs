@@ -227,7 +227,10 @@ pub async fn close_post_comments(
         .ok_or(OpError::NotFound("post"))?;
     let allowed = may_moderate(site, actor, post_id)
         .await
-        .map_err(|e| OpError::Other(e.into()))?;
+        .map_err(|e| match e {
+            ModerationError::Other(e) => OpError::Other(e),
+            e => OpError::Other(e.into()),
+        })?;
     OpError::unless(actor, allowed, "open or close comments on this post")?;
     Ok(site.store.set_post_comments_closed(post_id, closed).await?)
 }

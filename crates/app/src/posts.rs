@@ -1,7 +1,7 @@
 //! Saving posts: validation, permissions, cover photos, all or nothing.
 
 use crate::media::{self, PhotoText};
-use crate::{refusals, OpError, Site};
+use crate::{films, refusals, OpError, Site};
 use bestpick_core::document::{PostData, ValidPost};
 use bestpick_core::post::{PostStatus, Visibility};
 use bestpick_core::{FieldError, FieldErrors};
@@ -81,13 +81,17 @@ pub async fn save(
 pub async fn worded(site: &Site, post: &ValidPost, e: StoreError) -> StoreError {
     // The sections are named only when one was unknown.
     let sections = match &e {
-        StoreError::Refused { field, .. } if field == "section" => site
-            .store
-            .sections()
-            .await
-            .map(|all| all.into_iter().filter(|s| s.is_active()).map(|s| s.slug))
-            .map(|slugs| slugs.collect::<Vec<_>>().join(", "))
-            .unwrap_or_default(),
+        StoreError::Refused { field, .. } if field == "section" => {
+            match site.store.sections().await {
+                Ok(all) => all
+                    .into_iter()
+                    .filter(|s| s.is_active())
+                    .map(|s| s.slug)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                Err(failed) => return failed,
+            }
+        }
         _ => String::new(),
     };
     refusals::worded(e, |field, value, refusal| {
@@ -100,10 +104,9 @@ pub async fn worded(site: &Site, post: &ValidPost, e: StoreError) -> StoreError 
             ("section", Refusal::Unknown) => {
                 format!("there is no section '{value}' (the sections are: {sections})")
             }
-            ("work.name", Refusal::Taken) => format!(
-                "another stored work is already called '{value}' ({}); its IMDb id differs",
-                post.work.as_ref().map_or(0, |w| w.year)
-            ),
+            ("work.name", Refusal::Taken) => {
+                films::name_taken(value, post.work.as_ref().map_or(0, |w| w.year))
+            }
             ("work.name", Refusal::Others) => {
                 "names a work another writer is preparing; an editor can link it".to_owned()
             }

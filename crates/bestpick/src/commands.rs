@@ -452,7 +452,8 @@ async fn copy_site(from: &Location, to: &Location, resume: bool) -> anyhow::Resu
     dest.close().await;
     if !differ.is_empty() {
         bail!(
-            "{to} differs from {from} in {}: it held other rows before the copy",
+            "{to} differs from {from} in {}: it held other rows before the copy, or rows \
+             copied by an earlier run changed since; copy again into an empty database",
             differ.join(", ")
         );
     }

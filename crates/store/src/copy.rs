@@ -24,12 +24,12 @@ use std::collections::HashMap;
 /// a table written in one batch is checked at the end of its statement.)
 const TABLES: &[(&str, &str)] = &[
     ("users", "id"),
-    ("sessions", "token_hash"),
+    ("sessions", "token_hash{c}"),
     ("api_tokens", "id"),
     ("sections", "id"),
     ("people", "id"),
     ("works", "id"),
-    ("credits", "work_id, job, position"),
+    ("credits", "work_id, job{c}, position"),
     ("media", "id"),
     ("posts", "id"),
     ("post_authors", "post_id, user_id"),
@@ -38,14 +38,26 @@ const TABLES: &[(&str, &str)] = &[
     ("scores", "post_id, position"),
     ("critic_quotes", "post_id, position"),
     ("lines", "post_id, position"),
-    ("settings", "key"),
-    ("removed_posts", "slug"),
+    ("settings", "key{c}"),
+    ("removed_posts", "slug{c}"),
     ("comments", "id"),
     ("spam_decisions", "id"),
-    ("blocklist", "kind, value"),
-    ("login_limits", "key"),
-    ("job_runs", "name"),
+    ("blocklist", "kind{c}, value{c}"),
+    ("login_limits", "key{c}"),
+    ("job_runs", "name{c}"),
 ];
+
+/// The `ORDER BY` for a table's key on `engine`: text (marked `{c}`) in
+/// byte order on both, which PostgreSQL's collation (`en_US` ignores
+/// hyphens at first) would not give, and the checksums must see the rows
+/// in one order.
+fn order_by(key: &str, engine: Engine) -> String {
+    let bytes = match engine {
+        Engine::Postgres => " COLLATE \"C\"",
+        Engine::Sqlite => "",
+    };
+    key.replace("{c}", bytes)
+}
 
 /// Rows written per statement and transaction.
 const BATCH: usize = 500;
@@ -158,8 +170,13 @@ fn read_row(r: &sqlx::any::AnyRow) -> Result<Vec<Value>, sqlx::Error> {
 }
 
 /// Counts and sums a table as `conn` sees it.
-async fn tally(conn: &mut AnyConnection, table: &str, key: &str) -> Result<(u64, String)> {
-    let sql = format!("SELECT * FROM {table} ORDER BY {key}");
+async fn tally(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    table: &str,
+    key: &str,
+) -> Result<(u64, String)> {
+    let sql = format!("SELECT * FROM {table} ORDER BY {}", order_by(key, engine));
     let mut rows = sqlx::query(&sql).fetch(&mut *conn);
     let mut tally = Tally::new();
     while let Some(r) = rows.try_next().await? {
@@ -206,7 +223,10 @@ impl Store {
                 _ => None,
             };
             let kinds = to.column_kinds(table).await?;
-            let sql = format!("SELECT * FROM {table} ORDER BY {key}");
+            let sql = format!(
+                "SELECT * FROM {table} ORDER BY {}",
+                order_by(key, self.engine())
+            );
             let mut rows = sqlx::query(&sql).fetch(&mut *snapshot);
             let mut source = Tally::new();
             let mut columns: Vec<String> = Vec::new();
@@ -239,7 +259,7 @@ impl Store {
             }
             let (rows, checksum) = source.finish();
             let mut conn = to.writer.acquire().await?;
-            let there = tally(&mut conn, table, key).await?;
+            let there = tally(&mut conn, to.engine(), table, key).await?;
             report.push(TableCopy {
                 table,
                 rows,

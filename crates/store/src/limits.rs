@@ -3,7 +3,7 @@
 //! wait, how often a job runs) are the caller's; this only stores.
 
 use crate::sql::flag;
-use crate::{Result, Store};
+use crate::{Engine, Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -110,13 +110,21 @@ impl Store {
 
     /// Forgets keys with no attempt since `before_ms` that remember no login.
     pub async fn forget_login_attempts(&self, before_ms: i64) -> Result<u64> {
-        Ok(
-            sqlx::query("DELETE FROM login_limits WHERE last_ms < $1 AND NOT known")
-                .bind(before_ms)
-                .execute(&self.writer)
-                .await?
-                .rows_affected(),
-        )
+        let sql = match self.engine() {
+            // Rows locked in key order, as attempts lock them, so the two
+            // never wait on each other in a circle.
+            Engine::Postgres => {
+                "DELETE FROM login_limits WHERE key IN (SELECT key FROM login_limits
+                 WHERE last_ms < $1 AND NOT known ORDER BY key FOR UPDATE)"
+            }
+            // One writer at a time: no order to keep.
+            Engine::Sqlite => "DELETE FROM login_limits WHERE last_ms < $1 AND NOT known",
+        };
+        Ok(sqlx::query(sql)
+            .bind(before_ms)
+            .execute(&self.writer)
+            .await?
+            .rows_affected())
     }
 
     /// Claims the job `name` if it last ran at or before `due`: true for

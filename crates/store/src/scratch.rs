@@ -38,8 +38,17 @@ impl Scratch {
         );
         sqlx::any::install_default_drivers();
         let mut admin = AnyConnection::connect(&server).await?;
+        // A language's collation, as most servers have (en_US), rather than
+        // the test server's byte order: nothing may rely on text sorting as
+        // bytes unless it asks for it.
         admin
-            .execute(format!("CREATE DATABASE {name}").as_str())
+            .execute(
+                format!(
+                    "CREATE DATABASE {name} TEMPLATE template0 \
+                     LOCALE_PROVIDER icu ICU_LOCALE 'en' LOCALE 'C.UTF-8'"
+                )
+                .as_str(),
+            )
             .await?;
         admin.close().await?;
         let mut url = url::Url::parse(&server).expect("the server's address was just used");

@@ -131,10 +131,21 @@ impl Store {
     /// Retires a section into another: its posts move there, and its address
     /// (and theirs) will answer with a permanent redirect. Sections retired
     /// into this one earlier now point at the new one, so no chain forms.
-    /// Refused (as `Unknown` for `into`) unless both are active and differ,
-    /// which the caller checked, but another writer may have changed since.
+    /// Refused (as `Unknown` for `into`) unless both are active and differ:
+    /// the caller checked, but another writer may have changed them since.
     pub async fn retire_section(&self, id: i64, into: i64) -> Result<()> {
         let mut tx = self.begin().await?;
+        // Both rows held, in one order, before either is read: two editors
+        // retiring A into B and B into C meanwhile take turns, and the
+        // second sees the first's change (no chain, no posts left behind).
+        let mut ids = [id, into];
+        ids.sort_unstable();
+        for id in ids {
+            sqlx::query("UPDATE sections SET retired_into = retired_into WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let done = sqlx::query(
             "UPDATE sections SET retired_into = $1
              WHERE id = $2 AND retired_into IS NULL AND id <> $1

@@ -71,6 +71,13 @@ impl ApiError {
         }
     }
 
+    fn unavailable() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database cannot be reached; try again in a few seconds",
+        )
+    }
+
     fn not_found(what: &str) -> ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -120,12 +127,12 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => {
                 ApiError::new(StatusCode::NOT_FOUND, format!("{what} was not found"))
             }
+            // An operation words what it expects to be refused; plain words
+            // for anything else, still as bad input.
+            StoreError::Refused { .. } => bestpick_app::refusals::worded(e, |_, _, _| None).into(),
             StoreError::Unavailable(e) => {
                 tracing::warn!("{:#}", anyhow::Error::new(e));
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "the database cannot be reached; try again in a few seconds",
-                )
+                ApiError::unavailable()
             }
             other => {
                 tracing::error!("{:#}", anyhow::Error::new(other));
@@ -147,13 +154,20 @@ impl From<OpError> for ApiError {
             ),
             OpError::NotFound(what) => ApiError::not_found(what),
             OpError::Store(e) => e.into(),
-            OpError::Other(e) => {
-                tracing::error!("{e:#}");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the server failed; the error was logged",
-                )
-            }
+            OpError::Other(e) => match e.downcast::<StoreError>() {
+                Ok(e) => e.into(),
+                Err(e) if StoreError::is_unavailable(e.as_ref()) => {
+                    tracing::warn!("{e:#}");
+                    ApiError::unavailable()
+                }
+                Err(e) => {
+                    tracing::error!("{e:#}");
+                    ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "the server failed; the error was logged",
+                    )
+                }
+            },
         }
     }
 }

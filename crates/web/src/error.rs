@@ -51,7 +51,11 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => AppError::NotFound,
-            StoreError::Invalid(_) | StoreError::Conflict(_) => AppError::BadRequest(e.to_string()),
+            // Bad input that no form shows beside its field.
+            StoreError::Invalid(_) | StoreError::Conflict(_) => AppError::Invalid(e.to_string()),
+            StoreError::Refused { .. } => {
+                AppError::Invalid(bestpick_app::refusals::worded(e, |_, _, _| None).to_string())
+            }
             e => anyhow::Error::new(e).into(),
         }
     }
@@ -63,7 +67,7 @@ impl From<OpError> for AppError {
             OpError::Forbidden { .. } => AppError::Forbidden(e.to_string()),
             OpError::NotFound(_) => AppError::NotFound,
             OpError::Store(e) => e.into(),
-            OpError::Other(e) => AppError::Internal(e),
+            OpError::Other(e) => e.into(),
         }
     }
 }
