@@ -218,9 +218,33 @@ impl Store {
         self.events.subscribe()
     }
 
+    /// Runs a transaction's BEGIN or COMMIT to its end, even when the
+    /// request that asked is dropped half-way (its client gone). On
+    /// PostgreSQL, on a task of its own: sqlx's PostgreSQL driver cut short
+    /// there can leave the connection inside a transaction it does not
+    /// know of, which the connection's next user would share (the bench
+    /// showed it). SQLite's driver finishes or undoes the step on its
+    /// worker thread, and its one writer must not wait for a task switch.
+    async fn to_its_end<T: Send + 'static>(
+        &self,
+        step: impl std::future::Future<Output = Result<T>> + Send + 'static,
+    ) -> Result<T> {
+        if self.engine() == Engine::Sqlite {
+            return step.await;
+        }
+        match tokio::spawn(step).await {
+            Ok(done) => done,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down.
+            Err(_) => Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
+        }
+    }
+
     /// Begins a write.
     pub(crate) async fn begin(&self) -> Result<Transaction<'static, Any>> {
-        Ok(self.writer.begin().await?)
+        let writer = self.writer.clone();
+        self.to_its_end(async move { Ok(writer.begin().await?) })
+            .await
     }
 
     /// Commits a write with the topics it touched and the events it is.
@@ -233,20 +257,27 @@ impl Store {
         topics: &[Topic],
         events: &[Event],
     ) -> Result<()> {
-        if self.engine() == Engine::Postgres && !(topics.is_empty() && events.is_empty()) {
-            // `SELECT 1 FROM`: pg_notify returns void, which no driver reads.
-            sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
-                .bind(notice::CHANNEL)
-                .bind(notice::encode(&self.instance, topics, events))
-                .execute(&mut *tx)
-                .await?;
-        }
-        let committed = tx.commit().await;
-        // Also when the answer to COMMIT was lost: the write may be stored,
-        // and a needless render costs less than a stale page.
-        self.touched(topics);
-        committed?;
-        Ok(())
+        let notice = (self.engine() == Engine::Postgres
+            && !(topics.is_empty() && events.is_empty()))
+        .then(|| notice::encode(&self.instance, topics, events));
+        let topics = topics.to_vec();
+        let store = self.clone();
+        self.to_its_end(async move {
+            if let Some(notice) = notice {
+                // `SELECT 1 FROM`: pg_notify returns void, which no driver reads.
+                sqlx::query("SELECT 1 FROM pg_notify($1, $2)")
+                    .bind(notice::CHANNEL)
+                    .bind(notice)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let committed = tx.commit().await;
+            // Also when the answer to COMMIT was lost: the write may be
+            // stored, and a needless render costs less than a stale page.
+            store.touched(&topics);
+            Ok(committed?)
+        })
+        .await
     }
 
     /// What this store's writes have changed, for the page cache.

@@ -689,3 +689,35 @@ async fn a_row_that_does_not_decode_is_an_error_not_a_default() {
     assert!(format!("{err:?}").contains("variants"), "{err:?}");
     assert!(s.store.media_list(10).await.is_err(), "not an empty list");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_cut_short_leave_no_connection_inside_a_transaction() {
+    let s = site().await;
+    // Writes whose callers give up at every moment of their run, as a
+    // request does when its client goes away.
+    for n in 0..600u64 {
+        let value = n.to_string();
+        let write = s.store.set_setting("cut.short", &value);
+        let _ = tokio::time::timeout(std::time::Duration::from_micros(n * 7 % 600), write).await;
+    }
+    // Writes outside any transaction then land on every pooled connection;
+    // each must be stored for good, seen by a store of its own.
+    let claims: Vec<_> = (0..48)
+        .map(|n| {
+            let store = s.store.clone();
+            tokio::spawn(async move { store.claim_job(&format!("job{n}"), 0).await.unwrap() })
+        })
+        .collect();
+    for c in claims {
+        assert!(c.await.unwrap());
+    }
+    let other = Store::open(s._db.location(), Clock::fixed(T0))
+        .await
+        .unwrap();
+    for n in 0..48 {
+        assert!(
+            !other.claim_job(&format!("job{n}"), -1).await.unwrap(),
+            "job{n}'s claim is not stored"
+        );
+    }
+}
