@@ -236,12 +236,28 @@ pub async fn close_post_comments(
 }
 
 /// Removes a blocklist entry (editors and admins).
-pub async fn remove_block(site: &Site, kind: &str, value: &str) -> Result<(), ModerationError> {
+pub async fn remove_block(
+    site: &Site,
+    user: &User,
+    kind: &str,
+    value: &str,
+) -> Result<(), ModerationError> {
+    if !user.role.can_moderate_all_comments() {
+        return Err(ModerationError::Forbidden);
+    }
     Ok(site.store.unblock(kind, value).await?)
 }
 
 /// Adds a blocklist entry typed by a moderator (editors and admins).
-pub async fn add_block(site: &Site, kind: &str, value: &str) -> Result<(), ModerationError> {
+pub async fn add_block(
+    site: &Site,
+    user: &User,
+    kind: &str,
+    value: &str,
+) -> Result<(), ModerationError> {
+    if !user.role.can_moderate_all_comments() {
+        return Err(ModerationError::Forbidden);
+    }
     let value = value.trim().to_lowercase();
     if value.is_empty() {
         return Err(ModerationError::Invalid("Give something to block.".into()));

@@ -13,10 +13,12 @@ pub const RESERVED_SLUGS: &[&str] = &[
 /// Adds a section at the end of the order. An empty slug is made from the name.
 pub async fn create(
     site: &Site,
+    actor: &User,
     slug: &str,
     name: &str,
     description: &str,
-) -> Result<Section, StoreError> {
+) -> Result<Section, OpError> {
+    may_manage(actor)?;
     let mut errors = FieldErrors::default();
     let name = name.trim();
     if name.is_empty() {
@@ -54,8 +56,9 @@ pub async fn create(
                         "a section with the address '{value}' already exists"
                     ))
                 })
+                .into()
             }),
-        _ => Err(StoreError::Invalid(errors)),
+        _ => Err(StoreError::Invalid(errors).into()),
     }
 }
 

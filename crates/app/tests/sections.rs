@@ -37,9 +37,15 @@ async fn retiring_a_section_says_what_is_wrong_and_changes_nothing() {
     let author = accounts::add_user(&site, "bo", "", Role::Author, pw)
         .await
         .unwrap();
-    let news = sections::create(&site, "news", "News", "").await.unwrap();
-    let old = sections::create(&site, "old", "Old", "").await.unwrap();
-    let gone = sections::create(&site, "gone", "Gone", "").await.unwrap();
+    let news = sections::create(&site, &admin, "news", "News", "")
+        .await
+        .unwrap();
+    let old = sections::create(&site, &admin, "old", "Old", "")
+        .await
+        .unwrap();
+    let gone = sections::create(&site, &admin, "gone", "Gone", "")
+        .await
+        .unwrap();
     sections::retire(&site, &admin, gone.id, &news.id.to_string())
         .await
         .unwrap();
@@ -53,6 +59,11 @@ async fn retiring_a_section_says_what_is_wrong_and_changes_nothing() {
                 ..
             })
         ),
+        "{denied:?}"
+    );
+    let denied = sections::create(&site, &author, "mine", "Mine", "").await;
+    assert!(
+        matches!(&denied, Err(OpError::Forbidden { .. })),
         "{denied:?}"
     );
     let cases = [
@@ -101,7 +112,7 @@ async fn retiring_a_section_says_what_is_wrong_and_changes_nothing() {
     let old_now = site.store.section(old.id).await.unwrap().unwrap();
     assert!(old_now.is_active(), "nothing changed");
 
-    let taken = sections::create(&site, "news", "News again", "")
+    let taken = sections::create(&site, &admin, "news", "News again", "")
         .await
         .unwrap_err();
     assert_eq!(

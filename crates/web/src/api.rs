@@ -236,17 +236,6 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
-fn forbid_unless(allowed: bool, what: &str) -> ApiResult<()> {
-    if allowed {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("your role does not allow you to {what}"),
-        ))
-    }
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct ListQuery {
@@ -535,9 +524,14 @@ async fn create_section(
     body: Result<Json<SectionInput>, JsonRejection>,
 ) -> ApiResult {
     let Json(input) = body?;
-    forbid_unless(user.role.can_manage_sections(), "manage sections")?;
-    let section =
-        sections::create(&state.site, &input.slug, &input.name, &input.description).await?;
+    let section = sections::create(
+        &state.site,
+        &user,
+        &input.slug,
+        &input.name,
+        &input.description,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(section)).into_response())
 }
 

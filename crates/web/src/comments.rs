@@ -368,6 +368,9 @@ const CONFIRM: &str = "Please check your comment and press “Post comment” on
     this confirms it was sent from this page (the page's script did not run, \
     or the page was open for a long time).";
 
+/// The most comments a reader's cookie keeps editable at once.
+const MAX_EDITABLE: usize = 20;
+
 /// Adds an edit token to the cookie, dropping expired ones.
 fn remember_edit(
     state: &AppState,
@@ -386,6 +389,10 @@ fn remember_edit(
         })
         .unwrap_or_default();
     tokens.push(token);
+    // The newest only: a cookie holds about 4 KB, and a browser drops one
+    // that grows past it (with every edit link in it).
+    let older = tokens.len().saturating_sub(MAX_EDITABLE);
+    tokens.drain(..older);
     let cookie = Cookie::build((EDIT_COOKIE, tokens.join(",")))
         .path("/")
         .http_only(true)

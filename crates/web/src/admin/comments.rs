@@ -260,8 +260,8 @@ async fn edit_blocklist(
 ) -> Result<Response, AppError> {
     site_wide(&me)?;
     if f.op == "remove" {
-        moderation::remove_block(&state.site, &f.kind, &f.value).await?;
-    } else if let Err(e) = moderation::add_block(&state.site, &f.kind, &f.value).await {
+        moderation::remove_block(&state.site, &me.user, &f.kind, &f.value).await?;
+    } else if let Err(e) = moderation::add_block(&state.site, &me.user, &f.kind, &f.value).await {
         let values = CommentSettings::values(&state.site).await?;
         let mut errors = FieldErrors::default();
         errors.push("blocklist", e.to_string());

@@ -87,11 +87,15 @@ async fn create(
     me: CurrentUser,
     CsrfForm(form): CsrfForm<NewSection>,
 ) -> Result<Response, AppError> {
-    allowed(&me)?;
-    let result = sections::create(&state.site, &form.slug, &form.name, &form.description)
-        .await
-        .map(|_| ())
-        .map_err(OpError::from);
+    let result = sections::create(
+        &state.site,
+        &me.user,
+        &form.slug,
+        &form.name,
+        &form.description,
+    )
+    .await
+    .map(|_| ());
     answer(&state, &me, &form, None, result).await
 }
 

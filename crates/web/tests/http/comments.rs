@@ -159,6 +159,24 @@ async fn a_commenter_edits_within_ten_minutes_and_not_after() {
 }
 
 #[tokio::test]
+async fn a_commenters_cookie_keeps_the_newest_twenty_editable() {
+    let app = app_with_heat().await;
+    let mut ids = Vec::new();
+    for n in 0..22 {
+        // Every word triple holds the number: no two are near-duplicates.
+        let body = format!("The diner {n} scene {n} works {n} because {n} of {n} its {n} light.");
+        let r = send(&app, &reader("Ann", &body)).await;
+        assert_eq!(r.status(), 303, "comment {n}");
+        ids.push(comment_id(&r));
+    }
+    let post_id = hidden_value(&app.get_text(POST).await.1, "post_id").unwrap();
+    let me = app.form_details(&app.client, &post_id).await;
+    let mut editable: Vec<i64> = serde_json::from_value(me["editable"].clone()).unwrap();
+    editable.sort();
+    assert_eq!(editable, ids[2..], "a bounded cookie, the oldest dropped");
+}
+
+#[tokio::test]
 async fn a_commenter_deletes_within_the_window() {
     let app = app_with_heat().await;
     let id = comment_id(&send(&app, &reader("Ann", "A comment I will regret.")).await);
