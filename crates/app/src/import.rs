@@ -1,9 +1,9 @@
 //! `bestpick import`: content files into the site, each all or nothing.
 
 use crate::posts::{self, CoverSource, SaveError};
-use crate::Site;
+use crate::{sections, OpError, Site};
 use bestpick_core::document::{self, DocumentError};
-use bestpick_store::{PostBatch, SaveMode, StoreError, User};
+use bestpick_store::{PostBatch, SaveMode, Section, StoreError, User};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,53 @@ pub fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
         }
     }
     Ok(files)
+}
+
+/// The sections the files name that the site does not have, in the order
+/// they are first named (a file that does not read or parse is left for the
+/// import to report).
+pub async fn missing_sections(site: &Site, files: &[PathBuf]) -> Result<Vec<String>, StoreError> {
+    let known: Vec<String> = site
+        .store
+        .sections()
+        .await?
+        .into_iter()
+        .map(|s| s.slug)
+        .collect();
+    let mut missing: Vec<String> = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let Ok((_, post)) = document::parse(&text) else {
+            continue;
+        };
+        let slug = post.section.as_str();
+        if !known.iter().any(|k| k == slug) && !missing.iter().any(|m| m == slug) {
+            missing.push(slug.to_owned());
+        }
+    }
+    Ok(missing)
+}
+
+/// Adds sections at these addresses, each named after its address
+/// (`short-takes` is "Short takes"), for files that name them.
+pub async fn create_sections(
+    site: &Site,
+    actor: &User,
+    slugs: &[String],
+) -> Result<Vec<Section>, OpError> {
+    let mut made = Vec::with_capacity(slugs.len());
+    for slug in slugs {
+        let words = slug.replace(['-', '_'], " ");
+        let mut letters = words.chars();
+        let name = match letters.next() {
+            Some(first) => first.to_uppercase().chain(letters).collect(),
+            None => String::new(),
+        };
+        made.push(sections::create(site, actor, slug, &name, "").await?);
+    }
+    Ok(made)
 }
 
 /// How long a batch of files goes uncommitted: a site served meanwhile

@@ -42,6 +42,10 @@ pub enum Command {
         /// Files or folders; folders are searched for *.md files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Add the sections the files name that the site does not have yet
+        /// (each named after its address; `bestpick section rename` renames it).
+        #[arg(long)]
+        create_sections: bool,
         #[command(flatten)]
         data: DataArg,
     },
@@ -56,6 +60,11 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Manage sections, the site's departments (Best Pick, Essays, News...).
+    Section {
+        #[command(subcommand)]
+        command: SectionCommand,
     },
     /// Show or change the site's settings (name, tagline, comment and spam settings).
     Settings {
@@ -158,6 +167,51 @@ impl ServeArgs {
             },
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SectionCommand {
+    /// Add a section at the end of the order.
+    Add {
+        /// Its name, as readers see it.
+        name: String,
+        /// Its address (`/SLUG/`); made from the name when not given.
+        #[arg(long, default_value = "")]
+        slug: String,
+        /// A line shown on its page.
+        #[arg(long, default_value = "")]
+        description: String,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// List sections in their order: address, name, and what became of retired ones.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Rename a section; its address stays, so links keep working.
+    Rename {
+        /// The section's address.
+        slug: String,
+        /// Its new name.
+        name: String,
+        /// A new description; the old one stays when not given.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Retire a section into another: its posts move there, and its
+    /// addresses redirect there for good.
+    Retire {
+        /// The address of the section to retire.
+        slug: String,
+        /// The address of the active section that takes its place.
+        #[arg(long)]
+        into: String,
+        #[command(flatten)]
+        data: DataArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]

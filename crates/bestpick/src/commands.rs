@@ -3,13 +3,13 @@
 //! results on stdout, problems on stderr.
 
 use crate::cli::{
-    Cli, Command, CommentsCommand, DataArg, DbCommand, RoleArg, SettingsCommand, SpamCommand,
-    TokenCommand, UserCommand,
+    Cli, Command, CommentsCommand, DataArg, DbCommand, RoleArg, SectionCommand, SettingsCommand,
+    SpamCommand, TokenCommand, UserCommand,
 };
 use crate::spam;
 use anyhow::{bail, Context};
 use bestpick_app::accounts::{self, AccountError};
-use bestpick_app::{demo, export, import, moderation, settings, Site};
+use bestpick_app::{demo, export, import, moderation, sections, settings, Site};
 use bestpick_core::document::DocumentError;
 use bestpick_store::{Clock, CopyProgress, Location, Store};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -68,7 +68,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 data,
             } => user_remove(&data, &name, posts_to.as_deref()).await?,
         },
-        Command::Import { paths, data } => return import_files(&data, &paths).await,
+        Command::Import {
+            paths,
+            create_sections,
+            data,
+        } => return import_files(&data, &paths, create_sections).await,
         Command::Export { dir, data } => export_posts(&data, &dir).await?,
         Command::Token { command } => match command {
             TokenCommand::Create {
@@ -79,6 +83,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } => token_create(&data, &name, user.as_deref(), expires.as_deref()).await?,
             TokenCommand::List { data } => token_list(&data).await?,
             TokenCommand::Revoke { token, data } => token_revoke(&data, &token).await?,
+        },
+        Command::Section { command } => match command {
+            SectionCommand::Add {
+                name,
+                slug,
+                description,
+                data,
+            } => section_add(&data, &name, &slug, &description).await?,
+            SectionCommand::List { data } => section_list(&data).await?,
+            SectionCommand::Rename {
+                slug,
+                name,
+                description,
+                data,
+            } => section_rename(&data, &slug, &name, description.as_deref()).await?,
+            SectionCommand::Retire { slug, into, data } => {
+                section_retire(&data, &slug, &into).await?
+            }
         },
         Command::Settings { command } => match command {
             SettingsCommand::List { data } => settings_list(&data).await?,
@@ -166,6 +188,89 @@ async fn maintain_hourly(site: Site) {
             Err(e) => tracing::error!("comment maintenance failed: {e:#}"),
         }
     }
+}
+
+/// Sections are changed on the first admin's behalf, as imports are.
+async fn section_add(
+    data: &DataArg,
+    name: &str,
+    slug: &str,
+    description: &str,
+) -> anyhow::Result<()> {
+    let site = data.open().await?;
+    let admin = first_admin(&site).await?;
+    let section = sections::create(&site, &admin, slug, name, description).await?;
+    println!("added section '{}' at /{}/", section.name, section.slug);
+    Ok(())
+}
+
+async fn section_list(data: &DataArg) -> anyhow::Result<()> {
+    let site = data.open().await?;
+    let all = site.store.sections().await?;
+    let slug_of = |id: i64| {
+        all.iter()
+            .find(|s| s.id == id)
+            .map_or("?", |s| s.slug.as_str())
+    };
+    for s in &all {
+        let mut notes = Vec::new();
+        if let Some(into) = s.retired_into {
+            notes.push(format!("retired into {}", slug_of(into)));
+        }
+        if s.comments_closed {
+            notes.push("comments closed".to_owned());
+        }
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", notes.join(", "))
+        };
+        println!("{:<20} {}{notes}", s.slug, s.name);
+    }
+    Ok(())
+}
+
+/// The section at this address, or an error that lists the addresses.
+async fn section_by_slug(site: &Site, slug: &str) -> anyhow::Result<bestpick_store::Section> {
+    if let Some(section) = site.store.section_by_slug(slug).await? {
+        return Ok(section);
+    }
+    let known: Vec<String> = site
+        .store
+        .sections()
+        .await?
+        .into_iter()
+        .map(|s| s.slug)
+        .collect();
+    bail!(
+        "there is no section '{slug}' (the sections are: {}); `bestpick section list` shows them",
+        known.join(", ")
+    )
+}
+
+async fn section_rename(
+    data: &DataArg,
+    slug: &str,
+    name: &str,
+    description: Option<&str>,
+) -> anyhow::Result<()> {
+    let site = data.open().await?;
+    let admin = first_admin(&site).await?;
+    let section = section_by_slug(&site, slug).await?;
+    let description = description.unwrap_or(&section.description);
+    sections::update(&site, &admin, section.id, name, description).await?;
+    println!("renamed /{slug}/ to '{}'", name.trim());
+    Ok(())
+}
+
+async fn section_retire(data: &DataArg, slug: &str, into: &str) -> anyhow::Result<()> {
+    let site = data.open().await?;
+    let admin = first_admin(&site).await?;
+    let section = section_by_slug(&site, slug).await?;
+    let target = section_by_slug(&site, into).await?;
+    sections::retire(&site, &admin, section.id, &target.id.to_string()).await?;
+    println!("retired /{slug}/ into /{into}/: its posts and addresses are there now");
+    Ok(())
 }
 
 async fn settings_list(data: &DataArg) -> anyhow::Result<()> {
@@ -359,10 +464,27 @@ async fn first_admin(site: &Site) -> anyhow::Result<bestpick_store::User> {
 }
 
 /// Imports every file it can; exits with failure when any file failed.
-async fn import_files(data: &DataArg, paths: &[PathBuf]) -> anyhow::Result<ExitCode> {
+async fn import_files(
+    data: &DataArg,
+    paths: &[PathBuf],
+    create_sections: bool,
+) -> anyhow::Result<ExitCode> {
     let site = data.open().await?;
     let admin = first_admin(&site).await?;
     let files = import::collect_files(paths)?;
+    let missing = import::missing_sections(&site, &files).await?;
+    if create_sections {
+        for s in import::create_sections(&site, &admin, &missing).await? {
+            println!("Added section '{}' at /{}/.", s.name, s.slug);
+        }
+    } else if !missing.is_empty() {
+        // Files naming them fail one by one below; say once what to do.
+        eprintln!(
+            "The site has no section {}: add each with `bestpick section add NAME --slug SLUG`, \
+             or import with --create-sections.",
+            missing.join(", ")
+        );
+    }
     let bar = progress_bar(files.len());
     let (mut created, mut updated, mut failed) = (0, 0, 0);
     import::import_files(&site, &files, &admin, |file, result| {

@@ -103,6 +103,126 @@ fn import_reports_bad_files_by_file_line_and_field_and_imports_the_rest() {
 }
 
 #[test]
+fn sections_are_added_listed_renamed_and_retired_from_the_command_line() {
+    let dir = Folder::new();
+    let out = bestpick(&dir, &["section", "add", "Reviews"], "");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no admin yet"),
+        "{}",
+        text(&out.stderr)
+    );
+    let made = bestpick(
+        &dir,
+        &["user", "add", "ada", "--role", "admin"],
+        "a fine long password\n",
+    );
+    assert!(made.status.success(), "{}", text(&made.stderr));
+
+    let out = bestpick(
+        &dir,
+        &["section", "add", "Reviews", "--description", "Long reads"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("/reviews/"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = bestpick(
+        &dir,
+        &["section", "add", "Short takes", "--slug", "short"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Refused with the editor's words, and nothing changes.
+    for (args, said) in [
+        (
+            &["section", "add", "Again", "--slug", "reviews"][..],
+            "slug: a section with the address 'reviews' already exists",
+        ),
+        (
+            &["section", "add", "Admin", "--slug", "admin"][..],
+            "is used by the site itself",
+        ),
+        (
+            &["section", "retire", "short", "--into", "short"][..],
+            "a section cannot be replaced by itself",
+        ),
+        (
+            &["section", "rename", "nowhere", "Somewhere"][..],
+            "there is no section 'nowhere' (the sections are: reviews, short)",
+        ),
+    ] {
+        let out = bestpick(&dir, args, "");
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(said),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+
+    // A file names the section by its address; then the section is renamed and retired.
+    let content = dir.path().join("essay.md");
+    std::fs::write(&content, GOOD.replace("essays", "short")).unwrap();
+    let out = bestpick(&dir, &["import", content.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Files naming sections the site lacks: told what to do, or the
+    // sections made on request.
+    let news = dir.path().join("news.md");
+    std::fs::write(
+        &news,
+        GOOD.replace("essays", "film-news")
+            .replace("A quiet essay", "Festival"),
+    )
+    .unwrap();
+    let out = bestpick(&dir, &["import", news.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("The site has no section film-news: add each with `bestpick section add NAME --slug SLUG`, or import with --create-sections."), "{}", text(&out.stderr));
+    let out = bestpick(
+        &dir,
+        &["import", "--create-sections", news.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Added section 'Film news' at /film-news/."),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = bestpick(&dir, &["section", "rename", "reviews", "Long reviews"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = bestpick(
+        &dir,
+        &["section", "retire", "short", "--into", "reviews"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = text(&bestpick(&dir, &["section", "list"], "").stdout);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(
+        lines[0].starts_with("reviews") && lines[0].ends_with("Long reviews"),
+        "{list}"
+    );
+    assert!(lines[1].starts_with("film-news"), "{list}");
+    assert!(
+        lines[2].contains("short") && lines[2].contains("(retired into reviews)"),
+        "{list}"
+    );
+    let export = dir.path().join("export");
+    let out = bestpick(&dir, &["export", export.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let essay = std::fs::read_to_string(export.join("a-quiet-essay.md")).unwrap_or_default();
+    assert!(
+        essay.contains("section = \"reviews\""),
+        "the post moved with its section: {essay}"
+    );
+}
+
+#[test]
 fn export_then_import_gives_the_same_site() {
     let first = Folder::new();
     assert!(bestpick(&first, &["demo"], "").status.success());
@@ -369,6 +489,8 @@ fn every_command_has_help() {
         &["import"],
         &["export"],
         &["token", "create"],
+        &["section", "add"],
+        &["section", "retire"],
     ];
     for args in commands {
         let mut args = args.to_vec();
