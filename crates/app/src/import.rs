@@ -44,13 +44,7 @@ pub fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 /// they are first named (a file that does not read or parse is left for the
 /// import to report).
 pub async fn missing_sections(site: &Site, files: &[PathBuf]) -> Result<Vec<String>, StoreError> {
-    let known: Vec<String> = site
-        .store
-        .sections()
-        .await?
-        .into_iter()
-        .map(|s| s.slug)
-        .collect();
+    let known = sections::addresses(site).await?;
     let mut missing: Vec<String> = Vec::new();
     for file in files {
         let Ok(text) = std::fs::read_to_string(file) else {

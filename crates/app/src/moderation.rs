@@ -191,10 +191,7 @@ pub async fn block_from_comment(
     id: i64,
     kind: BlockKind,
 ) -> Result<String, ModerationError> {
-    // The blocklist is the whole site's: editors and admins only.
-    if !user.role.can_moderate_all_comments() {
-        return Err(ModerationError::Forbidden);
-    }
+    may_block(user)?;
     let c = moderatable(site, user, &[id]).await?.remove(0);
     let value = match kind {
         BlockKind::Email => Some(c.email.clone()).filter(|e| !e.is_empty()),
@@ -235,6 +232,15 @@ pub async fn close_post_comments(
     Ok(site.store.set_post_comments_closed(post_id, closed).await?)
 }
 
+/// The blocklist is the whole site's: editors and admins only.
+fn may_block(user: &User) -> Result<(), ModerationError> {
+    if user.role.can_moderate_all_comments() {
+        Ok(())
+    } else {
+        Err(ModerationError::Forbidden)
+    }
+}
+
 /// Removes a blocklist entry (editors and admins).
 pub async fn remove_block(
     site: &Site,
@@ -242,9 +248,7 @@ pub async fn remove_block(
     kind: &str,
     value: &str,
 ) -> Result<(), ModerationError> {
-    if !user.role.can_moderate_all_comments() {
-        return Err(ModerationError::Forbidden);
-    }
+    may_block(user)?;
     Ok(site.store.unblock(kind, value).await?)
 }
 
@@ -255,9 +259,7 @@ pub async fn add_block(
     kind: &str,
     value: &str,
 ) -> Result<(), ModerationError> {
-    if !user.role.can_moderate_all_comments() {
-        return Err(ModerationError::Forbidden);
-    }
+    may_block(user)?;
     let value = value.trim().to_lowercase();
     if value.is_empty() {
         return Err(ModerationError::Invalid("Give something to block.".into()));

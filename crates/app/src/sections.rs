@@ -62,6 +62,17 @@ pub async fn create(
     }
 }
 
+/// Every section's address, active ones first, each group in its order.
+pub async fn addresses(site: &Site) -> Result<Vec<String>, StoreError> {
+    Ok(site
+        .store
+        .sections()
+        .await?
+        .into_iter()
+        .map(|s| s.slug)
+        .collect())
+}
+
 /// Sections are the whole site's: editors and admins manage them.
 fn may_manage(actor: &User) -> Result<(), OpError> {
     OpError::unless(actor, actor.role.can_manage_sections(), "manage sections")

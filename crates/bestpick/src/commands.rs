@@ -235,13 +235,7 @@ async fn section_by_slug(site: &Site, slug: &str) -> anyhow::Result<bestpick_sto
     if let Some(section) = site.store.section_by_slug(slug).await? {
         return Ok(section);
     }
-    let known: Vec<String> = site
-        .store
-        .sections()
-        .await?
-        .into_iter()
-        .map(|s| s.slug)
-        .collect();
+    let known = sections::addresses(site).await?;
     bail!(
         "there is no section '{slug}' (the sections are: {}); `bestpick section list` shows them",
         known.join(", ")
