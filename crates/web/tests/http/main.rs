@@ -10,6 +10,7 @@
 //!   304s, encodings, one render per crowd, the memory bound.
 //! - `api`: the JSON API.
 //! - `browser`: headless Chromium through chromedriver.
+//! - `editor_walk`: the La La Land pick typed into the editor, counted.
 //! - `security`: one regression test (or more) per hole of issue 11.
 //! - `instances`: several instances of one site on one database.
 
@@ -19,6 +20,7 @@ mod cache;
 mod chromium;
 mod comments;
 mod editor;
+mod editor_walk;
 mod helpers;
 mod instances;
 mod permissions;
