@@ -6,7 +6,7 @@
 
 use crate::error::{FieldError, FieldErrors};
 use crate::post::{self, CriticQuote, Line, Photo, PickParts, PostKind, PostStatus};
-use crate::score::Score;
+use crate::score::{self, Score};
 use crate::slug::Slug;
 use crate::work::Work;
 use std::fmt;
@@ -223,13 +223,23 @@ impl PostData {
         if let Some(work) = &self.work {
             work.validate("work", &mut errors);
         }
-        for (i, s) in self.scores.iter().enumerate() {
+        // Known sources are kept by their key, however they were written.
+        let scores: Vec<Score> = self
+            .scores
+            .iter()
+            .map(|s| Score {
+                source: score::known_source(&s.source)
+                    .map_or_else(|| s.source.clone(), str::to_owned),
+                ..s.clone()
+            })
+            .collect();
+        for (i, s) in scores.iter().enumerate() {
             errors.check(s.validate(&format!("scores[{i}]")));
         }
         post::validate_critics(&self.critics, &mut errors);
         post::validate_lines(&self.lines, &mut errors);
         let parts = PickParts {
-            scores: self.scores.clone(),
+            scores,
             critics: self.critics.clone(),
             lines: self.lines.clone(),
         };

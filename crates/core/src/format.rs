@@ -17,6 +17,43 @@ pub fn usd(amount: u64) -> String {
     }
 }
 
+/// An amount of US dollars as film coverage writes it: "$203.4 million",
+/// "203.4M", "$1.2 billion", "203,400,000", "446_100_000".
+pub fn parse_usd(written: &str) -> Result<u64, String> {
+    let refuse = || {
+        format!(
+            "'{}' is not an amount such as $203.4 million, 203.4M or 203,400,000",
+            written.trim()
+        )
+    };
+    let text = written.trim().to_lowercase();
+    let text = text.strip_prefix("us").unwrap_or(&text).trim_start();
+    let text = text.strip_prefix('$').unwrap_or(text).trim();
+    let text = text.strip_suffix("usd").unwrap_or(text).trim();
+    let split = text.find(|c: char| c.is_alphabetic()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let factor = match unit.trim() {
+        "" => 1.0,
+        "k" | "thousand" => 1e3,
+        "m" | "mn" | "mil" | "million" | "millions" => 1e6,
+        "b" | "bn" | "billion" | "billions" => 1e9,
+        _ => return Err(refuse()),
+    };
+    let digits: String = number
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_' | ' '))
+        .collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(refuse());
+    }
+    let value: f64 = digits.parse().map_err(|_| refuse())?;
+    let dollars = (value * factor).round();
+    if !(0.0..=1e15).contains(&dollars) {
+        return Err(refuse());
+    }
+    Ok(dollars as u64)
+}
+
 /// 1234567 → "1,234,567".
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -62,6 +99,29 @@ pub fn list(items: &[String]) -> String {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn money_as_people_write_it() {
+        for (written, dollars) in [
+            ("$203.4 million", 203_400_000),
+            ("203.4M", 203_400_000),
+            ("203.4 m", 203_400_000),
+            ("203,400,000", 203_400_000),
+            ("446_100_000", 446_100_000),
+            ("$1.2 billion", 1_200_000_000),
+            ("US$ 30m", 30_000_000),
+            ("$950K", 950_000),
+            ("12000", 12_000),
+        ] {
+            assert_eq!(parse_usd(written), Ok(dollars), "{written}");
+        }
+        for bad in ["", "lots", "$", "12 apples", "-5", "1.2.3m", "1e30"] {
+            let e = parse_usd(bad).unwrap_err();
+            assert!(e.contains("$203.4 million"), "{bad}: {e}");
+        }
+        // What the site shows reads back.
+        assert_eq!(parse_usd(&usd(446_100_000)), Ok(446_100_000));
+    }
 
     #[test]
     fn money() {

@@ -22,7 +22,114 @@ const KNOWN: &[(&str, &str, f64)] = &[
     ("letterboxd", "Letterboxd", 5.0),
 ];
 
+/// The key of a known source written as people do: its name or its key, in
+/// any case ("Rotten Tomatoes", "rotten tomatoes", "IMDB", "imdb").
+pub fn known_source(written: &str) -> Option<&'static str> {
+    let folded: String = written
+        .trim()
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    KNOWN
+        .iter()
+        .find(|(key, label, _)| {
+            let fold = |s: &str| -> String {
+                s.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .flat_map(char::to_lowercase)
+                    .collect()
+            };
+            fold(key) == folded || fold(label) == folded
+        })
+        .map(|(key, _, _)| *key)
+}
+
 impl Score {
+    /// A score as an editor types it: the source by name or key, the value
+    /// as "94", "94%", "8.0/10" or "4/5" where that fits the source's
+    /// scale, and a scale for other sources (or the one after the slash).
+    /// `field` is the score's path, such as `scores[1]`.
+    pub fn from_written(
+        source: &str,
+        value: &str,
+        scale: &str,
+        field: &str,
+    ) -> Result<Score, FieldError> {
+        let source = known_source(source)
+            .map(str::to_owned)
+            .unwrap_or_else(|| source.trim().to_owned());
+        let number = |text: &str, part: &str| -> Result<f64, FieldError> {
+            let text = text.trim();
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    FieldError::new(
+                        format!("{field}.{part}"),
+                        format!("'{text}' is not a number"),
+                    )
+                })
+        };
+        let mut given_scale = match scale.trim() {
+            "" => None,
+            s => Some(number(s, "scale")?),
+        };
+        let value = value.trim();
+        let (value, written_scale) = if let Some(v) = value.strip_suffix('%') {
+            (number(v, "value")?, Some(100.0))
+        } else if let Some((v, out_of)) = value.split_once('/') {
+            (number(v, "value")?, Some(number(out_of, "value")?))
+        } else if value.is_empty() {
+            return Err(FieldError::new(
+                format!("{field}.value"),
+                "is missing: give the score, such as 94%, 8.0/10 or 4/5",
+            ));
+        } else {
+            (number(value, "value")?, None)
+        };
+        let mut score = Score {
+            source,
+            value,
+            scale: None,
+        };
+        if let Some(written) = written_scale {
+            let fits = score.scale().or(given_scale).unwrap_or(written);
+            if fits != written {
+                return Err(FieldError::new(
+                    format!("{field}.value"),
+                    format!(
+                        "'{value}' is a score out of {}, but {} scores are out of {}",
+                        trim_float(written),
+                        score.source_label(),
+                        trim_float(fits)
+                    ),
+                ));
+            }
+            given_scale = given_scale.or(Some(written));
+        }
+        if score.scale().is_none() {
+            score.scale = given_scale;
+        }
+        Ok(score)
+    }
+
+    /// The value as the editor shows it to be edited, and reads back:
+    /// "93", "91%", "8.0/10", "4.5/5".
+    pub fn written(&self) -> String {
+        let value = if (self.value * 10.0).fract() == 0.0 {
+            format!("{:.1}", self.value)
+        } else {
+            self.value.to_string()
+        };
+        match (self.source.as_str(), self.scale()) {
+            ("metacritic", _) => trim_float(self.value),
+            ("rotten-tomatoes", _) => format!("{}%", trim_float(self.value)),
+            (_, Some(scale)) => format!("{value}/{}", trim_float(scale)),
+            (_, None) => trim_float(self.value),
+        }
+    }
+
     /// The source's scale: fixed for a known source, given for another.
     pub fn scale(&self) -> Option<f64> {
         KNOWN
@@ -149,6 +256,55 @@ mod tests {
         assert!(score("metacritic", -1.0).validate("s").is_err());
         assert!(score("metacritic", f64::NAN).validate("s").is_err());
         assert!(score("metacritic", 100.0).validate("s").is_ok());
+    }
+
+    #[test]
+    fn scores_are_read_as_people_write_them() {
+        let read = |source: &str, value: &str, scale: &str| {
+            Score::from_written(source, value, scale, "scores[0]")
+        };
+        let rt = read("Rotten Tomatoes", "94%", "").unwrap();
+        assert_eq!((rt.source.as_str(), rt.value), ("rotten-tomatoes", 94.0));
+        assert_eq!(read("IMDB", "8.0/10", "").unwrap().source, "imdb");
+        assert_eq!(read(" imdb ", "8.0/10", "").unwrap().value, 8.0);
+        assert_eq!(read("letterboxd", "4/5", "").unwrap().value, 4.0);
+        assert_eq!(read("MetaCritic", "93", "").unwrap().source, "metacritic");
+        // Another source takes its scale from the slash.
+        let douban = read("Douban", "8.5/10", "").unwrap();
+        assert_eq!(
+            (douban.source.as_str(), douban.scale),
+            ("Douban", Some(10.0))
+        );
+        assert_eq!(douban.normalised(), 85.0);
+        assert_eq!(read("Douban", "85%", "").unwrap().scale, Some(100.0));
+        // What does not fit says why, at the value.
+        let e = read("IMDb", "4/5", "").unwrap_err();
+        assert_eq!(e.field, "scores[0].value");
+        assert_eq!(
+            e.message,
+            "'4' is a score out of 5, but IMDb scores are out of 10"
+        );
+        assert!(read("imdb", "80%", "").is_err());
+        assert!(read("Douban", "8/10", "5").is_err());
+        assert_eq!(
+            read("imdb", "lots", "").unwrap_err().message,
+            "'lots' is not a number"
+        );
+        assert!(read("imdb", "", "")
+            .unwrap_err()
+            .message
+            .starts_with("is missing"));
+        // What the editor shows reads back the same.
+        for s in [
+            rt,
+            douban,
+            read("imdb", "8", "").unwrap(),
+            read("letterboxd", "4.25", "").unwrap(),
+        ] {
+            let again = read(&s.source, &s.written(), "").unwrap();
+            assert_eq!(again.value, s.value, "{}", s.written());
+        }
+        assert_eq!(read("imdb", "8", "").unwrap().written(), "8.0/10");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The JSON API at `/api/v1`. Reading is public (published posts only);
 //! writing takes a bearer token made with `bestpick token create`. Errors
-//! are JSON: `{"error": {"status": 422, "message": "...", "fields": [{"field": "...", "message": "..."}]}}`.
+//! are JSON: `{"error": {"status": 422, "message": "...", "fields": [{"field": "scores[1].value", "label": "Score 2: value", "message": "..."}]}}`.
 
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -63,10 +63,22 @@ impl ApiError {
         }
     }
 
+    /// A failure with the fields at fault, each named in the message as the
+    /// editor labels it and counted from 1: "the post is not valid: Title:
+    /// is missing; Score 2: value: 'lots' is not a number".
     fn fields(status: StatusCode, message: &str, errors: FieldErrors) -> ApiError {
+        let each: Vec<String> = errors
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.label(), e.message))
+            .collect();
+        let message = match each.is_empty() {
+            true => message.to_owned(),
+            false => format!("{message}: {}", each.join("; ")),
+        };
         ApiError {
             status,
-            message: message.into(),
+            message,
             fields: errors.0,
         }
     }
@@ -94,7 +106,9 @@ impl IntoResponse for ApiError {
             Json(json!({ "error": {
                 "status": self.status.as_u16(),
                 "message": self.message,
-                "fields": self.fields,
+                "fields": self.fields.iter().map(|f| json!({
+                    "field": f.field, "label": f.label(), "message": f.message,
+                })).collect::<Vec<_>>(),
             }})),
         )
             .into_response();

@@ -12,15 +12,29 @@ use serde::{Deserialize, Serialize};
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-/// Blank rows offered after the filled ones, for cast, scores, quotes and lines.
-const BLANK_ROWS: usize = 2;
+/// What a press of one of the editor's buttons asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Save,
+    /// Save with the status "published" (the "Publish" button).
+    Publish,
+    Preview,
+    /// Show the form again with one more blank row in a table (the "Add a
+    /// row" button without JavaScript), keeping everything typed.
+    AddRow(String),
+    /// Show the form again without a table's row (counting from 0).
+    RemoveRow(String, usize),
+}
+
+/// The editor's tables of repeated rows.
+pub const TABLES: [&str; 4] = ["cast", "scores", "critics", "lines"];
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(default)]
 pub struct PostForm {
     #[serde(skip_serializing)]
     pub csrf: String,
-    /// "save" or "preview"
+    /// "save", "publish", "preview", "add:TABLE" or "remove:TABLE:N".
     #[serde(skip_serializing)]
     pub action: String,
     pub kind: String,
@@ -88,16 +102,18 @@ fn cell(v: &[String], i: usize) -> &str {
     v.get(i).map(String::as_str).unwrap_or("")
 }
 
-/// Rows of parallel columns, without the ones left wholly blank.
-fn rows<'a>(columns: &[&'a [String]]) -> Vec<Vec<&'a str>> {
+/// Rows of parallel columns as they were sent, blank ones included.
+fn all_rows<'a>(columns: &[&'a [String]]) -> Vec<Vec<&'a str>> {
     let n = columns.iter().map(|c| c.len()).max().unwrap_or(0);
     (0..n)
-        .map(|i| {
-            columns
-                .iter()
-                .map(|c| cell(c, i).trim())
-                .collect::<Vec<_>>()
-        })
+        .map(|i| columns.iter().map(|c| cell(c, i).trim()).collect())
+        .collect()
+}
+
+/// Rows of parallel columns, without the ones left wholly blank.
+fn rows<'a>(columns: &[&'a [String]]) -> Vec<Vec<&'a str>> {
+    all_rows(columns)
+        .into_iter()
         .filter(|row| row.iter().any(|c| !c.is_empty()))
         .collect()
 }
@@ -122,15 +138,54 @@ fn number<T: std::str::FromStr>(
     }
 }
 
+/// An amount of dollars as people write it ("$203.4 million"), or an error at `field`.
+fn dollars(s: &str, field: &str, errors: &mut FieldErrors) -> Option<u64> {
+    if s.trim().is_empty() {
+        return None;
+    }
+    match bestpick_core::format::parse_usd(s) {
+        Ok(n) => Some(n),
+        Err(m) => {
+            errors.push(field, m);
+            None
+        }
+    }
+}
+
 impl PostForm {
-    pub fn wants_preview(&self) -> bool {
-        self.action == "preview"
+    /// The button pressed; an unknown one saves, as pressing Enter does.
+    pub fn action(&self) -> Action {
+        let mut parts = self.action.split(':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("publish"), None, None) => Action::Publish,
+            (Some("preview"), None, None) => Action::Preview,
+            (Some("add"), Some(t), None) if TABLES.contains(&t) => Action::AddRow(t.to_owned()),
+            (Some("remove"), Some(t), Some(n)) if TABLES.contains(&t) => match n.parse() {
+                Ok(n) => Action::RemoveRow(t.to_owned(), n),
+                Err(_) => Action::Save,
+            },
+            _ => Action::Save,
+        }
     }
 
-    /// The post this form describes. `existing_work` is the chosen stored
-    /// work, if any. Parse errors come back with their fields; the rules
-    /// themselves are checked by `PostData::validate` when saving.
-    pub fn to_data(&self, existing_work: Option<Work>) -> Result<PostData, FieldErrors> {
+    /// The post this form describes, with every error found in it at once:
+    /// what could not be read (a year that is not a number) and what breaks
+    /// the rules `PostData::validate` checks on saving, each under its field.
+    pub fn checked(&self, existing_work: Option<Work>) -> Result<PostData, FieldErrors> {
+        let (data, mut errors) = self.read(existing_work);
+        if let Err(rules) = data.validate() {
+            // A field that could not be read is not also told it is missing.
+            let unread: Vec<String> = errors.0.iter().map(|e| e.field.clone()).collect();
+            errors
+                .0
+                .extend(rules.0.into_iter().filter(|e| !unread.contains(&e.field)));
+        }
+        errors.into_result(data)
+    }
+
+    /// The post this form describes and what could not be read from it.
+    /// `existing_work` is the chosen stored work, if any.
+    pub fn read(&self, existing_work: Option<Work>) -> (PostData, FieldErrors) {
         let mut errors = FieldErrors::default();
         let kind = match self.kind.as_str() {
             "" => None,
@@ -200,7 +255,7 @@ impl PostForm {
             lines,
             body: self.body.replace("\r\n", "\n"),
         };
-        errors.into_result(data)
+        (data, errors)
     }
 
     fn work_from_fields(&self, errors: &mut FieldErrors) -> Option<Work> {
@@ -242,18 +297,8 @@ impl PostForm {
             ),
             countries: list(&self.work_countries),
             languages: list(&self.work_languages),
-            box_office_usd: number(
-                &self.work_box_office_usd,
-                "work.box_office_usd",
-                "an amount in whole dollars",
-                errors,
-            ),
-            budget_usd: number(
-                &self.work_budget_usd,
-                "work.budget_usd",
-                "an amount in whole dollars",
-                errors,
-            ),
+            box_office_usd: dollars(&self.work_box_office_usd, "work.box_office_usd", errors),
+            budget_usd: dollars(&self.work_budget_usd, "work.budget_usd", errors),
             awards: opt(&self.work_awards),
             imdb_id: opt(&self.work_imdb_id),
             poster: opt(&self.work_poster),
@@ -261,20 +306,18 @@ impl PostForm {
         Some(work)
     }
 
+    /// The scores as typed: "Rotten Tomatoes" and "94%" read as the site keeps them.
     fn scores(&self, errors: &mut FieldErrors) -> Vec<Score> {
         rows(&[&self.score_source, &self.score_value, &self.score_scale])
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                let value = number::<f64>(r[1], &format!("scores[{i}].value"), "a number", errors);
-                if value.is_none() && r[1].is_empty() {
-                    errors.push(format!("scores[{i}].value"), "is missing");
-                }
-                Score {
+                let read = Score::from_written(r[0], r[1], r[2], &format!("scores[{i}]"));
+                errors.check(read).unwrap_or_else(|| Score {
                     source: r[0].to_owned(),
-                    value: value.unwrap_or_default(),
-                    scale: number(r[2], &format!("scores[{i}].scale"), "a number", errors),
-                }
+                    value: 0.0,
+                    scale: None,
+                })
             })
             .collect()
     }
@@ -334,7 +377,7 @@ impl PostForm {
             ..PostForm::default()
         };
         if let Some(w) = &data.work {
-            let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+            let n = |v: Option<u64>| v.map(bestpick_core::format::thousands).unwrap_or_default();
             f.work_kind = w.kind.as_str().to_owned();
             f.work_name = w.name.clone();
             f.work_original_name = w.original_name.clone().unwrap_or_default();
@@ -358,8 +401,8 @@ impl PostForm {
             }
         }
         for s in &data.scores {
-            f.score_source.push(s.source.clone());
-            f.score_value.push(s.value.to_string());
+            f.score_source.push(s.source_label().to_owned());
+            f.score_value.push(s.written());
             f.score_scale
                 .push(s.scale.map(|v| v.to_string()).unwrap_or_default());
         }
@@ -377,30 +420,60 @@ impl PostForm {
         f
     }
 
-    /// The repeated rows as the template shows them: the filled ones, in the
-    /// order their errors are numbered, then a few blank ones.
+    /// The repeated rows as the template shows them. After a save or a
+    /// preview: the filled ones, in the order their errors are numbered, then
+    /// one blank row to type into. After "add a row" or "remove": the rows
+    /// as they were sent, with one more blank or one fewer.
     pub fn table_rows(&self) -> TableRows {
-        let pad = |columns: &[&[String]]| {
-            let mut r: Vec<Vec<String>> = rows(columns)
-                .into_iter()
-                .map(|r| r.into_iter().map(str::to_owned).collect())
-                .collect();
-            r.extend(std::iter::repeat_n(
-                vec![String::new(); columns.len()],
-                BLANK_ROWS,
-            ));
-            r
+        let action = self.action();
+        let show = |table: &str, columns: &[&[String]]| -> Vec<Vec<String>> {
+            let own = |r: Vec<&str>| r.into_iter().map(str::to_owned).collect::<Vec<_>>();
+            let blank = vec![String::new(); columns.len()];
+            match &action {
+                Action::AddRow(t) if t == table => {
+                    let mut r: Vec<_> = all_rows(columns).into_iter().map(own).collect();
+                    r.push(blank);
+                    r
+                }
+                Action::RemoveRow(t, n) if t == table => {
+                    let mut r: Vec<_> = all_rows(columns).into_iter().map(own).collect();
+                    if *n < r.len() {
+                        r.remove(*n);
+                    }
+                    if r.is_empty() {
+                        r.push(blank);
+                    }
+                    r
+                }
+                Action::AddRow(_) | Action::RemoveRow(..) => {
+                    all_rows(columns).into_iter().map(own).collect()
+                }
+                _ => {
+                    let mut r: Vec<_> = rows(columns).into_iter().map(own).collect();
+                    r.push(blank);
+                    r
+                }
+            }
         };
         TableRows {
-            cast: pad(&[&self.cast_name, &self.cast_role]),
-            scores: pad(&[&self.score_source, &self.score_value, &self.score_scale]),
-            critics: pad(&[
-                &self.critic_outlet,
-                &self.critic_quote,
-                &self.critic_critic,
-                &self.critic_link,
-            ]),
-            lines: pad(&[&self.line_speaker, &self.line_text, &self.line_context]),
+            cast: show("cast", &[&self.cast_name, &self.cast_role]),
+            scores: show(
+                "scores",
+                &[&self.score_source, &self.score_value, &self.score_scale],
+            ),
+            critics: show(
+                "critics",
+                &[
+                    &self.critic_outlet,
+                    &self.critic_quote,
+                    &self.critic_critic,
+                    &self.critic_link,
+                ],
+            ),
+            lines: show(
+                "lines",
+                &[&self.line_speaker, &self.line_text, &self.line_context],
+            ),
         }
     }
 }
@@ -434,9 +507,7 @@ fn format_local(t: OffsetDateTime) -> String {
 /// the fuzzer, which holds the decoder to: a message, never a panic).
 pub fn decode(body: &[u8]) -> Result<PostData, String> {
     let form: PostForm = serde_html_form::from_bytes(body).map_err(|e| e.to_string())?;
-    let data = form.to_data(None).map_err(|e| e.to_string())?;
-    data.validate().map_err(|e| e.to_string())?;
-    Ok(data)
+    form.checked(None).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -465,7 +536,7 @@ mod tests {
 
     #[test]
     fn a_pick_form_becomes_post_data_without_blank_rows() {
-        let data = pick_form().to_data(None).unwrap();
+        let data = pick_form().checked(None).unwrap();
         let work = data.work.as_ref().unwrap();
         assert_eq!(work.cast.len(), 2);
         assert_eq!(work.cast[1].role, "Neil McCauley");
@@ -474,7 +545,7 @@ mod tests {
         assert!(data.validate().is_ok());
         let again = PostForm::from_data(&data, None);
         assert_eq!(again.date, "2024-03-01T18:30");
-        assert_eq!(again.to_data(None).unwrap(), data);
+        assert_eq!(again.checked(None).unwrap(), data);
     }
 
     #[test]
@@ -485,9 +556,59 @@ mod tests {
             score_source: vec!["imdb".into()],
             ..pick_form()
         };
-        let errors = form.to_data(None).unwrap_err();
+        let errors = form.checked(None).unwrap_err();
         assert!(errors.get("work.year").unwrap().contains("nineteen"));
         assert!(errors.get("scores[0].value").is_some());
+    }
+
+    #[test]
+    fn every_error_comes_at_once_and_values_read_as_written() {
+        let form = PostForm {
+            title: "".into(),
+            work_year: "nineteen".into(),
+            work_box_office_usd: "$203.4 million".into(),
+            work_budget_usd: "a lot".into(),
+            score_source: vec!["Rotten Tomatoes".into(), "IMDb".into()],
+            score_value: vec!["94%".into(), "4/5".into()],
+            ..pick_form()
+        };
+        let errors = form.checked(None).unwrap_err();
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        // Unreadable and rule-breaking fields together, each told once.
+        assert_eq!(
+            fields,
+            ["work.year", "work.budget_usd", "scores[1].value", "title"],
+            "{errors}"
+        );
+        let form = PostForm {
+            work_box_office_usd: "$203.4 million".into(),
+            score_source: vec!["Rotten Tomatoes".into()],
+            score_value: vec!["94%".into()],
+            ..pick_form()
+        };
+        let data = form.checked(None).unwrap();
+        assert_eq!(data.work.unwrap().box_office_usd, Some(203_400_000));
+        assert_eq!(data.scores[0].source, "rotten-tomatoes");
+        assert_eq!(data.scores[0].value, 94.0);
+    }
+
+    #[test]
+    fn rows_are_added_and_removed_without_losing_what_was_typed() {
+        let with = |action: &str| PostForm {
+            action: action.into(),
+            ..pick_form()
+        };
+        // Two cast rows filled, one left blank between them: saved, the
+        // blank one goes and one blank row is offered.
+        assert_eq!(with("save").table_rows().cast.len(), 3);
+        assert_eq!(with("add:cast").table_rows().cast.len(), 4);
+        assert_eq!(with("add:cast").table_rows().scores.len(), 2);
+        let removed = with("remove:cast:0").table_rows().cast;
+        assert_eq!(removed[1], ["Robert De Niro", "Neil McCauley"]);
+        assert_eq!(removed.len(), 2);
+        assert_eq!(with("remove:cast:x").action(), Action::Save);
+        assert_eq!(with("add:nothing").action(), Action::Save);
+        assert_eq!(with("publish").action(), Action::Publish);
     }
 
     /// Found by the `post_input` fuzz target: a date before year 0 made
@@ -499,7 +620,7 @@ mod tests {
                 date: date.into(),
                 ..pick_form()
             };
-            let errors = form.to_data(None).unwrap_err();
+            let errors = form.checked(None).unwrap_err();
             assert!(errors.get("date").unwrap().contains("9999"), "{date}");
         }
         assert!(decode(b"title=Heat&section=best-pick&date=-2020-05-04").is_err());

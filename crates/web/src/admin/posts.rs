@@ -1,6 +1,6 @@
 //! The posts list and the post editor.
 
-use super::post_form::PostForm;
+use super::post_form::{Action, PostForm};
 use super::{admin_page, error_map, INVALID};
 use crate::auth::{CsrfForm, CurrentUser};
 use crate::error::AppError;
@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bestpick_app::posts::{self, CoverSource, SaveError};
-use bestpick_core::post::{PostKind, PostStatus};
+use bestpick_core::post::{PostKind, PostStatus, Visibility};
 use bestpick_core::FieldErrors;
 use bestpick_store::{FilmScope, PostFilter, PostView, SaveMode};
 use minijinja::context;
@@ -93,39 +93,113 @@ async fn new_form(
         authors: me.user.username.clone(),
         ..PostForm::default()
     };
-    editor(
-        &state,
-        &me,
-        None,
-        &form,
-        &FieldErrors::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    editor(&state, &me, Shown::form(None, &form), StatusCode::OK).await
 }
 
-/// Shows the editor with `form` as typed and `errors` next to their fields.
+/// The editor as it is shown: the post being edited (none for a new one),
+/// the form as typed, its errors, a preview, and what was just done.
+struct Shown<'a> {
+    post: Option<&'a PostView>,
+    form: &'a PostForm,
+    errors: FieldErrors,
+    preview: Option<String>,
+    done: bool,
+}
+
+impl<'a> Shown<'a> {
+    fn form(post: Option<&'a PostView>, form: &'a PostForm) -> Shown<'a> {
+        Shown {
+            post,
+            form,
+            errors: FieldErrors::default(),
+            preview: None,
+            done: false,
+        }
+    }
+
+    fn errors(post: Option<&'a PostView>, form: &'a PostForm, errors: FieldErrors) -> Shown<'a> {
+        Shown {
+            errors,
+            ..Shown::form(post, form)
+        }
+    }
+}
+
+/// Shows the editor with the form as typed and each error next to its
+/// field and in a summary that links to it.
 async fn editor(
     state: &AppState,
     me: &CurrentUser,
-    post: Option<&PostView>,
-    form: &PostForm,
-    errors: &FieldErrors,
-    preview: Option<String>,
+    shown: Shown<'_>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let store = &state.site.store;
     let sections = store.sections().await?;
     let works = store.works(film_scope(me), 1000, 0).await?;
     let media = store.media_list(200).await?;
-    let post = post.map(|p| &p.card);
+    let form = shown.form;
+    let error_list: Vec<_> = shown
+        .errors
+        .0
+        .iter()
+        .map(|e| context! { label => e.label(), message => e.message, anchor => anchor(&e.field) })
+        .collect();
+    let notice = shown.post.filter(|_| shown.done).map(notice);
+    let post = shown.post.map(|p| &p.card);
     let ctx = context! {
-        post, form, rows => form.table_rows(), errors => error_map(errors),
-        error_list => &errors.0, sections, works, media, preview,
+        post, form, rows => form.table_rows(), errors => error_map(&shown.errors),
+        error_list, notice, sections, works, media, preview => shown.preview,
         can_publish => me.user.role.can_publish(),
     };
     admin_page(state, me, status, "admin/edit.html", ctx).await
+}
+
+/// The id of the input a field's error is about, for the summary's links:
+/// `scores[1].value` is `f-scores-1-value`, `work.year` `f-work_year`, and a
+/// list typed into one input (`tags[2]`) links to that input.
+fn anchor(field: &str) -> String {
+    let field = field
+        .strip_prefix("work.cast")
+        .map_or_else(|| field.to_owned(), |rest| format!("cast{rest}"));
+    let (head, rest) = field.split_once('.').unwrap_or((&field, ""));
+    match head.strip_suffix(']').and_then(|h| h.split_once('[')) {
+        Some((list, i)) if super::post_form::TABLES.contains(&list) => {
+            let column = if rest.is_empty() {
+                String::new()
+            } else {
+                format!("-{rest}")
+            };
+            format!("f-{list}-{i}{column}")
+        }
+        Some((list, _)) => format!("f-{}", list.replace('.', "_")),
+        None if super::post_form::TABLES.contains(&head) => format!("f-{head}"),
+        None => format!("f-{}", field.replace('.', "_")),
+    }
+}
+
+/// What the editor says after a save, from the post as it now is.
+fn notice(post: &PostView) -> String {
+    let card = &post.card;
+    match card.visibility {
+        Visibility::Published => "Published.".to_owned(),
+        Visibility::Scheduled => {
+            let at = card
+                .published_at
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                .map(|t| {
+                    format!(
+                        "{} at {:02}:{:02} UTC",
+                        bestpick_core::format::date(t),
+                        t.hour(),
+                        t.minute()
+                    )
+                })
+                .unwrap_or_default();
+            format!("Scheduled for {at}: it appears by itself then.")
+        }
+        Visibility::Review => "Saved and submitted for review.".to_owned(),
+        Visibility::Draft => "Saved as a draft: only the editors can see it.".to_owned(),
+    }
 }
 
 /// The works the editor offers: all of them to those who edit every post,
@@ -143,24 +217,27 @@ async fn editable(state: &AppState, me: &CurrentUser, id: i64) -> Result<PostVie
     Ok(posts::editable(&state.site, &me.user, id).await?)
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EditQuery {
+    /// Set by the redirect after a save, to say what became of the post.
+    saved: String,
+}
+
 async fn edit_form(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<i64>,
+    Query(q): Query<EditQuery>,
 ) -> Result<Response, AppError> {
     let post = editable(&state, &me, id).await?;
     let data = bestpick_app::export::to_data(&post);
     let form = PostForm::from_data(&data, post.card.cover.as_ref().map(|c| c.id));
-    editor(
-        &state,
-        &me,
-        Some(&post),
-        &form,
-        &FieldErrors::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let shown = Shown {
+        done: !q.saved.is_empty(),
+        ..Shown::form(Some(&post), &form)
+    };
+    editor(&state, &me, shown, StatusCode::OK).await
 }
 
 async fn create(
@@ -181,13 +258,22 @@ async fn update(
     save(&state, &me, Some(post), form).await
 }
 
-/// Saves the form (or shows its preview); on bad input shows it again.
+/// Does what the pressed button asks: saves the form (or publishes it),
+/// previews it, or adds or removes a row; on bad input shows every error.
 async fn save(
     state: &AppState,
     me: &CurrentUser,
     post: Option<PostView>,
-    form: PostForm,
+    mut form: PostForm,
 ) -> Result<Response, AppError> {
+    let post = post.as_ref();
+    let action = form.action();
+    if matches!(action, Action::AddRow(_) | Action::RemoveRow(..)) {
+        return editor(state, me, Shown::form(post, &form), StatusCode::OK).await;
+    }
+    if action == Action::Publish {
+        form.status = PostStatus::Published.as_str().to_owned();
+    }
     let store = &state.site.store;
     let mut errors = FieldErrors::default();
     let existing_work = match form.work.trim() {
@@ -210,35 +296,32 @@ async fn save(
             }
         },
     };
-    let data = match form.to_data(existing_work) {
+    let data = match form.checked(existing_work) {
         Ok(data) if errors.is_empty() => data,
-        Ok(_) => return editor(state, me, post.as_ref(), &form, &errors, None, INVALID).await,
-        Err(more) => {
-            errors.0.extend(more.0);
-            return editor(state, me, post.as_ref(), &form, &errors, None, INVALID).await;
+        checked => {
+            errors
+                .0
+                .extend(checked.err().map(|e| e.0).unwrap_or_default());
+            return editor(state, me, Shown::errors(post, &form, errors), INVALID).await;
         }
     };
-    if form.wants_preview() {
-        let html = match render::body_html(state, &data.body).await {
-            Ok(html) => html,
+    if action == Action::Preview {
+        return match render::body_html(state, &data.body).await {
+            Ok(html) => {
+                let shown = Shown {
+                    preview: Some(html),
+                    ..Shown::form(post, &form)
+                };
+                editor(state, me, shown, StatusCode::OK).await
+            }
             Err(AppError::Invalid(m)) => {
                 errors.push("body", m);
-                return editor(state, me, post.as_ref(), &form, &errors, None, INVALID).await;
+                editor(state, me, Shown::errors(post, &form, errors), INVALID).await
             }
-            Err(e) => return Err(e),
+            Err(e) => Err(e),
         };
-        return editor(
-            state,
-            me,
-            post.as_ref(),
-            &form,
-            &errors,
-            Some(html),
-            StatusCode::OK,
-        )
-        .await;
     }
-    let mode = match &post {
+    let mode = match post {
         Some(p) => SaveMode::Update(p.card.id),
         None => SaveMode::Create,
     };
@@ -248,7 +331,7 @@ async fn save(
         Err(SaveError::NotFound) => Err(AppError::NotFound),
         Err(e) => {
             let errors = e.field_errors().unwrap_or_default();
-            editor(state, me, post.as_ref(), &form, &errors, None, INVALID).await
+            editor(state, me, Shown::errors(post, &form, errors), INVALID).await
         }
     }
 }

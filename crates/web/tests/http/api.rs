@@ -125,6 +125,29 @@ async fn writing_needs_a_token_and_errors_name_their_field() {
         .as_str()
         .unwrap()
         .contains("0 to 10"));
+    // Named as the editor labels it, counting from 1, in the message too;
+    // a source is taken by its name as well as its key.
+    assert_eq!(err["error"]["fields"][0]["label"], "Score 1: value");
+    assert_eq!(
+        err["error"]["message"],
+        "the post is not valid: Score 1: value: 11 is outside the IMDb scale of 0 to 10"
+    );
+    let named = json!({
+        "title": "Named", "section": "best-pick", "kind": "pick",
+        "work": { "kind": "movie", "name": "Named", "year": 2001 },
+        "scores": [{ "source": "Rotten Tomatoes", "value": 94 }],
+    });
+    let r = app
+        .client
+        .post(&url)
+        .bearer_auth(&t)
+        .json(&named)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let (_, page) = app.get_text("/best-pick/named").await;
+    assert!(page.contains("94%"), "{page}");
 
     // Not JSON, and an unknown field.
     let r = app

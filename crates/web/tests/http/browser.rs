@@ -72,7 +72,7 @@ async fn an_editor_writes_and_publishes_a_pick_in_chromium() {
         .select_by_value("published")
         .await
         .unwrap();
-    click(&c, "button[value=save]").await;
+    click(&c, ".buttons button[value=save]").await;
     c.wait()
         .for_element(Locator::Css("p.notice, .form-errors"))
         .await

@@ -119,7 +119,7 @@ async fn log_in_create_a_pick_and_see_it_on_the_home_page() {
         .unwrap();
     let (_, edit) = app.get_text(&format!("/admin/posts/{id}")).await;
     assert!(edit.contains("value=\"Louise Banks\""));
-    assert!(edit.contains("value=\"203400000\""));
+    assert!(edit.contains("value=\"203,400,000\""));
     let r = app
         .post_form(
             "/admin/posts",
@@ -198,6 +198,117 @@ async fn bad_form_input_shows_errors_next_to_fields_and_saves_nothing() {
         .await
         .unwrap()
         .is_none());
+}
+
+/// Every problem at once, in a summary that names each field as the form
+/// labels it, counting rows from 1, and links to its input; nothing saved.
+#[tokio::test]
+async fn every_error_is_listed_at_once_and_links_to_its_field() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let mut form = with(pick_form(), "title", "");
+    form = with(form, "work_year", "twenty");
+    form = with(form, "work_box_office_usd", "a lot");
+    // The second score row.
+    let value = form
+        .iter_mut()
+        .filter(|(k, _)| *k == "score_value")
+        .nth(1)
+        .unwrap();
+    value.1 = "4/5";
+    let r = app
+        .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &form)
+        .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Please fix 4 problems"), "{html}");
+    for (anchor, label) in [
+        ("f-work_year", "Year"),
+        ("f-work_box_office_usd", "Box office"),
+        ("f-scores-1-value", "Score 2: value"),
+        ("f-title", "Title"),
+    ] {
+        assert!(
+            html.contains(&format!("<a href=\"#{anchor}\">{label}</a>:")),
+            "the summary lacks {label}:\n{html}"
+        );
+        assert!(
+            html.contains(&format!("id=\"{anchor}\"")),
+            "no input {anchor}"
+        );
+    }
+    assert!(html.contains("IMDb scores are out of 10"), "{html}");
+    assert!(html.contains("aria-label=\"Score 2: value\""));
+    // The browser's own checks would stop at the first field: off.
+    assert!(html.contains("id=\"editor\" novalidate"));
+    assert_eq!(post_count(&app).await, 0);
+}
+
+/// Scores and money typed as the sites and the papers write them.
+#[tokio::test]
+async fn values_are_taken_as_people_write_them() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let mut form = with(pick_form(), "work_box_office_usd", "$203.4 million");
+    form = with(form, "work_budget_usd", "47M");
+    form = with(form, "score_source", "Rotten Tomatoes");
+    form = with(form, "score_value", "94%");
+    let r = app
+        .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &form)
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (_, page) = app
+        .get_text("/best-pick/arrival-the-language-of-time")
+        .await;
+    for shown in ["94%", "7.9/10", "$203.4 million", "$47 million"] {
+        assert!(page.contains(shown), "the page lacks {shown}");
+    }
+    // The editor shows them back the same way, and they save unchanged.
+    let id = app
+        .site
+        .store
+        .post_id_by_slug("arrival-the-language-of-time")
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, edit) = app.get_text(&format!("/admin/posts/{id}?saved=1")).await;
+    for value in ["Rotten Tomatoes", "94%", "IMDb", "7.9/10", "203,400,000"] {
+        assert!(edit.contains(&format!("value=\"{value}\"")), "{value}");
+    }
+    assert!(edit.contains("Published."), "the notice says what was done");
+    let exported = bestpick_app::export::to_data(&app.site.store.post(id).await.unwrap().unwrap());
+    assert_eq!(exported.scores[0].source, "rotten-tomatoes");
+}
+
+/// Without JavaScript, "Add a row" and each row's remove button send the
+/// form back with a row more or less and everything typed kept.
+#[tokio::test]
+async fn rows_are_added_and_removed_without_javascript() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let count = |html: &str| html.matches("name=\"cast_name\"").count();
+    let form = with(pick_form(), "action", "add:cast");
+    let r = app
+        .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &form)
+        .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert_eq!(count(&html), 3, "one row more than the two sent");
+    assert!(html.contains("value=\"Louise Banks\""));
+    assert!(html.contains("id=\"f-cast-2-name\""));
+    assert!(!html.contains("form-errors"), "nothing was checked yet");
+
+    let form = with(pick_form(), "action", "remove:cast:0");
+    let r = app
+        .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &form)
+        .await;
+    let html = r.text().await.unwrap();
+    assert_eq!(count(&html), 1);
+    assert!(!html.contains("Louise Banks"));
+    assert!(
+        html.contains("value=\"Patient and moving.\"") || html.contains(">Patient and moving.<")
+    );
+    assert_eq!(post_count(&app).await, 0, "nothing was saved");
 }
 
 #[tokio::test]
