@@ -77,6 +77,28 @@ pub async fn save(
     }
 }
 
+/// `data` as its page will look once `actor` saves it in `mode`, without
+/// saving it: the editor's preview. Checked as a save is (the rules, the
+/// actor's role, the section, the authors, the slug), with the same errors.
+pub async fn preview(
+    site: &Site,
+    data: &PostData,
+    cover: CoverSource,
+    actor: &User,
+    mode: SaveMode,
+) -> Result<PostView, SaveError> {
+    let post = data.validate().map_err(SaveError::Invalid)?;
+    let cover = match cover {
+        CoverSource::Load(_) => CoverSource::None,
+        other => other,
+    };
+    let cover = prepare(site, &post, cover, actor, mode).await?;
+    match site.store.unsaved_view(&post, &cover, actor, mode).await {
+        Ok(view) => Ok(view),
+        Err(e) => Err(worded(site, &post, e).await.into()),
+    }
+}
+
 /// What the store refused in saving `post`, worded for its writer.
 pub async fn worded(site: &Site, post: &ValidPost, e: StoreError) -> StoreError {
     // The sections are named only when one was unknown.

@@ -19,6 +19,7 @@ mod limits;
 mod media;
 mod notice;
 mod posts;
+mod preview;
 mod read;
 mod sections;
 mod sessions;

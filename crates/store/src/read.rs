@@ -59,7 +59,7 @@ pub struct PostCard {
     pub comments_closed: bool,
     pub section_comments_closed: bool,
     #[serde(skip)]
-    cover_id: Option<i64>,
+    pub(crate) cover_id: Option<i64>,
 }
 
 /// A post with everything its page shows.

@@ -519,7 +519,7 @@ impl Store {
 }
 
 /// A person's address, from their name.
-fn person_slug(name: &str) -> String {
+pub(crate) fn person_slug(name: &str) -> String {
     Slug::from_title(name.trim())
         .map(|s| s.to_string())
         .unwrap_or_else(|| "person".into())

@@ -8,7 +8,7 @@ use crate::render;
 use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bestpick_app::posts::{self, CoverSource, SaveError};
 use bestpick_core::post::{PostKind, PostStatus, Visibility};
@@ -97,12 +97,11 @@ async fn new_form(
 }
 
 /// The editor as it is shown: the post being edited (none for a new one),
-/// the form as typed, its errors, a preview, and what was just done.
+/// the form as typed, its errors, and whether it was just saved.
 struct Shown<'a> {
     post: Option<&'a PostView>,
     form: &'a PostForm,
     errors: FieldErrors,
-    preview: Option<String>,
     done: bool,
 }
 
@@ -112,7 +111,6 @@ impl<'a> Shown<'a> {
             post,
             form,
             errors: FieldErrors::default(),
-            preview: None,
             done: false,
         }
     }
@@ -148,7 +146,7 @@ async fn editor(
     let post = shown.post.map(|p| &p.card);
     let ctx = context! {
         post, form, rows => form.table_rows(), errors => error_map(&shown.errors),
-        error_list, notice, sections, works, media, preview => shown.preview,
+        error_list, notice, sections, works, media,
         can_publish => me.user.role.can_publish(),
     };
     admin_page(state, me, status, "admin/edit.html", ctx).await
@@ -259,7 +257,8 @@ async fn update(
 }
 
 /// Does what the pressed button asks: saves the form (or publishes it),
-/// previews it, or adds or removes a row; on bad input shows every error.
+/// previews the whole post, or adds or removes a row; on bad input shows
+/// every error.
 async fn save(
     state: &AppState,
     me: &CurrentUser,
@@ -305,26 +304,21 @@ async fn save(
             return editor(state, me, Shown::errors(post, &form, errors), INVALID).await;
         }
     };
-    if action == Action::Preview {
-        return match render::body_html(state, &data.body).await {
-            Ok(html) => {
-                let shown = Shown {
-                    preview: Some(html),
-                    ..Shown::form(post, &form)
-                };
-                editor(state, me, shown, StatusCode::OK).await
-            }
-            Err(AppError::Invalid(m)) => {
-                errors.push("body", m);
-                editor(state, me, Shown::errors(post, &form, errors), INVALID).await
-            }
-            Err(e) => Err(e),
-        };
-    }
     let mode = match post {
         Some(p) => SaveMode::Update(p.card.id),
         None => SaveMode::Create,
     };
+    if action == Action::Preview {
+        return match posts::preview(&state.site, &data, cover, &me.user, mode).await {
+            Ok(view) => whole_preview(state, view).await,
+            Err(SaveError::Store(e)) => Err(e.into()),
+            Err(SaveError::NotFound) => Err(AppError::NotFound),
+            Err(e) => {
+                let errors = e.field_errors().unwrap_or_default();
+                editor(state, me, Shown::errors(post, &form, errors), INVALID).await
+            }
+        };
+    }
     match posts::save(&state.site, &data, cover, &me.user, mode).await {
         Ok(id) => Ok(Redirect::to(&format!("/admin/posts/{id}?saved=1")).into_response()),
         Err(SaveError::Store(e)) => Err(e.into()),
@@ -334,6 +328,20 @@ async fn save(
             editor(state, me, Shown::errors(post, &form, errors), INVALID).await
         }
     }
+}
+
+/// The whole post as readers will see it, from the unsaved form: the page
+/// "Preview" opens in a new tab. Nothing is stored, so a published post's
+/// changes are seen before anyone else sees them.
+async fn whole_preview(state: &AppState, post: PostView) -> Result<Response, AppError> {
+    let parts = render::body_parts(state, &post.body).await?;
+    let template = match post.card.kind {
+        PostKind::Pick => "pick.html",
+        _ => "post.html",
+    };
+    let ctx = context! { post, parts, preview => "unsaved" };
+    let html = crate::public::render_page(state, template, ctx).await?;
+    Ok(([(header::CACHE_CONTROL, "private, no-store")], Html(html)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -311,6 +311,81 @@ async fn rows_are_added_and_removed_without_javascript() {
     assert_eq!(post_count(&app).await, 0, "nothing was saved");
 }
 
+/// "Preview" shows the whole post of the unsaved form as readers will see
+/// it, for a new post and for a published one whose readers still see it
+/// unchanged; checked as a save is; nothing stored.
+#[tokio::test]
+async fn the_whole_post_is_previewed_from_the_unsaved_form() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let form = with(pick_form(), "action", "preview");
+    let r = app
+        .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &form)
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let html = r.text().await.unwrap();
+    for part in [
+        "Preview: nothing shown here is saved",
+        "class=\"factbox\"",
+        "Denis Villeneuve",
+        "as Louise Banks",
+        "$203.4 million",
+        "class=\"score-chart\"",
+        "7.9/10",
+        "Patient and moving.",
+        "A line written for this test.",
+        "Would you want to know?",
+        "<h1>Arrival: the language of time</h1>",
+    ] {
+        assert!(html.contains(part), "the preview lacks {part}:\n{html}");
+    }
+    assert_eq!(post_count(&app).await, 0, "a preview saves nothing");
+    assert!(app
+        .site
+        .store
+        .work_by_slug("arrival-2016", bestpick_store::FilmScope::All)
+        .await
+        .unwrap()
+        .is_none());
+
+    // Checked as a save is.
+    let bad = with(with(pick_form(), "action", "preview"), "section", "nowhere");
+    let r = app
+        .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &bad)
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("there is no section"));
+
+    // A published post's changes, seen before readers see them.
+    let r = app
+        .post_form(
+            "/admin/posts/new?kind=pick",
+            "/admin/posts/new",
+            &pick_form(),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let edit = r.headers()["location"].to_str().unwrap().to_owned();
+    let edit = edit.split('?').next().unwrap().to_owned();
+    let changed = with(
+        with(pick_form(), "action", "preview"),
+        "title",
+        "Arrival, retitled",
+    );
+    let changed = with(changed, "slug", "arrival-the-language-of-time");
+    let r = app.post_form(&edit, &edit, &changed).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<h1>Arrival, retitled</h1>"));
+    assert!(html.contains("readers still see the post as it was"));
+    let (_, public) = app
+        .get_text("/best-pick/arrival-the-language-of-time")
+        .await;
+    assert!(public.contains("<h1>Arrival: the language of time</h1>"));
+    assert!(!public.contains("retitled"));
+}
+
 #[tokio::test]
 async fn a_form_without_its_csrf_token_is_refused() {
     let app = TestApp::spawn().await;
