@@ -3,7 +3,7 @@
 
 use crate::{OpError, Site};
 use bestpick_core::{FieldError, FieldErrors};
-use bestpick_store::{Media, NewMedia, Variant};
+use bestpick_store::{Media, MediaUse, NewMedia, User, Variant};
 use image::{GenericImageView, ImageFormat};
 use sha2::{Digest, Sha256};
 use std::io::Cursor;
@@ -46,6 +46,90 @@ pub async fn upload(
         Ok(new) => Ok(Ok(site.store.save_media(&new).await?)),
         Err(errors) => Ok(Err(errors)),
     }
+}
+
+/// Where an image is used, as `actor` may know it: the posts `actor` may
+/// edit by title, and how many others (a draft's title is its writers').
+pub async fn uses(site: &Site, actor: &User, id: i64) -> Result<Uses, OpError> {
+    let mut shown = Uses::default();
+    for u in site.store.media_uses(id).await? {
+        let post = site.store.post(u.post_id).await?;
+        let visible = post.is_some_and(|p| crate::posts::visible_to(p, Some(actor)).is_some());
+        if visible {
+            shown.posts.push(u);
+        } else {
+            shown.others += 1;
+        }
+    }
+    Ok(shown)
+}
+
+/// The uses of an image that an editor may be told of.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Uses {
+    pub posts: Vec<MediaUse>,
+    /// Uses in posts the viewer may not see.
+    pub others: usize,
+}
+
+impl Uses {
+    pub fn is_empty(&self) -> bool {
+        self.posts.is_empty() && self.others == 0
+    }
+
+    /// "the cover of “Heat”, in the body of “Arrival” and 2 other posts".
+    pub fn words(&self) -> String {
+        let mut parts: Vec<String> = self
+            .posts
+            .iter()
+            .map(|u| match u.how {
+                "cover" => format!("the cover of “{}”", u.title),
+                "poster" => format!("the poster of the work of “{}”", u.title),
+                _ => format!("the body of “{}”", u.title),
+            })
+            .collect();
+        match self.others {
+            0 => {}
+            1 => parts.push("a post you cannot see".into()),
+            n => parts.push(format!("{n} posts you cannot see")),
+        }
+        match parts.len() {
+            0 => String::new(),
+            1 => parts.remove(0),
+            _ => {
+                let last = parts.pop().unwrap_or_default();
+                format!("{} and {last}", parts.join(", "))
+            }
+        }
+    }
+}
+
+/// Deletes an image and its files, refused while anything uses it (the
+/// refusal says where).
+pub async fn delete(site: &Site, actor: &User, id: i64) -> Result<Result<(), Uses>, OpError> {
+    OpError::unless(actor, actor.role.can_delete_media(), "delete images")?;
+    let used = uses(site, actor, id).await?;
+    if !used.is_empty() {
+        return Ok(Err(used));
+    }
+    let media = match site.store.delete_media(id).await {
+        Ok(Ok(media)) => media,
+        // Used since the look above: say where now.
+        Ok(Err(_)) => return Ok(Err(uses(site, actor, id).await?)),
+        Err(bestpick_store::StoreError::NotFound(_)) => return Err(OpError::NotFound("image")),
+        Err(e) => return Err(e.into()),
+    };
+    let dir = site.media_dir();
+    let files = std::iter::once(media.file).chain(media.variants.into_iter().map(|v| v.file));
+    for file in files {
+        // The record is gone; a file left behind is only wasted space.
+        if let Err(e) = std::fs::remove_file(dir.join(&file)) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!("could not remove media/{file}: {e}");
+            }
+        }
+    }
+    Ok(Ok(()))
 }
 
 /// Checks an upload, writes it and its variants into `media_dir`, and returns

@@ -70,6 +70,8 @@ pub fn label(path: &str) -> String {
         (false, "question") => "Closing question",
         (false, "work") => "Stored work",
         (false, "critics") => "Critics' quotes",
+        (false, "image_file") => "New image",
+        (false, "image_alt") => "Alt text of the new image",
         (true, "kind") => "Type",
         (true, "name") => "Title of the work",
         (true, "original_name") => "Original title",

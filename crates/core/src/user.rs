@@ -46,6 +46,11 @@ impl Role {
         self >= Role::Editor
     }
 
+    /// Delete uploaded images from the library (anyone may upload).
+    pub fn can_delete_media(self) -> bool {
+        self >= Role::Editor
+    }
+
     /// Moderate comments on every post (authors moderate their own posts').
     pub fn can_moderate_all_comments(self) -> bool {
         self.can_edit_any_post()

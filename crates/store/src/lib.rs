@@ -38,7 +38,7 @@ pub use copy::{CopyProgress, TableCopy};
 pub use engine::{Engine, Location};
 pub use error::{Refusal, StoreError};
 pub use limits::LoginCount;
-pub use media::{media_prefix, Media, NewMedia, Variant};
+pub use media::{media_prefix, Media, MediaQuery, MediaUse, NewMedia, Variant};
 pub use notice::Event;
 pub use posts::{Cover, PostBatch, SaveMode};
 pub use read::{PostCard, PostFilter, PostView, TagRef, UserRef};

@@ -181,6 +181,148 @@ impl Store {
     }
 }
 
+/// Where an image is used: a post's cover, an image in a post's body, or
+/// the poster of a work (with the posts about it).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MediaUse {
+    pub post_id: i64,
+    pub title: String,
+    pub url: String,
+    /// "cover", "body" or "poster".
+    pub how: &'static str,
+}
+
+/// A page of the library: images newest first, matching a search.
+#[derive(Debug, Clone, Default)]
+pub struct MediaQuery {
+    /// Words looked for in the alt text, caption, credit and file name.
+    pub text: String,
+    /// Only images older than this id: the next page.
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// The library's images for `q`, newest first.
+    pub async fn media_search(&self, q: &MediaQuery) -> Result<Vec<Media>> {
+        let pattern = like_pattern(&q.text);
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM media
+             WHERE ($1 = '' OR LOWER(alt) LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(caption, '')) LIKE $2 ESCAPE '\\'
+                OR LOWER(COALESCE(credit, '')) LIKE $2 ESCAPE '\\' OR LOWER(original_name) LIKE $2 ESCAPE '\\')
+               AND id < $3
+             ORDER BY id DESC LIMIT $4"
+        ))
+        .bind(q.text.trim())
+        .bind(pattern)
+        .bind(q.before.unwrap_or(i64::MAX))
+        .bind(q.limit)
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Every use of the image with this id.
+    pub async fn media_uses(&self, id: i64) -> Result<Vec<MediaUse>> {
+        let mut conn = self.readers.acquire().await?;
+        let Some(media) = self.media(id).await? else {
+            return Ok(Vec::new());
+        };
+        uses(&mut conn, &media).await
+    }
+
+    /// Deletes the image with this id if nothing uses it, checked in the
+    /// same transaction; returns the deleted record (to remove its files),
+    /// or the uses that kept it.
+    pub async fn delete_media(&self, id: i64) -> Result<std::result::Result<Media, Vec<MediaUse>>> {
+        let media = self
+            .media(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound("that image".into()))?;
+        let mut tx = self.begin().await?;
+        let found = uses(&mut tx, &media).await?;
+        if !found.is_empty() {
+            return Ok(Err(found));
+        }
+        sqlx::query("DELETE FROM media WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        // Nothing shows an image no post uses: no page changes.
+        self.commit(tx, &[], &[]).await?;
+        Ok(Ok(media))
+    }
+}
+
+/// `text` as a case-blind `LIKE` pattern matching it anywhere, its own `%`
+/// and `_` taken literally.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The uses of `media`: as a cover, in a body (any of its sizes), or as the
+/// poster of a work, with each post about that work.
+async fn uses(conn: &mut sqlx::AnyConnection, media: &Media) -> Result<Vec<MediaUse>> {
+    let mut files = vec![media.file.clone()];
+    files.extend(media.variants.iter().map(|v| v.file.clone()));
+    let mut found = Vec::new();
+    let row_use = |r: &AnyRow, how| -> Result<MediaUse, sqlx::Error> {
+        let section: String = r.try_get("section")?;
+        let slug: String = r.try_get("slug")?;
+        Ok(MediaUse {
+            post_id: r.try_get("id")?,
+            title: r.try_get("title")?,
+            url: format!("/{section}/{slug}"),
+            how,
+        })
+    };
+    const POST: &str = "SELECT p.id, p.title, p.slug, s.slug AS section FROM posts p JOIN sections s ON s.id = p.section_id";
+    for r in sqlx::query(&format!("{POST} WHERE p.cover_media_id = $1 ORDER BY p.id"))
+        .bind(media.id)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        found.push(row_use(&r, "cover")?);
+    }
+    for file in &files {
+        let url = format!("{MEDIA_PREFIX}{file}");
+        for r in sqlx::query(&format!(
+            "{POST} WHERE p.body LIKE $1 ESCAPE '\\' ORDER BY p.id"
+        ))
+        .bind(like_pattern(&url))
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            let used = row_use(&r, "body")?;
+            // A body may show several sizes of one image: one use.
+            if !found
+                .iter()
+                .any(|u| u.post_id == used.post_id && u.how == "body")
+            {
+                found.push(used);
+            }
+        }
+        for r in sqlx::query(&format!(
+            "{POST} JOIN works w ON w.id = p.work_id WHERE w.poster = $1 ORDER BY p.id"
+        ))
+        .bind(&url)
+        .fetch_all(&mut *conn)
+        .await?
+        {
+            found.push(row_use(&r, "poster")?);
+        }
+    }
+    Ok(found)
+}
+
 /// The address prefix of uploaded media.
 pub fn media_prefix() -> &'static str {
     MEDIA_PREFIX

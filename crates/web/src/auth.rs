@@ -138,17 +138,73 @@ pub fn is_https(headers: &HeaderMap) -> bool {
 /// with no session, the CSRF cookie). Fields may repeat (`cast_name=…&cast_name=…`).
 pub struct CsrfForm<T>(pub T);
 
+/// [`CsrfForm`] that may also come as `multipart/form-data` with files:
+/// the post editor, whose image field uploads without leaving the form.
+pub struct CsrfUpload<T> {
+    pub fields: T,
+    pub files: Vec<FilePart>,
+}
+
+/// A file sent in a multipart form.
+pub struct FilePart {
+    /// The form field's name.
+    pub field: String,
+    /// The file's name on the sender's machine.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A form read in full, with its CSRF check's result left to the handler:
 /// the comment form, whose page is the same for every reader, asks a
 /// reader whose browser did not fill its token in to confirm once more.
 pub struct CheckedForm<T> {
     pub fields: T,
     pub csrf: Result<(), AppError>,
+    pub files: Vec<FilePart>,
 }
 
 #[derive(serde::Deserialize)]
 struct CsrfField {
     csrf: Option<String>,
+}
+
+/// A multipart body as URL-encoded text fields and its files.
+async fn read_multipart(
+    req: Request,
+    state: &AppState,
+) -> Result<(Vec<u8>, Vec<FilePart>), AppError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::BadRequest("The form is larger than the upload limit.".into())
+        } else {
+            AppError::BadRequest(format!("The form could not be read: {}.", e.body_text()))
+        }
+    };
+    let mut multipart = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|e| {
+            AppError::BadRequest(format!("The form could not be read: {}.", e.body_text()))
+        })?;
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut files = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or("").to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let bytes = field.bytes().await.map_err(unreadable)?;
+        match file_name {
+            // A file input left empty sends a part without a name or bytes.
+            Some(file) if !bytes.is_empty() => files.push(FilePart {
+                field: name,
+                name: file,
+                bytes: bytes.to_vec(),
+            }),
+            Some(_) => {}
+            None => pairs.push((name, String::from_utf8_lossy(&bytes).into_owned())),
+        }
+    }
+    let text = serde_html_form::to_string(&pairs)
+        .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))?;
+    Ok((text.into_bytes(), files))
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
@@ -161,9 +217,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
                 .await
                 .map_err(IntoResponse::into_response)?,
         };
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let (bytes, files) = if multipart {
+            read_multipart(req, state)
+                .await
+                .map_err(IntoResponse::into_response)?
+        } else {
+            let bytes = Bytes::from_request(req, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            (bytes.to_vec(), Vec::new())
+        };
         let sent = serde_html_form::from_bytes::<CsrfField>(&bytes)
             .ok()
             .and_then(|f| f.csrf);
@@ -173,6 +241,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
         Ok(CheckedForm {
             fields,
             csrf: check_csrf(expected.as_deref(), sent.as_deref()),
+            files,
         })
     }
 }
@@ -184,6 +253,19 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let form = CheckedForm::<T>::from_request(req, state).await?;
         form.csrf.map_err(IntoResponse::into_response)?;
         Ok(CsrfForm(form.fields))
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfUpload<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let form = CheckedForm::<T>::from_request(req, state).await?;
+        form.csrf.map_err(IntoResponse::into_response)?;
+        Ok(CsrfUpload {
+            fields: form.fields,
+            files: form.files,
+        })
     }
 }
 

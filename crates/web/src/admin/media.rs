@@ -1,51 +1,135 @@
-//! Image uploads with alt text, caption and credit.
+//! The image library: uploads with alt text, caption and credit; search,
+//! pages, and deleting an image nothing uses. An upload asked for with
+//! `Accept: application/json` (the editor's drag and drop) answers JSON.
 
 use super::{admin_page, error_map, INVALID};
+use crate::auth::CsrfForm;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
 use crate::routes::Routes;
 use crate::state::AppState;
-use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
 use axum_extra::extract::CookieJar;
 use bestpick_app::media::{self, PhotoText, MAX_UPLOAD_BYTES};
 use bestpick_core::FieldErrors;
+use bestpick_store::MediaQuery;
 use minijinja::context;
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Routes {
     Routes::new()
         .get("/admin/media", list)
         .post("/admin/media", upload)
+        .post("/admin/media/{id}/delete", delete)
 }
 
-async fn list(State(state): State<AppState>, me: CurrentUser) -> Result<Response, AppError> {
-    show(
-        &state,
-        &me,
-        &Upload::default(),
-        &FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+/// Images on one page of the library.
+const PAGE: i64 = 48;
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    q: String,
+    /// The next page: images older than this id.
+    before: Option<i64>,
+    deleted: String,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let shown = Shown {
+        notice: (!q.deleted.is_empty()).then(|| "Deleted.".to_owned()),
+        ..Shown::default()
+    };
+    show(&state, &me, &q, shown, StatusCode::OK).await
+}
+
+/// What the library page shows besides the images: the upload form as
+/// typed, its errors, and a notice or a refusal.
+#[derive(Default)]
+struct Shown {
+    form: Upload,
+    errors: FieldErrors,
+    notice: Option<String>,
+    refusal: Option<String>,
 }
 
 async fn show(
     state: &AppState,
     me: &CurrentUser,
-    form: &Upload,
-    errors: &FieldErrors,
+    q: &ListQuery,
+    shown: Shown,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let media = state.site.store.media_list(200).await?;
+    let query = MediaQuery {
+        text: q.q.chars().take(200).collect(),
+        before: q.before,
+        limit: PAGE + 1,
+    };
+    let mut media = state.site.store.media_search(&query).await?;
+    let more = media.len() > PAGE as usize;
+    media.truncate(PAGE as usize);
+    let next = more.then(|| media.last().map(|m| m.id)).flatten();
     let ctx = context! {
-        media, form, errors => error_map(errors),
+        media, next, query => q, form => shown.form, errors => error_map(&shown.errors),
+        notice => shown.notice, refusal => shown.refusal,
+        can_delete => me.user.role.can_delete_media(),
         max_mb => MAX_UPLOAD_BYTES / (1024 * 1024),
     };
     admin_page(state, me, status, "admin/media.html", ctx).await
 }
 
-#[derive(Default, serde::Serialize)]
+#[derive(Deserialize)]
+struct Empty {}
+
+/// Deletes an image nothing uses; one in use stays, and the page says where.
+async fn delete(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    match media::delete(&state.site, &me.user, id).await? {
+        Ok(()) => Ok(Redirect::to("/admin/media?deleted=1").into_response()),
+        Err(uses) => {
+            let name = match state.site.store.media(id).await? {
+                Some(m) => format!("“{}”", m.alt),
+                None => "The image".into(),
+            };
+            let shown = Shown {
+                refusal: Some(format!(
+                    "{name} was not deleted: it is used as {}. Choose another image there first.",
+                    uses.words()
+                )),
+                ..Shown::default()
+            };
+            show(
+                &state,
+                &me,
+                &ListQuery::default(),
+                shown,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+    }
+}
+
+/// Whether the request asks for JSON (the editor's upload by script).
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+#[derive(Default, Serialize)]
 struct Upload {
     alt: String,
     caption: String,
@@ -108,25 +192,50 @@ async fn upload(
     State(state): State<AppState>,
     me: CurrentUser,
     jar: CookieJar,
+    headers: HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
+    let json = wants_json(&headers);
     let mut errors = FieldErrors::default();
-    let form = read_upload(multipart, &mut errors).await;
+    let mut form = read_upload(multipart, &mut errors).await;
     let expected = auth::expected_csrf(&state, &jar).await?;
     auth::check_csrf(expected.as_deref(), form.csrf.as_deref())?;
-    let Some((name, bytes)) = form.file.as_ref().filter(|_| errors.is_empty()) else {
+    let refused = |form: Upload, errors: FieldErrors| async {
+        if json {
+            let fields: Vec<_> = errors
+                .0
+                .iter()
+                .map(|e| serde_json::json!({ "field": e.field, "label": e.label(), "message": e.message }))
+                .collect();
+            let message = errors
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.label(), e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let body = serde_json::json!({ "error": { "status": 422, "message": message, "fields": fields } });
+            return Ok((INVALID, Json(body)).into_response());
+        }
+        let shown = Shown {
+            form,
+            errors,
+            ..Shown::default()
+        };
+        show(&state, &me, &ListQuery::default(), shown, INVALID).await
+    };
+    let Some((name, bytes)) = form.file.take().filter(|_| errors.is_empty()) else {
         if errors.is_empty() {
             errors.push("file", "choose an image to upload");
         }
-        return show(&state, &me, &form, &errors, INVALID).await;
+        return refused(form, errors).await;
     };
     let text = PhotoText {
         alt: form.alt.clone(),
         caption: Some(form.caption.clone()).filter(|c| !c.is_empty()),
         credit: Some(form.credit.clone()).filter(|c| !c.is_empty()),
     };
-    let stored = media::upload(&state.site, "file", name.clone(), bytes.clone(), text).await?;
-    match stored {
+    match media::upload(&state.site, "file", name, bytes, text).await? {
+        Ok(m) if json => Ok((StatusCode::CREATED, Json(m)).into_response()),
         Ok(_) => Ok(Redirect::to("/admin/media").into_response()),
         Err(errors) => {
             // The image's own rules name "file.alt"; the form's field is "alt".
@@ -142,7 +251,7 @@ async fn upload(
                     })
                     .collect(),
             );
-            show(&state, &me, &form, &errors, INVALID).await
+            refused(form, errors).await
         }
     }
 }

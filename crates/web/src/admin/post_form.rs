@@ -19,6 +19,8 @@ pub enum Action {
     /// Save with the status "published" (the "Publish" button).
     Publish,
     Preview,
+    /// Upload the image chosen in the form and show the form again with it in use.
+    Upload,
     /// Show the form again with one more blank row in a table (the "Add a
     /// row" button without JavaScript), keeping everything typed.
     AddRow(String),
@@ -34,7 +36,7 @@ pub const TABLES: [&str; 4] = ["cast", "scores", "critics", "lines"];
 pub struct PostForm {
     #[serde(skip_serializing)]
     pub csrf: String,
-    /// "save", "publish", "preview", "add:TABLE" or "remove:TABLE:N".
+    /// "save", "publish", "preview", "upload", "add:TABLE" or "remove:TABLE:N".
     #[serde(skip_serializing)]
     pub action: String,
     pub kind: String,
@@ -71,6 +73,10 @@ pub struct PostForm {
     pub work_imdb_id: String,
     /// An address of the poster image, such as an uploaded `/media/...` file.
     pub work_poster: String,
+    /// The alt text of an image uploaded with the form (its file comes apart).
+    pub image_alt: String,
+    /// What the uploaded image becomes: "cover", "poster" or "body".
+    pub image_use: String,
     pub cast_name: Vec<String>,
     pub cast_role: Vec<String>,
     pub score_source: Vec<String>,
@@ -159,6 +165,7 @@ impl PostForm {
         match (parts.next(), parts.next(), parts.next()) {
             (Some("publish"), None, None) => Action::Publish,
             (Some("preview"), None, None) => Action::Preview,
+            (Some("upload"), None, None) => Action::Upload,
             (Some("add"), Some(t), None) if TABLES.contains(&t) => Action::AddRow(t.to_owned()),
             (Some("remove"), Some(t), Some(n)) if TABLES.contains(&t) => match n.parse() {
                 Ok(n) => Action::RemoveRow(t.to_owned(), n),

@@ -2,7 +2,7 @@
 
 use super::post_form::{Action, PostForm};
 use super::{admin_page, error_map, INVALID};
-use crate::auth::{CsrfForm, CurrentUser};
+use crate::auth::{CsrfForm, CsrfUpload, CurrentUser, FilePart};
 use crate::error::AppError;
 use crate::render;
 use crate::routes::Routes;
@@ -10,6 +10,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use bestpick_app::media::{self, PhotoText};
 use bestpick_app::posts::{self, CoverSource, SaveError};
 use bestpick_core::post::{PostKind, PostStatus, Visibility};
 use bestpick_core::FieldErrors;
@@ -103,6 +104,8 @@ struct Shown<'a> {
     form: &'a PostForm,
     errors: FieldErrors,
     done: bool,
+    /// What became of an image uploaded with the form.
+    uploaded: Option<String>,
 }
 
 impl<'a> Shown<'a> {
@@ -112,6 +115,7 @@ impl<'a> Shown<'a> {
             form,
             errors: FieldErrors::default(),
             done: false,
+            uploaded: None,
         }
     }
 
@@ -134,19 +138,31 @@ async fn editor(
     let store = &state.site.store;
     let sections = store.sections().await?;
     let works = store.works(film_scope(me), 1000, 0).await?;
-    let media = store.media_list(200).await?;
     let form = shown.form;
-    let error_list: Vec<_> = shown
-        .errors
-        .0
-        .iter()
+    let mut media = store.media_list(200).await?;
+    // The chosen cover is offered even when it is older than the newest 200.
+    if let Ok(cover) = form.cover.trim().parse::<i64>() {
+        if !media.iter().any(|m| m.id == cover) {
+            media.extend(store.media(cover).await?);
+        }
+    }
+    let poster_elsewhere = !form.work_poster.trim().is_empty()
+        && !media.iter().any(|m| m.url == form.work_poster.trim());
+    let mut in_order: Vec<_> = shown.errors.0.iter().collect();
+    in_order.sort_by_key(|e| form_order(&e.field));
+    let error_list: Vec<_> = in_order
+        .into_iter()
         .map(|e| context! { label => e.label(), message => e.message, anchor => anchor(&e.field) })
         .collect();
-    let notice = shown.post.filter(|_| shown.done).map(notice);
+    let notice = shown
+        .post
+        .filter(|_| shown.done)
+        .map(notice)
+        .or(shown.uploaded);
     let post = shown.post.map(|p| &p.card);
     let ctx = context! {
         post, form, rows => form.table_rows(), errors => error_map(&shown.errors),
-        error_list, notice, sections, works, media,
+        error_list, notice, sections, works, media, poster_elsewhere,
         can_publish => me.user.role.can_publish(),
     };
     admin_page(state, me, status, "admin/edit.html", ctx).await
@@ -173,6 +189,57 @@ fn anchor(field: &str) -> String {
         None if super::post_form::TABLES.contains(&head) => format!("f-{head}"),
         None => format!("f-{}", field.replace('.', "_")),
     }
+}
+
+/// Where a field comes in the editor, so the summary lists errors from the
+/// top of the form down: its place among the fields, then its row.
+fn form_order(field: &str) -> (usize, usize) {
+    const FIELDS: [&str; 35] = [
+        "title",
+        "slug",
+        "summary",
+        "body",
+        "work",
+        "work.kind",
+        "work.name",
+        "work.year",
+        "work.original_name",
+        "work.end_year",
+        "work.seasons",
+        "work.directors",
+        "work.writers",
+        "work.genres",
+        "work.countries",
+        "work.languages",
+        "work.runtime_minutes",
+        "work.budget_usd",
+        "work.box_office_usd",
+        "work.awards",
+        "work.imdb_id",
+        "work.cast",
+        "scores",
+        "critics",
+        "lines",
+        "question",
+        "status",
+        "date",
+        "section",
+        "tags",
+        "authors",
+        "image_file",
+        "image_alt",
+        "cover",
+        "work.poster",
+    ];
+    let (head, row) = match field.split_once('[') {
+        Some((head, rest)) => (head, rest.split(']').next().and_then(|i| i.parse().ok())),
+        None => (field, None),
+    };
+    let place = FIELDS
+        .iter()
+        .position(|f| *f == head)
+        .unwrap_or(FIELDS.len());
+    (place, row.unwrap_or(0))
 }
 
 /// What the editor says after a save, from the post as it now is.
@@ -241,19 +308,73 @@ async fn edit_form(
 async fn create(
     State(state): State<AppState>,
     me: CurrentUser,
-    CsrfForm(form): CsrfForm<PostForm>,
+    form: CsrfUpload<PostForm>,
 ) -> Result<Response, AppError> {
-    save(&state, &me, None, form).await
+    save(&state, &me, None, form.fields, form.files).await
 }
 
 async fn update(
     State(state): State<AppState>,
     me: CurrentUser,
     Path(id): Path<i64>,
-    CsrfForm(form): CsrfForm<PostForm>,
+    form: CsrfUpload<PostForm>,
 ) -> Result<Response, AppError> {
     let post = editable(&state, &me, id).await?;
-    save(&state, &me, Some(post), form).await
+    save(&state, &me, Some(post), form.fields, form.files).await
+}
+
+/// Stores the image sent with the form, whatever button was pressed (a
+/// browser does not keep a chosen file when the form comes back), and puts
+/// it where the form says: the cover, the poster, or the end of the body.
+/// Returns what to tell the editor, or the image's errors.
+async fn take_image(
+    state: &AppState,
+    form: &mut PostForm,
+    files: Vec<FilePart>,
+) -> Result<Result<Option<String>, FieldErrors>, AppError> {
+    let Some(file) = files.into_iter().find(|f| f.field == "image_file") else {
+        return Ok(Ok(None));
+    };
+    let text = PhotoText {
+        alt: form.image_alt.trim().to_owned(),
+        caption: None,
+        credit: None,
+    };
+    let stored = media::upload(&state.site, "image_file", file.name, file.bytes, text).await?;
+    let m = match stored {
+        Ok(m) => m,
+        Err(errors) => {
+            // The image's own rules name "image_file.alt"; the form's field is "image_alt".
+            let errors = errors
+                .0
+                .into_iter()
+                .map(|mut e| {
+                    if e.field == "image_file.alt" {
+                        e.field = "image_alt".into();
+                    }
+                    e
+                })
+                .collect();
+            return Ok(Err(FieldErrors(errors)));
+        }
+    };
+    form.image_alt.clear();
+    let placed = match form.image_use.as_str() {
+        "poster" => {
+            form.work_poster = m.url.clone();
+            "it is the poster now"
+        }
+        "body" => {
+            let body = form.body.trim_end();
+            form.body = format!("{body}\n\n![{}]({})\n", m.alt, m.url);
+            "its Markdown is at the end of the body"
+        }
+        _ => {
+            form.cover = m.id.to_string();
+            "it is the cover now"
+        }
+    };
+    Ok(Ok(Some(format!("Uploaded “{}”: {placed}.", m.alt))))
 }
 
 /// Does what the pressed button asks: saves the form (or publishes it),
@@ -264,11 +385,23 @@ async fn save(
     me: &CurrentUser,
     post: Option<PostView>,
     mut form: PostForm,
+    files: Vec<FilePart>,
 ) -> Result<Response, AppError> {
     let post = post.as_ref();
     let action = form.action();
-    if matches!(action, Action::AddRow(_) | Action::RemoveRow(..)) {
-        return editor(state, me, Shown::form(post, &form), StatusCode::OK).await;
+    let uploaded = match take_image(state, &mut form, files).await? {
+        Ok(uploaded) => uploaded,
+        Err(errors) => return editor(state, me, Shown::errors(post, &form, errors), INVALID).await,
+    };
+    if matches!(
+        action,
+        Action::AddRow(_) | Action::RemoveRow(..) | Action::Upload
+    ) {
+        let shown = Shown {
+            uploaded,
+            ..Shown::form(post, &form)
+        };
+        return editor(state, me, shown, StatusCode::OK).await;
     }
     if action == Action::Publish {
         form.status = PostStatus::Published.as_str().to_owned();

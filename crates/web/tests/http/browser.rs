@@ -226,3 +226,159 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
     assert!(comments.contains("Waiting for a moderator"), "{comments}");
     c.close().await.unwrap();
 }
+
+/// The number of elements matching `css`.
+async fn count(c: &Client, css: &str) -> usize {
+    c.find_all(Locator::Css(css)).await.unwrap().len()
+}
+
+/// Whether the page scrolls sideways at the window's width.
+async fn scrolls_sideways(c: &Client) -> bool {
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wide.as_bool().unwrap()
+}
+
+/// Rows grow and shrink in place, numbered as errors count them; every
+/// error comes at once in a summary that links to its field (no browser
+/// bubble stops the form); an image uploads by script and becomes the cover
+/// without the page being left; the editor and the posts list fit a phone.
+#[tokio::test]
+async fn the_editor_grows_rows_uploads_images_and_lists_every_error_in_chromium() {
+    let Some(driver) = start_chromedriver() else {
+        crate::helpers::skip("chromedriver is not installed (apt-get install chromium chromium-driver, as .ci/run does)");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    app.import(crate::helpers::HEAT).await;
+    let c = connect(&driver).await;
+    log_in_as_chief(&c, &app).await;
+    c.goto(&app.url("/admin/posts/new?kind=pick"))
+        .await
+        .unwrap();
+
+    // Typing into the last row adds one below it.
+    assert_eq!(count(&c, "#f-cast tbody tr").await, 1);
+    fill(&c, "#f-cast-0-name", "Adam Driver").await;
+    assert_eq!(count(&c, "#f-cast tbody tr").await, 2);
+    click(&c, "button[value='add:cast']").await;
+    assert_eq!(count(&c, "#f-cast tbody tr").await, 3);
+    let focused = c
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, "f-cast-2-name", "the new row has the focus");
+    // Removing the first row renumbers the others.
+    click(&c, "button[value='remove:cast:0']").await;
+    assert_eq!(count(&c, "#f-cast tbody tr").await, 2);
+    let first = c.find(Locator::Css("#f-cast-0-name")).await.unwrap();
+    assert_eq!(
+        first.attr("aria-label").await.unwrap().as_deref(),
+        Some("Cast 1: actor")
+    );
+    assert_eq!(first.prop("value").await.unwrap().as_deref(), Some(""));
+
+    // An image chosen and uploaded by script becomes the cover; what was
+    // typed stays in the page.
+    fill(&c, "#f-summary", "Typed before the upload.").await;
+    let png = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    std::fs::write(
+        png.path(),
+        bestpick_app::media::generated_picture(640, 400, 11),
+    )
+    .unwrap();
+    c.find(Locator::Css("#f-image_file"))
+        .await
+        .unwrap()
+        .send_keys(&png.path().display().to_string())
+        .await
+        .unwrap();
+    fill(&c, "#f-image_alt", "A notebook of poems").await;
+    click(&c, "button[value=upload]").await;
+    let mut status = String::new();
+    for _ in 0..50 {
+        status = text_of(&c, ".upload-status").await;
+        if status.starts_with("Uploaded") || status.starts_with("Not") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        status,
+        "Uploaded “A notebook of poems”: it is the cover now."
+    );
+    let media = app.site.store.media_list(5).await.unwrap();
+    let checked = c
+        .find(Locator::Css("input[name=cover]:checked"))
+        .await
+        .unwrap();
+    assert_eq!(
+        checked.attr("value").await.unwrap(),
+        Some(media[0].id.to_string())
+    );
+    let summary = c.find(Locator::Css("#f-summary")).await.unwrap();
+    assert_eq!(
+        summary.prop("value").await.unwrap().as_deref(),
+        Some("Typed before the upload.")
+    );
+
+    // Saved without a title or a year: the server's summary names both, with links.
+    click(&c, ".buttons button[value=save]").await;
+    let errors = text_of(&c, "#form-errors").await;
+    // From the top of the form down.
+    let at = |label: &str| {
+        errors
+            .find(label)
+            .unwrap_or_else(|| panic!("no {label}: {errors}"))
+    };
+    assert!(errors.contains("Please fix 3 problems"), "{errors}");
+    assert!(at("Title: is missing") < at("Title of the work: is missing"));
+    assert!(at("Title of the work: is missing") < at("Year: is missing"));
+    let focused = c
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, "form-errors", "the summary has the focus");
+    click(&c, "#form-errors a[href='#f-title']").await;
+    let focused = c
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, "f-title", "the link leads to the field");
+    let cover = c
+        .find(Locator::Css("input[name=cover]:checked"))
+        .await
+        .unwrap();
+    assert_eq!(
+        cover.attr("value").await.unwrap(),
+        Some(media[0].id.to_string()),
+        "the uploaded cover is still chosen"
+    );
+
+    // A phone: the editor and the posts list without sideways scrolling.
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for (page, name) in [
+        ("/admin/posts/new?kind=pick", "editor"),
+        ("/admin/posts", "posts"),
+        ("/admin/media", "images"),
+    ] {
+        for (size, width, height) in [("phone", 390, 844), ("desktop", 1366, 900)] {
+            c.set_window_size(width, height).await.unwrap();
+            c.goto(&app.url(page)).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            assert!(
+                !scrolls_sideways(&c).await,
+                "{page} scrolls sideways at {width} px"
+            );
+            let png = c.screenshot().await.unwrap();
+            std::fs::write(shots.join(format!("admin-{name}-{size}.png")), png).unwrap();
+        }
+    }
+    c.close().await.unwrap();
+}

@@ -240,7 +240,7 @@ async fn every_error_is_listed_at_once_and_links_to_its_field() {
     assert!(html.contains("IMDb scores are out of 10"), "{html}");
     assert!(html.contains("aria-label=\"Score 2: value\""));
     // The browser's own checks would stop at the first field: off.
-    assert!(html.contains("id=\"editor\" novalidate"));
+    assert!(html.contains("id=\"editor\" enctype=\"multipart/form-data\" novalidate"));
     assert_eq!(post_count(&app).await, 0);
 }
 

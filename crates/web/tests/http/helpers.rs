@@ -240,6 +240,21 @@ impl TestApp {
         hidden_value(&html, "csrf").unwrap_or_else(|| panic!("no csrf field on {page}"))
     }
 
+    /// A browser of its own logged in as `username` (with [`PASSWORD`]).
+    pub async fn logged_in(&self, username: &str) -> reqwest::Client {
+        let c = client();
+        let r = self
+            .post_form_with(
+                &c,
+                "/admin/login",
+                "/admin/login",
+                &[("username", username), ("password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{username} logs in");
+        c
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
         self.post_form(
             "/admin/login",

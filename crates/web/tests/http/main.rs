@@ -8,6 +8,7 @@
 //! - `comments`: reader comments, the spam pipeline, moderation, privacy.
 //! - `cache`: the page cache: changes shown at once, nothing personal shared,
 //!   304s, encodings, one render per crowd, the memory bound.
+//! - `images`: images in the editor, the image library.
 //! - `api`: the JSON API.
 //! - `browser`: headless Chromium through chromedriver.
 //! - `editor_walk`: the La La Land pick typed into the editor, counted.
@@ -22,6 +23,7 @@ mod comments;
 mod editor;
 mod editor_walk;
 mod helpers;
+mod images;
 mod instances;
 mod permissions;
 mod public;

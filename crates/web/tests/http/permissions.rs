@@ -171,6 +171,8 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         ("POST", "/admin/preview") => staff_form,
         ("GET", "/admin/media") => staff_page,
         ("POST", "/admin/media") => staff_form,
+        // An image no post uses: editors and admins delete it.
+        ("POST", "/admin/media/{id}/delete") => editor_form,
         // Moderation: authors only on their own posts' comments (the
         // comment here is on the admin's post).
         ("GET", "/admin/comments") => staff_page,
@@ -221,6 +223,8 @@ struct Fixture {
     /// News, the section the section routes act on, and Best Pick.
     section_id: i64,
     best_pick_id: i64,
+    /// An uploaded image no post uses.
+    media_id: i64,
 }
 
 async fn fixture(scheduled: bool) -> Fixture {
@@ -264,6 +268,19 @@ async fn fixture(scheduled: bool) -> Fixture {
         .unwrap()
         .unwrap()
         .id;
+    let media = bestpick_app::media::upload(
+        &app.site,
+        "file",
+        "unused.png".into(),
+        bestpick_app::media::generated_picture(40, 30, 2),
+        bestpick_app::media::PhotoText {
+            alt: "Unused".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
     Fixture {
         app,
         target_id,
@@ -271,6 +288,7 @@ async fn fixture(scheduled: bool) -> Fixture {
         comment_id,
         section_id,
         best_pick_id,
+        media_id: media.id,
     }
 }
 
@@ -281,6 +299,8 @@ impl Fixture {
             path.replace("{id}", &self.comment_id.to_string())
         } else if path.starts_with("/admin/sections/") {
             path.replace("{id}", &self.section_id.to_string())
+        } else if path.starts_with("/admin/media/") {
+            path.replace("{id}", &self.media_id.to_string())
         } else {
             path.replace("{id}", &self.target_id.to_string())
         };

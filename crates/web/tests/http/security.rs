@@ -30,21 +30,6 @@ async fn site_with_drafts() -> (TestApp, i64) {
     (app, id)
 }
 
-/// A browser logged in as `username`.
-async fn logged_in(app: &TestApp, username: &str) -> reqwest::Client {
-    let c = client();
-    let r = app
-        .post_form_with(
-            &c,
-            "/admin/login",
-            "/admin/login",
-            &[("username", username), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(r.status(), 303, "{username} logs in");
-    c
-}
-
 async fn text_of(r: reqwest::Response) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
@@ -215,7 +200,7 @@ async fn hole_2_an_author_cannot_rewrite_a_shared_work() {
 #[tokio::test]
 async fn hole_3_staff_see_a_draft_only_if_they_may_edit_it() {
     let (app, _) = site_with_drafts().await;
-    let bob = logged_in(&app, "bob").await;
+    let bob = app.logged_in("bob").await;
     let (status, body) = text_of(
         bob.get(app.url("/best-pick/secret-pick"))
             .send()
@@ -226,7 +211,7 @@ async fn hole_3_staff_see_a_draft_only_if_they_may_edit_it() {
     assert_eq!(status, 404);
     assert!(!body.contains(SECRET));
     for who in ["ann", "ed", "chief"] {
-        let c = logged_in(&app, who).await;
+        let c = app.logged_in(who).await;
         let (status, body) = text_of(
             c.get(app.url("/best-pick/secret-pick"))
                 .send()

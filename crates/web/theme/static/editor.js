@@ -89,6 +89,101 @@
     if (tr === rows[rows.length - 1] && !isBlank(tr)) addRow(tr.closest("table"));
   });
 
+  // Images: a file dropped on the panel, or chosen and sent with "Upload",
+  // goes to the library by fetch; it joins the choosers, chosen as the
+  // cover or the poster, or its Markdown goes into the body. The form and
+  // everything typed in it stay as they are.
+  var panel = document.getElementById("images");
+  if (panel) {
+    var fileInput = panel.querySelector("input[type=file]");
+    var alt = panel.querySelector("input[name=image_alt]");
+    var use = panel.querySelector("select[name=image_use]");
+    var status = panel.querySelector(".upload-status");
+    var zone = panel.querySelector(".dropzone");
+    panel.querySelector("[data-drop-hint]").hidden = false;
+    var choice = function (group, value, m) {
+      var box = panel.querySelector('[data-choices="' + group + '"]');
+      if (!box) return;
+      var label = document.createElement("label");
+      label.className = "choice";
+      var radio = document.createElement("input");
+      radio.type = "radio";
+      radio.name = group === "cover" ? "cover" : "work_poster";
+      radio.value = value;
+      var img = document.createElement("img");
+      img.src = m.url;
+      img.alt = "";
+      img.width = m.width;
+      img.height = m.height;
+      var name = document.createElement("span");
+      name.textContent = m.alt;
+      label.append(radio, img, name);
+      box.insertBefore(label, box.children[1] || null);
+      return radio;
+    };
+    var send = function (file) {
+      var data = new FormData();
+      data.set("csrf", csrf);
+      data.set("file", file);
+      data.set("alt", alt.value);
+      status.textContent = "Uploading " + file.name + "…";
+      fetch(panel.dataset.upload, {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { Accept: "application/json" }
+      })
+        .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+        .then(function (a) {
+          if (!a.ok) {
+            status.textContent = "Not uploaded: " + a.j.error.message;
+            return;
+          }
+          var m = a.j;
+          var cover = choice("cover", String(m.id), m);
+          var poster = choice("poster", m.url, m);
+          var placed;
+          if (use.value === "poster" && poster) {
+            poster.checked = true;
+            placed = "it is the poster now";
+          } else if (use.value === "body" && body) {
+            var md = "![" + m.alt + "](" + m.url + ")";
+            var at = body.selectionEnd || body.value.length;
+            body.value = body.value.slice(0, at) + "\n\n" + md + "\n\n" + body.value.slice(at);
+            body.dispatchEvent(new Event("input", { bubbles: true }));
+            placed = "its Markdown is in the body";
+          } else {
+            cover.checked = true;
+            placed = "it is the cover now";
+          }
+          fileInput.value = "";
+          alt.value = "";
+          status.textContent = "Uploaded “" + m.alt + "”: " + placed + ".";
+          changed();
+        })
+        .catch(function () { status.textContent = "Not uploaded: the site could not be reached."; });
+    };
+    form.addEventListener("click", function (e) {
+      var button = e.target.closest("button[value=upload]");
+      if (!button) return;
+      e.preventDefault();
+      if (fileInput.files.length) send(fileInput.files[0]);
+      else status.textContent = "Choose an image first, or drop one here.";
+    });
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (e) {
+        e.preventDefault();
+        zone.classList.add("dragging");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function () { zone.classList.remove("dragging"); });
+    });
+    zone.addEventListener("drop", function (e) {
+      e.preventDefault();
+      var file = e.dataTransfer.files[0];
+      if (file) send(file);
+    });
+  }
+
   // A warning before leaving with changes nobody saved.
   var unsaved = false;
   var changed = function () { unsaved = true; };
