@@ -90,3 +90,69 @@ pub async fn rename_person(
         done => Ok(done?),
     }
 }
+
+/// What saving a post's work would touch besides the post: the stored work
+/// it matches and how many other posts show it, as `actor` may know them.
+#[derive(Debug, serde::Serialize)]
+pub struct Sharing {
+    pub name: String,
+    pub year: i32,
+    /// Other posts showing the work that `actor` may see.
+    pub posts: usize,
+    /// Whether `actor`'s changes to the work's facts are saved
+    /// (`Role::may_change_work`); otherwise the post only links to it.
+    pub changes_saved: bool,
+}
+
+impl Sharing {
+    /// "“Heat” (1995) is also used by 3 posts: ..." for the editor.
+    pub fn words(&self) -> String {
+        let posts = match self.posts {
+            1 => "1 other post".to_owned(),
+            n => format!("{n} other posts"),
+        };
+        if self.changes_saved {
+            format!(
+                "“{}” ({}) is also used by {posts}: what you change in its facts changes there too.",
+                self.name, self.year
+            )
+        } else {
+            format!(
+                "“{}” ({}) is also used by other writers’ posts: your post links to it, and its facts stay as they are (an editor can change them).",
+                self.name, self.year
+            )
+        }
+    }
+}
+
+/// Whether saving `work` with the post `except` (the one being edited)
+/// would write into a work other posts show; `None` when it would not.
+pub async fn sharing(
+    site: &Site,
+    actor: &User,
+    work: &Work,
+    except: Option<i64>,
+) -> Result<Option<Sharing>, OpError> {
+    let Some((brief, cards)) = site.store.work_sharing(work, except).await? else {
+        return Ok(None);
+    };
+    let own = |c: &bestpick_store::PostCard| c.authors.iter().any(|a| a.username == actor.username);
+    let others = cards.iter().any(|c| !own(c));
+    let visible = cards
+        .iter()
+        .filter(|c| {
+            c.visibility == bestpick_core::post::Visibility::Published
+                || actor.role.may_edit_post(own(c))
+        })
+        .count();
+    let changes_saved = actor.role.may_change_work(others);
+    if visible == 0 && changes_saved {
+        return Ok(None);
+    }
+    Ok(Some(Sharing {
+        name: brief.name,
+        year: brief.year,
+        posts: visible,
+        changes_saved,
+    }))
+}

@@ -2,7 +2,7 @@
 
 use crate::error::OnConflict;
 use crate::sql::{self, flag, json, named, to_json, unsigned_opt};
-use crate::{Refusal, Result, Store, StoreError, Topic, User};
+use crate::{PostCard, PostFilter, Refusal, Result, Store, StoreError, Topic, User};
 use bestpick_core::work::{CastMember, Work, WorkKind};
 use bestpick_core::Slug;
 use sqlx::any::AnyRow;
@@ -147,7 +147,54 @@ fn brief_from_row(r: &AnyRow) -> Result<WorkBrief, sqlx::Error> {
     })
 }
 
+/// The stored work a typed one is saved into: the one with its IMDb id,
+/// or else the one with its name and year.
+async fn matching_work(conn: &mut AnyConnection, work: &Work) -> Result<Option<i64>> {
+    let slug = work.slug().map(|s| s.to_string()).unwrap_or_default();
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM works WHERE (imdb_id IS NOT NULL AND imdb_id = $1) OR slug = $2
+         ORDER BY imdb_id = $1 DESC NULLS LAST LIMIT 1",
+    )
+    .bind(&work.imdb_id)
+    .bind(&slug)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 impl Store {
+    /// The stored work that saving `work` would write into, and the cards
+    /// of the posts that show it other than `except` (the post being edited).
+    pub async fn work_sharing(
+        &self,
+        work: &Work,
+        except: Option<i64>,
+    ) -> Result<Option<(WorkBrief, Vec<PostCard>)>> {
+        let mut conn = self.readers.acquire().await?;
+        let Some(id) = matching_work(&mut conn, work).await? else {
+            return Ok(None);
+        };
+        drop(conn);
+        let (mut posts, _) = self
+            .list_posts(&PostFilter {
+                work_id: Some(id),
+                limit: 1000,
+                ..PostFilter::default()
+            })
+            .await?;
+        posts.retain(|p| Some(p.id) != except);
+        let brief = match self.work(id).await? {
+            Some(w) => WorkBrief {
+                id,
+                slug: w.slug,
+                name: w.name,
+                year: w.year,
+                kind: w.kind,
+            },
+            None => return Ok(None),
+        };
+        Ok(Some((brief, posts)))
+    }
+
     /// Writes a work and its credits, matched by IMDb id or else by slug, and
     /// returns its id. The given facts replace the stored ones when `by` may
     /// change them (`Role::may_change_work`): a work that a post of someone
@@ -161,14 +208,7 @@ impl Store {
         now: i64,
     ) -> Result<i64> {
         let slug = work.slug().map(|s| s.to_string()).unwrap_or_default();
-        let existing: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM works WHERE (imdb_id IS NOT NULL AND imdb_id = $1) OR slug = $2
-             ORDER BY imdb_id = $1 DESC NULLS LAST LIMIT 1",
-        )
-        .bind(&work.imdb_id)
-        .bind(&slug)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let existing = matching_work(&mut *conn, work).await?;
         // Whether others use the work matters only to a role that may not
         // change what others use (an editor's import asks nothing more).
         if let Some(id) = existing.filter(|_| !by.role.may_change_work(true)) {

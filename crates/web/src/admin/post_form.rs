@@ -21,6 +21,8 @@ pub enum Action {
     Preview,
     /// Upload the image chosen in the form and show the form again with it in use.
     Upload,
+    /// Save a draft by script while it is written (never publishing it).
+    Autosave,
     /// Show the form again with one more blank row in a table (the "Add a
     /// row" button without JavaScript), keeping everything typed.
     AddRow(String),
@@ -36,7 +38,8 @@ pub const TABLES: [&str; 4] = ["cast", "scores", "critics", "lines"];
 pub struct PostForm {
     #[serde(skip_serializing)]
     pub csrf: String,
-    /// "save", "publish", "preview", "upload", "add:TABLE" or "remove:TABLE:N".
+    /// "save", "publish", "preview", "upload", "autosave", "add:TABLE" or
+    /// "remove:TABLE:N".
     #[serde(skip_serializing)]
     pub action: String,
     pub kind: String,
@@ -166,6 +169,7 @@ impl PostForm {
             (Some("publish"), None, None) => Action::Publish,
             (Some("preview"), None, None) => Action::Preview,
             (Some("upload"), None, None) => Action::Upload,
+            (Some("autosave"), None, None) => Action::Autosave,
             (Some("add"), Some(t), None) if TABLES.contains(&t) => Action::AddRow(t.to_owned()),
             (Some("remove"), Some(t), Some(n)) if TABLES.contains(&t) => match n.parse() {
                 Ok(n) => Action::RemoveRow(t.to_owned(), n),

@@ -12,6 +12,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use bestpick_app::media::{self, PhotoText};
 use bestpick_app::posts::{self, CoverSource, SaveError};
+use bestpick_core::document::PostData;
 use bestpick_core::post::{PostKind, PostStatus, Visibility};
 use bestpick_core::FieldErrors;
 use bestpick_store::{FilmScope, PostFilter, PostView, SaveMode};
@@ -29,6 +30,7 @@ pub fn router() -> Routes {
         .post("/admin/posts/{id}/delete", delete)
         .post("/admin/posts/{id}/comments", set_comments)
         .post("/admin/preview", preview)
+        .get("/admin/works/sharing", sharing)
 }
 
 #[derive(Deserialize, Default, serde::Serialize)]
@@ -148,6 +150,7 @@ async fn editor(
     }
     let poster_elsewhere = !form.work_poster.trim().is_empty()
         && !media.iter().any(|m| m.url == form.work_poster.trim());
+    let sharing = work_sharing(state, me, form, shown.post.map(|p| p.card.id)).await?;
     let mut in_order: Vec<_> = shown.errors.0.iter().collect();
     in_order.sort_by_key(|e| form_order(&e.field));
     let error_list: Vec<_> = in_order
@@ -162,10 +165,57 @@ async fn editor(
     let post = shown.post.map(|p| &p.card);
     let ctx = context! {
         post, form, rows => form.table_rows(), errors => error_map(&shown.errors),
-        error_list, notice, sections, works, media, poster_elsewhere,
+        error_list, notice, sections, works, media, poster_elsewhere, sharing,
         can_publish => me.user.role.can_publish(),
     };
     admin_page(state, me, status, "admin/edit.html", ctx).await
+}
+
+/// What the editor says of a typed work that other posts show ("also used
+/// by 3 other posts"), before it is saved; nothing for a stored work chosen
+/// as it is, whose facts the save leaves alone.
+async fn work_sharing(
+    state: &AppState,
+    me: &CurrentUser,
+    form: &PostForm,
+    post: Option<i64>,
+) -> Result<Option<String>, AppError> {
+    if form.kind != "pick" || !form.work.trim().is_empty() {
+        return Ok(None);
+    }
+    let Some(work) = form.read(None).0.work else {
+        return Ok(None);
+    };
+    let sharing = bestpick_app::films::sharing(&state.site, &me.user, &work, post).await?;
+    Ok(sharing.map(|s| s.words()))
+}
+
+#[derive(Deserialize)]
+struct SharingQuery {
+    #[serde(flatten)]
+    form: PostForm,
+    /// The post being edited (text: numbers do not pass a flattened query).
+    #[serde(default)]
+    post: String,
+}
+
+/// [`work_sharing`] for the editor's script, as the work's name, year or
+/// IMDb id are typed: `{"message": "..."}` or `{"message": null}`.
+async fn sharing(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Query(q): Query<SharingQuery>,
+) -> Result<Response, AppError> {
+    // A post id the user may not edit tells nothing (it is not excluded).
+    let post = match q.post.parse::<i64>() {
+        Ok(id) => posts::editable(&state.site, &me.user, id)
+            .await
+            .ok()
+            .map(|p| p.card.id),
+        Err(_) => None,
+    };
+    let message = work_sharing(&state, &me, &q.form, post).await?;
+    Ok(axum::Json(serde_json::json!({ "message": message })).into_response())
 }
 
 /// The id of the input a field's error is about, for the summary's links:
@@ -389,6 +439,9 @@ async fn save(
 ) -> Result<Response, AppError> {
     let post = post.as_ref();
     let action = form.action();
+    if action == Action::Autosave {
+        return autosave(state, me, post, form).await;
+    }
     let uploaded = match take_image(state, &mut form, files).await? {
         Ok(uploaded) => uploaded,
         Err(errors) => return editor(state, me, Shown::errors(post, &form, errors), INVALID).await,
@@ -406,6 +459,52 @@ async fn save(
     if action == Action::Publish {
         form.status = PostStatus::Published.as_str().to_owned();
     }
+    let (data, cover) = match read(state, me, &form).await? {
+        Ok(read) => read,
+        Err(errors) => return editor(state, me, Shown::errors(post, &form, errors), INVALID).await,
+    };
+    let mode = save_mode(post);
+    if action == Action::Preview {
+        return match posts::preview(&state.site, &data, cover, &me.user, mode).await {
+            Ok(view) => whole_preview(state, view).await,
+            Err(e) => {
+                let errors = refused(e)?;
+                editor(state, me, Shown::errors(post, &form, errors), INVALID).await
+            }
+        };
+    }
+    match posts::save(&state.site, &data, cover, &me.user, mode).await {
+        Ok(id) => Ok(Redirect::to(&format!("/admin/posts/{id}?saved=1")).into_response()),
+        Err(e) => {
+            let errors = refused(e)?;
+            editor(state, me, Shown::errors(post, &form, errors), INVALID).await
+        }
+    }
+}
+
+fn save_mode(post: Option<&PostView>) -> SaveMode {
+    match post {
+        Some(p) => SaveMode::Update(p.card.id),
+        None => SaveMode::Create,
+    }
+}
+
+/// The field errors of a refused save; a failure of the site stays one.
+fn refused(e: SaveError) -> Result<FieldErrors, AppError> {
+    match e {
+        SaveError::Store(e) => Err(e.into()),
+        SaveError::NotFound => Err(AppError::NotFound),
+        e => Ok(e.field_errors().unwrap_or_default()),
+    }
+}
+
+/// The post the form describes, with its cover: the chosen stored work
+/// and image looked up, and every error found at once.
+async fn read(
+    state: &AppState,
+    me: &CurrentUser,
+    form: &PostForm,
+) -> Result<Result<(PostData, CoverSource), FieldErrors>, AppError> {
     let store = &state.site.store;
     let mut errors = FieldErrors::default();
     let existing_work = match form.work.trim() {
@@ -428,38 +527,67 @@ async fn save(
             }
         },
     };
-    let data = match form.checked(existing_work) {
-        Ok(data) if errors.is_empty() => data,
+    Ok(match form.checked(existing_work) {
+        Ok(data) if errors.is_empty() => Ok((data, cover)),
         checked => {
             errors
                 .0
                 .extend(checked.err().map(|e| e.0).unwrap_or_default());
-            return editor(state, me, Shown::errors(post, &form, errors), INVALID).await;
+            Err(errors)
         }
+    })
+}
+
+/// Saves a draft by the editor's script every few seconds while it is
+/// written, and answers JSON: `{"id", "edit", "saved"}`, or the errors that
+/// keep it from being saved yet. It never publishes: a published post is
+/// not autosaved (its readers would see half-written changes), and a form
+/// set to "Published" is kept at its stored status (a new one as a draft).
+async fn autosave(
+    state: &AppState,
+    me: &CurrentUser,
+    post: Option<&PostView>,
+    mut form: PostForm,
+) -> Result<Response, AppError> {
+    let json = |status: StatusCode, body: serde_json::Value| {
+        Ok((status, axum::Json(body)).into_response())
     };
-    let mode = match post {
-        Some(p) => SaveMode::Update(p.card.id),
-        None => SaveMode::Create,
-    };
-    if action == Action::Preview {
-        return match posts::preview(&state.site, &data, cover, &me.user, mode).await {
-            Ok(view) => whole_preview(state, view).await,
-            Err(SaveError::Store(e)) => Err(e.into()),
-            Err(SaveError::NotFound) => Err(AppError::NotFound),
-            Err(e) => {
-                let errors = e.field_errors().unwrap_or_default();
-                editor(state, me, Shown::errors(post, &form, errors), INVALID).await
-            }
-        };
+    if post.is_some_and(|p| p.card.status == PostStatus::Published) {
+        return json(
+            StatusCode::CONFLICT,
+            serde_json::json!({ "error": { "message": "a published post is saved by Update only" } }),
+        );
     }
-    match posts::save(&state.site, &data, cover, &me.user, mode).await {
-        Ok(id) => Ok(Redirect::to(&format!("/admin/posts/{id}?saved=1")).into_response()),
-        Err(SaveError::Store(e)) => Err(e.into()),
-        Err(SaveError::NotFound) => Err(AppError::NotFound),
-        Err(e) => {
-            let errors = e.field_errors().unwrap_or_default();
-            editor(state, me, Shown::errors(post, &form, errors), INVALID).await
+    if form.status == PostStatus::Published.as_str() {
+        form.status = post.map_or("draft", |p| p.card.status.as_str()).to_owned();
+    }
+    let not_yet = |errors: FieldErrors| {
+        let message = errors
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.label(), e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        json(
+            INVALID,
+            serde_json::json!({ "error": { "message": message } }),
+        )
+    };
+    let (data, cover) = match read(state, me, &form).await? {
+        Ok(read) => read,
+        Err(errors) => return not_yet(errors),
+    };
+    match posts::save(&state.site, &data, cover, &me.user, save_mode(post)).await {
+        Ok(id) => {
+            let now = time::OffsetDateTime::from_unix_timestamp(state.site.now())
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let saved = format!("{:02}:{:02} UTC", now.hour(), now.minute());
+            json(
+                StatusCode::OK,
+                serde_json::json!({ "id": id, "edit": format!("/admin/posts/{id}"), "saved": saved }),
+            )
         }
+        Err(e) => not_yet(refused(e)?),
     }
 }
 

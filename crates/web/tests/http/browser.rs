@@ -382,3 +382,68 @@ async fn the_editor_grows_rows_uploads_images_and_lists_every_error_in_chromium(
     }
     c.close().await.unwrap();
 }
+
+/// A draft is saved by itself while it is written: the first save makes
+/// the post and the page becomes its editor; a form set to "Published" is
+/// still saved as a draft; pressing Save after that updates the same post.
+#[tokio::test]
+async fn a_draft_is_autosaved_while_it_is_written_in_chromium() {
+    let Some(driver) = start_chromedriver() else {
+        crate::helpers::skip("chromedriver is not installed (apt-get install chromium chromium-driver, as .ci/run does)");
+        return;
+    };
+    let app = TestApp::spawn().await;
+    let c = connect(&driver).await;
+    log_in_as_chief(&c, &app).await;
+    c.goto(&app.url("/admin/posts/new?kind=essay"))
+        .await
+        .unwrap();
+    fill(&c, "#f-title", "Written while the site keeps it").await;
+    fill(&c, "#f-body", "A first paragraph.").await;
+    c.find(Locator::Css("#f-status"))
+        .await
+        .unwrap()
+        .select_by_value("published")
+        .await
+        .unwrap();
+    let mut note = String::new();
+    for _ in 0..100 {
+        note = text_of(&c, "#autosave").await;
+        if !note.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(note.starts_with("Draft saved at "), "{note}");
+    let id = app
+        .site
+        .store
+        .post_id_by_slug("written-while-the-site-keeps-it")
+        .await
+        .unwrap()
+        .expect("the draft is stored");
+    let url = c.current_url().await.unwrap();
+    assert!(url.path().ends_with(&format!("/admin/posts/{id}")), "{url}");
+    let post = app.site.store.post(id).await.unwrap().unwrap();
+    assert_eq!(
+        post.card.status.as_str(),
+        "draft",
+        "autosave never publishes"
+    );
+    // Save: the same post, now as the form says.
+    fill(&c, "#f-body", "A first paragraph, finished.").await;
+    click(&c, ".buttons button[value=save]").await;
+    let notice = text_of(&c, "#notice").await;
+    assert!(notice.starts_with("Published."), "{notice}");
+    let (count, _) = app
+        .site
+        .store
+        .list_posts(&bestpick_store::PostFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(count.len(), 1, "one post, saved twice");
+    c.close().await.unwrap();
+}

@@ -386,6 +386,121 @@ async fn the_whole_post_is_previewed_from_the_unsaved_form() {
     assert!(!public.contains("retitled"));
 }
 
+/// A typed work that other posts show is named with their count before
+/// saving; an author is told the facts stay as they are.
+#[tokio::test]
+async fn a_work_other_posts_use_is_named_before_saving() {
+    let app = TestApp::spawn_with_team().await;
+    app.login_admin().await;
+    let ask = "/admin/works/sharing?kind=pick&work_name=Heat&work_year=1995";
+    let (status, json) = app.get_text(ask).await;
+    assert_eq!(status, 200);
+    let said: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        said["message"],
+        "“Heat” (1995) is also used by 1 other post: what you change in its facts changes there too."
+    );
+    // The form says it too, when it comes back.
+    let form = with(
+        with(with(pick_form(), "work_name", "Heat"), "work_year", "1995"),
+        "title",
+        "",
+    );
+    let r = app
+        .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &form)
+        .await;
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("is also used by 1 other post"));
+    // Heat's own editor: no other post.
+    let heat = app
+        .site
+        .store
+        .post_id_by_slug("heat")
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, json) = app.get_text(&format!("{ask}&post={heat}")).await;
+    assert_eq!(json, r#"{"message":null}"#);
+    let (_, json) = app
+        .get_text("/admin/works/sharing?kind=pick&work_name=Arrival&work_year=2016")
+        .await;
+    assert_eq!(json, r#"{"message":null}"#);
+    // An author's changes to it would not be saved: said so.
+    let ann = app.logged_in("ann").await;
+    let said = app.text_with(&ann, ask).await;
+    assert!(said.contains("its facts stay as they are"), "{said}");
+}
+
+/// The editor's script saves drafts as JSON requests: never publishing,
+/// never touching a published post, and saying what keeps a draft unsaved.
+#[tokio::test]
+async fn autosave_keeps_drafts_and_leaves_published_posts_alone() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    let csrf = app.csrf("/admin/posts/new?kind=pick").await;
+    let autosave = |path: &str, fields: Vec<(&str, &str)>| {
+        let mut fields: Vec<(String, String)> = fields
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        fields.push(("csrf".into(), csrf.clone()));
+        app.client
+            .post(app.url(path))
+            .header("accept", "application/json")
+            .form(&fields)
+            .send()
+    };
+    let r = autosave("/admin/posts/new", with(pick_form(), "action", "autosave"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let saved: serde_json::Value = r.json().await.unwrap();
+    let id = saved["id"].as_i64().unwrap();
+    assert_eq!(saved["edit"], format!("/admin/posts/{id}"));
+    let post = app.site.store.post(id).await.unwrap().unwrap();
+    assert_eq!(
+        post.card.status.as_str(),
+        "draft",
+        "set to published, saved as a draft"
+    );
+
+    // What keeps it from being saved, in words.
+    let path = format!("/admin/posts/{id}");
+    let r = autosave(
+        &path,
+        with(with(pick_form(), "action", "autosave"), "work_year", "soon"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let said: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(said["error"]["message"], "Year: 'soon' is not a year");
+
+    // A published post is not autosaved.
+    let r = app
+        .post_form(
+            &path,
+            &format!("/admin/posts/{id}/status"),
+            &[("status", "published")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let changed = with(
+        with(pick_form(), "action", "autosave"),
+        "title",
+        "Half-written",
+    );
+    let r = autosave(&path, changed).await.unwrap();
+    assert_eq!(r.status(), 409);
+    let (_, page) = app
+        .get_text("/best-pick/arrival-the-language-of-time")
+        .await;
+    assert!(!page.contains("Half-written"));
+}
+
 #[tokio::test]
 async fn a_form_without_its_csrf_token_is_refused() {
     let app = TestApp::spawn().await;

@@ -169,6 +169,7 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         ("POST", "/admin/posts/{id}/delete") => editor_form,
         ("POST", "/admin/posts/{id}/comments") => editor_form,
         ("POST", "/admin/preview") => staff_form,
+        ("GET", "/admin/works/sharing") => staff_page,
         ("GET", "/admin/media") => staff_page,
         ("POST", "/admin/media") => staff_form,
         // An image no post uses: editors and admins delete it.

@@ -184,16 +184,104 @@
     });
   }
 
+  // Whether the typed work is one other posts show: said as it is typed.
+  var sharing = document.getElementById("work-sharing");
+  if (sharing) {
+    var ask = null;
+    var check = function () {
+      var url = new URL(sharing.dataset.sharing, location.href);
+      ["kind", "work", "work_kind", "work_name", "work_year", "work_imdb_id"].forEach(function (name) {
+        var field = form.elements[name];
+        if (field) url.searchParams.set(name, field.value);
+      });
+      fetch(url, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (j) {
+          sharing.textContent = j.message || "";
+          sharing.hidden = !j.message;
+        })
+        .catch(function () { /* keep what is shown */ });
+    };
+    ["work_name", "work_year", "work_imdb_id", "work"].forEach(function (name) {
+      var field = form.elements[name];
+      if (field) field.addEventListener("input", function () {
+        clearTimeout(ask);
+        ask = setTimeout(check, 400);
+      });
+    });
+  }
+
   // A warning before leaving with changes nobody saved.
   var unsaved = false;
-  var changed = function () { unsaved = true; };
+  var edits = 0;
+  var changed = function () { unsaved = true; edits += 1; };
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
-  form.addEventListener("submit", function () { unsaved = false; });
   window.addEventListener("beforeunload", function (e) {
     if (!unsaved) return;
     e.preventDefault();
     e.returnValue = "";
+  });
+
+  // Autosave: a draft (new, or stored and not published) is saved every
+  // few seconds after a change, once it has a title; the first save makes
+  // the post and the page becomes its editor. A form sent while a save is
+  // on its way waits for it, so a new post is never made twice.
+  var note = document.getElementById("autosave");
+  var saving = false;
+  var waiting = null;
+  var sent = 0;
+  var autosave = function () {
+    if (form.dataset.autosave !== "on" || saving || sent === edits) return;
+    if (!form.elements.title.value.trim()) return;
+    saving = true;
+    var at = edits;
+    var data = new FormData(form);
+    data.delete("image_file");
+    data.set("action", "autosave");
+    // The form's buttons are called "action": form.action would be them.
+    fetch(form.getAttribute("action"), {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    })
+      .then(function (r) {
+        return r.json()
+          .catch(function () { return { error: { message: "the site answered " + r.status } }; })
+          .then(function (j) { return { ok: r.ok, j: j }; });
+      })
+      .then(function (a) {
+        sent = at;
+        if (!a.ok) {
+          note.textContent = "Not saved yet: " + a.j.error.message;
+          return;
+        }
+        if (!/\/admin\/posts\/\d+$/.test(form.getAttribute("action"))) {
+          form.setAttribute("action", a.j.edit);
+          history.replaceState(null, "", a.j.edit);
+          if (sharing) sharing.dataset.sharing = "/admin/works/sharing?post=" + a.j.id;
+        }
+        note.textContent = "Draft saved at " + a.j.saved + ".";
+        if (edits === at) unsaved = false;
+      })
+      .catch(function () { note.textContent = "Not saved yet: the site could not be reached."; })
+      .then(function () {
+        saving = false;
+        if (waiting) form.requestSubmit(waiting === true ? undefined : waiting);
+      });
+  };
+  if (note && form.dataset.autosave === "on") setInterval(autosave, 5000);
+  form.addEventListener("submit", function (e) {
+    // "Preview" opens a tab of its own: this page stays as it is.
+    if (e.submitter && e.submitter.getAttribute("formtarget") === "_blank") return;
+    if (saving) {
+      e.preventDefault();
+      waiting = e.submitter || true;
+      return;
+    }
+    waiting = null;
+    unsaved = false;
+    form.dataset.autosave = "off";
+    sent = edits;
   });
 
   var errors = document.getElementById("form-errors");
