@@ -262,10 +262,26 @@ async fn the_editor_grows_rows_uploads_images_and_lists_every_error_in_chromium(
         .await
         .unwrap();
 
+    // Leaving asks first once something is typed.
+    let leaving_asks = |c: &Client| {
+        let c = c.clone();
+        async move {
+            c.execute(
+                "const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap()
+        }
+    };
+    assert!(!leaving_asks(&c).await, "nothing typed yet");
     // Typing into the last row adds one below it.
     assert_eq!(count(&c, "#f-cast tbody tr").await, 1);
     fill(&c, "#f-cast-0-name", "Adam Driver").await;
     assert_eq!(count(&c, "#f-cast tbody tr").await, 2);
+    assert!(leaving_asks(&c).await, "unsaved changes");
     click(&c, "button[value='add:cast']").await;
     assert_eq!(count(&c, "#f-cast tbody tr").await, 3);
     let focused = c

@@ -244,6 +244,46 @@ async fn every_error_is_listed_at_once_and_links_to_its_field() {
     assert_eq!(post_count(&app).await, 0);
 }
 
+/// After each save the editor says what became of the post.
+#[tokio::test]
+async fn the_editor_says_saved_published_or_scheduled() {
+    let app = TestApp::spawn().await;
+    app.login_admin().await;
+    for (status, date, said) in [
+        ("draft", "", "Saved as a draft"),
+        ("review", "", "Saved and submitted for review"),
+        ("published", "", "Published."),
+        (
+            "published",
+            "2099-05-04T18:30",
+            "Scheduled for 4 May 2099 at 18:30 UTC",
+        ),
+    ] {
+        let title = format!("A {status} post {date}");
+        let form = with(
+            with(with(pick_form(), "status", status), "date", date),
+            "title",
+            &title,
+        );
+        let r = app
+            .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &form)
+            .await;
+        assert_eq!(r.status(), 303, "{status}");
+        let edit = r.headers()["location"].to_str().unwrap().to_owned();
+        let (_, html) = app.get_text(&edit).await;
+        assert!(html.contains(said), "{status} {date}: {html}");
+        // The next one is another work's pick.
+        let id: i64 = edit
+            .trim_start_matches("/admin/posts/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        app.site.store.delete_post(id).await.unwrap();
+    }
+}
+
 /// Scores and money typed as the sites and the papers write them.
 #[tokio::test]
 async fn values_are_taken_as_people_write_them() {

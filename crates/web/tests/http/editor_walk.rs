@@ -7,7 +7,9 @@
 //! Before issue 13 (a62d332) the walk took 60 steps and 3 page loads: the
 //! form offered two blank rows per table, so the editor pressed "Preview"
 //! twice to get more, chose "Published" in a list and pressed "Save", and
-//! typed the scores' sources as keys ("rotten-tomatoes").
+//! typed the scores' sources as keys ("rotten-tomatoes"). Now rows grow as
+//! they are filled, the cast is pasted as an article lists it, the sources
+//! are typed as the sites are called, and "Publish" publishes.
 
 use crate::chromium::{connect, start_chromedriver};
 use crate::helpers::{TestApp, PASSWORD};
@@ -48,6 +50,22 @@ impl Walk {
         self.steps += 1;
     }
 
+    /// Pastes `text` into the `n`th field called `name`, as Ctrl+V does.
+    async fn paste_into(&mut self, name: &str, n: usize, text: &str) {
+        let e = self.element(&format!("(//*[@name='{name}'])[{n}]")).await;
+        let arg = serde_json::to_value(&e).unwrap();
+        self.c
+            .execute(
+                "const data = new DataTransfer(); data.setData('text/plain', arguments[1]);
+                 arguments[0].focus();
+                 arguments[0].dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));",
+                vec![arg, serde_json::Value::from(text)],
+            )
+            .await
+            .unwrap();
+        self.steps += 1;
+    }
+
     /// Presses a button that sends the form, and waits for the next page.
     async fn press(&mut self, xpath: &str) {
         let e = self.element(xpath).await;
@@ -79,6 +97,14 @@ const CAST: [(&str, &str); 6] = [
     ("Finn Wittrock", "Greg Earnest"),
     ("J. K. Simmons", "Bill"),
 ];
+
+/// The cast as an article lists it, copied in one go.
+const CAST_AS_LISTED: &str = "Ryan Gosling as Sebastian Wilder, a struggling jazz pianist
+Emma Stone as Mia Dolan, an aspiring actress
+John Legend as Keith
+Rosemarie DeWitt as Laura Wilder
+Finn Wittrock as Greg Earnest
+J. K. Simmons as Bill";
 
 /// The scores as the sites show them.
 const SCORES: [(&str, &str); 4] = [
@@ -147,11 +173,9 @@ async fn an_editor_publishes_the_la_la_land_pick_from_an_empty_form_in_chromium(
     ] {
         walk.type_into(name, 1, value).await;
     }
+    // The cast pasted as articles list it, one row a line.
+    walk.paste_into("cast_name", 1, CAST_AS_LISTED).await;
     // Typing into a table's last row adds a blank one below it.
-    for (i, (name, role)) in CAST.iter().enumerate() {
-        walk.type_into("cast_name", i + 1, name).await;
-        walk.type_into("cast_role", i + 1, role).await;
-    }
     for (i, (source, value)) in SCORES.iter().enumerate() {
         walk.type_into("score_source", i + 1, source).await;
         walk.type_into("score_value", i + 1, value).await;
@@ -190,6 +214,13 @@ async fn an_editor_publishes_the_la_la_land_pick_from_an_empty_form_in_chromium(
 
     let (status, page) = app.get_text("/best-pick/la-la-land").await;
     assert_eq!(status, 200, "the pick is published");
+    assert!(!page.contains("struggling"), "the role ends at its comma");
+    for (name, role) in CAST {
+        assert!(
+            page.contains(name) && page.contains(&format!("as {role}")),
+            "{name} as {role}"
+        );
+    }
     for expected in [
         "La La Land: for the dreamers",
         "Damien Chazelle",

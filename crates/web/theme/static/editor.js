@@ -82,6 +82,33 @@
     }
     changed();
   });
+  // Several lines pasted into a row make a row each, their cells split at
+  // tabs (a spreadsheet's rows); a cast line may also read as written in
+  // articles: "Ryan Gosling as Sebastian Wilder, a jazz pianist".
+  form.addEventListener("paste", function (e) {
+    var cell = e.target.closest("table[data-rows] [data-col]");
+    var text = e.clipboardData && e.clipboardData.getData("text/plain");
+    if (!cell || !text || !/\n/.test(text.trim())) return;
+    e.preventDefault();
+    var table = cell.closest("table");
+    var tr = cell.closest("tr");
+    var start = fields(tr).indexOf(cell);
+    text.split(/\r?\n/).map(function (l) { return l.trim(); }).filter(Boolean).forEach(function (line) {
+      var cells = line.split("\t");
+      var as = / as /i.exec(line);
+      if (cells.length === 1 && table.dataset.rows === "cast" && as) {
+        cells = [line.slice(0, as.index), line.slice(as.index + 4).split(/, /)[0]];
+      }
+      var row = tr || addRow(table);
+      fields(row).slice(start).forEach(function (f, i) {
+        if (i < cells.length) f.value = cells[i].trim();
+      });
+      tr = row.nextElementSibling;
+    });
+    var rows = table.tBodies[0].rows;
+    if (!isBlank(rows[rows.length - 1])) addRow(table);
+    changed();
+  });
   form.addEventListener("input", function (e) {
     var tr = e.target.closest("table[data-rows] tbody tr");
     if (!tr) return;
