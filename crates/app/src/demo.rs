@@ -83,12 +83,18 @@ pub async fn load(site: &Site) -> anyhow::Result<DemoReport> {
     if retired.is_active() {
         store.retire_section(retired.id, target.id).await?;
     }
-    for (name, text) in POSTS {
+    for (i, (name, text)) in POSTS.iter().enumerate() {
         // The demo's posts name "admin" as their author; use whoever the admin is.
-        let text = text.replace(
+        let mut text = text.replace(
             "authors = [\"admin\"]",
             &format!("authors = [\"{}\"]", admin.username),
         );
+        // Each pick's work gets a poster of the demo's own making: artwork
+        // drawn here, stored as an upload (the same picture each time).
+        if let Some(work) = text.find("\n[work]\n") {
+            let url = poster(site, name, i as u32).await?;
+            text.insert_str(work + "\n[work]\n".len(), &format!("poster = \"{url}\"\n"));
+        }
         let cover = CoverSource::Load(Box::new(|src: &str| match src {
             "festival-lights.jpg" => Ok(crate::media::generated_picture(1600, 1000, 3)),
             other => Err(std::io::Error::new(
@@ -108,6 +114,22 @@ pub async fn load(site: &Site) -> anyhow::Result<DemoReport> {
         posts: POSTS.len(),
         admin: admin_created,
     })
+}
+
+/// A generated poster for the demo post `name`, stored as an upload; its address.
+async fn poster(site: &Site, name: &str, seed: u32) -> anyhow::Result<String> {
+    let work = name.trim_end_matches(".md").replace('-', " ");
+    let text = crate::media::PhotoText {
+        alt: format!("Poster artwork for {work}, drawn by bestpick's demo"),
+        caption: None,
+        credit: Some("Generated artwork".into()),
+    };
+    let bytes = crate::media::generated_picture(600, 900, 20 + seed);
+    match crate::media::upload(site, "poster", format!("{work}.jpg"), bytes, text).await {
+        Ok(Ok(m)) => Ok(m.url),
+        Ok(Err(errors)) => anyhow::bail!("the demo poster of {name} was refused: {errors}"),
+        Err(e) => Err(anyhow::anyhow!("the demo poster of {name}: {e}")),
+    }
 }
 
 /// A short thread under the La La Land pick, with the author's reply, so a

@@ -1,6 +1,6 @@
 //! The settings an operator changes from the command line: the site's
-//! name and tagline, and every comment setting (`comments.*`, checked by
-//! [`crate::comment_settings`]).
+//! name, tagline, about page and social profiles, and every comment
+//! setting (`comments.*`, checked by [`crate::comment_settings`]).
 
 use crate::comment_settings::{CommentSettings, SaveSettingsError, SETTINGS};
 use crate::Site;
@@ -9,7 +9,89 @@ use crate::Site;
 const SITE: &[(&str, &str)] = &[
     ("site_name", "bestpick"),
     ("site_tagline", "Films and shows worth your evening"),
+    // The address of the site's about page (its own path or https), or none.
+    ("site_about", ""),
+    // The site's own profiles elsewhere: https addresses, space-separated.
+    ("site_social", ""),
 ];
+
+/// The site's about page and social profiles as the footer links them.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct SiteLinks {
+    pub about: Option<String>,
+    pub social: Vec<SocialLink>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct SocialLink {
+    /// "Mastodon", "Bluesky"... or the address's host.
+    pub name: String,
+    pub url: String,
+}
+
+/// The footer's links, from the settings.
+pub async fn links(site: &Site) -> Result<SiteLinks, bestpick_store::StoreError> {
+    let about = site
+        .store
+        .setting("site_about")
+        .await?
+        .filter(|a| !a.is_empty());
+    let social = site
+        .store
+        .setting("site_social")
+        .await?
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|url| {
+            let host = url.strip_prefix("https://")?.split('/').next()?.to_owned();
+            Some(SocialLink {
+                name: network(&host),
+                url: url.to_owned(),
+            })
+        })
+        .collect();
+    Ok(SiteLinks { about, social })
+}
+
+/// The name readers know a profile's site by.
+fn network(host: &str) -> String {
+    let host = host.trim_start_matches("www.");
+    let known = [
+        ("mastodon.", "Mastodon"),
+        ("bsky.app", "Bluesky"),
+        ("instagram.com", "Instagram"),
+        ("letterboxd.com", "Letterboxd"),
+        ("youtube.com", "YouTube"),
+        ("threads.net", "Threads"),
+        ("facebook.com", "Facebook"),
+        ("x.com", "X"),
+        ("twitter.com", "X"),
+    ];
+    known
+        .iter()
+        .find(|(prefix, _)| host.starts_with(prefix))
+        .map_or_else(|| host.to_owned(), |(_, name)| (*name).to_owned())
+}
+
+/// Why a value of `key` cannot be kept, if it cannot.
+fn refusal(key: &str, value: &str) -> Option<String> {
+    let https = |url: &str| {
+        url.strip_prefix("https://")
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+    };
+    match key {
+        "site_name" | "site_tagline" if value.is_empty() => Some(format!("{key} cannot be empty")),
+        "site_about" if !value.is_empty() && !(https(value) || (value.starts_with('/') && !value.starts_with("//"))) => {
+            Some(format!("site_about: '{value}' is not an address on this site (such as /essays/about-us) or an https address"))
+        }
+        "site_social" => value
+            .split_whitespace()
+            .find(|url| !https(url))
+            .map(|url| format!("site_social: '{url}' is not an https address of a profile, such as https://mastodon.social/@site")),
+        _ if value.chars().any(char::is_control) => Some(format!("{key} cannot hold control characters")),
+        _ => None,
+    }
+}
 
 /// Every setting and its value (the default when none is stored).
 pub async fn list(site: &Site) -> anyhow::Result<Vec<(String, String)>> {
@@ -30,10 +112,11 @@ pub async fn list(site: &Site) -> anyhow::Result<Vec<(String, String)>> {
 /// Sets one setting, or says what is wrong with the key or the value.
 pub async fn set(site: &Site, key: &str, value: &str) -> anyhow::Result<()> {
     if SITE.iter().any(|(k, _)| *k == key) {
-        if value.trim().is_empty() {
-            anyhow::bail!("{key} cannot be empty");
+        let value = value.trim();
+        if let Some(why) = refusal(key, value) {
+            anyhow::bail!(why);
         }
-        site.store.set_setting(key, value.trim()).await?;
+        site.store.set_setting(key, value).await?;
         return Ok(());
     }
     let Some(name) = key
@@ -57,5 +140,33 @@ pub async fn set(site: &Site, key: &str, value: &str) -> anyhow::Result<()> {
             anyhow::bail!("{key}: {}", messages.join("; "))
         }
         Err(SaveSettingsError::Other(e)) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_checked_and_named() {
+        assert!(refusal("site_about", "/essays/about-us").is_none());
+        assert!(refusal("site_about", "https://example.org/about").is_none());
+        assert!(refusal("site_about", "").is_none());
+        assert!(refusal("site_about", "javascript:alert(1)").is_some());
+        assert!(refusal("site_about", "//evil.example/").is_some());
+        assert!(refusal(
+            "site_social",
+            "https://mastodon.social/@a https://bsky.app/profile/a"
+        )
+        .is_none());
+        assert!(
+            refusal("site_social", "https://ok.example http://plain.example")
+                .unwrap()
+                .contains("http://plain.example")
+        );
+        assert!(refusal("site_name", "").is_some());
+        assert_eq!(network("mastodon.social"), "Mastodon");
+        assert_eq!(network("www.instagram.com"), "Instagram");
+        assert_eq!(network("films.example"), "films.example");
     }
 }

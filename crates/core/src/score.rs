@@ -45,6 +45,16 @@ pub fn known_source(written: &str) -> Option<&'static str> {
         .map(|(key, _, _)| *key)
 }
 
+/// A source's name as people write it: "Rotten Tomatoes" for its key, or
+/// another source's name as given.
+pub fn label(source: &str) -> &str {
+    KNOWN
+        .iter()
+        .find(|(key, _, _)| *key == source)
+        .map(|(_, label, _)| *label)
+        .unwrap_or(source)
+}
+
 impl Score {
     /// A score as an editor types it: the source by name or key, the value
     /// as "94", "94%", "8.0/10" or "4/5" where that fits the source's
@@ -141,11 +151,7 @@ impl Score {
 
     /// The source's name as people write it.
     pub fn source_label(&self) -> &str {
-        KNOWN
-            .iter()
-            .find(|(key, _, _)| *key == self.source)
-            .map(|(_, label, _)| *label)
-            .unwrap_or(&self.source)
+        label(&self.source)
     }
 
     /// The value on a 0-100 scale, for sorting and side-by-side charts.

@@ -391,7 +391,8 @@ async fn replace_parts(
         // RETURNING give its id.
         let sql = format!(
             "INSERT INTO tags (slug, name) VALUES {}
-             ON CONFLICT (slug) DO UPDATE SET name = tags.name RETURNING id",
+             ON CONFLICT (slug) DO UPDATE SET name = CASE WHEN excluded.name = tags.slug THEN tags.name ELSE excluded.name END
+             RETURNING id",
             sql::values(tags.len(), 2)
         );
         let mut q = sqlx::query_scalar(&sql);

@@ -122,6 +122,16 @@ impl Store {
                 kind: w.kind,
             }),
             score,
+            score_count: scores.len() as i64,
+            score_source: match scores.as_slice() {
+                [one] => Some(one.label.clone()),
+                _ => None,
+            },
+            poster: match work.as_ref().and_then(|w| w.poster.clone()) {
+                Some(url) => self.media_by_urls(&[url]).await?.pop(),
+                None => None,
+            },
+            poster_url: None,
             comment_count: stored.as_ref().map_or(0, |p| p.card.comment_count),
             comments_closed: stored.as_ref().is_some_and(|p| p.card.comments_closed),
             section_comments_closed: section.comments_closed,

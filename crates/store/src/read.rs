@@ -52,6 +52,12 @@ pub struct PostCard {
     pub work: Option<WorkBrief>,
     /// The mean of the pick's normalised scores, 0-100.
     pub score: Option<f64>,
+    /// How many scores the mean is of.
+    pub score_count: i64,
+    /// The source's name when there is one score ("Metacritic").
+    pub score_source: Option<String>,
+    /// The work's poster, when it is an uploaded image (with its sizes).
+    pub poster: Option<Media>,
     /// Published comments.
     pub comment_count: i64,
     /// Comments closed on this post, or on its whole section (the age
@@ -60,6 +66,8 @@ pub struct PostCard {
     pub section_comments_closed: bool,
     #[serde(skip)]
     pub(crate) cover_id: Option<i64>,
+    #[serde(skip)]
+    pub(crate) poster_url: Option<String>,
 }
 
 /// A post with everything its page shows.
@@ -110,7 +118,7 @@ macro_rules! card_columns {
         "SELECT p.id, p.slug, p.kind, p.title, p.summary, p.status, p.published_at, p.updated_at,
     p.cover_media_id, s.id AS section_id, s.slug AS section_slug, s.name AS section_name,
     w.id AS work_id, w.slug AS work_slug, w.name AS work_name, w.year AS work_year, w.kind AS work_kind,
-    p.comments_closed, s.comments_closed AS section_comments_closed, "
+    w.poster AS work_poster, p.comments_closed, s.comments_closed AS section_comments_closed, "
     };
 }
 macro_rules! card_from {
@@ -122,6 +130,8 @@ macro_rules! card_from {
 const CARD_SELECT: &str = concat!(
     card_columns!(),
     "(SELECT AVG(normalised) FROM scores sc WHERE sc.post_id = p.id) AS score,
+    (SELECT COUNT(*) FROM scores sc WHERE sc.post_id = p.id) AS score_count,
+    (SELECT MIN(source) FROM scores sc WHERE sc.post_id = p.id) AS score_source,
     (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id AND c.status = 'published') AS comment_count",
     card_from!()
 );
@@ -130,7 +140,7 @@ const CARD_SELECT: &str = concat!(
 /// post's comments: for checks on a post that show neither.
 const BARE_CARD_SELECT: &str = concat!(
     card_columns!(),
-    "NULL AS score, 0 AS comment_count",
+    "NULL AS score, 0 AS score_count, NULL AS score_source, 0 AS comment_count",
     card_from!()
 );
 
@@ -172,6 +182,15 @@ fn card_from_row(r: &AnyRow, now: i64) -> Result<PostCard, sqlx::Error> {
         cover: None,
         work,
         score: r.try_get("score")?,
+        score_count: r.try_get("score_count")?,
+        score_source: match r.try_get::<i64, _>("score_count")? {
+            1 => r
+                .try_get::<Option<String>, _>("score_source")?
+                .map(|s| bestpick_core::score::label(&s).to_owned()),
+            _ => None,
+        },
+        poster: None,
+        poster_url: r.try_get("work_poster")?,
         comment_count: r.try_get("comment_count")?,
         comments_closed: flag(r, "comments_closed")?,
         section_comments_closed: flag(r, "section_comments_closed")?,
@@ -321,9 +340,21 @@ impl Store {
                 covers.insert(m.id, m);
             }
         }
+        // The works' posters that are uploads, with their sizes, in one query.
+        let poster_urls: Vec<String> = cards.iter().filter_map(|c| c.poster_url.clone()).collect();
+        let posters: HashMap<String, Media> = self
+            .media_by_urls(&poster_urls)
+            .await?
+            .into_iter()
+            .map(|m| (m.url.clone(), m))
+            .collect();
         for card in cards.iter_mut() {
             card.authors = authors.remove(&card.id).unwrap_or_default();
             card.cover = card.cover_id.and_then(|id| covers.get(&id).cloned());
+            card.poster = card
+                .poster_url
+                .as_ref()
+                .and_then(|u| posters.get(u).cloned());
         }
         Ok(())
     }

@@ -39,6 +39,8 @@ pub struct SiteContext {
     pub name: String,
     pub tagline: String,
     pub sections: Vec<Section>,
+    /// The footer's about page and social profiles.
+    pub links: bestpick_app::settings::SiteLinks,
 }
 
 pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
@@ -54,6 +56,7 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
             .await?
             .unwrap_or_else(|| "Films and shows worth your evening".into()),
         sections: sections.into_iter().filter(Section::is_active).collect(),
+        links: bestpick_app::settings::links(&state.site).await?,
     })
 }
 
@@ -386,6 +389,16 @@ async fn work(
             ..visible(state.site.now())
         })
         .await?;
+    let poster = match &work.poster {
+        Some(url) => store.media_by_urls(std::slice::from_ref(url)).await?.pop(),
+        None => None,
+    };
     let topics = list_topics(ids(&posts));
-    page(&state, "work.html", context! { work, posts }, topics).await
+    page(
+        &state,
+        "work.html",
+        context! { work, poster, posts },
+        topics,
+    )
+    .await
 }

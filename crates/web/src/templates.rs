@@ -18,6 +18,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("list.html", include_str!("../theme/templates/list.html")),
     ("post.html", include_str!("../theme/templates/post.html")),
     ("pick.html", include_str!("../theme/templates/pick.html")),
+    ("facts.html", include_str!("../theme/templates/facts.html")),
     (
         "comments.html",
         include_str!("../theme/templates/comments.html"),

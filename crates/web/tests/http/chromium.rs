@@ -33,13 +33,25 @@ pub fn start_chromedriver() -> Option<Driver> {
 }
 
 pub async fn connect(driver: &Driver) -> Client {
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
-        "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"]
-        }
-    }))
-    .unwrap();
+    connect_with(driver, &[]).await
+}
+
+/// A browser started with more command-line switches, such as
+/// `--force-dark-mode` for a reader whose system prefers dark pages.
+pub async fn connect_with(driver: &Driver, more: &[&str]) -> Client {
+    let mut args = vec![
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+    ];
+    args.extend_from_slice(more);
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args }
+        }))
+        .unwrap();
     let url = format!("http://127.0.0.1:{}", driver.port);
     for _ in 0..50 {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();

@@ -99,7 +99,7 @@ async fn log_in_create_a_pick_and_see_it_on_the_home_page() {
         "Amy Adams",
         "Louise Banks",
         "$203.4 million",
-        ">81</strong>",
+        "class=\"chart-value\">81</text>",
         "7.9/10",
         "Patient and moving.",
         "A line written for this test.",

@@ -11,6 +11,7 @@
 //! - `images`: images in the editor, the image library.
 //! - `api`: the JSON API.
 //! - `browser`: headless Chromium through chromedriver.
+//! - `readers`: the demo's pages in Chromium: contrast in both schemes, phones.
 //! - `editor_walk`: the La La Land pick typed into the editor, counted.
 //! - `security`: one regression test (or more) per hole of issue 11.
 //! - `instances`: several instances of one site on one database.
@@ -27,4 +28,5 @@ mod images;
 mod instances;
 mod permissions;
 mod public;
+mod readers;
 mod security;
