@@ -73,6 +73,11 @@ fn network(host: &str) -> String {
         .map_or_else(|| host.to_owned(), |(_, name)| (*name).to_owned())
 }
 
+/// A path on this site ("/essays/about-us"), not another host's ("//host").
+fn own_path(value: &str) -> bool {
+    value.starts_with('/') && !value.starts_with("//")
+}
+
 /// Why a value of `key` cannot be kept, if it cannot.
 fn refusal(key: &str, value: &str) -> Option<String> {
     let https = |url: &str| {
@@ -81,7 +86,7 @@ fn refusal(key: &str, value: &str) -> Option<String> {
     };
     match key {
         "site_name" | "site_tagline" if value.is_empty() => Some(format!("{key} cannot be empty")),
-        "site_about" if !value.is_empty() && !(https(value) || (value.starts_with('/') && !value.starts_with("//"))) => {
+        "site_about" if !(value.is_empty() || https(value) || own_path(value)) => {
             Some(format!("site_about: '{value}' is not an address on this site (such as /essays/about-us) or an https address"))
         }
         "site_social" => value
