@@ -137,13 +137,18 @@ pub async fn sharing(
         return Ok(None);
     };
     let own = |c: &bestpick_store::PostCard| c.authors.iter().any(|a| a.username == actor.username);
+    let published =
+        |c: &bestpick_store::PostCard| c.visibility == bestpick_core::post::Visibility::Published;
     let others = cards.iter().any(|c| !own(c));
+    let public = cards.iter().any(published);
+    // A work only another writer's draft shows is as unseen as the draft:
+    // nothing of it is told here (the save says it cannot be linked).
+    if !actor.role.may_link_work(public, others) {
+        return Ok(None);
+    }
     let visible = cards
         .iter()
-        .filter(|c| {
-            c.visibility == bestpick_core::post::Visibility::Published
-                || actor.role.may_edit_post(own(c))
-        })
+        .filter(|c| published(c) || actor.role.may_edit_post(own(c)))
         .count();
     let changes_saved = actor.role.may_change_work(others);
     if visible == 0 && changes_saved {

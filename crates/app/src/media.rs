@@ -119,9 +119,24 @@ pub async fn delete(site: &Site, actor: &User, id: i64) -> Result<Result<(), Use
         Err(bestpick_store::StoreError::NotFound(_)) => return Err(OpError::NotFound("image")),
         Err(e) => return Err(e.into()),
     };
+    // The same picture uploaded again since keeps its files.
+    if !site
+        .store
+        .media_by_urls(std::slice::from_ref(&media.url))
+        .await?
+        .is_empty()
+    {
+        return Ok(Ok(()));
+    }
     let dir = site.media_dir();
     let files = std::iter::once(media.file).chain(media.variants.into_iter().map(|v| v.file));
     for file in files {
+        // Names come from the database: only plain names inside the folder.
+        let plain = !file.is_empty() && !file.starts_with('.') && !file.contains(['/', '\\']);
+        if !plain {
+            tracing::warn!("not removing media file {file:?}: not a plain file name");
+            continue;
+        }
         // The record is gone; a file left behind is only wasted space.
         if let Err(e) = std::fs::remove_file(dir.join(&file)) {
             if e.kind() != std::io::ErrorKind::NotFound {

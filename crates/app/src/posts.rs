@@ -132,6 +132,9 @@ pub async fn worded(site: &Site, post: &ValidPost, e: StoreError) -> StoreError 
             ("work.name", Refusal::Others) => {
                 "names a work another writer is preparing; an editor can link it".to_owned()
             }
+            ("cover", Refusal::Unknown) => {
+                "the chosen image was deleted meanwhile: choose another".to_owned()
+            }
             (f, Refusal::Unknown) if f.starts_with("authors[") => {
                 format!("there is no user '{value}'")
             }

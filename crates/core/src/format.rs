@@ -39,6 +39,20 @@ pub fn parse_usd(written: &str) -> Result<u64, String> {
         "b" | "bn" | "billion" | "billions" => 1e9,
         _ => return Err(refuse()),
     };
+    // Commas and spaces only between thousands: "1,5 million" is not read
+    // as fifteen million.
+    let number = number.trim();
+    let whole = number.split('.').next().unwrap_or("");
+    for sep in [',', ' '] {
+        let groups: Vec<&str> = whole.split(sep).collect();
+        let thousands = groups.len() == 1
+            || (!groups[0].is_empty()
+                && groups[0].len() <= 3
+                && groups[1..].iter().all(|g| g.len() == 3));
+        if !thousands || number.split('.').nth(1).is_some_and(|f| f.contains(sep)) {
+            return Err(refuse());
+        }
+    }
     let digits: String = number
         .chars()
         .filter(|c| !matches!(c, ',' | '_' | ' '))
@@ -115,7 +129,21 @@ mod tests {
         ] {
             assert_eq!(parse_usd(written), Ok(dollars), "{written}");
         }
-        for bad in ["", "lots", "$", "12 apples", "-5", "1.2.3m", "1e30"] {
+        assert_eq!(parse_usd(".5M"), Ok(500_000));
+        assert_eq!(parse_usd("$1 200 000"), Ok(1_200_000));
+        for bad in [
+            "",
+            "lots",
+            "$",
+            "12 apples",
+            "-5",
+            "1.2.3m",
+            "1e30",
+            "$1,5 million",
+            "1,2,3",
+            "12,00",
+            "1.000,5",
+        ] {
             let e = parse_usd(bad).unwrap_err();
             assert!(e.contains("$203.4 million"), "{bad}: {e}");
         }

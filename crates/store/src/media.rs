@@ -96,11 +96,21 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Media, sqlx::Error> {
 }
 
 impl Store {
-    /// Records an upload on its own (see [`insert_media`]).
+    /// Records an upload on its own (see [`insert_media`]). The same picture
+    /// uploaded again is the stored one, its words as now given: the pages
+    /// showing it are told.
     pub async fn save_media(&self, m: &NewMedia) -> Result<Media> {
-        let mut conn = self.writer.acquire().await?;
-        let id = insert_media(&mut conn, m, self.now()).await?;
-        drop(conn);
+        let mut tx = self.begin().await?;
+        let existed: Option<i64> = sqlx::query_scalar("SELECT id FROM media WHERE file = $1")
+            .bind(&m.file)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let id = insert_media(&mut tx, m, self.now()).await?;
+        let topics: &[crate::Topic] = match existed {
+            Some(_) => &[crate::Topic::Site],
+            None => &[],
+        };
+        self.commit(tx, topics, &[]).await?;
         self.media(id)
             .await?
             .ok_or_else(|| StoreError::NotFound("the new media".into()))
@@ -117,7 +127,8 @@ pub(crate) async fn insert_media(
     Ok(sqlx::query_scalar(
         "INSERT INTO media (file, original_name, mime, width, height, bytes, alt, caption, credit, variants, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (file) DO UPDATE SET alt = excluded.alt, caption = excluded.caption, credit = excluded.credit
+         ON CONFLICT (file) DO UPDATE SET alt = excluded.alt,
+             caption = COALESCE(excluded.caption, media.caption), credit = COALESCE(excluded.credit, media.credit)
          RETURNING id",
     )
     .bind(&m.file)
@@ -224,10 +235,10 @@ impl Store {
 
     /// Every use of the image with this id.
     pub async fn media_uses(&self, id: i64) -> Result<Vec<MediaUse>> {
-        let mut conn = self.readers.acquire().await?;
         let Some(media) = self.media(id).await? else {
             return Ok(Vec::new());
         };
+        let mut conn = self.readers.acquire().await?;
         uses(&mut conn, &media).await
     }
 
@@ -244,10 +255,18 @@ impl Store {
         if !found.is_empty() {
             return Ok(Err(found));
         }
-        sqlx::query("DELETE FROM media WHERE id = $1")
+        let deleted = sqlx::query("DELETE FROM media WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
-            .await?;
+            .await;
+        match deleted {
+            // Made a post's cover since the look above.
+            Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+                drop(tx);
+                return Ok(Err(self.media_uses(id).await?));
+            }
+            done => done?,
+        };
         // Nothing shows an image no post uses: no page changes.
         self.commit(tx, &[], &[]).await?;
         Ok(Ok(media))
@@ -255,10 +274,15 @@ impl Store {
 }
 
 /// `text` as a case-blind `LIKE` pattern matching it anywhere, its own `%`
-/// and `_` taken literally.
+/// and `_` taken literally (for `LOWER(column) LIKE`).
 fn like_pattern(text: &str) -> String {
+    like_literal(&text.trim().to_lowercase())
+}
+
+/// `text` as a `LIKE` pattern matching it anywhere, as it is.
+fn like_literal(text: &str) -> String {
     let mut p = String::from("%");
-    for c in text.trim().to_lowercase().chars() {
+    for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
             p.push('\\');
         }
@@ -297,7 +321,7 @@ async fn uses(conn: &mut sqlx::AnyConnection, media: &Media) -> Result<Vec<Media
         for r in sqlx::query(&format!(
             "{POST} WHERE p.body LIKE $1 ESCAPE '\\' ORDER BY p.id"
         ))
-        .bind(like_pattern(&url))
+        .bind(like_literal(&url))
         .fetch_all(&mut *conn)
         .await?
         {

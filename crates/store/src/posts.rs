@@ -302,10 +302,19 @@ async fn write_post(
         Some(id) => q.bind(id),
         None => q,
     };
-    let id: Option<i64> = q
-        .fetch_optional(&mut *conn)
-        .await
-        .on_unique("slug", post.slug.as_str())?;
+    let id: Option<i64> = match q.fetch_optional(&mut *conn).await {
+        // A cover deleted since it was chosen: said at the cover.
+        Err(sqlx::Error::Database(db))
+            if db.is_foreign_key_violation() && cover_media_id.is_some() =>
+        {
+            return Err(StoreError::refused(
+                "cover",
+                cover_media_id.unwrap_or_default().to_string(),
+                Refusal::Unknown,
+            ))
+        }
+        done => done.on_unique("slug", post.slug.as_str())?,
+    };
     let id = id.ok_or_else(|| StoreError::NotFound("that post".into()))?;
     // Naming no authors keeps a stored post's (a co-author is not dropped
     // by an edit that leaves the list out); a new post is the actor's.

@@ -143,6 +143,9 @@ pub struct CsrfForm<T>(pub T);
 pub struct CsrfUpload<T> {
     pub fields: T,
     pub files: Vec<FilePart>,
+    /// Why a file could not be read (too large): the fields before it
+    /// were, and the form can be shown again with them.
+    pub file_error: Option<String>,
 }
 
 /// A file sent in a multipart form.
@@ -161,6 +164,15 @@ pub struct CheckedForm<T> {
     pub fields: T,
     pub csrf: Result<(), AppError>,
     pub files: Vec<FilePart>,
+    pub file_error: Option<String>,
+}
+
+/// A multipart body read: its text fields URL-encoded, its files, and why
+/// the rest could not be read when a file was too large.
+struct Multiparts {
+    text: Vec<u8>,
+    files: Vec<FilePart>,
+    file_error: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -168,16 +180,18 @@ struct CsrfField {
     csrf: Option<String>,
 }
 
-/// A multipart body as URL-encoded text fields and its files.
-async fn read_multipart(
-    req: Request,
-    state: &AppState,
-) -> Result<(Vec<u8>, Vec<FilePart>), AppError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
+/// Reads a multipart body. A file over the size limit ends the reading
+/// with `file_error` set, keeping the fields before it (the editor puts its
+/// file input after everything else it needs to show the form again).
+async fn read_multipart(req: Request, state: &AppState) -> Result<Multiparts, AppError> {
+    let unreadable = |e: &axum::extract::multipart::MultipartError| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::BadRequest("The form is larger than the upload limit.".into())
+            format!(
+                "is larger than the upload limit of {} MB",
+                bestpick_app::media::MAX_UPLOAD_BYTES / (1024 * 1024)
+            )
         } else {
-            AppError::BadRequest(format!("The form could not be read: {}.", e.body_text()))
+            format!("could not be read: {}", e.body_text())
         }
     };
     let mut multipart = axum::extract::Multipart::from_request(req, state)
@@ -187,10 +201,31 @@ async fn read_multipart(
         })?;
     let mut pairs: Vec<(String, String)> = Vec::new();
     let mut files = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+    let mut file_error = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if !pairs.is_empty() => {
+                file_error = Some(unreadable(&e));
+                break;
+            }
+            Err(e) => {
+                return Err(AppError::BadRequest(format!(
+                    "The form {}.",
+                    unreadable(&e)
+                )))
+            }
+        };
         let name = field.name().unwrap_or("").to_owned();
         let file_name = field.file_name().map(str::to_owned);
-        let bytes = field.bytes().await.map_err(unreadable)?;
+        let bytes = match field.bytes().await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                file_error = Some(unreadable(&e));
+                break;
+            }
+        };
         match file_name {
             // A file input left empty sends a part without a name or bytes.
             Some(file) if !bytes.is_empty() => files.push(FilePart {
@@ -204,7 +239,11 @@ async fn read_multipart(
     }
     let text = serde_html_form::to_string(&pairs)
         .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))?;
-    Ok((text.into_bytes(), files))
+    Ok(Multiparts {
+        text: text.into_bytes(),
+        files,
+        file_error,
+    })
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
@@ -222,7 +261,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("multipart/form-data"));
-        let (bytes, files) = if multipart {
+        let read = if multipart {
             read_multipart(req, state)
                 .await
                 .map_err(IntoResponse::into_response)?
@@ -230,8 +269,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
             let bytes = Bytes::from_request(req, state)
                 .await
                 .map_err(IntoResponse::into_response)?;
-            (bytes.to_vec(), Vec::new())
+            Multiparts {
+                text: bytes.to_vec(),
+                files: Vec::new(),
+                file_error: None,
+            }
         };
+        let bytes = read.text;
         let sent = serde_html_form::from_bytes::<CsrfField>(&bytes)
             .ok()
             .and_then(|f| f.csrf);
@@ -241,7 +285,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CheckedForm<T> {
         Ok(CheckedForm {
             fields,
             csrf: check_csrf(expected.as_deref(), sent.as_deref()),
-            files,
+            files: read.files,
+            file_error: read.file_error,
         })
     }
 }
@@ -265,6 +310,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfUpload<T> {
         Ok(CsrfUpload {
             fields: form.fields,
             files: form.files,
+            file_error: form.file_error,
         })
     }
 }

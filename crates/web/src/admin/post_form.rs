@@ -28,6 +28,9 @@ pub enum Action {
     AddRow(String),
     /// Show the form again without a table's row (counting from 0).
     RemoveRow(String, usize),
+    /// A button this editor does not have (a stale page's): the form is
+    /// shown again, nothing saved.
+    Unknown,
 }
 
 /// The editor's tables of repeated rows.
@@ -162,10 +165,11 @@ fn dollars(s: &str, field: &str, errors: &mut FieldErrors) -> Option<u64> {
 }
 
 impl PostForm {
-    /// The button pressed; an unknown one saves, as pressing Enter does.
+    /// The button pressed: none (a form sent by a script) or "save" saves.
     pub fn action(&self) -> Action {
         let mut parts = self.action.split(':');
         match (parts.next(), parts.next(), parts.next()) {
+            (Some("" | "save"), None, None) => Action::Save,
             (Some("publish"), None, None) => Action::Publish,
             (Some("preview"), None, None) => Action::Preview,
             (Some("upload"), None, None) => Action::Upload,
@@ -173,9 +177,9 @@ impl PostForm {
             (Some("add"), Some(t), None) if TABLES.contains(&t) => Action::AddRow(t.to_owned()),
             (Some("remove"), Some(t), Some(n)) if TABLES.contains(&t) => match n.parse() {
                 Ok(n) => Action::RemoveRow(t.to_owned(), n),
-                Err(_) => Action::Save,
+                Err(_) => Action::Unknown,
             },
-            _ => Action::Save,
+            _ => Action::Unknown,
         }
     }
 
@@ -185,11 +189,16 @@ impl PostForm {
     pub fn checked(&self, existing_work: Option<Work>) -> Result<PostData, FieldErrors> {
         let (data, mut errors) = self.read(existing_work);
         if let Err(rules) = data.validate() {
-            // A field that could not be read is not also told it is missing.
-            let unread: Vec<String> = errors.0.iter().map(|e| e.field.clone()).collect();
-            errors
-                .0
-                .extend(rules.0.into_iter().filter(|e| !unread.contains(&e.field)));
+            // A field (or a row) that could not be read is not also told
+            // what its stand-in lacks.
+            let row = |field: &str| field.rsplit_once("].").map_or(field, |(r, _)| r).to_owned();
+            let unread: Vec<String> = errors.0.iter().map(|e| row(&e.field)).collect();
+            errors.0.extend(
+                rules
+                    .0
+                    .into_iter()
+                    .filter(|e| !unread.contains(&row(&e.field))),
+            );
         }
         errors.into_result(data)
     }
@@ -591,6 +600,16 @@ mod tests {
             ["work.year", "work.budget_usd", "scores[1].value", "title"],
             "{errors}"
         );
+        // A source the site does not know, its value unreadable: one error.
+        let form = PostForm {
+            score_source: vec!["Douban".into()],
+            score_value: vec!["8.5/ten".into()],
+            score_scale: vec!["".into()],
+            ..pick_form()
+        };
+        let errors = form.checked(None).unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        assert_eq!(errors.0[0].field, "scores[0].value");
         let form = PostForm {
             work_box_office_usd: "$203.4 million".into(),
             score_source: vec!["Rotten Tomatoes".into()],
@@ -617,8 +636,13 @@ mod tests {
         let removed = with("remove:cast:0").table_rows().cast;
         assert_eq!(removed[1], ["Robert De Niro", "Neil McCauley"]);
         assert_eq!(removed.len(), 2);
-        assert_eq!(with("remove:cast:x").action(), Action::Save);
-        assert_eq!(with("add:nothing").action(), Action::Save);
+        assert_eq!(with("remove:cast:x").action(), Action::Unknown);
+        assert_eq!(
+            with("remove:cast:99999999999999999999").action(),
+            Action::Unknown
+        );
+        assert_eq!(with("add:nothing").action(), Action::Unknown);
+        assert_eq!(with("").action(), Action::Save);
         assert_eq!(with("publish").action(), Action::Publish);
     }
 

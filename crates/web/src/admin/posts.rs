@@ -220,23 +220,23 @@ async fn sharing(
 
 /// The id of the input a field's error is about, for the summary's links:
 /// `scores[1].value` is `f-scores-1-value`, `work.year` `f-work_year`, and a
-/// list typed into one input (`tags[2]`) links to that input.
+/// list typed into one input (`tags[2]`, `work.directors[1]`) links to that
+/// input.
 fn anchor(field: &str) -> String {
     let field = field
         .strip_prefix("work.cast")
         .map_or_else(|| field.to_owned(), |rest| format!("cast{rest}"));
-    let (head, rest) = field.split_once('.').unwrap_or((&field, ""));
-    match head.strip_suffix(']').and_then(|h| h.split_once('[')) {
-        Some((list, i)) if super::post_form::TABLES.contains(&list) => {
-            let column = if rest.is_empty() {
-                String::new()
-            } else {
-                format!("-{rest}")
-            };
-            format!("f-{list}-{i}{column}")
+    match field.split_once('[') {
+        // A row of a table: its cell, or the table.
+        Some((list, rest)) if super::post_form::TABLES.contains(&list) => {
+            let (i, column) = rest.split_once(']').unwrap_or((rest, ""));
+            match column.strip_prefix('.') {
+                Some(column) => format!("f-{list}-{i}-{column}"),
+                None => format!("f-{list}"),
+            }
         }
+        // An item of a list typed into one input: that input.
         Some((list, _)) => format!("f-{}", list.replace('.', "_")),
-        None if super::post_form::TABLES.contains(&head) => format!("f-{head}"),
         None => format!("f-{}", field.replace('.', "_")),
     }
 }
@@ -360,7 +360,7 @@ async fn create(
     me: CurrentUser,
     form: CsrfUpload<PostForm>,
 ) -> Result<Response, AppError> {
-    save(&state, &me, None, form.fields, form.files).await
+    save(&state, &me, None, form).await
 }
 
 async fn update(
@@ -370,7 +370,24 @@ async fn update(
     form: CsrfUpload<PostForm>,
 ) -> Result<Response, AppError> {
     let post = editable(&state, &me, id).await?;
-    save(&state, &me, Some(post), form.fields, form.files).await
+    save(&state, &me, Some(post), form).await
+}
+
+/// `text` as the words of a Markdown link or image: its brackets and
+/// backslashes kept as they are, on one line.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Stores the image sent with the form, whatever button was pressed (a
@@ -416,7 +433,7 @@ async fn take_image(
         }
         "body" => {
             let body = form.body.trim_end();
-            form.body = format!("{body}\n\n![{}]({})\n", m.alt, m.url);
+            form.body = format!("{body}\n\n![{}]({})\n", markdown_text(&m.alt), m.url);
             "its Markdown is at the end of the body"
         }
         _ => {
@@ -434,10 +451,16 @@ async fn save(
     state: &AppState,
     me: &CurrentUser,
     post: Option<PostView>,
-    mut form: PostForm,
-    files: Vec<FilePart>,
+    sent: CsrfUpload<PostForm>,
 ) -> Result<Response, AppError> {
     let post = post.as_ref();
+    let (mut form, files) = (sent.fields, sent.files);
+    // A file too large cut the form short: shown again with what came.
+    if let Some(e) = sent.file_error {
+        let mut errors = FieldErrors::default();
+        errors.push("image_file", e);
+        return editor(state, me, Shown::errors(post, &form, errors), INVALID).await;
+    }
     let action = form.action();
     if action == Action::Autosave {
         return autosave(state, me, post, form).await;
@@ -446,9 +469,14 @@ async fn save(
         Ok(uploaded) => uploaded,
         Err(errors) => return editor(state, me, Shown::errors(post, &form, errors), INVALID).await,
     };
+    if action == Action::Upload && uploaded.is_none() {
+        let mut errors = FieldErrors::default();
+        errors.push("image_file", "choose an image to upload");
+        return editor(state, me, Shown::errors(post, &form, errors), INVALID).await;
+    }
     if matches!(
         action,
-        Action::AddRow(_) | Action::RemoveRow(..) | Action::Upload
+        Action::AddRow(_) | Action::RemoveRow(..) | Action::Upload | Action::Unknown
     ) {
         let shown = Shown {
             uploaded,
@@ -552,15 +580,18 @@ async fn autosave(
     let json = |status: StatusCode, body: serde_json::Value| {
         Ok((status, axum::Json(body)).into_response())
     };
-    if post.is_some_and(|p| p.card.status == PostStatus::Published) {
-        return json(
+    let published = || {
+        json(
             StatusCode::CONFLICT,
             serde_json::json!({ "error": { "message": "a published post is saved by Update only" } }),
-        );
+        )
+    };
+    if post.is_some_and(|p| p.card.status == PostStatus::Published) {
+        return published();
     }
-    if form.status == PostStatus::Published.as_str() {
-        form.status = post.map_or("draft", |p| p.card.status.as_str()).to_owned();
-    }
+    // The status stays as stored (a new post is a draft): only the buttons
+    // submit a post for review or publish it.
+    form.status = post.map_or("draft", |p| p.card.status.as_str()).to_owned();
     let not_yet = |errors: FieldErrors| {
         let message = errors
             .0
@@ -577,6 +608,13 @@ async fn autosave(
         Ok(read) => read,
         Err(errors) => return not_yet(errors),
     };
+    // Published by someone else since this page was loaded: left alone.
+    if let Some(p) = post {
+        let now = state.site.store.post_card(p.card.id).await?;
+        if now.is_some_and(|c| c.status == PostStatus::Published) {
+            return published();
+        }
+    }
     match posts::save(&state.site, &data, cover, &me.user, save_mode(post)).await {
         Ok(id) => {
             let now = time::OffsetDateTime::from_unix_timestamp(state.site.now())
@@ -603,6 +641,27 @@ async fn whole_preview(state: &AppState, post: PostView) -> Result<Response, App
     let ctx = context! { post, parts, preview => "unsaved" };
     let html = crate::public::render_page(state, template, ctx).await?;
     Ok(([(header::CACHE_CONTROL, "private, no-store")], Html(html)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::anchor;
+
+    #[test]
+    fn errors_link_to_their_inputs() {
+        for (field, id) in [
+            ("scores[1].value", "f-scores-1-value"),
+            ("work.cast[0].name", "f-cast-0-name"),
+            ("work.cast", "f-cast"),
+            ("critics", "f-critics"),
+            ("work.year", "f-work_year"),
+            ("work.directors[1]", "f-work_directors"),
+            ("tags[2]", "f-tags"),
+            ("title", "f-title"),
+        ] {
+            assert_eq!(anchor(field), id, "{field}");
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -349,6 +349,16 @@ async fn rows_are_added_and_removed_without_javascript() {
         html.contains("value=\"Patient and moving.\"") || html.contains(">Patient and moving.<")
     );
     assert_eq!(post_count(&app).await, 0, "nothing was saved");
+
+    // A button this editor does not have saves nothing either.
+    for action in ["remove:cast:99999999999999999999", "add:nothing", "delete"] {
+        let form = with(pick_form(), "action", action);
+        let r = app
+            .post_form("/admin/posts/new?kind=pick", "/admin/posts/new", &form)
+            .await;
+        assert_eq!(r.status(), 200, "{action}");
+        assert_eq!(post_count(&app).await, 0, "{action} saved nothing");
+    }
 }
 
 /// "Preview" shows the whole post of the unsaved form as readers will see
@@ -472,6 +482,21 @@ async fn a_work_other_posts_use_is_named_before_saving() {
     let ann = app.logged_in("ann").await;
     let said = app.text_with(&ann, ask).await;
     assert!(said.contains("its facts stay as they are"), "{said}");
+
+    // A work only another writer's draft shows: nothing of it is told,
+    // by name and year or by IMDb id.
+    app.import(
+        "+++\ntitle = \"Bob's secret\"\nsection = \"best-pick\"\nstatus = \"draft\"\nauthors = [\"bob\"]\n\
+         [work]\nkind = \"movie\"\nname = \"Unannounced\"\nyear = 2027\nimdb_id = \"tt0999999\"\n+++\nSoon.\n",
+    )
+    .await;
+    for ask in [
+        "/admin/works/sharing?kind=pick&work_name=Unannounced&work_year=2027",
+        "/admin/works/sharing?kind=pick&work_name=Anything&work_year=2000&work_imdb_id=tt0999999",
+    ] {
+        let said = app.text_with(&ann, ask).await;
+        assert_eq!(said, r#"{"message":null}"#, "{ask}");
+    }
 }
 
 /// The editor's script saves drafts as JSON requests: never publishing,

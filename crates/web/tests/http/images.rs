@@ -134,6 +134,26 @@ async fn an_image_sent_with_the_editor_form_is_used_without_losing_what_was_type
         "the cover is on the page"
     );
 
+    // A file over the upload limit: the form comes back with what was
+    // typed, and nothing is saved.
+    let big = vec![0u8; 11 * 1024 * 1024];
+    let fields = pick(&[("action", "publish"), ("image_alt", "Huge")]);
+    let r = send(
+        &app,
+        "/admin/posts/new",
+        editor_form(&csrf, &fields, Some(big)),
+    )
+    .await;
+    let status = r.status();
+    let html = r.text().await.unwrap();
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("upload limit of 10 MB"), "{html}");
+    assert!(
+        html.contains("value=\"Adam Driver\""),
+        "what was typed is kept"
+    );
+    assert_eq!(app.site.store.media_list(10).await.unwrap().len(), 2);
+
     // As an image in the body, by its Markdown.
     let id = app
         .site
@@ -258,6 +278,81 @@ async fn the_library_searches_and_deletes_only_what_nothing_uses() {
         "{html}"
     );
     assert!(app.site.media_dir().join(&diner.file).exists());
+
+    // Used in a body, or as a work's poster: refused too, and said so.
+    let rain = media
+        .iter()
+        .find(|m| m.alt == "Rain on glass")
+        .unwrap()
+        .clone();
+    app.import(&format!(
+        "+++\ntitle = \"Rainy films\"\nsection = \"essays\"\nkind = \"essay\"\n+++\nLook: ![Rain]({})\n",
+        rain.variants.first().map_or(rain.url.clone(), |v| format!("/media/{}", v.file))
+    ))
+    .await;
+    let r = app
+        .post_form(
+            "/admin/media",
+            &format!("/admin/media/{}/delete", rain.id),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("the body of “Rainy films”"));
+    let dropped = m["id"].as_i64().unwrap();
+    app.import(&format!(
+        "+++\ntitle = \"A poster\"\nsection = \"best-pick\"\n[work]\nkind = \"movie\"\nname = \"Dropped\"\nyear = 2001\nposter = \"{}\"\n+++\nText.\n",
+        m["url"].as_str().unwrap()
+    ))
+    .await;
+    let r = app
+        .post_form(
+            "/admin/media",
+            &format!("/admin/media/{dropped}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("the poster of the work of “A poster”"));
+
+    // The same picture uploaded again keeps its caption and credit.
+    for (caption, credit) in [
+        (Some("The harbour"), Some("Our photographer")),
+        (None, None),
+    ] {
+        let mut form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("alt", "Harbour at dawn");
+        if let (Some(caption), Some(credit)) = (caption, credit) {
+            form = form.text("caption", caption).text("credit", credit);
+        }
+        let form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bestpick_app::media::generated_picture(640, 400, 1))
+                .file_name("1.png"),
+        );
+        assert_eq!(send(&app, "/admin/media", form).await.status(), 303);
+    }
+    let again = app
+        .site
+        .store
+        .media_search(&bestpick_store::MediaQuery {
+            text: "harbour".into(),
+            before: None,
+            limit: 5,
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].credit.as_deref(), Some("Our photographer"));
 
     // An author may not delete images; an unused one goes with its files.
     let harbour = media

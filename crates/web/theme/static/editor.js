@@ -158,7 +158,11 @@
         method: "POST", body: data, credentials: "same-origin",
         headers: { Accept: "application/json" }
       })
-        .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
+        .then(function (r) {
+          return r.json()
+            .catch(function () { return { error: { message: "the site answered " + r.status } }; })
+            .then(function (j) { return { ok: r.ok, j: j }; });
+        })
         .then(function (a) {
           if (!a.ok) {
             status.textContent = "Not uploaded: " + a.j.error.message;
@@ -172,7 +176,9 @@
             poster.checked = true;
             placed = "it is the poster now";
           } else if (use.value === "body" && body) {
-            var md = "![" + m.alt + "](" + m.url + ")";
+            // The alt text as a Markdown image's words: brackets kept as typed.
+            var words = m.alt.replace(/[\[\]\\]/g, "\\$&").replace(/[\r\n]+/g, " ");
+            var md = "![" + words + "](" + m.url + ")";
             var at = body.selectionEnd || body.value.length;
             body.value = body.value.slice(0, at) + "\n\n" + md + "\n\n" + body.value.slice(at);
             body.dispatchEvent(new Event("input", { bubbles: true }));
