@@ -315,6 +315,22 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfUpload<T> {
     }
 }
 
+/// Whether the browser says the request came from a page of this site:
+/// `Sec-Fetch-Site: same-origin`, or an `Origin` whose host is the one
+/// asked. A page elsewhere cannot make a browser say either.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return site == "same-origin";
+    }
+    match (header("origin"), header("host")) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_some_and(|(_, origin_host)| origin_host.eq_ignore_ascii_case(host)),
+        _ => false,
+    }
+}
+
 /// The token a form must carry for this request's cookies.
 pub async fn expected_csrf(state: &AppState, jar: &CookieJar) -> Result<Option<String>, AppError> {
     Ok(match current_user(state, jar).await? {

@@ -27,6 +27,11 @@ use std::collections::BTreeMap;
 
 /// Holds the commenter's edit tokens: `id.expires.signature,...`.
 pub const EDIT_COOKIE: &str = "bp_comments";
+/// The reader's name, email and website, kept on their device when they
+/// tick "remember me" (and said so in the privacy notice).
+pub const READER_COOKIE: &str = "bp_reader";
+/// How long a remembered reader is remembered.
+const REMEMBER_DAYS: i64 = 365;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -53,6 +58,10 @@ pub struct FormState {
     pub message: Option<String>,
     /// After posting: published, or held for moderation.
     pub notice: Option<String>,
+    /// The comment the notice is about, shown beside it.
+    pub notice_for: Option<i64>,
+    /// The reader asked to be remembered on this device.
+    pub remember: bool,
 }
 
 /// One comment and its replies, as the theme renders them.
@@ -154,6 +163,22 @@ struct Personal {
     member: Option<String>,
     /// Comments the reader may still edit or delete.
     editable: Vec<i64>,
+    /// Name, email and website remembered on this device, to fill in.
+    remembered: Option<Remembered>,
+}
+
+/// What "remember me" keeps in the reader's cookie.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+struct Remembered {
+    name: String,
+    email: String,
+    website: String,
+}
+
+impl Remembered {
+    fn from_jar(jar: &CookieJar) -> Option<Remembered> {
+        serde_html_form::from_str(jar.get(READER_COOKIE)?.value()).ok()
+    }
 }
 
 /// `user` is the request's logged-in team member, looked up by the caller.
@@ -166,6 +191,7 @@ fn personal(
 ) -> (CookieJar, Personal) {
     let (jar, csrf) = form_csrf(user.as_ref(), jar, headers);
     let editable = editable_ids(state, &jar);
+    let remembered = Remembered::from_jar(&jar);
     (
         jar,
         Personal {
@@ -173,6 +199,7 @@ fn personal(
             stamp: comments::form_stamp(&state.site, post_id),
             member: user.map(|u| u.user.display_name),
             editable,
+            remembered,
         },
     )
 }
@@ -211,7 +238,16 @@ pub async fn post_page(
     let settings = CommentSettings::load(site).await?;
     let closed = comments::comments_closed(&post.card, &settings, state.site.now());
     let (jar, me) = match audience {
-        Audience::Everyone => (None, Personal::default()),
+        // The shared page's form carries a stamp of its own render, so a
+        // reader without JavaScript posts in one press (comments.js puts
+        // a fresh one in).
+        Audience::Everyone => (
+            None,
+            Personal {
+                stamp: comments::form_stamp(site, post.card.id),
+                ..Personal::default()
+            },
+        ),
         Audience::Requester { jar, headers } => {
             let user = current_user(state, &jar).await?;
             let (jar, me) = personal(state, user, jar, headers, post.card.id);
@@ -275,6 +311,9 @@ pub struct CommentFields {
     body: String,
     #[serde(default)]
     notify: Option<String>,
+    /// "Remember me on this device".
+    #[serde(default)]
+    remember: Option<String>,
     /// The honeypot: hidden from people, filled in by robots.
     #[serde(default)]
     nickname: String,
@@ -305,15 +344,20 @@ async fn create(
         website: f.website.clone(),
         body: f.body.clone(),
         notify: f.notify.is_some(),
+        remember: f.remember.is_some(),
         errors: error_map(errors),
         message,
         ..FormState::default()
     };
     // The shared page's form gets its token from comments.js; without it
-    // (no script, or a page left open for days) the reader confirms on a
-    // page of their own, which carries one. Nothing is stored before.
+    // (no script, or a page left open for days) a form the browser says
+    // came from this site's own page is taken at once, and any other is
+    // confirmed on a page of the reader's own, which carries a token.
+    // Nothing is stored before.
+    let same_origin = auth::same_origin(&headers);
     let result = match sent.csrf {
-        Ok(()) => {
+        Err(_) if !same_origin => Err(CommentError::Refused(CONFIRM.into())),
+        _ => {
             let submission = Submission {
                 post_id: f.post_id,
                 parent_id,
@@ -326,7 +370,6 @@ async fn create(
             };
             comments::post_comment(&state.site, submission).await
         }
-        Err(_) => Err(CommentError::Refused(CONFIRM.into())),
     };
     let (form, status) = match result {
         Ok(posted) => {
@@ -337,6 +380,7 @@ async fn create(
                 &headers,
                 comments::edit_token(&state.site, posted.id, expires),
             );
+            let jar = remember_reader(jar, &headers, &f, me.is_none());
             return Ok((jar, back_to_post(posted, "published")).into_response());
         }
         Err(CommentError::Invalid(errors)) => {
@@ -370,6 +414,38 @@ const CONFIRM: &str = "Please check your comment and press “Post comment” on
 
 /// The most comments a reader's cookie keeps editable at once.
 const MAX_EDITABLE: usize = 20;
+
+/// Keeps the reader's name, email and website in a cookie when they ask,
+/// and forgets them when they post without asking.
+fn remember_reader(
+    jar: CookieJar,
+    headers: &HeaderMap,
+    f: &CommentFields,
+    reader: bool,
+) -> CookieJar {
+    if !reader {
+        return jar;
+    }
+    if f.remember.is_none() {
+        return match jar.get(READER_COOKIE) {
+            Some(_) => jar.remove(Cookie::build(READER_COOKIE).path("/")),
+            None => jar,
+        };
+    }
+    let kept = Remembered {
+        name: f.name.trim().to_owned(),
+        email: f.email.trim().to_owned(),
+        website: f.website.trim().to_owned(),
+    };
+    let value = serde_html_form::to_string(&kept).unwrap_or_default();
+    let cookie = Cookie::build((READER_COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(auth::is_https(headers))
+        .max_age(time::Duration::days(REMEMBER_DAYS));
+    jar.add(cookie)
+}
 
 /// Adds an edit token to the cookie, dropping expired ones.
 fn remember_edit(
@@ -436,7 +512,9 @@ async fn comment_and_post(
 fn back_to_post(posted: Posted, outcome: &str) -> Redirect {
     let url = &posted.post_url;
     Redirect::to(&match posted.status {
-        CommentStatus::Published => format!("{url}?comment={outcome}#comment-{}", posted.id),
+        CommentStatus::Published => {
+            format!("{url}?comment={outcome}-{id}#comment-{id}", id = posted.id)
+        }
         _ => format!("{url}?comment=held#comments"),
     })
 }
@@ -553,9 +631,22 @@ impl From<CommentError> for AppError {
 }
 
 /// The message shown after a redirect back to the post.
-pub fn notice(outcome: Option<&str>) -> Option<String> {
+/// The notice after a comment was posted, edited or deleted, and the
+/// comment it is about: `published-12` is comment 12, published.
+pub fn notice(outcome: Option<&str>) -> (Option<String>, Option<i64>) {
+    let Some(outcome) = outcome else {
+        return (None, None);
+    };
+    let (what, id) = match outcome.split_once('-') {
+        Some((what, id)) => (what, id.parse().ok()),
+        None => (outcome, None),
+    };
+    (said(what), id)
+}
+
+fn said(outcome: &str) -> Option<String> {
     Some(
-        match outcome? {
+        match outcome {
             "published" => "Thank you: your comment is published.",
             "held" => {
                 "Thank you: your comment is held for moderation and will appear once approved."

@@ -262,9 +262,11 @@ async fn post(
     if section != post.card.section.slug {
         return Ok(moved(&post.card.url));
     }
+    let (notice, notice_for) = comments::notice(q.comment.as_deref());
     let form = comments::FormState {
         parent_id: q.replyto,
-        notice: comments::notice(q.comment.as_deref()),
+        notice,
+        notice_for,
         ..Default::default()
     };
     // A draft's preview is for the logged-in team member alone.

@@ -182,9 +182,32 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
     let notice = text_of(&c, ".comments .notice").await;
     assert!(notice.contains("published"), "{notice}");
 
+    // The notice sits beside the new comment, which the page lands on.
+    let beside = c
+        .execute(
+            "return document.querySelector('.comments .notice').previousElementSibling.id;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(beside.as_str().unwrap().starts_with("comment-"), "{beside}");
+
     click(&c, ".comment .reply").await;
     let heading = text_of(&c, ".comment-form h3").await;
     assert!(heading.contains("Reply to Ann"), "{heading}");
+    // The form opened under the comment replied to, its message focused.
+    let under = c
+        .execute(
+            "return [document.querySelector('form.comment-form').previousElementSibling.id, document.activeElement.id];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        under[0].as_str().unwrap().starts_with("comment-"),
+        "{under}"
+    );
+    assert_eq!(under[1], "c-body");
     write_comment(
         &c,
         "Ben",
@@ -193,6 +216,24 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
     .await;
     let reply = text_of(&c, ".replies .comment-body").await;
     assert!(reply.contains("across the table"), "{reply}");
+
+    // A refused comment: the page lands on the form's message, focused.
+    fill(&c, "#c-name", "Dee").await;
+    fill(&c, "#c-email", "dee@example.com").await;
+    fill(&c, "#c-body", "x").await;
+    c.execute("document.getElementById('c-body').value = '';", vec![])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    click(&c, ".comment-form button[type=submit]").await;
+    let message = text_of(&c, "#comment-message").await;
+    assert!(message.contains("correct the fields"), "{message}");
+    let focused = c
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(focused, "comment-message");
+    c.goto(&app.url("/best-pick/heat")).await.unwrap();
 
     // The site now holds everything for a moderator: this one waits.
     app.set_settings(&[("comments.hold_at", "0")]).await;

@@ -55,7 +55,7 @@ async fn a_reader_comments_and_replies_and_sees_the_thread() {
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert!(location(&r).starts_with("/best-pick/heat?comment=published#comment-"));
+    assert!(location(&r).starts_with("/best-pick/heat?comment=published-"));
     let first = comment_id(&r);
 
     let mut reply = reader(
@@ -900,4 +900,148 @@ async fn personal_answers_are_kept_from_shared_caches() {
         let r = app.get(path).await;
         assert_eq!(r.headers()["cache-control"], "private, no-store", "{path}");
     }
+}
+
+/// The shared page's form, as a browser without JavaScript sends it: no
+/// token, the stamp of the page's render.
+async fn one_press(
+    app: &TestApp,
+    c: &reqwest::Client,
+    headers: &[(&str, String)],
+    body: &str,
+) -> reqwest::Response {
+    let page = c
+        .get(app.url(POST))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut fields = vec![
+        ("post_id", hidden_value(&page, "post_id").unwrap()),
+        ("stamp", hidden_value(&page, "stamp").unwrap()),
+        ("csrf", String::new()),
+    ];
+    fields.extend(reader("Nina", body));
+    let mut req = c.post(app.url("/comments")).form(&fields);
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    req.send().await.unwrap()
+}
+
+/// Without JavaScript a reader posts in one press from the site's own page
+/// (the browser says so: `Sec-Fetch-Site` or `Origin`); from elsewhere the
+/// confirm step stays. A form sent back lands on its message; a published
+/// comment gets its notice beside it.
+#[tokio::test]
+async fn a_reader_without_javascript_posts_in_one_press_from_this_site() {
+    let app = app_with_heat().await;
+    app.set_settings(&[("comments.min_seconds", "0")]).await;
+    let host = app.base.trim_start_matches("http://").to_owned();
+    let c = client();
+    for (headers, said) in [
+        (
+            vec![("sec-fetch-site", "same-origin".to_owned())],
+            "fetch metadata",
+        ),
+        (vec![("origin", format!("http://{host}"))], "origin"),
+    ] {
+        let r = one_press(&app, &c, &headers, &format!("One press, told by {said}.")).await;
+        assert_eq!(r.status(), 303, "{said}: {}", r.text().await.unwrap());
+        let to = location(&r);
+        let id = comment_id(&r);
+        assert!(
+            to.contains(&format!("?comment=published-{id}#comment-{id}")),
+            "{to}"
+        );
+        // The notice sits beside the new comment.
+        let (_, page) = app.get_text(to.split('#').next().unwrap()).await;
+        let at = page.find(&format!("id=\"comment-{id}\"")).unwrap();
+        let notice = page.find("your comment is published").unwrap();
+        assert!(notice > at, "the notice follows the comment");
+    }
+    for headers in [
+        vec![],
+        vec![("sec-fetch-site", "cross-site".to_owned())],
+        vec![("origin", "https://elsewhere.example".to_owned())],
+    ] {
+        let r = one_press(&app, &c, &headers, "From another site.").await;
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("press “Post comment” once more"), "{html}");
+        // It lands on the message, which has the focus.
+        assert!(html.contains("id=\"comment-message\" tabindex=\"-1\" autofocus"));
+    }
+    // Nothing promises mail the site cannot send.
+    let (_, page) = app.get_text(POST).await;
+    assert!(!page.contains("Notify me"));
+}
+
+/// "Remember me" keeps the reader's name, email and website in a cookie of
+/// their own, which the form's details give back; posting without it forgets.
+#[tokio::test]
+async fn remember_me_fills_the_form_next_time_on_this_device() {
+    let app = app_with_heat().await;
+    let c = client();
+    let mut fields = reader("Rosa", "Remember me, please.");
+    fields.push(("website", "https://rosa.example".into()));
+    fields.push(("remember", "on".into()));
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.comment_with(&c, POST, &borrowed).await;
+    assert_eq!(r.status(), 303);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("bp_reader="))
+        .expect("a remember-me cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Max-Age=31536000"),
+        "{cookie}"
+    );
+    let heat = app
+        .site
+        .store
+        .post_id_by_slug("heat")
+        .await
+        .unwrap()
+        .unwrap();
+    let details: serde_json::Value = c
+        .get(app.url(&format!("/comments/form/{heat}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(details["remembered"]["name"], "Rosa");
+    assert_eq!(details["remembered"]["email"], "rosa@example.com");
+    assert_eq!(details["remembered"]["website"], "https://rosa.example");
+    // Another reader's details hold nothing of Rosa's.
+    let other: serde_json::Value = client()
+        .get(app.url(&format!("/comments/form/{heat}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(other["remembered"].is_null());
+    // Posting without ticking it forgets.
+    let fields = reader("Rosa", "Forget me now.");
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.comment_with(&c, POST, &borrowed).await;
+    assert_eq!(r.status(), 303);
+    let details: serde_json::Value = c
+        .get(app.url(&format!("/comments/form/{heat}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(details["remembered"].is_null(), "{details}");
 }
