@@ -67,14 +67,22 @@ impl SpamFilter {
     }
 
     /// The probability that `text` is spam, and the features that pushed
-    /// it most, as "name (+1.23)": what the pipeline stores as reasons.
+    /// it most, in plain words with their push towards spam (+) or not (−):
+    /// "links to a .com site: +2.30". What the pipeline stores as reasons.
     pub fn assess(&self, text: &str, top: usize) -> (f32, Vec<String>) {
         let features = Features::of(text);
         let model = self.model.read().unwrap_or_else(|e| e.into_inner());
         let reasons = model
             .explain(text, &features, top)
             .into_iter()
-            .map(|(name, weight)| format!("{name} ({weight:+.2})"))
+            .map(|(name, weight)| {
+                let sign = if weight < 0.0 { '−' } else { '+' };
+                format!(
+                    "{}: {sign}{:.2}",
+                    bestpick_spam::features::describe(&name),
+                    weight.abs()
+                )
+            })
             .collect();
         (model.score(&features), reasons)
     }

@@ -219,9 +219,46 @@ pub fn names_of(text: &str, slots: &[u32]) -> Vec<(u32, String)> {
     found
 }
 
+/// A feature's name in plain words for a moderator: "host:example.com"
+/// is "links to example.com", "b:check out" is "the words “check out”".
+pub fn describe(name: &str) -> String {
+    let (kind, rest) = name.split_once(':').unwrap_or((name, ""));
+    match (kind, rest) {
+        ("link", _) => "has a link".into(),
+        ("host", host) => format!("links to {host}"),
+        ("host-part", part) if part.len() <= 4 => format!("links to a .{part} site"),
+        ("host-part", part) => format!("links to a site named “{part}”"),
+        ("path", word) => format!("a link with “{word}” in it"),
+        ("w", word) => format!("the word “{word}”"),
+        ("b", words) => format!("the words “{words}”"),
+        ("c", chars) => format!("looks like “{}”", chars.trim()),
+        ("links", n) => match n {
+            "0" => "no links".into(),
+            "1" => "one link".into(),
+            n => format!("{n} or more links"),
+        },
+        ("len", size) => format!("a {size} comment"),
+        ("shouting", _) => "written in capitals".into(),
+        ("email", _) => "gives an email address".into(),
+        ("phone-like-number", _) => "gives a phone number".into(),
+        ("money", _) => "mentions money".into(),
+        ("many-exclamations", _) => "many exclamation marks".into(),
+        _ => name.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn features_are_described_in_plain_words() {
+        assert_eq!(describe("host-part:com"), "links to a .com site");
+        assert_eq!(describe("b:check out"), "the words “check out”");
+        assert_eq!(describe("c: my c"), "looks like “my c”");
+        assert_eq!(describe("shouting"), "written in capitals");
+        assert_eq!(describe("len:tiny"), "a tiny comment");
+    }
 
     #[test]
     fn links_and_contact_details_become_features() {

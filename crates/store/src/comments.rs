@@ -83,6 +83,9 @@ pub struct QueueFilter {
     pub author_id: Option<i64>,
     pub limit: i64,
     pub offset: i64,
+    /// Comments scored in `[from, to)` first, least sure first; then the
+    /// rest, newest first: a review of the spam folder's borderline cases.
+    pub first_scored: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -322,16 +325,24 @@ impl Store {
         // $1 is the status, $2 the author (NULL: every post's comments).
         let filter = "c.status = $1
             AND ($2 IS NULL OR c.post_id IN (SELECT post_id FROM post_authors WHERE user_id = $2))";
+        // $5 and $6 bound the borderline scores; none when both are 2.
+        let (from, to) = f.first_scored.unwrap_or((2.0, 2.0));
         let sql = format!(
             "SELECT {COLUMNS}, p.title AS post_title, s.slug AS section_slug, p.slug AS post_slug
              FROM comments c JOIN posts p ON p.id = c.post_id JOIN sections s ON s.id = p.section_id
-             WHERE {filter} ORDER BY c.created_at DESC, c.id DESC LIMIT $3 OFFSET $4"
+             WHERE {filter}
+             ORDER BY CASE WHEN c.score >= $5 AND c.score < $6 THEN 0 ELSE 1 END,
+                 CASE WHEN c.score >= $5 AND c.score < $6 THEN c.score ELSE 0 END,
+                 c.created_at DESC, c.id DESC
+             LIMIT $3 OFFSET $4"
         );
         let rows = sqlx::query(&sql)
             .bind(f.status.as_str())
             .bind(f.author_id)
             .bind(f.limit)
             .bind(f.offset)
+            .bind(from)
+            .bind(to)
             .fetch_all(&self.readers)
             .await?;
         let items = rows

@@ -589,6 +589,7 @@ async fn comments_move_through_moderation_and_leave_with_their_writer() {
         author_id: Some(s.admin.id),
         limit: 10,
         offset: 0,
+        first_scored: None,
     };
     let (items, total) = s.store.comment_queue(&queue).await.unwrap();
     assert_eq!((items[0].comment.id, total), (b, 1));

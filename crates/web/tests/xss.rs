@@ -282,6 +282,7 @@ async fn no_payload_runs_in_any_field_on_any_page() {
             author_id: None,
             limit: 100_000,
             offset: 0,
+            first_scored: None,
         };
         let (queued, _) = store.comment_queue(&filter).await.unwrap();
         comment_ids.extend(queued.iter().map(|q| q.comment.id));

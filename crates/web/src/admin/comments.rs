@@ -40,7 +40,12 @@ struct QueueQuery {
     page: Option<i64>,
     /// What the last action did, after its redirect.
     done: Option<String>,
+    /// "borderline": the spam folder's least certain cases first.
+    review: Option<String>,
 }
+
+/// The spam folder's borderline scores: spam by the filter, but not by much.
+const BORDERLINE: (f64, f64) = (0.95, 0.99);
 
 #[derive(Serialize)]
 struct Row {
@@ -69,6 +74,9 @@ async fn queue(
             author_id,
             limit: PAGE_SIZE,
             offset: (page - 1) * PAGE_SIZE,
+            first_scored: (status == CommentStatus::Spam
+                && q.review.as_deref() == Some("borderline"))
+            .then_some(BORDERLINE),
         })
         .await?;
     let emails: Vec<&str> = items.iter().map(|i| i.email.as_str()).collect();
@@ -86,6 +94,7 @@ async fn queue(
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let ctx = context! {
         status => status.as_str(), rows, total, page, pages, counts, chart, done => q.done,
+        review => q.review, borderline => BORDERLINE,
         learnt => state.site.spam.decisions_learnt(),
     };
     admin_page(&state, &me, StatusCode::OK, "admin/comments.html", ctx).await
@@ -343,37 +352,71 @@ async fn privacy_action(
 /// Comments (bar) and spam (its red part) per day over 30 days, as inline
 /// SVG: no script, no external service.
 fn chart_svg(days: &[DayCount]) -> String {
-    const W: usize = 12;
-    const H: f64 = 60.0;
-    let max = days.iter().map(|d| d.comments).max().unwrap_or(0).max(1) as f64;
-    let width = days.len() * W;
+    // Bars of W units on a plot H high, after an axis of AXIS units; each
+    // day's count above its bar, a legend below.
+    const W: usize = 16;
+    const H: f64 = 80.0;
+    const AXIS: usize = 24;
+    const TOP: f64 = 12.0;
+    let max = days.iter().map(|d| d.comments).max().unwrap_or(0).max(1);
+    let width = AXIS + days.len() * W;
+    let height = TOP + H + 34.0;
+    let y = |count: f64| TOP + H - count / max as f64 * H;
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {width} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-labelledby=\"chart-title\"><title id=\"chart-title\">Comments per day over the last {} days; the red part is spam</title>",
-        H + 14.0,
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" width=\"{}\" role=\"img\" aria-labelledby=\"chart-title\"><title id=\"chart-title\">Comments per day over the last {} days, spam in red: {} comments, {} of them spam</title>",
         width * 2,
-        (H + 14.0) * 2.0,
-        days.len()
+        days.len(),
+        days.iter().map(|d| d.comments).sum::<i64>(),
+        days.iter().map(|d| d.spam).sum::<i64>(),
     );
-    for (i, d) in days.iter().enumerate() {
-        let x = i * W + 1;
-        let h = d.comments as f64 / max * H;
-        let s = d.spam as f64 / max * H;
+    // The axis: 0, half and the most in a day, with grid lines.
+    for tick in [0, max / 2, max] {
+        let ty = y(tick as f64);
         svg.push_str(&format!(
-            "<g><title>{} day{} ago: {} comments, {} spam</title><rect x=\"{x}\" y=\"{:.1}\" width=\"{}\" height=\"{h:.1}\" fill=\"#7a8fa6\"/><rect x=\"{x}\" y=\"{:.1}\" width=\"{}\" height=\"{s:.1}\" fill=\"#b91c1c\"/></g>",
+            "<line x1=\"{AXIS}\" x2=\"{width}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{tick}</text>",
+            AXIS - 4,
+            ty + 3.0
+        ));
+    }
+    for (i, d) in days.iter().enumerate() {
+        let x = AXIS + i * W + 2;
+        let (all, spam) = (d.comments as f64, d.spam as f64);
+        svg.push_str(&format!(
+            "<g><title>{} day{} ago: {} comments, {} spam</title><rect x=\"{x}\" y=\"{:.1}\" width=\"{}\" height=\"{:.1}\" class=\"bar-all\"/><rect x=\"{x}\" y=\"{:.1}\" width=\"{}\" height=\"{:.1}\" class=\"bar-spam\"/>",
             d.days_ago,
             if d.days_ago == 1 { "" } else { "s" },
             d.comments,
             d.spam,
-            H - h,
-            W - 2,
-            H - s,
-            W - 2
+            y(all),
+            W - 4,
+            TOP + H - y(all),
+            y(spam),
+            W - 4,
+            TOP + H - y(spam),
         ));
+        if d.comments > 0 {
+            svg.push_str(&format!(
+                "<text x=\"{}\" y=\"{:.1}\" class=\"count\" text-anchor=\"middle\">{}</text>",
+                x + (W - 4) / 2,
+                y(all) - 2.0,
+                d.comments
+            ));
+        }
+        svg.push_str("</g>");
     }
+    let below = TOP + H + 11.0;
     svg.push_str(&format!(
-        "<text x=\"0\" y=\"{}\" font-size=\"8\">30 days ago</text><text x=\"{width}\" y=\"{}\" font-size=\"8\" text-anchor=\"end\">today</text></svg>",
-        H + 11.0,
-        H + 11.0
+        "<text x=\"{AXIS}\" y=\"{below}\" class=\"tick\">{} days ago</text><text x=\"{width}\" y=\"{below}\" class=\"tick\" text-anchor=\"end\">today</text>",
+        days.first().map_or(30, |d| d.days_ago)
+    ));
+    let legend = below + 16.0;
+    svg.push_str(&format!(
+        "<rect x=\"{AXIS}\" y=\"{:.1}\" width=\"10\" height=\"10\" class=\"bar-all\"/><text x=\"{}\" y=\"{legend}\" class=\"tick\">comments kept</text><rect x=\"{}\" y=\"{:.1}\" width=\"10\" height=\"10\" class=\"bar-spam\"/><text x=\"{}\" y=\"{legend}\" class=\"tick\">spam</text></svg>",
+        legend - 9.0,
+        AXIS + 14,
+        AXIS + 110,
+        legend - 9.0,
+        AXIS + 124,
     ));
     svg
 }
@@ -395,5 +438,9 @@ mod tests {
         let svg = chart_svg(&days);
         assert_eq!(svg.matches("<g>").count(), 30);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        // An axis up to the busiest day, each day's count, a legend.
+        assert!(svg.contains("text-anchor=\"end\">4</text>"), "{svg}");
+        assert_eq!(svg.matches("class=\"count\"").count(), 24);
+        assert!(svg.contains(">comments kept</text>") && svg.contains(">spam</text>"));
     }
 }

@@ -492,6 +492,7 @@ async fn spam_goes_to_the_spam_folder_and_a_moderator_undoes_a_mistake() {
             author_id: None,
             limit: 10,
             offset: 0,
+            first_scored: None,
         })
         .await
         .unwrap()
@@ -1044,4 +1045,70 @@ async fn remember_me_fills_the_form_next_time_on_this_device() {
         .await
         .unwrap();
     assert!(details["remembered"].is_null(), "{details}");
+}
+
+/// The spam folder's borderline cases (scored 0.95 to 0.99) can be
+/// reviewed first, least sure first; reasons read in plain words.
+#[tokio::test]
+async fn the_spam_folder_shows_its_borderline_cases_first() {
+    let app = app_with_heat().await;
+    app.login_admin().await;
+    let heat = app
+        .site
+        .store
+        .post_id_by_slug("heat")
+        .await
+        .unwrap()
+        .unwrap();
+    for (n, score) in [
+        ("Sure", 0.999),
+        ("Closer", 0.96),
+        ("Close", 0.98),
+        ("Surer", 0.995),
+    ] {
+        let body = format!("{n} one: buy followers now");
+        app.site
+            .store
+            .insert_comment(&bestpick_store::NewComment {
+                post_id: heat,
+                parent_id: None,
+                depth: 0,
+                name: n.into(),
+                email: format!("{}@example.com", n.to_lowercase()),
+                website: None,
+                user_id: None,
+                body_html: bestpick_core::comment::body_html(&body),
+                fingerprint: bestpick_core::comment::fingerprint(&body),
+                body,
+                status: bestpick_core::comment::CommentStatus::Spam,
+                score: Some(score),
+                reasons: vec![
+                    format!("spam score {score:.2} (spam)"),
+                    "links to a .com site: +2.30".into(),
+                ],
+                ip: "192.0.2.1".into(),
+                network: "192.0.2.0/24".into(),
+                notify: false,
+            })
+            .await
+            .unwrap();
+    }
+    let order = |html: &str| {
+        let mut names: Vec<(usize, &str)> = ["Sure", "Closer", "Close", "Surer"]
+            .into_iter()
+            .map(|n| (html.find(&format!("<strong>{n}</strong>")).unwrap(), n))
+            .collect();
+        names.sort();
+        names.into_iter().map(|(_, n)| n).collect::<Vec<_>>()
+    };
+    let (_, html) = app
+        .get_text("/admin/comments?status=spam&review=borderline")
+        .await;
+    assert_eq!(order(&html), ["Closer", "Close", "Surer", "Sure"]);
+    let (_, html) = app.get_text("/admin/comments?status=spam").await;
+    assert_eq!(order(&html), ["Surer", "Close", "Closer", "Sure"]);
+    assert!(html.contains("Review the borderline cases first"));
+    // The score is said once, the reasons in words.
+    assert_eq!(html.matches("spam score 0.96").count(), 1, "{html}");
+    assert!(html.contains("links to a .com site: +2.30"));
 }
