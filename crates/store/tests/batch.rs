@@ -47,8 +47,9 @@ async fn a_failed_post_leaves_nothing_and_the_rest_of_its_batch_is_stored() {
     // This one fails on its last statement, the post's own row (there is no
     // media 999), after its work, person and credits were written.
     let failed = save("second", "Second Film", Cover::Existing(999)).await;
+    // The foreign key's refusal, said at the cover.
     let error = format!("{:?}", failed.unwrap_err());
-    assert!(error.to_lowercase().contains("foreign key"), "{error}");
+    assert!(error.contains("field: \"cover\"") && error.contains("Unknown"), "{error}");
     let again = save("first", "First Film", Cover::None).await.unwrap();
     assert!(!again, "the same slug again is an update");
     assert!(save("third", "Third Film", Cover::None).await.unwrap());
