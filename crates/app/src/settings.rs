@@ -75,7 +75,8 @@ fn network(host: &str) -> String {
 
 /// A path on this site ("/essays/about-us"), not another host's ("//host").
 fn own_path(value: &str) -> bool {
-    value.starts_with('/') && !value.starts_with("//")
+    // Browsers read "/\host" as "//host".
+    value.starts_with('/') && !value.starts_with("//") && !value.contains('\\')
 }
 
 /// Why a value of `key` cannot be kept, if it cannot.

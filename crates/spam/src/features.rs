@@ -219,6 +219,11 @@ pub fn names_of(text: &str, slots: &[u32]) -> Vec<(u32, String)> {
     found
 }
 
+/// Host name endings read as such in reasons ("links to a .com site").
+const TOP_LEVEL: [&str; 14] = [
+    "com", "net", "org", "info", "biz", "ru", "xyz", "io", "co", "me", "ly", "tk", "uk", "de",
+];
+
 /// A feature's name in plain words for a moderator: "host:example.com"
 /// is "links to example.com", "b:check out" is "the words “check out”".
 pub fn describe(name: &str) -> String {
@@ -226,8 +231,8 @@ pub fn describe(name: &str) -> String {
     match (kind, rest) {
         ("link", _) => "has a link".into(),
         ("host", host) => format!("links to {host}"),
-        ("host-part", part) if part.len() <= 4 => format!("links to a .{part} site"),
-        ("host-part", part) => format!("links to a site named “{part}”"),
+        ("host-part", part) if TOP_LEVEL.contains(&part) => format!("links to a .{part} site"),
+        ("host-part", part) => format!("a link to a site with “{part}” in its name"),
         ("path", word) => format!("a link with “{word}” in it"),
         ("w", word) => format!("the word “{word}”"),
         ("b", words) => format!("the words “{words}”"),
@@ -235,6 +240,7 @@ pub fn describe(name: &str) -> String {
         ("links", n) => match n {
             "0" => "no links".into(),
             "1" => "one link".into(),
+            "2" => "two links".into(),
             n => format!("{n} or more links"),
         },
         ("len", size) => format!("a {size} comment"),
@@ -254,6 +260,11 @@ mod tests {
     #[test]
     fn features_are_described_in_plain_words() {
         assert_eq!(describe("host-part:com"), "links to a .com site");
+        assert_eq!(
+            describe("host-part:www"),
+            "a link to a site with “www” in its name"
+        );
+        assert_eq!(describe("links:2"), "two links");
         assert_eq!(describe("b:check out"), "the words “check out”");
         assert_eq!(describe("c: my c"), "looks like “my c”");
         assert_eq!(describe("shouting"), "written in capitals");

@@ -396,11 +396,18 @@ async fn replace_parts(
         }
     }
     if !tags.is_empty() {
-        // A tag already stored keeps its name; the no-op update makes
-        // RETURNING give its id.
+        // A tag already stored keeps its name, unless it was stored as its
+        // address ("los-angeles") and a published post writes it as people
+        // do ("Los Angeles"): a draft renames nothing readers see. The
+        // update makes RETURNING give the id either way.
+        let rename = if post.status == PostStatus::Published {
+            "CASE WHEN tags.name = tags.slug THEN excluded.name ELSE tags.name END"
+        } else {
+            "tags.name"
+        };
         let sql = format!(
             "INSERT INTO tags (slug, name) VALUES {}
-             ON CONFLICT (slug) DO UPDATE SET name = CASE WHEN excluded.name = tags.slug THEN tags.name ELSE excluded.name END
+             ON CONFLICT (slug) DO UPDATE SET name = {rename}
              RETURNING id",
             sql::values(tags.len(), 2)
         );

@@ -49,7 +49,10 @@ async fn a_failed_post_leaves_nothing_and_the_rest_of_its_batch_is_stored() {
     let failed = save("second", "Second Film", Cover::Existing(999)).await;
     // The foreign key's refusal, said at the cover.
     let error = format!("{:?}", failed.unwrap_err());
-    assert!(error.contains("field: \"cover\"") && error.contains("Unknown"), "{error}");
+    assert!(
+        error.contains("field: \"cover\"") && error.contains("Unknown"),
+        "{error}"
+    );
     let again = save("first", "First Film", Cover::None).await.unwrap();
     assert!(!again, "the same slug again is an update");
     assert!(save("third", "Third Film", Cover::None).await.unwrap());

@@ -297,6 +297,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let form = CheckedForm::<T>::from_request(req, state).await?;
         form.csrf.map_err(IntoResponse::into_response)?;
+        // Only the editor's form takes a body cut short by a large file.
+        if let Some(e) = form.file_error {
+            return Err(AppError::BadRequest(format!("The form {e}.")).into_response());
+        }
         Ok(CsrfForm(form.fields))
     }
 }

@@ -30,6 +30,8 @@ pub const EDIT_COOKIE: &str = "bp_comments";
 /// The reader's name, email and website, kept on their device when they
 /// tick "remember me" (and said so in the privacy notice).
 pub const READER_COOKIE: &str = "bp_reader";
+/// How long a cached post page keeps the form stamp it was rendered with.
+const SHARED_STAMP_SECS: i64 = 3600;
 /// How long a remembered reader is remembered.
 const REMEMBER_DAYS: i64 = 365;
 
@@ -134,7 +136,7 @@ fn form_csrf(
     }
 }
 
-fn editable_ids(state: &AppState, jar: &CookieJar) -> Vec<i64> {
+pub(crate) fn editable_ids(state: &AppState, jar: &CookieJar) -> Vec<i64> {
     jar.get(EDIT_COOKIE)
         .map(|c| comments::editable_ids(&state.site, c.value()))
         .unwrap_or_default()
@@ -279,7 +281,11 @@ pub async fn post_page(
     if post.work.is_some() {
         topics.push(Topic::Films);
     }
-    let until = comments::closes_at(&post.card, &settings).map(|t| t + 1);
+    // The shared page's form stamp is its render's: kept an hour at most,
+    // so the form a reader without JavaScript sends is never a day old.
+    let stale = state.site.now() + SHARED_STAMP_SECS;
+    let until =
+        Some(comments::closes_at(&post.card, &settings).map_or(stale, |t| (t + 1).min(stale)));
     let html = render_page(
         state,
         template,
@@ -428,7 +434,7 @@ fn remember_reader(
     }
     if f.remember.is_none() {
         return match jar.get(READER_COOKIE) {
-            Some(_) => jar.remove(Cookie::build(READER_COOKIE).path("/")),
+            Some(_) => jar.remove(Cookie::build(READER_COOKIE).path("/comments")),
             None => jar,
         };
     }
@@ -439,7 +445,7 @@ fn remember_reader(
     };
     let value = serde_html_form::to_string(&kept).unwrap_or_default();
     let cookie = Cookie::build((READER_COOKIE, value))
-        .path("/")
+        .path("/comments")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(auth::is_https(headers))

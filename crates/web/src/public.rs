@@ -262,7 +262,15 @@ async fn post(
     if section != post.card.section.slug {
         return Ok(moved(&post.card.url));
     }
-    let (notice, notice_for) = comments::notice(q.comment.as_deref());
+    // A notice beside a comment only for its writer (their edit cookie
+    // names it): a shared link does not thank anyone for another's words.
+    let (notice, notice_for) = match comments::notice(q.comment.as_deref()) {
+        (notice, Some(id)) if comments::editable_ids(&state, &jar).contains(&id) => {
+            (notice, Some(id))
+        }
+        (_, Some(_)) => (None, None),
+        unnamed => unnamed,
+    };
     let form = comments::FormState {
         parent_id: q.replyto,
         notice,

@@ -370,7 +370,9 @@ fn chart_svg(days: &[DayCount]) -> String {
         days.iter().map(|d| d.spam).sum::<i64>(),
     );
     // The axis: 0, half and the most in a day, with grid lines.
-    for tick in [0, max / 2, max] {
+    let mut ticks = vec![0, max / 2, max];
+    ticks.dedup();
+    for tick in ticks {
         let ty = y(tick as f64);
         svg.push_str(&format!(
             "<line x1=\"{AXIS}\" x2=\"{width}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\" class=\"grid\"/><text x=\"{}\" y=\"{:.1}\" class=\"tick\" text-anchor=\"end\">{tick}</text>",

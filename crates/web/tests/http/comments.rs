@@ -957,11 +957,17 @@ async fn a_reader_without_javascript_posts_in_one_press_from_this_site() {
             to.contains(&format!("?comment=published-{id}#comment-{id}")),
             "{to}"
         );
-        // The notice sits beside the new comment.
-        let (_, page) = app.get_text(to.split('#').next().unwrap()).await;
+        // The notice sits beside the new comment, for its writer only.
+        let address = to.split('#').next().unwrap();
+        let page = app.text_with(&c, address).await;
         let at = page.find(&format!("id=\"comment-{id}\"")).unwrap();
         let notice = page.find("your comment is published").unwrap();
         assert!(notice > at, "the notice follows the comment");
+        let (_, shared) = app.get_text(address).await;
+        assert!(
+            !shared.contains("your comment is published"),
+            "a shared link thanks no one"
+        );
     }
     for headers in [
         vec![],

@@ -266,3 +266,34 @@ async fn a_trailing_slash_redirect_never_leaves_the_site() {
         400
     );
 }
+
+/// A tag stored as its address ("los-angeles") takes the name a published
+/// post writes ("Los Angeles"); a draft renames nothing, and a name once
+/// written as people write it stays.
+#[tokio::test]
+async fn a_tag_keeps_the_name_people_wrote() {
+    let app = TestApp::spawn().await;
+    let post = |slug: &str, status: &str, tag: &str| {
+        format!(
+            "+++\ntitle = \"{slug}\"\nslug = \"{slug}\"\nsection = \"essays\"\nkind = \"essay\"\nstatus = \"{status}\"\ntags = [\"{tag}\"]\n+++\nText.\n"
+        )
+    };
+    app.import(&post("one", "published", "los-angeles")).await;
+    let (_, page) = app.get_text("/tag/los-angeles").await;
+    assert!(page.contains("Tagged “los-angeles”"));
+    app.import(&post("two", "draft", "LOS ANGELES!")).await;
+    let (_, page) = app.get_text("/tag/los-angeles").await;
+    assert!(
+        page.contains("Tagged “los-angeles”"),
+        "a draft renames nothing"
+    );
+    app.import(&post("three", "published", "Los Angeles")).await;
+    let (_, page) = app.get_text("/tag/los-angeles").await;
+    assert!(page.contains("Tagged “Los Angeles”"), "{page}");
+    app.import(&post("four", "published", "los angeles")).await;
+    let (_, page) = app.get_text("/tag/los-angeles").await;
+    assert!(
+        page.contains("Tagged “Los Angeles”"),
+        "the name people wrote stays"
+    );
+}

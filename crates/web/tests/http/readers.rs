@@ -163,7 +163,18 @@ async fn the_readers_pages_read_well_in_both_schemes_on_phones_and_desktops_in_c
     // "Plot" is a heading; its warning changes once open.
     let summary = c.find(Locator::Css(".spoilers summary")).await.unwrap();
     assert!(summary.text().await.unwrap().contains("open to read"));
-    assert!(c.find(Locator::Css(".spoilers summary h2")).await.is_ok());
+    let before = run(
+        &c,
+        "return document.querySelector('.spoilers').previousElementSibling.outerHTML;",
+    )
+    .await;
+    assert!(
+        before
+            .as_str()
+            .unwrap()
+            .starts_with("<h2 class=\"plot-heading\">Plot</h2>"),
+        "{before}"
+    );
     crate::chromium::click(&c, ".spoilers summary").await;
     let opened = summary.text().await.unwrap();
     assert!(!opened.contains("open to read"), "{opened}");

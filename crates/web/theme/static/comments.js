@@ -73,12 +73,17 @@
           who.hidden = false;
           var fields = form.querySelector(".reader-fields");
           if (fields) fields.hidden = true;
-        } else if (me.remembered) {
+        } else if (me.remembered && !document.getElementById("comment-message")) {
+          // A fresh form only: one sent back keeps what the reader chose.
+          var filled = false;
           ["name", "email", "website"].forEach(function (k) {
             var input = form.elements[k];
-            if (input && !input.value) input.value = me.remembered[k];
+            if (input && !input.value && me.remembered[k]) {
+              input.value = me.remembered[k];
+              filled = true;
+            }
           });
-          form.elements.remember.checked = true;
+          if (filled) form.elements.remember.checked = true;
         }
       }
       me.editable.forEach(function (id) {
