@@ -55,7 +55,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             message: message.into(),
@@ -66,7 +66,8 @@ impl ApiError {
     /// A failure with the fields at fault, each named in the message as the
     /// editor labels it and counted from 1: "the post is not valid: Title:
     /// is missing; Score 2: value: 'lots' is not a number".
-    fn fields(status: StatusCode, message: &str, errors: FieldErrors) -> ApiError {
+    /// The editor's script reads the same shape (uploads, autosave).
+    pub(crate) fn fields(status: StatusCode, message: &str, errors: FieldErrors) -> ApiError {
         let each: Vec<String> = errors
             .0
             .iter()

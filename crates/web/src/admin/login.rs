@@ -1,6 +1,6 @@
 //! Logging in and out, and the first-run setup that creates the first admin.
 
-use super::error_map;
+use super::{error_map, Empty};
 use crate::auth::{self, CsrfForm, CurrentUser};
 use crate::client::ClientIp;
 use crate::error::AppError;
@@ -133,9 +133,6 @@ async fn login(
         }
     }
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 async fn logout(
     State(state): State<AppState>,

@@ -2,7 +2,8 @@
 //! pages, and deleting an image nothing uses. An upload asked for with
 //! `Accept: application/json` (the editor's drag and drop) answers JSON.
 
-use super::{admin_page, error_map, INVALID};
+use super::{admin_page, error_map, Empty, INVALID};
+use crate::api::ApiError;
 use crate::auth::CsrfForm;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
@@ -84,9 +85,6 @@ async fn show(
     };
     admin_page(state, me, status, "admin/media.html", ctx).await
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 /// Deletes an image nothing uses; one in use stays, and the page says where.
 async fn delete(
@@ -202,19 +200,8 @@ async fn upload(
     auth::check_csrf(expected.as_deref(), form.csrf.as_deref())?;
     let refused = |form: Upload, errors: FieldErrors| async {
         if json {
-            let fields: Vec<_> = errors
-                .0
-                .iter()
-                .map(|e| serde_json::json!({ "field": e.field, "label": e.label(), "message": e.message }))
-                .collect();
-            let message = errors
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.label(), e.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let body = serde_json::json!({ "error": { "status": 422, "message": message, "fields": fields } });
-            return Ok((INVALID, Json(body)).into_response());
+            let refused = ApiError::fields(INVALID, "the image was not uploaded", errors);
+            return Ok(refused.into_response());
         }
         let shown = Shown {
             form,

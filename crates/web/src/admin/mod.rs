@@ -36,6 +36,10 @@ pub fn router() -> Routes {
         .merge(users::router())
 }
 
+/// A form with nothing in it but its CSRF token: a button that acts.
+#[derive(serde::Deserialize)]
+pub(super) struct Empty {}
+
 /// Renders an editor page for `me`, with the status given.
 pub async fn admin_page(
     state: &AppState,

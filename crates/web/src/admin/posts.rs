@@ -1,7 +1,8 @@
 //! The posts list and the post editor.
 
 use super::post_form::{Action, PostForm};
-use super::{admin_page, error_map, INVALID};
+use super::{admin_page, error_map, Empty, INVALID};
+use crate::api::ApiError;
 use crate::auth::{CsrfForm, CsrfUpload, CurrentUser, FilePart};
 use crate::error::AppError;
 use crate::render;
@@ -577,14 +578,12 @@ async fn autosave(
     post: Option<&PostView>,
     mut form: PostForm,
 ) -> Result<Response, AppError> {
-    let json = |status: StatusCode, body: serde_json::Value| {
-        Ok((status, axum::Json(body)).into_response())
-    };
     let published = || {
-        json(
+        let refused = ApiError::new(
             StatusCode::CONFLICT,
-            serde_json::json!({ "error": { "message": "a published post is saved by Update only" } }),
-        )
+            "not saved: a published post is saved by Update only",
+        );
+        Ok(refused.into_response())
     };
     if post.is_some_and(|p| p.card.status == PostStatus::Published) {
         return published();
@@ -593,16 +592,7 @@ async fn autosave(
     // submit a post for review or publish it.
     form.status = post.map_or("draft", |p| p.card.status.as_str()).to_owned();
     let not_yet = |errors: FieldErrors| {
-        let message = errors
-            .0
-            .iter()
-            .map(|e| format!("{}: {}", e.label(), e.message))
-            .collect::<Vec<_>>()
-            .join("; ");
-        json(
-            INVALID,
-            serde_json::json!({ "error": { "message": message } }),
-        )
+        Ok(ApiError::fields(INVALID, "not saved yet", errors).into_response())
     };
     let (data, cover) = match read(state, me, &form).await? {
         Ok(read) => read,
@@ -620,10 +610,8 @@ async fn autosave(
             let now = time::OffsetDateTime::from_unix_timestamp(state.site.now())
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
             let saved = format!("{:02}:{:02} UTC", now.hour(), now.minute());
-            json(
-                StatusCode::OK,
-                serde_json::json!({ "id": id, "edit": format!("/admin/posts/{id}"), "saved": saved }),
-            )
+            let body = serde_json::json!({ "id": id, "edit": format!("/admin/posts/{id}"), "saved": saved });
+            Ok(axum::Json(body).into_response())
         }
         Err(e) => not_yet(refused(e)?),
     }
@@ -693,9 +681,6 @@ async fn set_comments(
     bestpick_app::moderation::close_post_comments(&state.site, &me.user, id, closed).await?;
     Ok(Redirect::to("/admin/posts?saved=1").into_response())
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 async fn delete(
     State(state): State<AppState>,

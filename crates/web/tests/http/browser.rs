@@ -360,7 +360,7 @@ async fn the_editor_grows_rows_uploads_images_and_lists_every_error_in_chromium(
     let mut status = String::new();
     for _ in 0..50 {
         status = text_of(&c, ".upload-status").await;
-        if status.starts_with("Uploaded") || status.starts_with("Not") {
+        if !status.is_empty() && !status.starts_with("Uploading") {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -542,7 +542,10 @@ async fn autosave_keeps_drafts_and_leaves_published_posts_alone() {
     .unwrap();
     assert_eq!(r.status(), 422);
     let said: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(said["error"]["message"], "Year: 'soon' is not a year");
+    assert_eq!(
+        said["error"]["message"],
+        "not saved yet: Year: 'soon' is not a year"
+    );
 
     // A published post is not autosaved.
     let r = app

@@ -7,6 +7,22 @@
   if (!form) return;
   var csrf = form.querySelector("input[name=csrf]").value;
 
+  // Sends `data` for JSON: {ok, j}, where a refusal's j.error.message says
+  // what happened ("not saved yet: Title: is missing"), whatever answered.
+  var postJson = function (url, data) {
+    return fetch(url, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    })
+      .then(function (r) {
+        return r.json()
+          .catch(function () { return { error: { message: "the site answered " + r.status } }; })
+          .then(function (j) { return { ok: r.ok, j: j }; });
+      })
+      .catch(function () { return { ok: false, j: { error: { message: "the site could not be reached" } } }; });
+  };
+  var sentence = function (text) { return text.charAt(0).toUpperCase() + text.slice(1) + "."; };
+
   // Live preview of the body while typing.
   var body = form.querySelector("textarea[data-preview]");
   var out = document.getElementById("preview");
@@ -154,18 +170,10 @@
       data.set("file", file);
       data.set("alt", alt.value);
       status.textContent = "Uploading " + file.name + "…";
-      fetch(panel.dataset.upload, {
-        method: "POST", body: data, credentials: "same-origin",
-        headers: { Accept: "application/json" }
-      })
-        .then(function (r) {
-          return r.json()
-            .catch(function () { return { error: { message: "the site answered " + r.status } }; })
-            .then(function (j) { return { ok: r.ok, j: j }; });
-        })
+      postJson(panel.dataset.upload, data)
         .then(function (a) {
           if (!a.ok) {
-            status.textContent = "Not uploaded: " + a.j.error.message;
+            status.textContent = sentence(a.j.error.message);
             return;
           }
           var m = a.j;
@@ -191,8 +199,7 @@
           alt.value = "";
           status.textContent = "Uploaded “" + m.alt + "”: " + placed + ".";
           changed();
-        })
-        .catch(function () { status.textContent = "Not uploaded: the site could not be reached."; });
+        });
     };
     form.addEventListener("click", function (e) {
       var button = e.target.closest("button[value=upload]");
@@ -273,19 +280,11 @@
     data.delete("image_file");
     data.set("action", "autosave");
     // The form's buttons are called "action": form.action would be them.
-    fetch(form.getAttribute("action"), {
-      method: "POST", body: data, credentials: "same-origin",
-      headers: { Accept: "application/json" }
-    })
-      .then(function (r) {
-        return r.json()
-          .catch(function () { return { error: { message: "the site answered " + r.status } }; })
-          .then(function (j) { return { ok: r.ok, j: j }; });
-      })
+    postJson(form.getAttribute("action"), data)
       .then(function (a) {
         sent = at;
         if (!a.ok) {
-          note.textContent = "Not saved yet: " + a.j.error.message;
+          note.textContent = sentence(a.j.error.message);
           return;
         }
         if (!/\/admin\/posts\/\d+$/.test(form.getAttribute("action"))) {
@@ -296,7 +295,6 @@
         note.textContent = "Draft saved at " + a.j.saved + ".";
         if (edits === at) unsaved = false;
       })
-      .catch(function () { note.textContent = "Not saved yet: the site could not be reached."; })
       .then(function () {
         saving = false;
         if (waiting) form.requestSubmit(waiting === true ? undefined : waiting);
