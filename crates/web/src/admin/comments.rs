@@ -44,8 +44,20 @@ struct QueueQuery {
     review: Option<String>,
 }
 
-/// The spam folder's borderline scores: spam by the filter, but not by much.
-const BORDERLINE: (f64, f64) = (0.95, 0.99);
+/// The spam folder's borderline scores: spam by the filter, but not by
+/// much: from the spam threshold (0.95 by default) to `BORDERLINE_TO`.
+const BORDERLINE_TO: f64 = 0.99;
+
+/// The borderline band for a spam threshold: up to 0.99, or for a threshold
+/// set above it, its lower half.
+fn borderline(spam_at: f64) -> (f64, f64) {
+    let to = if spam_at < BORDERLINE_TO {
+        BORDERLINE_TO
+    } else {
+        spam_at + (1.0 - spam_at) / 2.0
+    };
+    (spam_at, to)
+}
 
 #[derive(Serialize)]
 struct Row {
@@ -68,6 +80,8 @@ async fn queue(
     let page = q.page.unwrap_or(1).clamp(1, 100_000);
     let store = &state.site.store;
     let author_id = (!me.user.role.can_moderate_all_comments()).then_some(me.user.id);
+    let settings = bestpick_app::comment_settings::CommentSettings::load(&state.site).await?;
+    let band = borderline(f64::from(settings.thresholds.spam));
     let (items, total) = store
         .comment_queue(&QueueFilter {
             status,
@@ -76,7 +90,7 @@ async fn queue(
             offset: (page - 1) * PAGE_SIZE,
             first_scored: (status == CommentStatus::Spam
                 && q.review.as_deref() == Some("borderline"))
-            .then_some(BORDERLINE),
+            .then_some(band),
         })
         .await?;
     let emails: Vec<&str> = items.iter().map(|i| i.email.as_str()).collect();
@@ -94,7 +108,7 @@ async fn queue(
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let ctx = context! {
         status => status.as_str(), rows, total, page, pages, counts, chart, done => q.done,
-        review => q.review, borderline => BORDERLINE,
+        review => q.review, borderline => band,
         learnt => state.site.spam.decisions_learnt(),
     };
     admin_page(&state, &me, StatusCode::OK, "admin/comments.html", ctx).await
@@ -107,6 +121,9 @@ struct ActionForm {
     action: String,
     #[serde(default)]
     status: String,
+    /// The folder's order to come back to ("borderline").
+    #[serde(default)]
+    review: String,
 }
 
 async fn act(
@@ -128,14 +145,19 @@ async fn act(
         past(action),
         if n == 1 { "" } else { "s" }
     );
-    Ok(back_to_queue(&f.status, &done))
+    let review = match f.review.as_str() {
+        "borderline" => "&review=borderline",
+        _ => "",
+    };
+    Ok(back_to_queue(&f.status, &done, review))
 }
 
-/// Back to the folder the moderator acted in, saying what was done.
-fn back_to_queue(status: &str, done: &str) -> Response {
+/// Back to the folder the moderator acted in (in the order it was shown:
+/// `order` is `&review=...` or empty), saying what was done.
+fn back_to_queue(status: &str, done: &str, order: &str) -> Response {
     let back = CommentStatus::parse(status).unwrap_or(CommentStatus::Pending);
     Redirect::to(&format!(
-        "/admin/comments?status={}&done={}",
+        "/admin/comments?status={}{order}&done={}",
         back.as_str(),
         crate::auth::urlencode(done)
     ))
@@ -182,6 +204,7 @@ async fn block(
     Ok(back_to_queue(
         &f.status,
         &format!("Blocked {what}: new comments from it go to spam"),
+        "",
     ))
 }
 
@@ -426,6 +449,13 @@ fn chart_svg(days: &[DayCount]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_borderline_band_starts_at_the_spam_threshold() {
+        assert_eq!(borderline(0.95), (0.95, 0.99));
+        assert_eq!(borderline(0.8), (0.8, 0.99));
+        assert_eq!(borderline(0.995), (0.995, 0.9975));
+    }
 
     #[test]
     fn the_chart_has_a_bar_per_day() {

@@ -1059,6 +1059,7 @@ async fn remember_me_fills_the_form_next_time_on_this_device() {
 async fn the_spam_folder_shows_its_borderline_cases_first() {
     let app = app_with_heat().await;
     app.login_admin().await;
+    app.set_settings(&[("comments.spam_at", "0.95")]).await;
     let heat = app
         .site
         .store
@@ -1117,4 +1118,41 @@ async fn the_spam_folder_shows_its_borderline_cases_first() {
     // The score is said once, the reasons in words.
     assert_eq!(html.matches("spam score 0.96").count(), 1, "{html}");
     assert!(html.contains("links to a .com site: +2.30"));
+
+    // The band starts at the site's spam threshold.
+    app.set_settings(&[("comments.spam_at", "0.97")]).await;
+    let (_, html) = app
+        .get_text("/admin/comments?status=spam&review=borderline")
+        .await;
+    assert_eq!(order(&html), ["Close", "Surer", "Closer", "Sure"]);
+    // An action there comes back to the same order.
+    let csrf = app
+        .csrf("/admin/comments?status=spam&review=borderline")
+        .await;
+    let id = html
+        .split("data-id=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .client
+        .post(app.url("/admin/comments"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("ids", id.as_str()),
+            ("action", "trash"),
+            ("status", "spam"),
+            ("review", "borderline"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        location(&r).starts_with("/admin/comments?status=spam&review=borderline&done="),
+        "{}",
+        location(&r)
+    );
 }
