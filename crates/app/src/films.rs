@@ -136,11 +136,8 @@ pub async fn sharing(
     let Some((brief, cards)) = site.store.work_sharing(work, except).await? else {
         return Ok(None);
     };
-    let own = |c: &bestpick_store::PostCard| c.authors.iter().any(|a| a.username == actor.username);
-    let published =
-        |c: &bestpick_store::PostCard| c.visibility == bestpick_core::post::Visibility::Published;
-    let others = cards.iter().any(|c| !own(c));
-    let public = cards.iter().any(published);
+    let others = cards.iter().any(|c| !crate::posts::is_author(c, actor));
+    let public = cards.iter().any(|c| crate::posts::may_see(c, None));
     // A work only another writer's draft shows is as unseen as the draft:
     // nothing of it is told here (the save says it cannot be linked).
     if !actor.role.may_link_work(public, others) {
@@ -148,7 +145,7 @@ pub async fn sharing(
     }
     let visible = cards
         .iter()
-        .filter(|c| published(c) || actor.role.may_edit_post(own(c)))
+        .filter(|c| crate::posts::may_see(c, Some(actor)))
         .count();
     let changes_saved = actor.role.may_change_work(others);
     if visible == 0 && changes_saved {

@@ -5,7 +5,7 @@ use crate::{films, refusals, OpError, Site};
 use bestpick_core::document::{PostData, ValidPost};
 use bestpick_core::post::{PostStatus, Visibility};
 use bestpick_core::{FieldError, FieldErrors};
-use bestpick_store::{Cover, PostView, Refusal, SaveMode, StoreError, User};
+use bestpick_store::{Cover, PostCard, PostView, Refusal, SaveMode, StoreError, User};
 
 /// Why a post was not saved. Every variant leaves the site as it was.
 #[derive(Debug, thiserror::Error)]
@@ -150,7 +150,11 @@ pub async fn editable(site: &Site, actor: &User, id: i64) -> Result<PostView, Op
         .post(id)
         .await?
         .ok_or(OpError::NotFound("post"))?;
-    OpError::unless(actor, may_edit(&post, actor), "edit other people's posts")?;
+    OpError::unless(
+        actor,
+        may_edit(&post.card, actor),
+        "edit other people's posts",
+    )?;
     Ok(post)
 }
 
@@ -181,16 +185,19 @@ pub async fn delete(site: &Site, actor: &User, id: i64) -> Result<(), OpError> {
 }
 
 /// Whether `user` is one of the post's authors.
-pub fn is_author(post: &PostView, user: &User) -> bool {
-    post.card
-        .authors
-        .iter()
-        .any(|a| a.username == user.username)
+pub fn is_author(post: &PostCard, user: &User) -> bool {
+    post.authors.iter().any(|a| a.username == user.username)
 }
 
 /// Whether `viewer` may edit this post (and so see it before it is published).
-pub fn may_edit(post: &PostView, viewer: &User) -> bool {
+pub fn may_edit(post: &PostCard, viewer: &User) -> bool {
     viewer.role.may_edit_post(is_author(post, viewer))
+}
+
+/// [`visible_to`] for a post's card (with its authors): lists that only
+/// count or name posts ask here.
+pub fn may_see(post: &PostCard, viewer: Option<&User>) -> bool {
+    post.visibility == Visibility::Published || viewer.is_some_and(|u| may_edit(post, u))
 }
 
 /// The one rule for what a request may see of a post: a published post
@@ -199,8 +206,7 @@ pub fn may_edit(post: &PostView, viewer: &User) -> bool {
 /// (its page, the comment form and its errors, a comment's edit page, the
 /// API) asks here; `None` must look the same as a post that does not exist.
 pub fn visible_to(post: PostView, viewer: Option<&User>) -> Option<PostView> {
-    let published = post.card.visibility == Visibility::Published;
-    (published || viewer.is_some_and(|u| may_edit(&post, u))).then_some(post)
+    may_see(&post.card, viewer).then_some(post)
 }
 
 /// Whether `viewer` may see the post with this id ([`visible_to`]), at the
@@ -249,7 +255,7 @@ pub(crate) async fn prepare(
             post.status,
             stored
                 .as_ref()
-                .map(|p| (is_author(p, actor), p.card.status)),
+                .map(|p| (is_author(&p.card, actor), p.card.status)),
             credits_self,
         )
         .map_err(SaveError::Forbidden)?;

@@ -5,7 +5,7 @@
 
 use crate::posts::{Cover, SaveMode};
 use crate::read::{PostCard, PostView, ScoreView, SectionRef, TagRef, UserRef};
-use crate::works::{Credit, PersonRef, WorkBrief, WorkView};
+use crate::works::{Credit, PersonRef, WorkView};
 use crate::{Refusal, Result, Store, StoreError, User};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::{PostStatus, Visibility};
@@ -86,12 +86,7 @@ impl Store {
             .parts
             .scores
             .iter()
-            .map(|s| ScoreView {
-                label: s.source_label().to_owned(),
-                display: s.display(),
-                normalised: s.normalised(),
-                score: s.clone(),
-            })
+            .map(|s| ScoreView::of(s.clone()))
             .collect();
         let score = (!scores.is_empty())
             .then(|| scores.iter().map(|s| s.normalised).sum::<f64>() / scores.len() as f64);
@@ -114,13 +109,7 @@ impl Store {
             },
             authors,
             cover,
-            work: work.as_ref().map(|w| WorkBrief {
-                id: w.id,
-                slug: w.slug.clone(),
-                name: w.name.clone(),
-                year: w.year,
-                kind: w.kind,
-            }),
+            work: work.as_ref().map(WorkView::brief),
             score,
             score_count: scores.len() as i64,
             score_source: match scores.as_slice() {

@@ -96,6 +96,17 @@ pub struct ScoreView {
     pub normalised: f64,
 }
 
+impl ScoreView {
+    pub(crate) fn of(score: Score) -> ScoreView {
+        ScoreView {
+            label: score.source_label().to_owned(),
+            display: score.display(),
+            normalised: score.normalised(),
+            score,
+        }
+    }
+}
+
 /// Which posts to list. `visible_at` limits the list to what readers see at
 /// that time (published, and due); without it drafts and scheduled posts show too.
 #[derive(Debug, Clone, Default)]
@@ -423,12 +434,7 @@ impl Store {
                 value: r.try_get("value")?,
                 scale: r.try_get("scale")?,
             };
-            Ok(ScoreView {
-                label: score.source_label().to_owned(),
-                display: score.display(),
-                normalised: score.normalised(),
-                score,
-            })
+            Ok(ScoreView::of(score))
         })
         .collect::<Result<_, sqlx::Error>>()?;
         let critics = sqlx::query("SELECT outlet, quote, critic, link FROM critic_quotes WHERE post_id = $1 ORDER BY position")

@@ -50,6 +50,17 @@ pub struct WorkView {
 }
 
 impl WorkView {
+    /// Enough of it to link to it.
+    pub fn brief(&self) -> WorkBrief {
+        WorkBrief {
+            id: self.id,
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            year: self.year,
+            kind: self.kind,
+        }
+    }
+
     /// Back to the core type, for export and the API.
     pub fn to_work(&self) -> Work {
         let names = |people: &[PersonRef]| people.iter().map(|p| p.name.clone()).collect();
@@ -182,17 +193,7 @@ impl Store {
             })
             .await?;
         posts.retain(|p| Some(p.id) != except);
-        let brief = match self.work(id).await? {
-            Some(w) => WorkBrief {
-                id,
-                slug: w.slug,
-                name: w.name,
-                year: w.year,
-                kind: w.kind,
-            },
-            None => return Ok(None),
-        };
-        Ok(Some((brief, posts)))
+        Ok(self.work(id).await?.map(|w| (w.brief(), posts)))
     }
 
     /// Writes a work and its credits, matched by IMDb id or else by slug, and

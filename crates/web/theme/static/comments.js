@@ -15,7 +15,6 @@
     var home = form.parentNode;
     var next = form.nextSibling;
     var heading = form.querySelector("h3");
-    var original = heading.innerHTML;
     var parent = form.elements.parent_id;
     var replyTo = function (article) {
       if (!parent) {
@@ -45,9 +44,6 @@
       if (e.target.closest("a.cancel")) {
         e.preventDefault();
         if (parent) parent.value = "";
-        heading.innerHTML = original;
-        var cancel = heading.querySelector(".cancel");
-        if (cancel) cancel.remove();
         heading.textContent = "Leave a comment";
         home.insertBefore(form, next);
         form.elements.body.focus();
