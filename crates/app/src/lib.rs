@@ -128,6 +128,7 @@ impl Site {
                     self.spam.learn(id, &text, spam);
                 }
             }
+            Event::SpamWithdrawn => self.spam.reload(&self.store).await?,
             Event::Resync => {
                 self.recent.reload(&self.store).await?;
                 self.spam.reload(&self.store).await?;

@@ -1,13 +1,14 @@
 //! What moderators do with comments: approve, mark spam or not spam (which
 //! teaches the classifier at once and is stored so it survives a
-//! restart), trash, delete, block a commenter; and the privacy duties:
+//! restart), trash, delete, each undoable for a minute and kept in the
+//! comment's history; block a commenter; and the privacy duties:
 //! export and erase a commenter's data, truncate old addresses, empty the
 //! spam folder.
 
 use crate::comment_settings::CommentSettings;
 use crate::{OpError, Site};
 use bestpick_core::comment::{self, CommentStatus};
-use bestpick_store::{Comment, User};
+use bestpick_store::{Comment, Moderated, ModerationAct, Undone, User, UNDO_SECONDS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -84,76 +85,95 @@ async fn moderatable(
     Ok(out)
 }
 
-/// Applies `action` to comments; returns how many changed.
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Approve => "approve",
+            Action::Spam => "spam",
+            Action::Trash => "trash",
+            Action::Restore => "restore",
+            Action::Delete => "delete",
+        }
+    }
+
+    /// Where the comments go; `None`: deleted for good.
+    fn to(self) -> Option<CommentStatus> {
+        match self {
+            Action::Approve => Some(CommentStatus::Published),
+            Action::Spam => Some(CommentStatus::Spam),
+            Action::Trash => Some(CommentStatus::Trash),
+            Action::Restore => Some(CommentStatus::Pending),
+            Action::Delete => None,
+        }
+    }
+}
+
+/// Applies `action` to comments in one write, recorded in each comment's
+/// history; the returned press can be undone for a minute ([`undo`]).
 pub async fn moderate(
     site: &Site,
     user: &User,
     ids: &[i64],
     action: Action,
-) -> Result<u64, ModerationError> {
+) -> Result<Moderated, ModerationError> {
     let comments = moderatable(site, user, ids).await?;
-    let ids: Vec<i64> = comments.iter().map(|c| c.id).collect();
-    let store = &site.store;
-    let changed = match action {
-        Action::Approve => {
-            // Teach "not spam" only where the filter (or a rule) doubted it.
-            for c in comments
-                .iter()
-                .filter(|c| c.status != CommentStatus::Published)
-            {
-                teach(site, user, c, false).await?;
-            }
-            store
-                .set_comment_status(&ids, CommentStatus::Published, true)
-                .await?
-        }
-        Action::Spam => {
-            for c in comments.iter().filter(|c| c.status != CommentStatus::Spam) {
-                teach(site, user, c, true).await?;
-            }
-            store
-                .set_comment_status(&ids, CommentStatus::Spam, false)
-                .await?
-        }
-        Action::Trash => {
-            store
-                .set_comment_status(&ids, CommentStatus::Trash, false)
-                .await?
-        }
-        Action::Restore => {
-            store
-                .set_comment_status(&ids, CommentStatus::Pending, false)
-                .await?
-        }
-        Action::Delete => {
-            if comments
-                .iter()
-                .any(|c| !matches!(c.status, CommentStatus::Spam | CommentStatus::Trash))
-            {
-                return Err(ModerationError::Invalid(
-                    "Only comments in the spam folder or the trash can be deleted for good; move them there first.".into(),
-                ));
-            }
-            for id in &ids {
-                store.delete_comment(*id).await?;
-            }
-            ids.len() as u64
-        }
-    };
-    Ok(changed)
+    if action == Action::Delete
+        && comments
+            .iter()
+            .any(|c| !matches!(c.status, CommentStatus::Spam | CommentStatus::Trash))
+    {
+        return Err(ModerationError::Invalid(
+            "Only comments in the spam folder or the trash can be deleted for good; move them there first.".into(),
+        ));
+    }
+    // A decision teaches the filter where it (or a rule) judged otherwise:
+    // "not spam" for a held or spam comment approved, "spam" for one moved
+    // to the spam folder. The team's own comments teach nothing.
+    let teaches: Vec<i64> = comments
+        .iter()
+        .filter(|c| c.user_id.is_none())
+        .filter(|c| match action {
+            Action::Approve => c.status != CommentStatus::Published,
+            Action::Spam => c.status != CommentStatus::Spam,
+            _ => false,
+        })
+        .map(|c| c.id)
+        .collect();
+    let done = site
+        .store
+        .moderate(&ModerationAct {
+            user_id: user.id,
+            action: action.as_str(),
+            comments: &comments,
+            to: action.to(),
+            approve: action == Action::Approve,
+            teaches: &teaches,
+        })
+        .await?;
+    for (id, text, spam) in &done.decisions {
+        site.spam.learn(*id, text, *spam);
+    }
+    Ok(done)
 }
 
-/// Stores a decision and applies it to the live model.
-async fn teach(site: &Site, user: &User, c: &Comment, spam: bool) -> Result<(), ModerationError> {
-    if c.user_id.is_some() {
-        return Ok(());
-    }
-    let id = site
+/// Takes back the press `batch` of `user` (theirs only, within
+/// [`UNDO_SECONDS`]): the comments go back where they were, unless
+/// moved again since, and what it taught the spam filter is forgotten (the
+/// filter is built again from the decisions that remain, as on start).
+pub async fn undo(site: &Site, user: &User, batch: &str) -> Result<Undone, ModerationError> {
+    let undone = site
         .store
-        .record_spam_decision(c, spam, Some(user.id))
-        .await?;
-    site.spam.learn(id, &c.body, spam);
-    Ok(())
+        .undo_moderation(batch, user.id)
+        .await?
+        .ok_or_else(|| {
+            ModerationError::Invalid(format!(
+                "There is nothing to undo: it was undone already, or it is more than {UNDO_SECONDS} seconds old."
+            ))
+        })?;
+    if undone.withdrew {
+        site.spam.reload(&site.store).await?;
+    }
+    Ok(undone)
 }
 
 /// What can be blocked from a comment.
@@ -390,6 +410,7 @@ pub async fn maintain(site: &Site) -> anyhow::Result<Maintenance> {
     site.store
         .forget_login_attempts((now - crate::login_limit::WINDOW) * 1000)
         .await?;
+    site.store.purge_moderation_leftovers().await?;
     Ok(Maintenance {
         spam_deleted,
         addresses_truncated: truncated.len(),

@@ -86,6 +86,11 @@ pub fn date(t: OffsetDateTime) -> String {
     format!("{} {} {}", t.day(), t.month(), t.year())
 }
 
+/// "20 January 2017 at 18:30 UTC".
+pub fn date_time(t: OffsetDateTime) -> String {
+    format!("{} at {:02}:{:02} UTC", date(t), t.hour(), t.minute())
+}
+
 /// "2017-01-20", for `<time datetime>`.
 pub fn iso_date(t: OffsetDateTime) -> String {
     t.date().to_string()
@@ -164,6 +169,10 @@ mod tests {
     #[test]
     fn dates_and_runtimes() {
         assert_eq!(date(datetime!(2017-01-20 0:00 UTC)), "20 January 2017");
+        assert_eq!(
+            date_time(datetime!(2099-05-04 18:30:59 UTC)),
+            "4 May 2099 at 18:30 UTC"
+        );
         assert_eq!(runtime(128), "2 h 8 min");
         assert_eq!(runtime(45), "45 min");
         assert_eq!(runtime(120), "2 h");

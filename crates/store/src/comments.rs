@@ -451,31 +451,6 @@ impl Store {
         Ok(out)
     }
 
-    /// A moderator's spam / not-spam decision on a comment, kept to rebuild
-    /// the model; its id.
-    pub async fn record_spam_decision(
-        &self,
-        comment: &Comment,
-        spam: bool,
-        user_id: Option<i64>,
-    ) -> Result<i64> {
-        let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(comment.id)
-        .bind(&comment.email)
-        .bind(&comment.body)
-        .bind(spam)
-        .bind(user_id)
-        .bind(self.now())
-        .fetch_one(&mut *tx)
-        .await?;
-        self.commit(tx, &[], &[Event::SpamDecision(id)]).await?;
-        Ok(id)
-    }
-
     /// The decisions about one commenter's comments: (text, spam, Unix time).
     pub async fn spam_decisions_by_email(&self, email: &str) -> Result<Vec<(String, bool, i64)>> {
         let rows = sqlx::query(
@@ -572,6 +547,12 @@ impl Store {
             .bind(email)
             .execute(&mut *tx)
             .await?;
+        for table in ["comment_actions", "deleted_comments"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE email = $1"))
+                .bind(email)
+                .execute(&mut *tx)
+                .await?;
+        }
         let posts: Vec<i64> =
             sqlx::query_scalar("DELETE FROM comments WHERE email = $1 RETURNING post_id")
                 .bind(email)
@@ -648,7 +629,7 @@ impl Store {
 }
 
 /// The pages of the posts whose comments changed, each once.
-fn post_topics(post_ids: impl IntoIterator<Item = i64>) -> Vec<Topic> {
+pub(crate) fn post_topics(post_ids: impl IntoIterator<Item = i64>) -> Vec<Topic> {
     let mut ids: Vec<i64> = post_ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();

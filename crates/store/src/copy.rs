@@ -42,6 +42,8 @@ const TABLES: &[(&str, &str)] = &[
     ("removed_posts", "slug{c}"),
     ("comments", "id"),
     ("spam_decisions", "id"),
+    ("comment_actions", "id"),
+    ("deleted_comments", "id"),
     ("blocklist", "kind{c}, value{c}"),
     ("login_limits", "key{c}"),
     ("job_runs", "name{c}"),

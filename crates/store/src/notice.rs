@@ -24,6 +24,9 @@ pub enum Event {
     Comment(i64),
     /// A moderator decided on a comment: the spam filter learns from it.
     SpamDecision(i64),
+    /// A moderator's undo withdrew decisions: the spam filter is built
+    /// again from those that remain.
+    SpamWithdrawn,
     /// Notices may have been missed (the connection that hears them was
     /// lost): read what is kept in memory again.
     Resync,
@@ -46,6 +49,7 @@ pub(crate) fn encode(instance: &str, topics: &[Topic], events: &[Event]) -> Stri
         .filter_map(|e| match e {
             Event::Comment(id) => Some(format!("c{id}")),
             Event::SpamDecision(id) => Some(format!("d{id}")),
+            Event::SpamWithdrawn => Some("w".into()),
             Event::Resync => None,
         })
         .collect();
@@ -98,7 +102,11 @@ pub(crate) fn decode(payload: &str) -> Notice {
             } else if let Some(id) = e.strip_prefix('d') {
                 id.parse().ok().map(Event::SpamDecision)
             } else {
-                (e == "r").then_some(Event::Resync)
+                match e {
+                    "r" => Some(Event::Resync),
+                    "w" => Some(Event::SpamWithdrawn),
+                    _ => None,
+                }
             }
         })
         .collect();
@@ -121,15 +129,23 @@ mod tests {
         let payload = encode(
             "a1",
             &[Topic::Post(12), Topic::Lists, Topic::Blocklist],
-            &[Event::Comment(881), Event::SpamDecision(3)],
+            &[
+                Event::Comment(881),
+                Event::SpamDecision(3),
+                Event::SpamWithdrawn,
+            ],
         );
-        assert_eq!(payload, "a1|p12,l,b|c881,d3");
+        assert_eq!(payload, "a1|p12,l,b|c881,d3,w");
         assert_eq!(
             decode(&payload),
             Notice {
                 instance: "a1".into(),
                 topics: vec![Topic::Post(12), Topic::Lists, Topic::Blocklist],
-                events: vec![Event::Comment(881), Event::SpamDecision(3)],
+                events: vec![
+                    Event::Comment(881),
+                    Event::SpamDecision(3),
+                    Event::SpamWithdrawn
+                ],
             }
         );
     }

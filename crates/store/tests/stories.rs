@@ -626,20 +626,27 @@ async fn comments_move_through_moderation_and_leave_with_their_writer() {
 
     // A moderator's decision is kept, and goes with its writer.
     let c = s.store.comment(a).await.unwrap().unwrap();
-    let decision = s
+    let done = s
         .store
-        .record_spam_decision(&c, false, Some(s.admin.id))
+        .moderate(&bestpick_store::ModerationAct {
+            user_id: s.admin.id,
+            action: "approve",
+            comments: std::slice::from_ref(&c),
+            to: Some(CommentStatus::Published),
+            approve: true,
+            teaches: &[a],
+        })
         .await
         .unwrap();
-    assert_eq!(
-        s.store.spam_decisions().await.unwrap(),
-        [(decision, "First words here.".to_string(), false)]
-    );
+    assert_eq!(s.store.spam_decisions().await.unwrap(), done.decisions);
+    assert_eq!(done.decisions[0].1, "First words here.");
+    assert_eq!(s.store.moderation_history(&[a]).await.unwrap()[&a].len(), 1);
     s.store.block("email", "ann@example.com").await.unwrap();
     s.store.block("email", "ann@example.com").await.unwrap();
     assert_eq!(s.store.blocklist().await.unwrap().len(), 1);
     assert_eq!(s.store.erase_commenter("ann@example.com").await.unwrap(), 1);
     assert!(s.store.spam_decisions().await.unwrap().is_empty());
+    assert!(s.store.moderation_history(&[a]).await.unwrap().is_empty());
     assert!(s.store.blocklist().await.unwrap().is_empty());
     assert!(s
         .store

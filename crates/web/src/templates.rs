@@ -113,6 +113,13 @@ impl Templates {
         env.add_filter("runtime", |n: u32| format::runtime(n));
         env.add_filter("date", |t: i64| fmt_time(t, format::date));
         env.add_filter("isodate", |t: i64| fmt_time(t, format::iso_date));
+        env.add_filter("datetime", |t: i64| fmt_time(t, format::date_time));
+        env.add_filter("isotime", |t: i64| {
+            fmt_time(t, |t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            })
+        });
         env.add_filter("and_list", |items: Vec<String>| format::list(&items));
         env.add_filter("score_width", |n: f64| {
             format!("{:.0}", n.clamp(0.0, 100.0))

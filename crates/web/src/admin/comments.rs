@@ -16,7 +16,7 @@ use bestpick_app::comment_settings::{CommentSettings, SaveSettingsError, SETTING
 use bestpick_app::moderation::{self, Action, BlockKind, ModerationError};
 use bestpick_core::comment::CommentStatus;
 use bestpick_core::FieldErrors;
-use bestpick_store::{DayCount, History, QueueFilter};
+use bestpick_store::{DayCount, History, ModerationRecord, QueueFilter};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,7 @@ pub fn router() -> Routes {
     Routes::new()
         .get("/admin/comments", queue)
         .post("/admin/comments", act)
+        .post("/admin/comments/undo", undo)
         .post("/admin/comments/{id}/block", block)
         .get("/admin/comments/settings", settings)
         .post("/admin/comments/settings", save_settings)
@@ -40,6 +41,8 @@ struct QueueQuery {
     page: Option<i64>,
     /// What the last action did, after its redirect.
     done: Option<String>,
+    /// The press that did it, for its Undo.
+    undo: Option<String>,
     /// "borderline": the spam folder's least certain cases first.
     review: Option<String>,
 }
@@ -64,6 +67,8 @@ struct Row {
     #[serde(flatten)]
     item: bestpick_store::QueuedComment,
     history: History,
+    /// What moderators did to it, oldest first.
+    actions: Vec<ModerationRecord>,
 }
 
 async fn queue(
@@ -95,10 +100,13 @@ async fn queue(
         .await?;
     let emails: Vec<&str> = items.iter().map(|i| i.email.as_str()).collect();
     let histories = store.commenter_histories(&emails).await?;
+    let ids: Vec<i64> = items.iter().map(|i| i.comment.id).collect();
+    let mut actions = store.moderation_history(&ids).await?;
     let rows: Vec<Row> = items
         .into_iter()
         .map(|item| Row {
             history: histories.get(&item.email).copied().unwrap_or_default(),
+            actions: actions.remove(&item.comment.id).unwrap_or_default(),
             item,
         })
         .collect();
@@ -108,6 +116,7 @@ async fn queue(
     let pages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
     let ctx = context! {
         status => status.as_str(), rows, total, page, pages, counts, chart, done => q.done,
+        undo => q.undo.filter(|b| is_batch(b)),
         review => q.review, borderline => band,
         learnt => state.site.spam.decisions_learnt(),
     };
@@ -139,17 +148,70 @@ async fn act(
             "Select at least one comment first.".into(),
         ));
     }
-    let n = moderation::moderate(&state.site, &me.user, &f.ids, action).await?;
-    let done = format!(
-        "{} {n} comment{}",
-        past(action),
-        if n == 1 { "" } else { "s" }
-    );
-    let review = match f.review.as_str() {
+    let done = moderation::moderate(&state.site, &me.user, &f.ids, action).await?;
+    let n = done.changed;
+    let said = format!("{} {n} comment{}", past(action), plural(n));
+    let order = order(&f.review);
+    if n == 0 {
+        return Ok(back_to_queue(&f.status, &said, order));
+    }
+    Ok(back_to_queue(
+        &f.status,
+        &said,
+        &format!("{order}&undo={}", done.batch),
+    ))
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The folder's order as a query string part: `&review=...` or empty.
+fn order(review: &str) -> &'static str {
+    match review {
         "borderline" => "&review=borderline",
         _ => "",
-    };
-    Ok(back_to_queue(&f.status, &done, review))
+    }
+}
+
+/// A press's name as the store makes it: 16 hex digits.
+fn is_batch(s: &str) -> bool {
+    s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[derive(Debug, Deserialize)]
+struct UndoForm {
+    batch: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    review: String,
+}
+
+/// The notice's Undo: the last press taken back.
+async fn undo(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<UndoForm>,
+) -> Result<Response, AppError> {
+    let undone = moderation::undo(&state.site, &me.user, &f.batch).await?;
+    let mut said = format!(
+        "Undone: {} comment{} put back",
+        undone.restored,
+        plural(undone.restored)
+    );
+    match undone.kept {
+        0 => {}
+        1 => said.push_str("; 1 was moved again since and stays where it is"),
+        n => said.push_str(&format!(
+            "; {n} were moved again since and stay where they are"
+        )),
+    }
+    Ok(back_to_queue(&f.status, &said, order(&f.review)))
 }
 
 /// Back to the folder the moderator acted in (in the order it was shown:

@@ -302,14 +302,7 @@ fn notice(post: &PostView) -> String {
             let at = card
                 .published_at
                 .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-                .map(|t| {
-                    format!(
-                        "{} at {:02}:{:02} UTC",
-                        bestpick_core::format::date(t),
-                        t.hour(),
-                        t.minute()
-                    )
-                })
+                .map(bestpick_core::format::date_time)
                 .unwrap_or_default();
             format!("Scheduled for {at}: it appears by itself then.")
         }

@@ -258,8 +258,37 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
         .send_keys("a")
         .await
         .unwrap();
-    let done = text_of(&c, "p.notice").await;
+    let done = text_of(&c, ".notice").await;
     assert!(done.contains("Approved 1 comment"), "{done}");
+
+    // "u" takes it back while the notice offers Undo; the comment's
+    // history says what was done and undone.
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("u")
+        .await
+        .unwrap();
+    let done = text_of(&c, ".notice").await;
+    assert!(done.contains("Undone: 1 comment put back"), "{done}");
+    click(&c, ".mod-actions summary").await;
+    let history = text_of(&c, ".mod-actions").await;
+    assert!(
+        history.contains("Approved by Editor in Chief") && history.contains("(undone)"),
+        "{history}"
+    );
+    assert!(history.contains("Undone by Editor in Chief"), "{history}");
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("a")
+        .await
+        .unwrap();
+    // Undo is offered for 10 seconds, then hidden and out of reach.
+    let visibility = "return getComputedStyle(document.querySelector('.undo button')).visibility;";
+    assert_eq!(c.execute(visibility, vec![]).await.unwrap(), "visible");
+    tokio::time::sleep(Duration::from_millis(10_500)).await;
+    assert_eq!(c.execute(visibility, vec![]).await.unwrap(), "hidden");
 
     c.goto(&app.url("/best-pick/heat")).await.unwrap();
     let comments = text_of(&c, "#comments").await;

@@ -1156,3 +1156,141 @@ async fn the_spam_folder_shows_its_borderline_cases_first() {
         location(&r)
     );
 }
+
+/// The `undo=` press named in a moderation redirect.
+fn press(r: &reqwest::Response) -> String {
+    let at = location(r);
+    let (_, rest) = at.split_once("undo=").expect("the notice offers Undo");
+    rest.split('&').next().unwrap().to_owned()
+}
+
+async fn undo(app: &TestApp, batch: &str) -> reqwest::Response {
+    app.post_form(
+        "/admin/comments?status=pending",
+        "/admin/comments/undo",
+        &[("batch", batch), ("status", "pending")],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn every_moderation_is_undone_from_its_notice_and_kept_in_history() {
+    use bestpick_core::comment::CommentStatus;
+    let app = app_with_heat().await;
+    let text = "The score by Elliot Goldenthal carries the last scene at the airport.";
+    let ann = comment_id(&send(&app, &reader("Ann", text)).await);
+    let mut reply = reader("Ben", "Agreed, and Moby's track over the credits.");
+    reply.push(("parent_id", ann.to_string()));
+    let ben = comment_id(&send(&app, &reply).await);
+    app.login_admin().await;
+    let status = |id| {
+        let store = app.site.store.clone();
+        async move { store.comment(id).await.unwrap().map(|c| c.status) }
+    };
+
+    // Spam by mistake: the filter learns it, and Undo takes both back.
+    let before = app.site.spam.score(text);
+    let r = app.moderate(ann, "spam", "published").await;
+    assert_eq!(r.status(), 303);
+    let batch = press(&r);
+    let (_, queue) = app.get_text(&location(&r)).await;
+    assert!(queue.contains("Marked as spam 1 comment."), "{queue}");
+    assert!(queue.contains("action=\"/admin/comments/undo\""));
+    assert!(queue.contains(&format!("value=\"{batch}\"")));
+    assert!(app.site.spam.score(text) > before);
+    assert_eq!(app.site.spam.decisions_learnt(), 1);
+
+    let r = undo(&app, &batch).await;
+    assert_eq!(r.status(), 303);
+    let (_, queue) = app.get_text(&location(&r)).await;
+    assert!(queue.contains("Undone: 1 comment put back."), "{queue}");
+    assert_eq!(status(ann).await, Some(CommentStatus::Published));
+    assert_eq!(app.site.spam.decisions_learnt(), 0);
+    assert!(app.site.store.spam_decisions().await.unwrap().is_empty());
+    assert_eq!(app.site.spam.score(text), before, "as if never taught");
+    assert!(app.get_text(POST).await.1.contains("Elliot Goldenthal"));
+    // Once is enough.
+    let r = undo(&app, &batch).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("There is nothing to undo"));
+
+    // Deleted for good, with its reply: Undo brings it back, the reply
+    // under it again.
+    app.moderate(ann, "trash", "published").await;
+    let r = app.moderate(ann, "delete", "trash").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status(ann).await, None);
+    let orphan = app.site.store.comment(ben).await.unwrap().unwrap();
+    assert_eq!(orphan.parent_id, None);
+    let r = undo(&app, &press(&r)).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(status(ann).await, Some(CommentStatus::Trash));
+    let ben_now = app.site.store.comment(ben).await.unwrap().unwrap();
+    assert_eq!(ben_now.parent_id, Some(ann));
+
+    // The history, oldest first, on the comment in its folder.
+    let (_, trash) = app.get_text("/admin/comments?status=trash").await;
+    let history = &trash[trash.find("History (").expect("a history")..];
+    let lines: Vec<&str> = [
+        "Marked as spam by Editor in Chief",
+        "Undone by Editor in Chief",
+        "Moved to the trash by Editor in Chief",
+        "Deleted by Editor in Chief",
+        "Undone by Editor in Chief",
+    ]
+    .into_iter()
+    .collect();
+    let mut at = 0;
+    for line in lines {
+        let found = history[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("{line} after {at} in {history}"));
+        at += found + line.len();
+    }
+
+    // Moved again since (here straight through the store): left where it is.
+    let r = app.moderate(ann, "restore", "trash").await;
+    let restore = press(&r);
+    app.site
+        .store
+        .moderate(&bestpick_store::ModerationAct {
+            user_id: 1,
+            action: "approve",
+            comments: &[app.site.store.comment(ann).await.unwrap().unwrap()],
+            to: Some(CommentStatus::Published),
+            approve: true,
+            teaches: &[],
+        })
+        .await
+        .unwrap();
+    let r = undo(&app, &restore).await;
+    assert_eq!(r.status(), 303);
+    let (_, said) = app.get_text(&location(&r)).await;
+    assert!(
+        said.contains("Undone: 0 comments put back; 1 was moved again since"),
+        "{said}"
+    );
+    assert_eq!(status(ann).await, Some(CommentStatus::Published));
+
+    // Too late after a minute; a deleted comment is then gone for good.
+    app.moderate(ben, "trash", "published").await;
+    let r = app.moderate(ben, "delete", "trash").await;
+    let gone = press(&r);
+    app.advance_clock(bestpick_store::UNDO_SECONDS + 1);
+    let r = undo(&app, &gone).await;
+    assert_eq!(r.status(), 400);
+    bestpick_app::moderation::maintain(&app.site).await.unwrap();
+    assert_eq!(status(ben).await, None);
+
+    // Erasing the commenter erases their history too.
+    bestpick_app::moderation::erase_commenter(&app.site, "ann@example.com")
+        .await
+        .unwrap();
+    assert!(app
+        .site
+        .store
+        .moderation_history(&[ann])
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -246,4 +246,22 @@ async fn comment_limits_and_spam_lessons_are_shared_on_postgres() {
         assert!(start.elapsed() < Duration::from_secs(5), "B never learnt");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+
+    // Its undo on A makes B forget it.
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    let batch = location.split("undo=").nth(1).unwrap();
+    let batch = batch.split('&').next().unwrap();
+    let r = a
+        .post_form(
+            "/admin/comments?status=published",
+            "/admin/comments/undo",
+            &[("batch", batch)],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let start = Instant::now();
+    while b.site.spam.decisions_learnt() != learnt {
+        assert!(start.elapsed() < Duration::from_secs(5), "B never forgot");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }

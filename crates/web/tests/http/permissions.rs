@@ -179,6 +179,13 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         ("GET", "/admin/comments") => staff_page,
         ("POST", "/admin/comments") => editor_form,
         ("POST", "/admin/comments/{id}/block") => editor_form,
+        // Undo takes back only the caller's own press: nobody's here.
+        ("POST", "/admin/comments/undo") => [
+            (Login, Login),
+            (Invalid, NoCsrf),
+            (Invalid, NoCsrf),
+            (Invalid, NoCsrf),
+        ],
         ("GET", "/admin/comments/settings") => editor_page,
         ("POST", "/admin/comments/settings") => editor_form,
         ("POST", "/admin/comments/blocklist") => editor_form,
@@ -355,6 +362,7 @@ impl Fixture {
                 ("status", "published".into()),
             ],
             "/admin/comments/{id}/block" => v(&[("kind", "email")]),
+            "/admin/comments/undo" => v(&[("batch", "0123456789abcdef")]),
             "/admin/comments/settings" => v(&[("comments.min_seconds", "5")]),
             "/admin/comments/blocklist" => v(&[
                 ("kind", "email"),

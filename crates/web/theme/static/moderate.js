@@ -1,5 +1,6 @@
 // Keyboard moderation on /admin/comments: j/k move between comments,
-// a approve, s spam, t trash, x select. The page works without it.
+// a approve, s spam, t trash, x select, u undo the last action while its
+// notice offers it. The page works without it.
 (function () {
   "use strict";
   var items = Array.prototype.slice.call(document.querySelectorAll(".mod-comment"));
@@ -21,6 +22,11 @@
     if (tag === "input" || tag === "textarea" || tag === "select") return;
     if (e.key === "j") { focus(current + 1); e.preventDefault(); return; }
     if (e.key === "k") { focus(current - 1); e.preventDefault(); return; }
+    if (e.key === "u") {
+      var undo = document.querySelector(".undo button");
+      if (undo && getComputedStyle(undo).visibility === "visible") { e.preventDefault(); undo.click(); }
+      return;
+    }
     if (current < 0) return;
     var item = items[current];
     if (e.key === "x") {
