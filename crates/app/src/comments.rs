@@ -196,7 +196,7 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
         ));
     }
 
-    let (status, score, reasons) = judge(site, &s.input, &s.ip, &settings, true).await?;
+    let (status, score, reasons) = judge(site, s.post_id, &s.input, &s.ip, &settings, true).await?;
     let id = store_comment(
         site,
         NewComment {
@@ -304,13 +304,15 @@ async fn check_rates(
 /// classifier: where the comment goes, its spam score and why.
 async fn judge(
     site: &Site,
+    post_id: i64,
     input: &CommentInput,
     ip: &IpAddr,
     settings: &CommentSettings,
     new: bool,
 ) -> Result<(CommentStatus, f32, Vec<String>), CommentError> {
     let text = &input.body;
-    let (score, features) = site.spam.assess(text, 5);
+    let context = site.store.post_context(post_id).await?;
+    let (score, features) = site.spam.assess(text, &context, 5);
     if let Some(rule) = blocked(site, input, ip).await? {
         return Ok((CommentStatus::Spam, score, vec![rule]));
     }
@@ -489,7 +491,8 @@ pub async fn edit_own(
     let (status, score, reasons) = if c.user_id.is_some() {
         (c.status, None, c.reasons.clone())
     } else {
-        let (verdict, score, mut reasons) = judge(site, &input, &ip, &settings, false).await?;
+        let (verdict, score, mut reasons) =
+            judge(site, c.post_id, &input, &ip, &settings, false).await?;
         reasons.insert(0, "edited by its writer".into());
         // An edit never lifts a held comment past its moderator.
         let status = match (c.status, verdict) {

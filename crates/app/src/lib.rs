@@ -124,8 +124,8 @@ impl Site {
                 }
             }
             Event::SpamDecision(id) => {
-                if let Some((text, spam)) = self.store.spam_decision(id).await? {
-                    self.spam.learn(id, &text, spam);
+                if let Some(decision) = self.store.spam_decision(id).await? {
+                    self.spam.learn(&decision);
                 }
             }
             Event::SpamWithdrawn => self.spam.reload(&self.store).await?,

@@ -129,16 +129,17 @@ pub async fn moderate(
     // A decision teaches the filter where it (or a rule) judged otherwise:
     // "not spam" for a held or spam comment approved, "spam" for one moved
     // to the spam folder. The team's own comments teach nothing.
-    let teaches: Vec<i64> = comments
-        .iter()
-        .filter(|c| c.user_id.is_none())
-        .filter(|c| match action {
+    let mut teaches: Vec<(i64, String)> = Vec::new();
+    for c in comments.iter().filter(|c| c.user_id.is_none()) {
+        let teaching = match action {
             Action::Approve => c.status != CommentStatus::Published,
             Action::Spam => c.status != CommentStatus::Spam,
             _ => false,
-        })
-        .map(|c| c.id)
-        .collect();
+        };
+        if teaching {
+            teaches.push((c.id, site.store.post_context(c.post_id).await?));
+        }
+    }
     let done = site
         .store
         .moderate(&ModerationAct {
@@ -150,8 +151,8 @@ pub async fn moderate(
             teaches: &teaches,
         })
         .await?;
-    for (id, text, spam) in &done.decisions {
-        site.spam.learn(*id, text, *spam);
+    for decision in &done.decisions {
+        site.spam.learn(decision);
     }
     Ok(done)
 }

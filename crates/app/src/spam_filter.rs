@@ -1,9 +1,10 @@
 //! The site's spam classifier: the shipped model, plus every moderator
 //! decision stored in the database, replayed in order on start and applied
-//! at once when a moderator decides.
+//! at once when a moderator decides. A comment is judged with what its post
+//! is about ([`Store::post_context`]): naming it is a sign of a reader.
 
-use bestpick_spam::{Features, Model};
-use bestpick_store::Store;
+use bestpick_spam::{Context, Features, Model};
+use bestpick_store::{SpamDecision, Store};
 use std::collections::HashSet;
 use std::sync::{Mutex, RwLock};
 
@@ -46,9 +47,9 @@ impl SpamFilter {
     async fn replay(store: &Store) -> anyhow::Result<(Model, HashSet<i64>)> {
         let mut model = Model::shipped();
         let mut learnt = HashSet::new();
-        for (id, text, spam) in store.spam_decisions().await? {
-            model.learn(&Features::of(&text), spam);
-            learnt.insert(id);
+        for d in store.spam_decisions().await? {
+            model.learn(&features(&d.text, &d.context), d.spam);
+            learnt.insert(d.id);
         }
         Ok((model, learnt))
     }
@@ -57,9 +58,10 @@ impl SpamFilter {
         self.learnt.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The probability that `text` is spam.
-    pub fn score(&self, text: &str) -> f32 {
-        let features = Features::of(text);
+    /// The probability that `text`, a comment on a post about `context`,
+    /// is spam.
+    pub fn score(&self, text: &str, context: &str) -> f32 {
+        let features = features(text, context);
         self.model
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -69,11 +71,12 @@ impl SpamFilter {
     /// The probability that `text` is spam, and the features that pushed
     /// it most, in plain words with their push towards spam (+) or not (−):
     /// "links to a .com site: +2.30". What the pipeline stores as reasons.
-    pub fn assess(&self, text: &str, top: usize) -> (f32, Vec<String>) {
-        let features = Features::of(text);
+    pub fn assess(&self, text: &str, context: &str, top: usize) -> (f32, Vec<String>) {
+        let context = Context::of(context);
+        let features = Features::in_context(text, &context);
         let model = self.model.read().unwrap_or_else(|e| e.into_inner());
         let reasons = model
-            .explain(text, &features, top)
+            .explain(text, &context, &features, top)
             .into_iter()
             .map(|(name, weight)| {
                 let sign = if weight < 0.0 { '−' } else { '+' };
@@ -87,19 +90,23 @@ impl SpamFilter {
         (model.score(&features), reasons)
     }
 
-    /// Applies the stored decision `id` to the model, unless it was.
-    pub fn learn(&self, id: i64, text: &str, spam: bool) {
-        if !self.lock_learnt().insert(id) {
+    /// Applies a stored decision to the model, unless it was.
+    pub fn learn(&self, d: &SpamDecision) {
+        if !self.lock_learnt().insert(d.id) {
             return;
         }
-        let features = Features::of(text);
+        let features = features(&d.text, &d.context);
         self.model
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .learn(&features, spam);
+            .learn(&features, d.spam);
     }
 
     pub fn decisions_learnt(&self) -> usize {
         self.lock_learnt().len()
     }
+}
+
+fn features(text: &str, context: &str) -> Features {
+    Features::in_context(text, &Context::of(context))
 }

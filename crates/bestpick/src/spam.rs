@@ -6,6 +6,8 @@ use bestpick_spam::{data, Evaluation, Example, Model, Thresholds, Training};
 use std::path::Path;
 
 /// Reads a labelled file: YouTube-style CSV (`.csv`) or SMS-style lines.
+/// A file of the YouTube collection is read as comments on its video: the
+/// video's artist and title are their post's context.
 fn examples(file: &Path) -> anyhow::Result<Vec<Example>> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let parsed = if file
@@ -16,7 +18,14 @@ fn examples(file: &Path) -> anyhow::Result<Vec<Example>> {
     } else {
         data::sms(&String::from_utf8_lossy(&bytes))
     };
-    parsed.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+    let mut examples = parsed.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    if let Some(video) = data::youtube_video(&name) {
+        for e in &mut examples {
+            e.context = video.to_owned();
+        }
+    }
+    Ok(examples)
 }
 
 pub fn train(files: &[std::path::PathBuf], out: &Path) -> anyhow::Result<()> {

@@ -27,9 +27,28 @@ pub fn youtube_csv(bytes: &[u8]) -> Result<Vec<Example>, String> {
         out.push(Example {
             text: record.get(content).unwrap_or("").to_owned(),
             spam,
+            context: String::new(),
         });
     }
     Ok(out)
+}
+
+/// The video each file of the YouTube collection holds comments on, as its
+/// artist and title (the collection's README): the "post" its comments
+/// answer, the context they are read in. By the file's name, e.g.
+/// `Youtube01-Psy.csv`.
+pub fn youtube_video(file_name: &str) -> Option<&'static str> {
+    const VIDEOS: [(&str, &str); 5] = [
+        ("Youtube01", "PSY\nGangnam Style"),
+        ("Youtube02", "Katy Perry\nRoar"),
+        ("Youtube03", "LMFAO\nParty Rock Anthem"),
+        ("Youtube04", "Eminem\nLove the Way You Lie"),
+        ("Youtube05", "Shakira\nWaka Waka"),
+    ];
+    VIDEOS
+        .iter()
+        .find(|(prefix, _)| file_name.starts_with(prefix))
+        .map(|(_, video)| *video)
 }
 
 /// Parses the SMS Spam Collection: `ham<TAB>text` or `spam<TAB>text` per line.
@@ -54,6 +73,7 @@ pub fn sms(text: &str) -> Result<Vec<Example>, String> {
             Ok(Example {
                 text: body.to_owned(),
                 spam,
+                context: String::new(),
             })
         })
         .collect()

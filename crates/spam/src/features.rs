@@ -67,6 +67,8 @@ pub enum Kind {
     Chars,
     Link,
     Shape,
+    /// Whether the comment talks about its post (see [`Context`]).
+    About,
 }
 
 impl Kind {
@@ -76,13 +78,74 @@ impl Kind {
             Kind::Chars => 0.7,
             Kind::Link => 6.0,
             Kind::Shape => 4.0,
+            Kind::About => ABOUT_WEIGHT,
         }
     }
 }
 
+/// The weight of the [`Kind::About`] signals, chosen by leaving one video
+/// out (`tests/youtube.rs`).
+const ABOUT_WEIGHT: f32 = 6.0;
+
+/// What a comment's post is about, as words a comment on it may use: the
+/// post's title, its work's names, the names of its people and characters.
+/// A reader answering a post names what it is about; spam written for any
+/// page rarely does. Words of three letters or more that are not common
+/// English words, lowercased.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    terms: Vec<String>,
+}
+
+/// Words too common to say what a post is about.
+const COMMON: [&str; 40] = [
+    "the", "and", "you", "for", "this", "that", "with", "are", "was", "but", "not", "all", "his",
+    "her", "its", "our", "out", "who", "what", "how", "why", "from", "they", "them", "have", "has",
+    "had", "one", "can", "will", "just", "your", "about", "into", "than", "then", "there", "their",
+    "some", "more",
+];
+
+impl Context {
+    /// The terms of `text` (several names may be given on separate lines).
+    pub fn of(text: &str) -> Context {
+        let mut terms: Vec<String> = words_of(&normalise(text))
+            .filter(|w| w.chars().count() >= 3 && !COMMON.contains(&w.as_str()))
+            .collect();
+        terms.sort_unstable();
+        terms.dedup();
+        Context { terms }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// How many of the post's terms the comment's `words` use.
+    fn mentions(&self, words: &[String]) -> usize {
+        // "Mann's" names Mann.
+        let mut used: Vec<&str> = words
+            .iter()
+            .map(|w| w.strip_suffix("'s").unwrap_or(w))
+            .filter(|w| self.terms.binary_search_by(|t| t.as_str().cmp(w)).is_ok())
+            .collect();
+        used.sort_unstable();
+        used.dedup();
+        used.len()
+    }
+}
+
+/// The lowercased words of a text, apostrophes kept inside them.
+fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
 /// Calls `emit` with the kind and the name, in parts to be joined, of every
-/// feature of `text` (repeats included).
-pub fn for_each_name(text: &str, mut emit: impl FnMut(Kind, &[&str])) {
+/// feature of `text` (repeats included), on a post about `context` (none
+/// when the post is not known: a file of comments on their own).
+pub fn for_each_name(text: &str, context: &Context, mut emit: impl FnMut(Kind, &[&str])) {
     let text = normalise(text);
     let mut words: Vec<String> = Vec::new();
     let mut links = 0;
@@ -96,13 +159,7 @@ pub fn for_each_name(text: &str, mut emit: impl FnMut(Kind, &[&str])) {
         }
         prose.push_str(raw);
         prose.push(' ');
-        for w in raw
-            .split(|c: char| !c.is_alphanumeric() && c != '\'')
-            .map(|w| w.trim_matches('\''))
-            .filter(|w| !w.is_empty())
-        {
-            words.push(w.to_lowercase());
-        }
+        words.extend(words_of(raw));
     }
     for w in &words {
         emit(Kind::Word, &["w:", w]);
@@ -124,6 +181,13 @@ pub fn for_each_name(text: &str, mut emit: impl FnMut(Kind, &[&str])) {
         }
     }
     shape_features(&text, &prose, links, words.len(), &mut emit);
+    if !context.is_empty() {
+        match context.mentions(&words) {
+            0 => emit(Kind::About, &["about:none"]),
+            1 => emit(Kind::About, &["about:one"]),
+            _ => emit(Kind::About, &["about:several"]),
+        }
+    }
 }
 
 /// A link's host, each part of its host name and the words of its path and
@@ -188,9 +252,15 @@ fn shape_features(
 }
 
 impl Features {
+    /// A comment's features, its post unknown.
     pub fn of(text: &str) -> Features {
+        Features::in_context(text, &Context::default())
+    }
+
+    /// A comment's features on a post about `context`.
+    pub fn in_context(text: &str, context: &Context) -> Features {
         let mut slots: Vec<(u32, f32)> = Vec::with_capacity(text.len() * 3);
-        for_each_name(text, |kind, parts| {
+        for_each_name(text, context, |kind, parts| {
             slots.push((slot_of(parts), kind.weight()))
         });
         slots.sort_unstable_by_key(|(s, _)| *s);
@@ -208,9 +278,9 @@ impl Features {
 
 /// A name for each of these slots among a text's features (the first
 /// that hashes there), to explain a score: only those names are built.
-pub fn names_of(text: &str, slots: &[u32]) -> Vec<(u32, String)> {
+pub fn names_of(text: &str, context: &Context, slots: &[u32]) -> Vec<(u32, String)> {
     let mut found: Vec<(u32, String)> = Vec::new();
-    for_each_name(text, |_, parts| {
+    for_each_name(text, context, |_, parts| {
         let s = slot_of(parts);
         if slots.contains(&s) && !found.iter().any(|(f, _)| *f == s) {
             found.push((s, parts.concat()));
@@ -249,6 +319,9 @@ pub fn describe(name: &str) -> String {
         ("phone-like-number", _) => "gives a phone number".into(),
         ("money", _) => "mentions money".into(),
         ("many-exclamations", _) => "many exclamation marks".into(),
+        ("about", "none") => "names nothing the post is about".into(),
+        ("about", "one") => "names what the post is about".into(),
+        ("about", _) => "names several things the post is about".into(),
         _ => name.to_owned(),
     }
 }
@@ -276,6 +349,7 @@ mod tests {
         let mut names = Vec::new();
         for_each_name(
             "CHECK OUT MY CHANNEL www.example.com/abc call 5551234567 now!!!",
+            &Context::default(),
             |_, parts| names.push(parts.concat()),
         );
         for expected in [
@@ -292,6 +366,34 @@ mod tests {
                 "{expected} in {names:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_comment_naming_its_post_says_so() {
+        let heat = Context::of("Heat\nMichael Mann\nAl Pacino as Vincent Hanna\nRobert De Niro");
+        let about = |text: &str| {
+            let mut found = Vec::new();
+            for_each_name(text, &heat, |kind, parts| {
+                if kind == Kind::About {
+                    found.push(parts.concat());
+                }
+            });
+            found
+        };
+        assert_eq!(about("Pacino and De Niro at the diner!"), ["about:several"]);
+        assert_eq!(about("Mann's best film."), ["about:one"]);
+        assert_eq!(about("The HEAT of it all"), ["about:one"]);
+        assert_eq!(about("Check out my channel"), ["about:none"]);
+        assert!(for_each_name_has_no_about("Pacino"), "no post, no signal");
+        assert_eq!(describe("about:one"), "names what the post is about");
+    }
+
+    fn for_each_name_has_no_about(text: &str) -> bool {
+        let mut none = true;
+        for_each_name(text, &Context::default(), |kind, _| {
+            none &= kind != Kind::About
+        });
+        none
     }
 
     #[test]

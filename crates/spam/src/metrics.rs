@@ -105,7 +105,7 @@ impl Evaluation {
     pub fn of(model: &Model, examples: &[Example], thresholds: Thresholds) -> Evaluation {
         let mut e = Evaluation::default();
         for example in examples {
-            let score = model.score_text(&example.text);
+            let score = model.score(&example.features());
             e.confusion.add(example.spam, score >= 0.5);
             let verdict = thresholds.verdict(score);
             if example.spam {

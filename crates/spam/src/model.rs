@@ -2,7 +2,7 @@
 //! descent with per-weight (AdaGrad) step sizes. It learns online: one
 //! moderator decision is one gradient step, applied at once.
 
-use crate::features::{self, Features, DIMENSIONS};
+use crate::features::{self, Context, Features, DIMENSIONS};
 
 /// How training runs; the defaults are what the evaluation chose.
 #[derive(Debug, Clone, Copy)]
@@ -30,6 +30,14 @@ impl Default for Training {
 pub struct Example {
     pub text: String,
     pub spam: bool,
+    /// What its post is about ([`Context::of`]); empty when not known.
+    pub context: String,
+}
+
+impl Example {
+    pub fn features(&self) -> Features {
+        Features::in_context(&self.text, &Context::of(&self.context))
+    }
 }
 
 #[derive(Clone)]
@@ -71,10 +79,8 @@ impl Model {
     /// order each epoch so results are repeatable.
     pub fn train(examples: &[Example], training: Training) -> Model {
         let mut model = Model::new(training);
-        let features: Vec<(Features, bool)> = examples
-            .iter()
-            .map(|e| (Features::of(&e.text), e.spam))
-            .collect();
+        let features: Vec<(Features, bool)> =
+            examples.iter().map(|e| (e.features(), e.spam)).collect();
         let mut order: Vec<usize> = (0..features.len()).collect();
         let mut rng = training.seed.max(1);
         for _ in 0..training.epochs {
@@ -132,8 +138,15 @@ impl Model {
 
     /// The features that pushed this comment's score most, strongest first,
     /// with their contribution to the log-odds (positive: towards spam).
-    /// `features` are the text's, as [`Features::of`] made them for scoring.
-    pub fn explain(&self, text: &str, features: &Features, top: usize) -> Vec<(String, f32)> {
+    /// `features` are the text's on a post about `context`, as
+    /// [`Features::in_context`] made them for scoring.
+    pub fn explain(
+        &self,
+        text: &str,
+        context: &Context,
+        features: &Features,
+        top: usize,
+    ) -> Vec<(String, f32)> {
         // The strongest slots first; then names for those alone, as a text
         // has hundreds of features and naming them all is the slow part.
         let mut strongest: Vec<(u32, f32)> = features
@@ -145,7 +158,7 @@ impl Model {
         strongest.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
         strongest.truncate(top);
         let slots: Vec<u32> = strongest.iter().map(|(s, _)| *s).collect();
-        let names = features::names_of(text, &slots);
+        let names = features::names_of(text, context, &slots);
         strongest
             .into_iter()
             .filter_map(|(s, c)| {
@@ -221,6 +234,7 @@ mod tests {
         Example {
             text: text.into(),
             spam,
+            context: String::new(),
         }
     }
 
@@ -242,6 +256,7 @@ mod tests {
         assert!(model.score_text("this song is beautiful") < 0.3);
         let why = model.explain(
             "subscribe to my channel",
+            &Context::default(),
             &Features::of("subscribe to my channel"),
             5,
         );

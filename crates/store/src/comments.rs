@@ -55,6 +55,16 @@ pub struct Comment {
     pub updated_at: i64,
 }
 
+/// A moderator's decision the spam filter learns from: a comment's text,
+/// what its post was about, and spam or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpamDecision {
+    pub id: i64,
+    pub text: String,
+    pub context: String,
+    pub spam: bool,
+}
+
 /// A comment in the moderation queue, with its post.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct QueuedComment {
@@ -469,26 +479,43 @@ impl Store {
         Ok(rows.iter().map(decision).collect::<Result<_, _>>()?)
     }
 
-    /// One stored decision: (text, spam).
-    pub async fn spam_decision(&self, id: i64) -> Result<Option<(String, bool)>> {
-        let row = sqlx::query("SELECT body, spam FROM spam_decisions WHERE id = $1")
+    /// The stored decision `id`, if it still is.
+    pub async fn spam_decision(&self, id: i64) -> Result<Option<SpamDecision>> {
+        let row = sqlx::query("SELECT id, body, context, spam FROM spam_decisions WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.readers)
             .await?;
-        let decision =
-            |r: &AnyRow| -> Result<_, sqlx::Error> { Ok((r.try_get("body")?, flag(r, "spam")?)) };
-        Ok(row.as_ref().map(decision).transpose()?)
+        Ok(row.as_ref().map(decision_from).transpose()?)
     }
 
-    /// Every stored decision, oldest first: (id, text, spam).
-    pub async fn spam_decisions(&self) -> Result<Vec<(i64, String, bool)>> {
-        let rows = sqlx::query("SELECT id, body, spam FROM spam_decisions ORDER BY id")
+    /// Every stored decision, oldest first.
+    pub async fn spam_decisions(&self) -> Result<Vec<SpamDecision>> {
+        let rows = sqlx::query("SELECT id, body, context, spam FROM spam_decisions ORDER BY id")
             .fetch_all(&self.readers)
             .await?;
-        let decision = |r: &AnyRow| -> Result<_, sqlx::Error> {
-            Ok((r.try_get("id")?, r.try_get("body")?, flag(r, "spam")?))
-        };
-        Ok(rows.iter().map(decision).collect::<Result<_, _>>()?)
+        Ok(rows.iter().map(decision_from).collect::<Result<_, _>>()?)
+    }
+
+    /// What post `post_id` is about, for the spam filter: its title and
+    /// summary, its work's names, its people and their characters, its
+    /// tags; one per line.
+    pub async fn post_context(&self, post_id: i64) -> Result<String> {
+        let lines: Vec<String> = sqlx::query_scalar(
+            "SELECT title FROM posts WHERE id = $1
+             UNION ALL SELECT summary FROM posts WHERE id = $1 AND summary IS NOT NULL
+             UNION ALL SELECT w.name FROM works w JOIN posts p ON p.work_id = w.id WHERE p.id = $1
+             UNION ALL SELECT w.original_name FROM works w JOIN posts p ON p.work_id = w.id
+                 WHERE p.id = $1 AND w.original_name IS NOT NULL
+             UNION ALL SELECT pe.name || ' ' || c.role FROM credits c
+                 JOIN people pe ON pe.id = c.person_id JOIN posts p ON p.work_id = c.work_id
+                 WHERE p.id = $1
+             UNION ALL SELECT t.name FROM tags t JOIN post_tags pt ON pt.tag_id = t.id
+                 WHERE pt.post_id = $1",
+        )
+        .bind(post_id)
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(lines.join("\n"))
     }
 
     /// Adds an entry to a blocklist (`word`, `email`, `ip` or `domain`).
@@ -634,6 +661,15 @@ pub(crate) fn post_topics(post_ids: impl IntoIterator<Item = i64>) -> Vec<Topic>
     ids.sort_unstable();
     ids.dedup();
     ids.into_iter().map(Topic::Post).collect()
+}
+
+fn decision_from(r: &AnyRow) -> Result<SpamDecision, sqlx::Error> {
+    Ok(SpamDecision {
+        id: r.try_get("id")?,
+        text: r.try_get("body")?,
+        context: r.try_get("context")?,
+        spam: flag(r, "spam")?,
+    })
 }
 
 fn history_from(rows: &[AnyRow]) -> Result<History> {

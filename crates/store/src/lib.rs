@@ -34,7 +34,9 @@ pub mod scratch;
 
 pub use changes::{Changes, Topic};
 pub use clock::Clock;
-pub use comments::{Comment, DayCount, History, NewComment, QueueFilter, QueuedComment};
+pub use comments::{
+    Comment, DayCount, History, NewComment, QueueFilter, QueuedComment, SpamDecision,
+};
 pub use copy::{CopyProgress, TableCopy};
 pub use engine::{Engine, Location};
 pub use error::{Refusal, StoreError};

@@ -4,7 +4,7 @@
 //! each comment's history.
 
 use crate::sql::{self, flag, to_json};
-use crate::{Comment, Event, Result, Store};
+use crate::{Comment, Event, Result, SpamDecision, Store};
 use bestpick_core::comment::CommentStatus;
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -33,8 +33,9 @@ pub struct ModerationAct<'a> {
     /// Marks them approved by a moderator.
     pub approve: bool,
     /// The comments whose move teaches the spam filter (spam when `to` is
-    /// the spam folder, not spam otherwise).
-    pub teaches: &'a [i64],
+    /// the spam folder, not spam otherwise), each with what its post is
+    /// about ([`Store::post_context`]).
+    pub teaches: &'a [(i64, String)],
 }
 
 /// What a press did.
@@ -43,8 +44,8 @@ pub struct Moderated {
     /// What names the press for its undo.
     pub batch: String,
     pub changed: u64,
-    /// The decisions it stored for the spam filter: (id, text, spam).
-    pub decisions: Vec<(i64, String, bool)>,
+    /// The decisions it stored for the spam filter.
+    pub decisions: Vec<SpamDecision>,
 }
 
 /// What an undo did.
@@ -135,10 +136,11 @@ impl Store {
             if moved == 0 {
                 continue;
             }
-            let decision: Option<i64> = if act.teaches.contains(&c.id) {
+            let taught = act.teaches.iter().find(|(id, _)| *id == c.id);
+            let decision: Option<i64> = if let Some((_, context)) = taught {
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at)
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at, context)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 // A deleted comment's decision keeps no link to it.
                 .bind(act.to.map(|_| c.id))
@@ -147,9 +149,15 @@ impl Store {
                 .bind(spam)
                 .bind(act.user_id)
                 .bind(now)
+                .bind(context)
                 .fetch_one(&mut *tx)
                 .await?;
-                decisions.push((id, c.body.clone(), spam));
+                decisions.push(SpamDecision {
+                    id,
+                    text: c.body.clone(),
+                    context: context.clone(),
+                    spam,
+                });
                 events.push(Event::SpamDecision(id));
                 Some(id)
             } else {

@@ -634,12 +634,18 @@ async fn comments_move_through_moderation_and_leave_with_their_writer() {
             comments: std::slice::from_ref(&c),
             to: Some(CommentStatus::Published),
             approve: true,
-            teaches: &[a],
+            teaches: &[(a, s.store.post_context(c.post_id).await.unwrap())],
         })
         .await
         .unwrap();
     assert_eq!(s.store.spam_decisions().await.unwrap(), done.decisions);
-    assert_eq!(done.decisions[0].1, "First words here.");
+    assert_eq!(done.decisions[0].text, "First words here.");
+    let post = s.store.post_card(c.post_id).await.unwrap().unwrap();
+    assert!(
+        done.decisions[0].context.starts_with(&post.title),
+        "{:?}",
+        done.decisions[0]
+    );
     assert_eq!(s.store.moderation_history(&[a]).await.unwrap()[&a].len(), 1);
     s.store.block("email", "ann@example.com").await.unwrap();
     s.store.block("email", "ann@example.com").await.unwrap();

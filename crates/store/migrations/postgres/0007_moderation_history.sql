@@ -59,3 +59,8 @@ CREATE TABLE deleted_comments (
 );
 CREATE INDEX deleted_comments_at ON deleted_comments (deleted_at);
 CREATE INDEX deleted_comments_email ON deleted_comments (email);
+
+-- What the commented post was about when a moderator decided (its title,
+-- work, people; one per line): the spam filter learns a decision in the
+-- context it scored the comment in.
+ALTER TABLE spam_decisions ADD COLUMN context TEXT NOT NULL DEFAULT '';

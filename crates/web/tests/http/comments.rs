@@ -29,6 +29,18 @@ async fn app_with_heat() -> TestApp {
     app
 }
 
+/// What the spam filter reads the Heat pick as being about.
+async fn heat_context(app: &TestApp) -> String {
+    let id = app
+        .site
+        .store
+        .post_id_by_slug("heat")
+        .await
+        .unwrap()
+        .unwrap();
+    app.site.store.post_context(id).await.unwrap()
+}
+
 fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_owned()
 }
@@ -501,12 +513,13 @@ async fn spam_goes_to_the_spam_folder_and_a_moderator_undoes_a_mistake() {
         .id;
 
     // "Not spam": published at once, and the filter learns from it.
-    let before = app.site.spam.score(spam);
+    let heat = heat_context(&app).await;
+    let before = app.site.spam.score(spam, &heat);
     let r = app.moderate(id, "approve", "spam").await;
     assert_eq!(r.status(), 303);
     assert!(app.get_text(POST).await.1.contains("cheap-subs"));
     assert!(
-        app.site.spam.score(spam) < before,
+        app.site.spam.score(spam, &heat) < before,
         "the decision moved the score at once"
     );
     assert_eq!(app.site.spam.decisions_learnt(), 1);
@@ -519,7 +532,10 @@ async fn spam_goes_to_the_spam_folder_and_a_moderator_undoes_a_mistake() {
     .await
     .unwrap();
     assert_eq!(reopened.spam.decisions_learnt(), 1);
-    assert_eq!(reopened.spam.score(spam), app.site.spam.score(spam));
+    assert_eq!(
+        reopened.spam.score(spam, &heat),
+        app.site.spam.score(spam, &heat)
+    );
 
     // Blocking the domain from the comment sends the next one to spam.
     let r = app
@@ -1151,7 +1167,7 @@ async fn the_spam_folder_shows_its_borderline_cases_first() {
         .await
         .unwrap();
     assert!(
-        location(&r).starts_with("/admin/comments?status=spam&review=borderline&done="),
+        location(&r).starts_with("/admin/comments?status=spam&review=borderline&undo="),
         "{}",
         location(&r)
     );
@@ -1189,7 +1205,8 @@ async fn every_moderation_is_undone_from_its_notice_and_kept_in_history() {
     };
 
     // Spam by mistake: the filter learns it, and Undo takes both back.
-    let before = app.site.spam.score(text);
+    let heat = heat_context(&app).await;
+    let before = app.site.spam.score(text, &heat);
     let r = app.moderate(ann, "spam", "published").await;
     assert_eq!(r.status(), 303);
     let batch = press(&r);
@@ -1197,7 +1214,7 @@ async fn every_moderation_is_undone_from_its_notice_and_kept_in_history() {
     assert!(queue.contains("Marked as spam 1 comment."), "{queue}");
     assert!(queue.contains("action=\"/admin/comments/undo\""));
     assert!(queue.contains(&format!("value=\"{batch}\"")));
-    assert!(app.site.spam.score(text) > before);
+    assert!(app.site.spam.score(text, &heat) > before);
     assert_eq!(app.site.spam.decisions_learnt(), 1);
 
     let r = undo(&app, &batch).await;
@@ -1207,7 +1224,11 @@ async fn every_moderation_is_undone_from_its_notice_and_kept_in_history() {
     assert_eq!(status(ann).await, Some(CommentStatus::Published));
     assert_eq!(app.site.spam.decisions_learnt(), 0);
     assert!(app.site.store.spam_decisions().await.unwrap().is_empty());
-    assert_eq!(app.site.spam.score(text), before, "as if never taught");
+    assert_eq!(
+        app.site.spam.score(text, &heat),
+        before,
+        "as if never taught"
+    );
     assert!(app.get_text(POST).await.1.contains("Elliot Goldenthal"));
     // Once is enough.
     let r = undo(&app, &batch).await;
@@ -1293,4 +1314,30 @@ async fn every_moderation_is_undone_from_its_notice_and_kept_in_history() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn a_comment_is_judged_with_what_its_post_is_about() {
+    let app = app_with_heat().await;
+    let heat = heat_context(&app).await;
+    for words in [
+        "Heat: two professionals",
+        "Al Pacino Vincent Hanna",
+        "crime",
+    ] {
+        assert!(heat.contains(words), "{words} in {heat}");
+    }
+    // Naming the post's people is a reader's sign; the same words on a
+    // post about something else weigh more towards spam.
+    let text = "Pacino and De Niro at the diner, what a scene";
+    let on_heat = app.site.spam.score(text, &heat);
+    let elsewhere = app.site.spam.score(text, "Roar\nKaty Perry");
+    assert!(on_heat < elsewhere, "{on_heat} {elsewhere}");
+    let (_, reasons) = app.site.spam.assess(text, &heat, 30);
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.starts_with("names several things the post is about: −")),
+        "{reasons:?}"
+    );
 }
