@@ -348,6 +348,17 @@ pub async fn export_commenter(site: &Site, email: &str) -> anyhow::Result<serde_
         .into_iter()
         .map(|(body, spam, at)| serde_json::json!({ "body": body, "spam": spam, "decided_at": at }))
         .collect();
+    let (actions, held) = site.store.moderation_of_commenter(&email).await?;
+    let actions: Vec<serde_json::Value> = actions
+        .into_iter()
+        .map(|(comment, action, at, undone_at)| {
+            serde_json::json!({ "comment_id": comment, "action": action, "at": at, "undone_at": undone_at })
+        })
+        .collect();
+    let held: Vec<serde_json::Value> = held
+        .into_iter()
+        .map(|(id, body, at)| serde_json::json!({ "id": id, "body": body, "deleted_at": at }))
+        .collect();
     let blocked = site
         .store
         .blocklist()
@@ -358,13 +369,18 @@ pub async fn export_commenter(site: &Site, email: &str) -> anyhow::Result<serde_
         "email": email,
         "comments": items,
         "moderator_decisions": decisions,
+        "moderation_history": actions,
+        "deleted_comments_held_for_undo": held,
         "email_blocked": blocked,
     }))
 }
 
 /// Deletes everything stored about a commenter; returns how many comments.
+/// The spam filter is built again without their decisions.
 pub async fn erase_commenter(site: &Site, email: &str) -> anyhow::Result<u64> {
-    Ok(site.store.erase_commenter(&commenter_email(email)?).await?)
+    let erased = site.store.erase_commenter(&commenter_email(email)?).await?;
+    site.spam.reload(&site.store).await?;
+    Ok(erased)
 }
 
 /// What a maintenance pass did.

@@ -36,11 +36,16 @@ impl SpamFilter {
     }
 
     /// Builds the model again from every stored decision (after notices
-    /// from other instances may have been missed).
+    /// from other instances may have been missed, or decisions withdrawn).
     pub async fn reload(&self, store: &Store) -> anyhow::Result<()> {
         let (model, learnt) = Self::replay(store).await?;
         *self.model.write().unwrap_or_else(|e| e.into_inner()) = model;
         *self.lock_learnt() = learnt;
+        // A decision learnt while the replay ran went into the old model:
+        // learnt again here (stored decisions not yet learnt, in order).
+        for d in store.spam_decisions().await? {
+            self.learn(&d);
+        }
         Ok(())
     }
 

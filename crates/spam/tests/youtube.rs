@@ -43,13 +43,13 @@ fn trained_on_four_videos_it_classifies_the_fifth() {
     let e = Evaluation::of(&model, &test, Thresholds::default());
     println!("Shakira, trained on videos 1-4:\n{e}");
     // Floors at the measured figures, each comment read as one on its
-    // video (accuracy 0.946, MCC 0.894, 0% of legitimate comments to spam,
-    // 5.2% of spam published, 9.5% held). The targets (0.96, 0.92,
+    // video (accuracy 0.949, MCC 0.899, 0% of legitimate comments to spam,
+    // 4.6% of spam published, 9.5% held). The targets (0.96, 0.92,
     // 3% published) are not met; see the README's figures.
     assert!(e.confusion.accuracy() >= 0.945, "{e}");
     assert!(e.confusion.mcc() >= 0.89, "{e}");
     assert!(e.ham_to_spam() <= 0.01, "{e}");
-    assert!(e.spam_published() <= 0.055, "{e}");
+    assert!(e.spam_published() <= 0.05, "{e}");
     assert!(e.held() <= 0.15, "{e}");
 }
 

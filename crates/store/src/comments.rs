@@ -566,10 +566,11 @@ impl Store {
     /// stay. Returns how many comments went.
     pub async fn erase_commenter(&self, email: &str) -> Result<u64> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM spam_decisions WHERE email = $1")
+        let withdrawn = sqlx::query("DELETE FROM spam_decisions WHERE email = $1")
             .bind(email)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
         sqlx::query("DELETE FROM blocklist WHERE kind = 'email' AND value = $1")
             .bind(email)
             .execute(&mut *tx)
@@ -587,7 +588,13 @@ impl Store {
                 .await?;
         let mut topics = post_topics(posts.iter().copied());
         topics.push(Topic::Blocklist);
-        self.commit(tx, &topics, &[]).await?;
+        // Other instances forget the erased decisions too.
+        let events = if withdrawn > 0 {
+            vec![Event::SpamWithdrawn]
+        } else {
+            vec![]
+        };
+        self.commit(tx, &topics, &events).await?;
         Ok(posts.len() as u64)
     }
 

@@ -75,7 +75,8 @@ pub struct ModerationRecord {
 impl Store {
     /// Applies one press in one transaction: each comment's move (or its
     /// delete, held for undo), the decisions it teaches and its history.
-    /// A comment moved by someone else meanwhile is left alone.
+    /// A comment no longer where the moderator saw it (`Comment::status`)
+    /// is left alone.
     pub async fn moderate(&self, act: &ModerationAct<'_>) -> Result<Moderated> {
         let batch = format!("{:016x}", rand::random::<u64>());
         let now = self.now();
@@ -89,15 +90,9 @@ impl Store {
         }
         let (mut decisions, mut events, mut posts) = (Vec::new(), Vec::new(), Vec::new());
         for c in act.comments {
-            let Some(row) = sqlx::query("SELECT status, approved FROM comments WHERE id = $1")
-                .bind(c.id)
-                .fetch_optional(&mut *tx)
-                .await?
-            else {
-                continue;
-            };
-            let from: String = row.try_get("status")?;
-            let approved = flag(&row, "approved")?;
+            // Moved only from where the moderator saw it: a comment that
+            // someone else moved meanwhile is left alone.
+            let from = c.status.as_str();
             let moved = match act.to {
                 Some(to) => sqlx::query(
                     "UPDATE comments SET status = $1, status_at = $2, approved = (approved OR $3)
@@ -107,31 +102,11 @@ impl Store {
                 .bind(now)
                 .bind(act.approve)
                 .bind(c.id)
-                .bind(&from)
+                .bind(from)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected(),
-                None => {
-                    let replies: Vec<i64> =
-                        sqlx::query_scalar("SELECT id FROM comments WHERE parent_id = $1")
-                            .bind(c.id)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                    sqlx::query(&format!(
-                        "INSERT INTO deleted_comments ({HELD}, deleted_at, replies)
-                         SELECT {HELD}, $2, $3 FROM comments WHERE id = $1"
-                    ))
-                    .bind(c.id)
-                    .bind(now)
-                    .bind(to_json(&replies))
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query("DELETE FROM comments WHERE id = $1")
-                        .bind(c.id)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
-                }
+                None => self.hold_and_delete(&mut tx, c, now).await?,
             };
             if moved == 0 {
                 continue;
@@ -142,8 +117,7 @@ impl Store {
                     "INSERT INTO spam_decisions (comment_id, email, body, spam, user_id, decided_at, context)
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
-                // A deleted comment's decision keeps no link to it.
-                .bind(act.to.map(|_| c.id))
+                .bind(c.id)
                 .bind(&c.email)
                 .bind(&c.body)
                 .bind(spam)
@@ -173,8 +147,8 @@ impl Store {
             .bind(&c.email)
             .bind(act.user_id)
             .bind(act.action)
-            .bind(&from)
-            .bind(approved)
+            .bind(from)
+            .bind(c.approved)
             .bind(act.to.map(CommentStatus::as_str))
             .bind(decision)
             .bind(now)
@@ -202,7 +176,7 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin().await?;
         let rows = sqlx::query(
-            "SELECT id, comment_id, email, action, from_status, from_approved, to_status, decision_id
+            "SELECT id, comment_id, email, action, from_status, from_approved, to_status, decision_id, at
              FROM comment_actions
              WHERE batch = $1 AND user_id = $2 AND undone_at IS NULL AND action <> 'undo' AND at >= $3
              ORDER BY id DESC",
@@ -224,16 +198,19 @@ impl Store {
             let from: String = r.try_get("from_status")?;
             let to: Option<String> = r.try_get("to_status")?;
             let back = match &to {
+                // The comment acted on, not a newer one that SQLite gave its
+                // id to after a delete.
                 Some(to) => {
                     sqlx::query(
                         "UPDATE comments SET status = $1, approved = $2, status_at = $3
-                         WHERE id = $4 AND status = $5",
+                         WHERE id = $4 AND status = $5 AND created_at <= $6",
                     )
                     .bind(&from)
                     .bind(flag(r, "from_approved")?)
                     .bind(now)
                     .bind(comment_id)
                     .bind(to)
+                    .bind(r.try_get::<i64, _>("at")?)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected()
@@ -292,6 +269,47 @@ impl Store {
         Ok(Some(undone))
     }
 
+    /// Deletes `c` for good if it is still where the moderator saw it,
+    /// holding it, and which replies it had, while the delete can be undone.
+    async fn hold_and_delete(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        c: &Comment,
+        now: i64,
+    ) -> Result<u64> {
+        // A held comment whose id SQLite has given again since is past saving.
+        sqlx::query("DELETE FROM deleted_comments WHERE id = $1 AND deleted_at <= $2")
+            .bind(c.id)
+            .bind(c.created_at)
+            .execute(&mut **tx)
+            .await?;
+        let replies: Vec<i64> = sqlx::query_scalar("SELECT id FROM comments WHERE parent_id = $1")
+            .bind(c.id)
+            .fetch_all(&mut **tx)
+            .await?;
+        // Another moderator deleting it at the same moment: held once, and
+        // the second delete finds nothing to delete.
+        sqlx::query(&format!(
+            "INSERT INTO deleted_comments ({HELD}, deleted_at, replies)
+             SELECT {HELD}, $2, $3 FROM comments WHERE id = $1 AND status = $4
+             ON CONFLICT (id) DO NOTHING"
+        ))
+        .bind(c.id)
+        .bind(now)
+        .bind(to_json(&replies))
+        .bind(c.status.as_str())
+        .execute(&mut **tx)
+        .await?;
+        Ok(
+            sqlx::query("DELETE FROM comments WHERE id = $1 AND status = $2")
+                .bind(c.id)
+                .bind(c.status.as_str())
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+        )
+    }
+
     /// Puts a held deleted comment back, under its parent if that is still
     /// here, and its replies back under it. False when it is no longer held
     /// (or its id was taken meanwhile).
@@ -300,14 +318,16 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: i64,
     ) -> Result<bool> {
-        let Some(replies) =
-            sqlx::query_scalar::<_, String>("SELECT replies FROM deleted_comments WHERE id = $1")
+        let Some(held) =
+            sqlx::query("SELECT replies, deleted_at FROM deleted_comments WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut **tx)
                 .await?
         else {
             return Ok(false);
         };
+        let replies: String = held.try_get("replies")?;
+        let deleted_at: i64 = held.try_get("deleted_at")?;
         let columns = HELD.replace(
             "parent_id",
             "CASE WHEN parent_id IN (SELECT id FROM comments) THEN parent_id END",
@@ -330,11 +350,13 @@ impl Store {
             .await?;
         let replies: Vec<i64> = serde_json::from_str(&replies).unwrap_or_default();
         if !replies.is_empty() {
+            // Replies it had, not newer comments that took their ids.
             let sql = format!(
-                "UPDATE comments SET parent_id = $1 WHERE parent_id IS NULL AND id IN ({})",
-                sql::list(2, replies.len())
+                "UPDATE comments SET parent_id = $1
+                 WHERE parent_id IS NULL AND created_at <= $2 AND id IN ({})",
+                sql::list(3, replies.len())
             );
-            let mut q = sqlx::query(&sql).bind(id);
+            let mut q = sqlx::query(&sql).bind(id).bind(deleted_at);
             for r in &replies {
                 q = q.bind(r);
             }
@@ -381,6 +403,32 @@ impl Store {
             out.entry(id).or_default().push(rec);
         }
         Ok(out)
+    }
+
+    /// What moderators did to one commenter's comments, for their export:
+    /// (comment id, action, Unix time, undone at), oldest first; and their
+    /// deleted comments still held for an undo: (id, text, deleted at).
+    #[allow(clippy::type_complexity)]
+    pub async fn moderation_of_commenter(
+        &self,
+        email: &str,
+    ) -> Result<(
+        Vec<(i64, String, i64, Option<i64>)>,
+        Vec<(i64, String, i64)>,
+    )> {
+        let actions = sqlx::query_as(
+            "SELECT comment_id, action, at, undone_at FROM comment_actions WHERE email = $1 ORDER BY id",
+        )
+        .bind(email)
+        .fetch_all(&self.readers)
+        .await?;
+        let held = sqlx::query_as(
+            "SELECT id, body, deleted_at FROM deleted_comments WHERE email = $1 ORDER BY id",
+        )
+        .bind(email)
+        .fetch_all(&self.readers)
+        .await?;
+        Ok((actions, held))
     }
 
     /// Forgets deleted comments past their undo, and the history of

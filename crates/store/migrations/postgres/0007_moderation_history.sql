@@ -60,7 +60,8 @@ CREATE TABLE deleted_comments (
 CREATE INDEX deleted_comments_at ON deleted_comments (deleted_at);
 CREATE INDEX deleted_comments_email ON deleted_comments (email);
 
--- What the commented post was about when a moderator decided (its title,
--- work, people; one per line): the spam filter learns a decision in the
--- context it scored the comment in.
+-- What the commented post was about when the moderator decided (its title,
+-- summary, work, people, tags; one per line, `Store::post_context`): the
+-- spam filter learns and replays a decision with it. Decisions stored
+-- before this step have none.
 ALTER TABLE spam_decisions ADD COLUMN context TEXT NOT NULL DEFAULT '';

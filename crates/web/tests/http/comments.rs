@@ -1210,6 +1210,39 @@ async fn every_moderation_is_undone_from_its_notice_and_kept_in_history() {
     let r = app.moderate(ann, "spam", "published").await;
     assert_eq!(r.status(), 303);
     let batch = press(&r);
+    // Another moderator may not take it back: it is not their press.
+    bestpick_app::accounts::add_user(
+        &app.site,
+        "second",
+        "Second Editor",
+        bestpick_core::user::Role::Editor,
+        crate::helpers::PASSWORD,
+    )
+    .await
+    .unwrap();
+    let other = client();
+    let login = app
+        .post_form_with(
+            &other,
+            "/admin/login",
+            "/admin/login",
+            &[
+                ("username", "second"),
+                ("password", crate::helpers::PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(login.status(), 303);
+    let refused = app
+        .post_form_with(
+            &other,
+            "/admin/comments?status=spam",
+            "/admin/comments/undo",
+            &[("batch", &batch)],
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert_eq!(status(ann).await, Some(CommentStatus::Spam));
     let (_, queue) = app.get_text(&location(&r)).await;
     assert!(queue.contains("Marked as spam 1 comment."), "{queue}");
     assert!(queue.contains("action=\"/admin/comments/undo\""));
@@ -1303,17 +1336,88 @@ async fn every_moderation_is_undone_from_its_notice_and_kept_in_history() {
     bestpick_app::moderation::maintain(&app.site).await.unwrap();
     assert_eq!(status(ben).await, None);
 
-    // Erasing the commenter erases their history too.
+    // Their export holds the history, and erasing them erases it.
+    let export = |email: &'static str| {
+        let site = app.site.clone();
+        async move {
+            bestpick_app::moderation::export_commenter(&site, email)
+                .await
+                .unwrap()
+        }
+    };
+    let before = export("ann@example.com").await;
+    assert_eq!(
+        before["moderation_history"].as_array().unwrap().len(),
+        7,
+        "{before}"
+    );
+    assert_eq!(
+        export("ben@example.com").await["deleted_comments_held_for_undo"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "gone for good after maintenance"
+    );
     bestpick_app::moderation::erase_commenter(&app.site, "ann@example.com")
         .await
         .unwrap();
-    assert!(app
-        .site
-        .store
-        .moderation_history(&[ann])
-        .await
-        .unwrap()
-        .is_empty());
+    let after = export("ann@example.com").await;
+    assert_eq!(
+        after["moderation_history"],
+        serde_json::json!([]),
+        "{after}"
+    );
+}
+
+#[tokio::test]
+async fn an_undo_never_touches_a_newer_comment_that_took_a_deleted_ones_id() {
+    use bestpick_core::comment::CommentStatus;
+    let app = app_with_heat().await;
+    let old = comment_id(&send(&app, &reader("Ann", "The first of two comments here.")).await);
+    app.login_admin().await;
+    app.moderate(old, "spam", "published").await;
+    let r = app.moderate(old, "delete", "spam").await;
+    let deleted = press(&r);
+    // On SQLite the next comment may take the deleted one's id.
+    let new = comment_id(
+        &app.comment_with(
+            &client(),
+            POST,
+            &[
+                ("name", "Ben"),
+                ("email", "ben@example.com"),
+                ("body", "A newer comment arriving later."),
+            ],
+        )
+        .await,
+    );
+    let r = undo(&app, &deleted).await;
+    assert_eq!(r.status(), 303);
+    let (_, page) = app.get_text(&location(&r)).await;
+    let newer = app.site.store.comment(new).await.unwrap().unwrap();
+    assert_eq!(newer.status, CommentStatus::Published);
+    assert_eq!(newer.name, "Ben");
+    if new == old {
+        assert!(page.contains("Undone: 0 comments put back"), "{page}");
+    } else {
+        assert!(page.contains("Undone: 1 comment put back"), "{page}");
+        assert_eq!(
+            app.site.store.comment(old).await.unwrap().unwrap().status,
+            CommentStatus::Spam
+        );
+    }
+    // Deleting the newer one holds it, whatever was held under its id.
+    app.moderate(new, "trash", "published").await;
+    let r = app.moderate(new, "delete", "trash").await;
+    assert_eq!(r.status(), 303);
+    let r = undo(&app, &press(&r)).await;
+    assert_eq!(r.status(), 303);
+    let back = app.site.store.comment(new).await.unwrap().unwrap();
+    assert_eq!(
+        (back.name.as_str(), back.status),
+        ("Ben", CommentStatus::Trash)
+    );
 }
 
 #[tokio::test]
