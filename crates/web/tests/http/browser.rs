@@ -278,6 +278,32 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
         "{history}"
     );
     assert!(history.contains("Undone by Editor in Chief"), "{history}");
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let shoot = |name: &'static str| {
+        let (c, shots) = (c.clone(), shots.clone());
+        async move {
+            for (size, width, height) in [("phone", 390, 844), ("desktop", 1366, 900)] {
+                c.set_window_size(width, height).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                assert!(!scrolls_sideways(&c).await, "{name} at {width} px");
+                let png = c.screenshot().await.unwrap();
+                std::fs::write(shots.join(format!("admin-{name}-{size}.png")), png).unwrap();
+            }
+        }
+    };
+    shoot("comments-history").await;
+    // Each checkbox sits beside its label.
+    let gap = c
+        .execute(
+            "const l = document.querySelector('.mod-head label.inline');
+             return l.querySelector('strong').getBoundingClientRect().left
+                 - l.querySelector('input').getBoundingClientRect().right;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(gap.as_f64().unwrap() < 16.0, "{gap}");
     c.find(Locator::Css("body"))
         .await
         .unwrap()
@@ -287,6 +313,7 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
     // Undo is offered for 10 seconds, then hidden and out of reach.
     let visibility = "return getComputedStyle(document.querySelector('.undo button')).visibility;";
     assert_eq!(c.execute(visibility, vec![]).await.unwrap(), "visible");
+    shoot("comments-undo").await;
     tokio::time::sleep(Duration::from_millis(10_500)).await;
     assert_eq!(c.execute(visibility, vec![]).await.unwrap(), "hidden");
 
