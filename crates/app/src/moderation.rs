@@ -70,8 +70,11 @@ async fn moderatable(
     user: &User,
     ids: &[i64],
 ) -> Result<Vec<Comment>, ModerationError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
     let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
+    for id in &ids {
         let c = site
             .store
             .comment(*id)
@@ -110,13 +113,20 @@ impl Action {
 
 /// Applies `action` to comments in one write, recorded in each comment's
 /// history; the returned press can be undone for a minute ([`undo`]).
+/// `seen_in`: the folder the moderator saw them in, when known.
 pub async fn moderate(
     site: &Site,
     user: &User,
     ids: &[i64],
     action: Action,
+    seen_in: Option<CommentStatus>,
 ) -> Result<Moderated, ModerationError> {
-    let comments = moderatable(site, user, ids).await?;
+    let mut comments = moderatable(site, user, ids).await?;
+    // Pressed in a folder: a comment someone moved out of it since the
+    // page was shown is left alone (the store checks again as it writes).
+    if let Some(folder) = seen_in {
+        comments.retain(|c| c.status == folder);
+    }
     if action == Action::Delete
         && comments
             .iter()

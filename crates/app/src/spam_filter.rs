@@ -12,7 +12,11 @@ pub struct SpamFilter {
     model: RwLock<Model>,
     /// The stored decisions the model has learnt, by id: one heard of
     /// twice (decided here, then heard again after a reload) is learnt once.
+    /// Held while the model changes, so that the two change together.
     learnt: Mutex<HashSet<i64>>,
+    /// One rebuild at a time: a slower one finishing last would bring back
+    /// a decision another withdrew.
+    rebuilding: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for SpamFilter {
@@ -32,15 +36,20 @@ impl SpamFilter {
         Ok(SpamFilter {
             model: RwLock::new(model),
             learnt: Mutex::new(learnt),
+            rebuilding: tokio::sync::Mutex::new(()),
         })
     }
 
     /// Builds the model again from every stored decision (after notices
     /// from other instances may have been missed, or decisions withdrawn).
     pub async fn reload(&self, store: &Store) -> anyhow::Result<()> {
+        let _one = self.rebuilding.lock().await;
         let (model, learnt) = Self::replay(store).await?;
-        *self.model.write().unwrap_or_else(|e| e.into_inner()) = model;
-        *self.lock_learnt() = learnt;
+        {
+            let mut held = self.lock_learnt();
+            *self.model.write().unwrap_or_else(|e| e.into_inner()) = model;
+            *held = learnt;
+        }
         // A decision learnt while the replay ran went into the old model:
         // learnt again here (stored decisions not yet learnt, in order).
         for d in store.spam_decisions().await? {
@@ -97,7 +106,8 @@ impl SpamFilter {
 
     /// Applies a stored decision to the model, unless it was.
     pub fn learn(&self, d: &SpamDecision) {
-        if !self.lock_learnt().insert(d.id) {
+        let mut learnt = self.lock_learnt();
+        if !learnt.insert(d.id) {
             return;
         }
         let features = features(&d.text, &d.context);
@@ -105,6 +115,7 @@ impl SpamFilter {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .learn(&features, d.spam);
+        drop(learnt);
     }
 
     pub fn decisions_learnt(&self) -> usize {

@@ -114,7 +114,9 @@ impl Store {
     ///
     /// - SQLite: every second, a change of the file's data version by
     ///   another process (a command run while the site is served) counts as
-    ///   a change of everything; and the write-ahead log is kept short.
+    ///   a change of everything, and the memories are read again (a
+    ///   commenter erased by the command leaves the spam filter here too);
+    ///   and the write-ahead log is kept short.
     /// - PostgreSQL: the notices other instances send with their commits
     ///   are heard as they come. When the connection that hears them is
     ///   lost, notices may be missed: on reconnecting, everything counts as
@@ -130,7 +132,7 @@ impl Store {
                     every_second.tick().await;
                     match engine::other_writers_seen(data_version, &self.writer).await {
                         Ok(true) => {
-                            if let Err(e) = self.everything_changed().await {
+                            if let Err(e) = self.resync().await {
                                 tracing::warn!("could not read the schedule again: {e}");
                             }
                         }

@@ -75,8 +75,8 @@ pub struct ModerationRecord {
 impl Store {
     /// Applies one press in one transaction: each comment's move (or its
     /// delete, held for undo), the decisions it teaches and its history.
-    /// A comment no longer where the moderator saw it (`Comment::status`)
-    /// is left alone.
+    /// A comment no longer where it was read (`Comment::status`) is left
+    /// alone.
     pub async fn moderate(&self, act: &ModerationAct<'_>) -> Result<Moderated> {
         let batch = format!("{:016x}", rand::random::<u64>());
         let now = self.now();
@@ -90,9 +90,16 @@ impl Store {
         }
         let (mut decisions, mut events, mut posts) = (Vec::new(), Vec::new(), Vec::new());
         for c in act.comments {
-            // Moved only from where the moderator saw it: a comment that
-            // someone else moved meanwhile is left alone.
+            // Moved only from where it was read: a comment that someone
+            // else moved meanwhile is left alone.
             let from = c.status.as_str();
+            // The approval as it is now, for an undo to put back.
+            let approved: Option<bool> = sqlx::query("SELECT approved FROM comments WHERE id = $1")
+                .bind(c.id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| flag(&r, "approved"))
+                .transpose()?;
             let moved = match act.to {
                 Some(to) => sqlx::query(
                     "UPDATE comments SET status = $1, status_at = $2, approved = (approved OR $3)
@@ -106,7 +113,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected(),
-                None => self.hold_and_delete(&mut tx, c, now).await?,
+                None => self.hold_and_delete(&mut tx, c, now, &batch).await?,
             };
             if moved == 0 {
                 continue;
@@ -148,7 +155,7 @@ impl Store {
             .bind(act.user_id)
             .bind(act.action)
             .bind(from)
-            .bind(c.approved)
+            .bind(approved.unwrap_or(c.approved))
             .bind(act.to.map(CommentStatus::as_str))
             .bind(decision)
             .bind(now)
@@ -216,7 +223,7 @@ impl Store {
                     .rows_affected()
                         > 0
                 }
-                None => self.bring_back(&mut tx, comment_id).await?,
+                None => self.bring_back(&mut tx, comment_id, batch).await?,
             };
             if !back {
                 undone.kept += 1;
@@ -276,13 +283,16 @@ impl Store {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         c: &Comment,
         now: i64,
+        batch: &str,
     ) -> Result<u64> {
-        // A held comment whose id SQLite has given again since is past saving.
-        sqlx::query("DELETE FROM deleted_comments WHERE id = $1 AND deleted_at <= $2")
-            .bind(c.id)
-            .bind(c.created_at)
-            .execute(&mut **tx)
-            .await?;
+        // A comment held under the id of one still here is older: SQLite
+        // gave its id again. It is past saving.
+        sqlx::query(
+            "DELETE FROM deleted_comments WHERE id = $1 AND EXISTS (SELECT 1 FROM comments WHERE id = $1)",
+        )
+        .bind(c.id)
+        .execute(&mut **tx)
+        .await?;
         let replies: Vec<i64> = sqlx::query_scalar("SELECT id FROM comments WHERE parent_id = $1")
             .bind(c.id)
             .fetch_all(&mut **tx)
@@ -290,14 +300,15 @@ impl Store {
         // Another moderator deleting it at the same moment: held once, and
         // the second delete finds nothing to delete.
         sqlx::query(&format!(
-            "INSERT INTO deleted_comments ({HELD}, deleted_at, replies)
-             SELECT {HELD}, $2, $3 FROM comments WHERE id = $1 AND status = $4
+            "INSERT INTO deleted_comments ({HELD}, deleted_at, batch, replies)
+             SELECT {HELD}, $2, $5, $3 FROM comments WHERE id = $1 AND status = $4
              ON CONFLICT (id) DO NOTHING"
         ))
         .bind(c.id)
         .bind(now)
         .bind(to_json(&replies))
         .bind(c.status.as_str())
+        .bind(batch)
         .execute(&mut **tx)
         .await?;
         Ok(
@@ -310,19 +321,22 @@ impl Store {
         )
     }
 
-    /// Puts a held deleted comment back, under its parent if that is still
-    /// here, and its replies back under it. False when it is no longer held
-    /// (or its id was taken meanwhile).
+    /// Puts the comment the press `batch` deleted back, under its parent if
+    /// that is still here, and its replies back under it. False when it is
+    /// no longer held (or its id was taken meanwhile).
     async fn bring_back(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         id: i64,
+        batch: &str,
     ) -> Result<bool> {
-        let Some(held) =
-            sqlx::query("SELECT replies, deleted_at FROM deleted_comments WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut **tx)
-                .await?
+        let Some(held) = sqlx::query(
+            "SELECT replies, deleted_at FROM deleted_comments WHERE id = $1 AND batch = $2",
+        )
+        .bind(id)
+        .bind(batch)
+        .fetch_optional(&mut **tx)
+        .await?
         else {
             return Ok(false);
         };
@@ -432,7 +446,7 @@ impl Store {
     }
 
     /// Forgets deleted comments past their undo, and the history of
-    /// comments that are gone.
+    /// comments that are gone (their id maybe given to a newer one).
     pub async fn purge_moderation_leftovers(&self) -> Result<()> {
         let before = self.now() - UNDO_SECONDS;
         let mut tx = self.begin().await?;
@@ -442,7 +456,8 @@ impl Store {
             .await?;
         sqlx::query(
             "DELETE FROM comment_actions WHERE at < $1
-             AND NOT EXISTS (SELECT 1 FROM comments c WHERE c.id = comment_actions.comment_id)",
+             AND NOT EXISTS (SELECT 1 FROM comments c
+                 WHERE c.id = comment_actions.comment_id AND c.created_at <= comment_actions.at)",
         )
         .bind(before)
         .execute(&mut *tx)

@@ -28,8 +28,10 @@ CREATE INDEX comment_actions_email ON comment_actions (email);
 
 -- Comments deleted for good, held while the delete can be undone (then
 -- removed by the next delete or the hourly maintenance). The columns of
--- `comments`, plus when it was deleted and the replies whose parent it was
--- (a JSON list of ids: the delete left them at the top).
+-- `comments`, plus when it was deleted, by which press (`batch`: an undo
+-- brings back the comment its own press deleted, never a newer one that
+-- took the id) and the replies whose parent it was (a JSON list of ids:
+-- the delete left them at the top).
 CREATE TABLE deleted_comments (
     id             INTEGER PRIMARY KEY,
     post_id        INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
@@ -54,6 +56,7 @@ CREATE TABLE deleted_comments (
     updated_at     INTEGER NOT NULL,
     status_at      INTEGER NOT NULL,
     deleted_at     INTEGER NOT NULL,
+    batch          TEXT NOT NULL,
     replies        TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX deleted_comments_at ON deleted_comments (deleted_at);

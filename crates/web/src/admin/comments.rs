@@ -148,7 +148,8 @@ async fn act(
             "Select at least one comment first.".into(),
         ));
     }
-    let done = moderation::moderate(&state.site, &me.user, &f.ids, action).await?;
+    let seen_in = CommentStatus::parse(&f.status);
+    let done = moderation::moderate(&state.site, &me.user, &f.ids, action, seen_in).await?;
     let n = done.changed;
     let said = format!("{} {n} comment{}", past(action), plural(n));
     let order = order(&f.review);
