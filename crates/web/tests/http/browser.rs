@@ -252,23 +252,13 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
     assert!(held.contains("Waiting for a moderator"), "{held}");
     assert!(held.contains("spam score"), "{held}");
     // "a" approves the focused comment.
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("a")
-        .await
-        .unwrap();
+    press_key(&c, "a").await;
     let done = text_of(&c, ".notice").await;
     assert!(done.contains("Approved 1 comment"), "{done}");
 
     // "u" takes it back while the notice offers Undo; the comment's
     // history says what was done and undone.
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("u")
-        .await
-        .unwrap();
+    press_key(&c, "u").await;
     let done = text_of(&c, ".notice").await;
     assert!(done.contains("Undone: 1 comment put back"), "{done}");
     click(&c, ".mod-actions summary").await;
@@ -304,12 +294,7 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
         .await
         .unwrap();
     assert!(gap.as_f64().unwrap() < 16.0, "{gap}");
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("a")
-        .await
-        .unwrap();
+    press_key(&c, "a").await;
     // Undo is offered for 10 seconds, then hidden and out of reach.
     let visibility = "return getComputedStyle(document.querySelector('.undo button')).visibility;";
     assert_eq!(c.execute(visibility, vec![]).await.unwrap(), "visible");
@@ -322,6 +307,16 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
     assert!(comments.contains("3 comments"), "{comments}");
     assert!(comments.contains("Waiting for a moderator"), "{comments}");
     c.close().await.unwrap();
+}
+
+/// Presses a key on the page, as the moderation shortcuts are used.
+async fn press_key(c: &Client, key: &str) {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys(key)
+        .await
+        .unwrap();
 }
 
 /// The number of elements matching `css`.

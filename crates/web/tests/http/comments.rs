@@ -2,7 +2,7 @@
 //! commenter's own edits, closing, every refusal of the pipeline, the spam
 //! folder, moderation that teaches the filter, privacy, and XSS payloads.
 
-use crate::helpers::{client, hidden_value, TestApp, HEAT};
+use crate::helpers::{client, hidden_value, press, TestApp, HEAT};
 
 const POST: &str = "/best-pick/heat";
 
@@ -1171,13 +1171,6 @@ async fn the_spam_folder_shows_its_borderline_cases_first() {
         "{}",
         location(&r)
     );
-}
-
-/// The `undo=` press named in a moderation redirect.
-fn press(r: &reqwest::Response) -> String {
-    let at = location(r);
-    let (_, rest) = at.split_once("undo=").expect("the notice offers Undo");
-    rest.split('&').next().unwrap().to_owned()
 }
 
 async fn undo(app: &TestApp, batch: &str) -> reqwest::Response {

@@ -467,6 +467,13 @@ impl TestApp {
     }
 }
 
+/// The `undo=` press named in a moderation redirect.
+pub fn press(r: &reqwest::Response) -> String {
+    let at = r.headers()["location"].to_str().unwrap();
+    let (_, rest) = at.split_once("undo=").expect("the notice offers Undo");
+    rest.split('&').next().unwrap().to_owned()
+}
+
 /// A test whose real part is missing (chromedriver, `../shared`) says so
 /// and passes, outside CI; with `CI` set (where `.ci/run` installs and
 /// provides everything) it fails instead of passing without running.
