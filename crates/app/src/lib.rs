@@ -18,6 +18,7 @@ pub mod moderation;
 pub mod posts;
 pub mod recent;
 pub mod refusals;
+pub mod search;
 pub mod secrets;
 pub mod sections;
 pub mod settings;
@@ -47,6 +48,8 @@ pub struct Site {
     /// The comment settings and the blocklist, read once per change.
     pub comment_settings: Arc<memo::Memo<comment_settings::CommentSettings>>,
     pub blocklist: Arc<memo::Memo<Blocklist>>,
+    /// The search form's genres, read once per change.
+    pub search_choices: Arc<memo::Memo<search::Choices>>,
     /// Bounds the password hashes computed at once.
     pub hash_gate: Arc<hash_gate::HashGate>,
     /// Other instances' events, heard from before the memories above were
@@ -91,6 +94,7 @@ impl Site {
             recent: Arc::new(recent),
             comment_settings: Arc::default(),
             blocklist: Arc::default(),
+            search_choices: Arc::default(),
             hash_gate: Arc::default(),
             events: Arc::new(std::sync::Mutex::new(Some(events))),
         })

@@ -72,6 +72,7 @@ pub fn label(path: &str) -> String {
         (false, "critics") => "Critics' quotes",
         (false, "image_file") => "New image",
         (false, "image_alt") => "Alt text of the new image",
+        (false, "min_score") => "Least score",
         (true, "kind") => "Type",
         (true, "name") => "Title of the work",
         (true, "original_name") => "Original title",

@@ -12,6 +12,7 @@ pub mod format;
 pub mod markdown;
 pub mod post;
 pub mod score;
+pub mod search;
 pub mod slug;
 pub mod user;
 pub mod work;

@@ -245,6 +245,28 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// A body's words as plain text, for search: text, code and images' alt
+/// text, blocks on lines of their own; raw HTML and link addresses left out.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_),
+            ) => out.push('\n'),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// The addresses of the images a body shows, so their figures can be looked
 /// up before rendering.
 pub fn image_sources(markdown: &str) -> Vec<String> {

@@ -270,6 +270,8 @@ impl Store {
             });
         }
         snapshot.rollback().await?;
+        // The search index is derived data: built from what was copied.
+        to.rebuild_search_index().await?;
         progress(CopyProgress { done, total });
         Ok(report)
     }
@@ -277,10 +279,12 @@ impl Store {
     /// Whether the store holds no site yet (no user, no post, no setting),
     /// as a restore or copy needs its destination.
     pub async fn is_empty(&self) -> Result<bool> {
+        // The search index's version is noted on opening any store.
         let n: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM posts)
-                  + (SELECT COUNT(*) FROM settings)",
+                  + (SELECT COUNT(*) FROM settings WHERE key <> $1)",
         )
+        .bind(crate::search::VERSION_KEY)
         .fetch_one(&self.readers)
         .await?;
         Ok(n == 0)

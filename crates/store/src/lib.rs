@@ -22,6 +22,7 @@ mod notice;
 mod posts;
 mod preview;
 mod read;
+mod search;
 mod sections;
 mod sessions;
 mod settings;
@@ -46,6 +47,7 @@ pub use moderation::{Moderated, ModerationAct, ModerationRecord, Undone, UNDO_SE
 pub use notice::Event;
 pub use posts::{Cover, PostBatch, SaveMode};
 pub use read::{PostCard, PostFilter, PostView, TagRef, UserRef};
+pub use search::{Found, PostHit, SearchFilter, COUNT_LIMIT};
 pub use sections::Section;
 pub use sessions::{ApiToken, ApiTokenInfo, Session};
 pub use users::User;
@@ -92,6 +94,7 @@ impl Store {
             events: broadcast::channel(4096).0,
         };
         store.refresh_schedule().await?;
+        store.ensure_search_index().await?;
         Ok(store)
     }
 

@@ -97,6 +97,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         let slug = slug.ok_or_else(|| StoreError::NotFound("that post".into()))?;
+        crate::search::index_post(&mut tx, id).await?;
         sqlx::query(
             "INSERT INTO removed_posts (slug, removed_at) VALUES ($1, $2)
              ON CONFLICT (slug) DO UPDATE SET removed_at = excluded.removed_at",
@@ -324,6 +325,7 @@ async fn write_post(
         (false, _) => Some(authors),
     };
     replace_parts(&mut *conn, id, post, authors.as_deref(), post_id.is_none()).await?;
+    crate::search::index_post(&mut *conn, id).await?;
     let goes_live = (post.status == PostStatus::Published)
         .then_some(published_at)
         .flatten();

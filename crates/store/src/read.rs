@@ -309,6 +309,27 @@ impl Store {
         Ok((cards, total))
     }
 
+    /// The cards of these posts, whatever their status, in no set order.
+    pub(crate) async fn cards(&self, ids: &[i64]) -> Result<Vec<PostCard>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{CARD_SELECT} WHERE p.id IN ({})", sql::list(1, ids.len()));
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        let now = self.now();
+        let mut cards = q
+            .fetch_all(&self.readers)
+            .await?
+            .iter()
+            .map(|r| card_from_row(r, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.fill_cards(&mut cards).await?;
+        Ok(cards)
+    }
+
     /// Loads the authors and covers of many cards with one query each.
     async fn fill_cards(&self, cards: &mut [PostCard]) -> Result<()> {
         if cards.is_empty() {

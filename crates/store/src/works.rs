@@ -275,6 +275,8 @@ impl Store {
             // Matched by IMDb id, but named (and so addressed) as another work.
             .on_unique("work.name", work.name.trim())?;
 
+        // The work's names and its other posts are searched as they are now
+        // (its credits are written below, before this post is indexed).
         if existing.is_some() {
             sqlx::query("DELETE FROM credits WHERE work_id = $1")
                 .bind(id)
@@ -293,6 +295,7 @@ impl Store {
             );
         let credits: Vec<(&str, &str, &str)> = credits.collect();
         if credits.is_empty() {
+            crate::search::index_work(&mut *conn, id, post).await?;
             return Ok(id);
         }
         // Two statements for all the credits, not two per credit: an import
@@ -315,6 +318,7 @@ impl Store {
                 .bind(*pos);
         }
         q.execute(&mut *conn).await?;
+        crate::search::index_work(&mut *conn, id, post).await?;
         Ok(id)
     }
 
@@ -334,15 +338,17 @@ impl Store {
         // renamed the person); the no-op update makes RETURNING give its id.
         let sql = format!(
             "INSERT INTO people (slug, name) VALUES {}
-             ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING slug, id",
+             ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING slug, id, name",
             sql::values(people.len(), 2)
         );
         let mut q = sqlx::query_as(&sql);
         for (slug, name) in &people {
             q = q.bind(slug.as_str()).bind(*name);
         }
-        let found: Vec<(String, i64)> = q.fetch_all(&mut *conn).await?;
-        Ok(found.into_iter().collect())
+        let found: Vec<(String, i64, String)> = q.fetch_all(&mut *conn).await?;
+        let named: Vec<(i64, &str)> = found.iter().map(|(_, id, n)| (*id, n.as_str())).collect();
+        crate::search::index_people(&mut *conn, &named).await?;
+        Ok(found.into_iter().map(|(slug, id, _)| (slug, id)).collect())
     }
 
     async fn upsert_person(conn: &mut AnyConnection, name: &str) -> Result<i64> {
@@ -371,6 +377,7 @@ impl Store {
     pub async fn save_person(&self, name: &str) -> Result<String> {
         let mut tx = self.begin().await?;
         let id = Self::upsert_person(&mut tx, name).await?;
+        crate::search::index_person(&mut tx, id).await?;
         let slug = sqlx::query_scalar("SELECT slug FROM people WHERE id = $1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -382,14 +389,14 @@ impl Store {
     /// Renames a person; their address stays, so links keep working.
     pub async fn rename_person(&self, slug: &str, name: &str) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE people SET name = $1 WHERE slug = $2")
-            .bind(name.trim())
-            .bind(slug)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("that person".into()));
-        }
+        let id: Option<i64> =
+            sqlx::query_scalar("UPDATE people SET name = $1 WHERE slug = $2 RETURNING id")
+                .bind(name.trim())
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let id = id.ok_or_else(|| StoreError::NotFound("that person".into()))?;
+        crate::search::index_person(&mut tx, id).await?;
         self.commit(tx, &[Topic::Films], &[]).await?;
         Ok(())
     }

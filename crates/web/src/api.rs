@@ -35,6 +35,7 @@ pub fn router() -> Routes {
         .post("/people", create_person)
         .get("/people/{slug}", get_person)
         .put("/people/{slug}", rename_person)
+        .get("/search", search)
         .get("/sections", list_sections)
         .post("/sections", create_section)
         .get("/sections/{slug}", get_section)
@@ -402,6 +403,21 @@ struct PageQuery {
 
 fn offset(q: &PageQuery) -> i64 {
     (q.page.unwrap_or(1).clamp(1, 1_000_000) - 1) * PAGE_SIZE
+}
+
+/// Search, as the search page does it: `q` and the same filters, `page`
+/// from 1. Results carry their title and snippet as HTML with the matched
+/// words in `<mark>` (everything else escaped).
+async fn search(
+    State(state): State<AppState>,
+    Query(params): Query<bestpick_app::search::Params>,
+) -> ApiResult {
+    use bestpick_app::search;
+    let (query, filter, page) = search::read(&params).map_err(|errors| {
+        ApiError::fields(StatusCode::BAD_REQUEST, "the search is not valid", errors)
+    })?;
+    let results = search::search(&state.site, &query, &filter, page).await?;
+    Ok(Json(json!({ "q": params.q, "results": results })).into_response())
 }
 
 async fn list_works(State(state): State<AppState>, Query(q): Query<PageQuery>) -> ApiResult {

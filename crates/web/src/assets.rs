@@ -17,6 +17,7 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     ("admin.css", include_bytes!("../theme/static/admin.css")),
     ("editor.js", include_bytes!("../theme/static/editor.js")),
     ("top.js", include_bytes!("../theme/static/top.js")),
+    ("search.js", include_bytes!("../theme/static/search.js")),
     ("moderate.js", include_bytes!("../theme/static/moderate.js")),
     ("comments.js", include_bytes!("../theme/static/comments.js")),
     ("admin.js", include_bytes!("../theme/static/admin.js")),

@@ -13,6 +13,7 @@ mod page_cache;
 mod public;
 mod render;
 mod routes;
+mod search;
 mod security;
 mod server;
 mod state;
@@ -157,6 +158,7 @@ fn site(state: AppState) -> Routes {
     let cached = from_fn_with_state(state.clone(), page_cache::serve);
     let readers = Routes::new()
         .merge(comments::router())
+        .merge(search::router())
         .merge(public::router().map(|r| r.layer(cached)))
         .map(|r| {
             r.layer(SetResponseHeaderLayer::if_not_present(

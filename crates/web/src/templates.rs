@@ -16,6 +16,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("home.html", include_str!("../theme/templates/home.html")),
     ("list.html", include_str!("../theme/templates/list.html")),
+    (
+        "search.html",
+        include_str!("../theme/templates/search.html"),
+    ),
     ("post.html", include_str!("../theme/templates/post.html")),
     ("pick.html", include_str!("../theme/templates/pick.html")),
     ("facts.html", include_str!("../theme/templates/facts.html")),

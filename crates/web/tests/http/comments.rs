@@ -648,7 +648,7 @@ async fn a_commenters_data_is_exported_erased_and_addresses_truncated() {
 /// other than the theme's own files, an event-handler attribute, a
 /// `javascript:` (or `vbscript:`, `data:text/html`) address, or an element
 /// that embeds another document.
-fn runnable_parts(html: &str) -> Vec<String> {
+pub(crate) fn runnable_parts(html: &str) -> Vec<String> {
     let doc = scraper::Html::parse_document(html);
     let mut found = Vec::new();
     for node in doc.tree.nodes() {

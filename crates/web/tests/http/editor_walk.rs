@@ -144,7 +144,7 @@ async fn an_editor_publishes_the_la_la_land_pick_from_an_empty_form_in_chromium(
     };
     walk.type_into("username", 1, "chief").await;
     walk.type_into("password", 1, PASSWORD).await;
-    walk.press("//form//button[@type='submit']").await;
+    walk.press("//main//form//button[@type='submit']").await;
     walk.c
         .goto(&app.url("/admin/posts/new?kind=pick"))
         .await

@@ -15,6 +15,7 @@
 //! - `editor_walk`: the La La Land pick typed into the editor, counted.
 //! - `security`: one regression test (or more) per hole of issue 11.
 //! - `instances`: several instances of one site on one database.
+//! - `search`: site search: the page, filters, the index kept in step, bad queries.
 
 mod api;
 mod browser;
@@ -29,4 +30,5 @@ mod instances;
 mod permissions;
 mod public;
 mod readers;
+mod search;
 mod security;

@@ -109,6 +109,10 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         ("GET", "/{section}") => anyone,
         ("GET", "/{section}/") => anyone,
         ("GET", "/tag/{slug}") => anyone,
+        // Search finds what readers may see, for anyone (the draft for no one).
+        ("GET", "/search") => anyone,
+        ("GET", "/search/suggest") => anyone,
+        ("GET", "/api/v1/search") => api_read,
         // Bob has published nothing: his page is as missing as his drafts.
         ("GET", "/author/{username}") => [(Missing, Missing); 4],
         ("GET", "/static/{file}") => anyone,

@@ -1,0 +1,34 @@
+-- Full-text search over posts, works and people.
+--
+-- The index is derived data: written in the same transaction as what it
+-- indexes, rebuilt whole when its version changes (the store does that on
+-- opening a site) and never copied between databases. Documents are made
+-- from text already folded by `bestpick_core::search` (lower case, no
+-- accents, words one space apart) with the 'simple' configuration, so
+-- PostgreSQL and SQLite's FTS5 search the same words, without stemming or
+-- stop words, whatever the site's language; this is why the two engines'
+-- tables differ here, and only here.
+--
+-- A post's document is weighted: A its title and its work's names, B the
+-- work's people, C the other words (summary, tags, lines), D the body.
+-- `excerpt` is the original text snippets are cut from.
+CREATE TABLE search_posts (
+    post_id  BIGINT PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+    excerpt  TEXT NOT NULL,
+    document TSVECTOR NOT NULL
+);
+CREATE INDEX search_posts_document ON search_posts USING GIN (document);
+
+-- A work's names (name, original name, year).
+CREATE TABLE search_works (
+    work_id  BIGINT PRIMARY KEY REFERENCES works (id) ON DELETE CASCADE,
+    document TSVECTOR NOT NULL
+);
+CREATE INDEX search_works_document ON search_works USING GIN (document);
+
+-- A person's name.
+CREATE TABLE search_people (
+    person_id BIGINT PRIMARY KEY REFERENCES people (id) ON DELETE CASCADE,
+    document  TSVECTOR NOT NULL
+);
+CREATE INDEX search_people_document ON search_people USING GIN (document);

@@ -1,0 +1,608 @@
+//! Full-text search: the index, kept in the transaction of every write it
+//! depends on, and the queries readers' searches run. SQLite ranks with
+//! FTS5's BM25, PostgreSQL with a weighted `tsvector` and `ts_rank`; both
+//! index text folded by [`bestpick_core::search`], so they find the same
+//! posts (see migration 0008).
+
+use crate::read::PostCard;
+use crate::sql::{self, named};
+use crate::works::{PersonRef, WorkBrief};
+use crate::{Engine, Result, Store};
+use bestpick_core::markdown::plain_text;
+use bestpick_core::search::{fold, Query};
+use bestpick_core::work::WorkKind;
+use sqlx::{AnyConnection, Row};
+
+/// Changes when what the index holds, or how, changes: a site whose index
+/// was built otherwise is indexed again when opened.
+const INDEX_VERSION: &str = "1";
+pub(crate) const VERSION_KEY: &str = "search_index_version";
+/// Characters of a post's text kept for its snippets.
+const EXCERPT_CHARS: usize = 20_000;
+/// Results counted at most: "more than 1,000" is as useful as the exact
+/// number, and counting every match of a common word costs.
+pub const COUNT_LIMIT: i64 = 1000;
+
+/// Narrows a search; every field is optional.
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilter {
+    /// A section's slug.
+    pub section: Option<String>,
+    /// Film or TV: the work's kind.
+    pub kind: Option<WorkKind>,
+    /// One of the work's genres, as stored.
+    pub genre: Option<String>,
+    pub year_from: Option<i64>,
+    pub year_to: Option<i64>,
+    /// The least mean normalised score, 0-100.
+    pub min_score: Option<f64>,
+    /// A person's slug: posts about works they are credited on.
+    pub person: Option<String>,
+}
+
+impl SearchFilter {
+    pub fn is_empty(&self) -> bool {
+        self.section.is_none()
+            && self.kind.is_none()
+            && self.genre.is_none()
+            && self.year_from.is_none()
+            && self.year_to.is_none()
+            && self.min_score.is_none()
+            && self.person.is_none()
+    }
+}
+
+/// A post found, with the text its snippet is cut from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PostHit {
+    pub card: PostCard,
+    #[serde(skip)]
+    pub excerpt: String,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Found {
+    /// The page of posts asked for, best first.
+    pub posts: Vec<PostHit>,
+    /// How many posts match, counted up to [`COUNT_LIMIT`] (more when it is
+    /// reached).
+    pub total: i64,
+    /// Works and people whose names match, with something published.
+    pub works: Vec<WorkBrief>,
+    pub people: Vec<PersonRef>,
+}
+
+/// A post's document: its folded fields, and the text for snippets.
+struct PostDocument {
+    title: String,
+    names: String,
+    people: String,
+    words: String,
+    body: String,
+    excerpt: String,
+}
+
+fn engine_of(conn: &AnyConnection) -> Engine {
+    match conn.backend_name() {
+        "PostgreSQL" => Engine::Postgres,
+        _ => Engine::Sqlite,
+    }
+}
+
+/// The document of post `id` as stored on `conn`, if it exists.
+async fn post_document(conn: &mut AnyConnection, id: i64) -> Result<Option<PostDocument>> {
+    let Some(row) = sqlx::query(
+        "SELECT p.title, p.summary, p.body, p.question, w.name, w.original_name, w.year
+         FROM posts p LEFT JOIN works w ON w.id = p.work_id WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    // Everything else in one query, part by part, in page order.
+    let parts = sqlx::query(
+        "SELECT 1 AS part, pe.name AS a, c.role AS b, c.position AS n, c.job AS job
+             FROM posts p JOIN credits c ON c.work_id = p.work_id JOIN people pe ON pe.id = c.person_id
+             WHERE p.id = $1
+         UNION ALL SELECT 2, t.name, '', 0, '' FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1
+         UNION ALL SELECT 3, speaker, text, position, '' FROM lines WHERE post_id = $1
+         UNION ALL SELECT 4, outlet, quote, position, '' FROM critic_quotes WHERE post_id = $1
+         ORDER BY part, job, n",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let text = |col: &str| -> Result<String, sqlx::Error> {
+        Ok(row.try_get::<Option<String>, _>(col)?.unwrap_or_default())
+    };
+    let (summary, body) = (text("summary")?, plain_text(&text("body")?));
+    let mut names = format!("{} {}", text("name")?, text("original_name")?);
+    if let Some(year) = row.try_get::<Option<i64>, _>("year")? {
+        names.push_str(&format!(" {year}"));
+    }
+    let (mut people, mut cast, mut words, mut lines) =
+        (String::new(), String::new(), String::new(), String::new());
+    words.push_str(&summary);
+    words.push('\n');
+    words.push_str(&text("question")?);
+    for r in &parts {
+        let part: i64 = r.try_get("part")?;
+        let a: String = r.try_get("a")?;
+        let b: String = r.try_get("b")?;
+        match part {
+            1 => {
+                people.push_str(&format!("{a} {b}\n"));
+                if !b.is_empty() {
+                    cast.push_str(&format!("{a} as {b}. "));
+                }
+            }
+            2 => words.push_str(&format!("\n{a}")),
+            3 => {
+                words.push_str(&format!("\n{a} {b}"));
+                lines.push_str(&format!("“{b}” ({a}) "));
+            }
+            _ => words.push_str(&format!("\n{a} {b}")),
+        }
+    }
+    let mut excerpt = format!("{summary}\n{lines}\n{body}\n{cast}");
+    if let Some((cut, _)) = excerpt.char_indices().nth(EXCERPT_CHARS) {
+        excerpt.truncate(cut);
+    }
+    Ok(Some(PostDocument {
+        title: fold(&text("title")?),
+        names: fold(&names),
+        people: fold(&people),
+        words: fold(&words),
+        body: fold(&body),
+        excerpt,
+    }))
+}
+
+/// Writes post `id`'s entry in the index, or removes it when the post is
+/// gone; on `conn`, in the caller's transaction.
+pub(crate) async fn index_post(conn: &mut AnyConnection, id: i64) -> Result<()> {
+    let doc = post_document(&mut *conn, id).await?;
+    let engine = engine_of(conn);
+    if engine == Engine::Sqlite || doc.is_none() {
+        let sql = match engine {
+            Engine::Sqlite => "DELETE FROM search_posts WHERE rowid = $1",
+            Engine::Postgres => "DELETE FROM search_posts WHERE post_id = $1",
+        };
+        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+    }
+    let Some(d) = doc else { return Ok(()) };
+    let sql = match engine {
+        Engine::Sqlite => {
+            "INSERT INTO search_posts (rowid, excerpt, title, names, people, words, body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        }
+        Engine::Postgres => {
+            "INSERT INTO search_posts (post_id, excerpt, document) VALUES ($1, $2,
+                 setweight(to_tsvector('simple', $3 || ' ' || $4), 'A')
+                 || setweight(to_tsvector('simple', $5), 'B')
+                 || setweight(to_tsvector('simple', $6), 'C')
+                 || setweight(to_tsvector('simple', $7), 'D'))
+             ON CONFLICT (post_id) DO UPDATE SET excerpt = excluded.excerpt, document = excluded.document"
+        }
+    };
+    sqlx::query(sql)
+        .bind(id)
+        .bind(&d.excerpt)
+        .bind(&d.title)
+        .bind(&d.names)
+        .bind(&d.people)
+        .bind(&d.words)
+        .bind(&d.body)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Indexes work `id`'s names, and again every post showing it but `except`
+/// (the post being saved, indexed once it is written).
+pub(crate) async fn index_work(
+    conn: &mut AnyConnection,
+    id: i64,
+    except: Option<i64>,
+) -> Result<()> {
+    let row = sqlx::query("SELECT name, original_name, year FROM works WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let names = fold(&format!(
+        "{} {} {}",
+        row.try_get::<String, _>("name")?,
+        row.try_get::<Option<String>, _>("original_name")?
+            .unwrap_or_default(),
+        row.try_get::<i64, _>("year")?
+    ));
+    let sql = match engine_of(conn) {
+        Engine::Sqlite => {
+            sqlx::query("DELETE FROM search_works WHERE rowid = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            "INSERT INTO search_works (rowid, names) VALUES ($1, $2)"
+        }
+        Engine::Postgres => {
+            "INSERT INTO search_works (work_id, document) VALUES ($1, to_tsvector('simple', $2))
+             ON CONFLICT (work_id) DO UPDATE SET document = excluded.document"
+        }
+    };
+    sqlx::query(sql)
+        .bind(id)
+        .bind(names)
+        .execute(&mut *conn)
+        .await?;
+    let posts: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM posts WHERE work_id = $1 AND id IS DISTINCT FROM $2 ORDER BY id",
+    )
+    .bind(id)
+    .bind(except)
+    .fetch_all(&mut *conn)
+    .await?;
+    for post in posts {
+        index_post(&mut *conn, post).await?;
+    }
+    Ok(())
+}
+
+/// Indexes these people's names (id, name), in two statements however many.
+pub(crate) async fn index_people(conn: &mut AnyConnection, people: &[(i64, &str)]) -> Result<()> {
+    if people.is_empty() {
+        return Ok(());
+    }
+    let sql = match engine_of(conn) {
+        Engine::Sqlite => {
+            let delete = format!(
+                "DELETE FROM search_people WHERE rowid IN ({})",
+                sql::list(1, people.len())
+            );
+            let mut q = sqlx::query(&delete);
+            for (id, _) in people {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *conn).await?;
+            format!(
+                "INSERT INTO search_people (rowid, name) VALUES {}",
+                sql::values(people.len(), 2)
+            )
+        }
+        Engine::Postgres => format!(
+            "INSERT INTO search_people (person_id, document)
+             SELECT v.id, to_tsvector('simple', v.name) FROM (VALUES {}) AS v (id, name)
+             ON CONFLICT (person_id) DO UPDATE SET document = excluded.document",
+            // PostgreSQL types a VALUES list from its first row.
+            values_typed(people.len())
+        ),
+    };
+    let mut q = sqlx::query(&sql);
+    for (id, name) in people {
+        q = q.bind(*id).bind(fold(name));
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// `($1::BIGINT, $2::TEXT), ($3, $4), ...`
+fn values_typed(rows: usize) -> String {
+    sql::values(rows, 2).replacen("($1, $2)", "($1::BIGINT, $2::TEXT)", 1)
+}
+
+/// Person `id`'s name again, and every post about a work they are credited on.
+pub(crate) async fn index_person(conn: &mut AnyConnection, id: i64) -> Result<()> {
+    let name: String = sqlx::query_scalar("SELECT name FROM people WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    index_people(&mut *conn, &[(id, &name)]).await?;
+    let posts: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT p.id FROM posts p JOIN credits c ON c.work_id = p.work_id
+         WHERE c.person_id = $1 ORDER BY p.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for post in posts {
+        index_post(&mut *conn, post).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Builds the whole index again when it was built by another version
+    /// (or never, on a site older than search), in one transaction.
+    pub(crate) async fn ensure_search_index(&self) -> Result<()> {
+        if self.setting(VERSION_KEY).await?.as_deref() == Some(INDEX_VERSION) {
+            return Ok(());
+        }
+        self.rebuild_search_index().await
+    }
+
+    /// Builds the whole index again: after a copy, which leaves it out as
+    /// derived data, or when its version changes.
+    pub async fn rebuild_search_index(&self) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for table in ["search_posts", "search_works", "search_people"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM people ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        for chunk in people.chunks(200) {
+            let chunk: Vec<(i64, &str)> = chunk.iter().map(|(i, n)| (*i, n.as_str())).collect();
+            index_people(&mut tx, &chunk).await?;
+        }
+        let works: Vec<i64> = sqlx::query_scalar("SELECT id FROM works ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        // Each work brings its posts along; then the posts without one.
+        for work in works {
+            index_work(&mut tx, work, None).await?;
+        }
+        let posts: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM posts WHERE work_id IS NULL ORDER BY id")
+                .fetch_all(&mut *tx)
+                .await?;
+        for post in posts {
+            index_post(&mut tx, post).await?;
+        }
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(VERSION_KEY)
+        .bind(INDEX_VERSION)
+        .execute(&mut *tx)
+        .await?;
+        self.commit(tx, &[], &[]).await
+    }
+
+    /// Posts readers may see at this moment that match `query` and
+    /// `filter`, best first: `limit` of them from `offset`, with how many
+    /// match and, without a filter, the works and people named.
+    pub async fn search(
+        &self,
+        query: &Query,
+        filter: &SearchFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Found> {
+        let now = self.now();
+        // Without words, what the filter lets through, newest first.
+        let (matches, rank_order, q) = match self.engine() {
+            _ if query.is_empty() => ("$1 = ''", "p.published_at DESC", String::new()),
+            Engine::Sqlite => (
+                "search_posts MATCH $1 AND p.id = search_posts.rowid",
+                "bm25(search_posts, 10.0, 8.0, 4.0, 2.0, 1.0)",
+                query.to_fts5(),
+            ),
+            Engine::Postgres => (
+                "search_posts.document @@ to_tsquery('simple', $1) AND p.id = search_posts.post_id",
+                // Normalised by the document's length (1): a long body
+                // does not outrank a title.
+                "ts_rank(search_posts.document, to_tsquery('simple', $1), 1) DESC",
+                query.to_tsquery(),
+            ),
+        };
+        let mut conditions = vec![
+            matches.to_owned(),
+            "p.status = 'published' AND p.published_at <= $2".to_owned(),
+        ];
+        let mut texts: Vec<String> = Vec::new();
+        let mut numbers: Vec<f64> = Vec::new();
+        // Text values are $3 on, numbers after them (placeholders are
+        // numbered once every value is known).
+        let mut text = |sql: &str, v: String| {
+            texts.push(v);
+            conditions.push(sql.replace("$?", &format!("$t{}", texts.len())));
+        };
+        if let Some(s) = &filter.section {
+            text(
+                "p.section_id = (SELECT id FROM sections WHERE slug = $?)",
+                s.clone(),
+            );
+        }
+        if let Some(k) = filter.kind {
+            text("w.kind = $?", k.as_str().to_owned());
+        }
+        if let Some(g) = &filter.genre {
+            let json = serde_json::to_string(g).unwrap_or_default();
+            let escaped = json
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            text("w.genres LIKE $? ESCAPE '\\'", format!("%{escaped}%"));
+        }
+        if let Some(person) = &filter.person {
+            text(
+                "p.work_id IN (SELECT c.work_id FROM credits c JOIN people pe ON pe.id = c.person_id WHERE pe.slug = $?)",
+                person.clone(),
+            );
+        }
+        let mut number = |sql: &str, v: f64| {
+            numbers.push(v);
+            conditions.push(sql.replace("$?", &format!("$n{}", numbers.len())));
+        };
+        if let Some(y) = filter.year_from {
+            number("w.year >= $?", y as f64);
+        }
+        if let Some(y) = filter.year_to {
+            number("w.year <= $?", y as f64);
+        }
+        if let Some(s) = filter.min_score {
+            number(
+                "(SELECT AVG(sc.normalised) FROM scores sc WHERE sc.post_id = p.id) >= $?",
+                s,
+            );
+        }
+        let mut where_sql = conditions.join(" AND ");
+        for i in (1..=texts.len()).rev() {
+            where_sql = where_sql.replace(&format!("$t{i}"), &format!("${}", 2 + i));
+        }
+        for i in (1..=numbers.len()).rev() {
+            where_sql = where_sql.replace(&format!("$n{i}"), &format!("${}", 2 + texts.len() + i));
+        }
+        let (from, excerpt) = match query.is_empty() {
+            true => (
+                "posts p LEFT JOIN works w ON w.id = p.work_id",
+                "COALESCE(p.summary, '')",
+            ),
+            false => (
+                "search_posts, posts p LEFT JOIN works w ON w.id = p.work_id",
+                "search_posts.excerpt",
+            ),
+        };
+        let n = 2 + texts.len() + numbers.len();
+        let page_sql = format!(
+            "SELECT p.id, {excerpt} AS excerpt FROM {from} WHERE {where_sql}
+             ORDER BY {rank_order}, p.id DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {where_sql} LIMIT {}) AS found",
+            COUNT_LIMIT + 1
+        );
+        let mut page = sqlx::query(&page_sql).bind(&q).bind(now);
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(&q).bind(now);
+        for t in &texts {
+            page = page.bind(t.as_str());
+            count = count.bind(t.as_str());
+        }
+        for v in &numbers {
+            page = page.bind(*v);
+            count = count.bind(*v);
+        }
+        let rows = page
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.readers)
+            .await?;
+        let total = count.fetch_one(&self.readers).await?;
+        let mut excerpts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            excerpts.push((
+                r.try_get::<i64, _>("id")?,
+                r.try_get::<String, _>("excerpt")?,
+            ));
+        }
+        let ids: Vec<i64> = excerpts.iter().map(|(id, _)| *id).collect();
+        let mut cards = self.cards(&ids).await?;
+        let posts = excerpts
+            .into_iter()
+            .filter_map(|(id, excerpt)| {
+                let at = cards.iter().position(|c| c.id == id)?;
+                Some(PostHit {
+                    card: cards.swap_remove(at),
+                    excerpt,
+                })
+            })
+            .collect();
+        let (works, people) = if !query.is_empty() && filter.is_empty() && offset == 0 {
+            (
+                self.search_works(query, 5).await?,
+                self.search_people(query, 5).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok(Found {
+            posts,
+            total,
+            works,
+            people,
+        })
+    }
+
+    /// The genres of the works readers may see, sorted.
+    pub async fn public_genres(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT w.genres FROM works w WHERE EXISTS (SELECT 1 FROM posts p
+                 WHERE p.work_id = w.id AND p.status = 'published' AND p.published_at <= $1)",
+        )
+        .bind(self.now())
+        .fetch_all(&self.readers)
+        .await?;
+        let mut genres = std::collections::BTreeSet::new();
+        for r in &rows {
+            genres.extend(sql::json::<Vec<String>>(r, "genres")?);
+        }
+        Ok(genres.into_iter().collect())
+    }
+
+    /// Works readers may see whose names match, best first.
+    pub async fn search_works(&self, query: &Query, limit: i64) -> Result<Vec<WorkBrief>> {
+        let (from, q) = match self.engine() {
+            Engine::Sqlite => (
+                "search_works JOIN works w ON w.id = search_works.rowid WHERE search_works MATCH $1",
+                query.to_fts5(),
+            ),
+            Engine::Postgres => (
+                "search_works JOIN works w ON w.id = search_works.work_id WHERE search_works.document @@ to_tsquery('simple', $1)",
+                query.to_tsquery(),
+            ),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT w.id, w.slug, w.name, w.year, w.kind FROM {from}
+             AND EXISTS (SELECT 1 FROM posts p WHERE p.work_id = w.id AND p.status = 'published' AND p.published_at <= $2)
+             ORDER BY w.year DESC, w.id LIMIT $3"
+        ))
+        .bind(q)
+        .bind(self.now())
+        .bind(limit)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WorkBrief {
+                    id: r.try_get("id")?,
+                    slug: r.try_get("slug")?,
+                    name: r.try_get("name")?,
+                    year: r.try_get::<i64, _>("year")? as i32,
+                    kind: named(r, "kind", WorkKind::parse)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// People credited on a work readers may see whose names match.
+    pub async fn search_people(&self, query: &Query, limit: i64) -> Result<Vec<PersonRef>> {
+        let (from, q) = match self.engine() {
+            Engine::Sqlite => (
+                "search_people JOIN people pe ON pe.id = search_people.rowid WHERE search_people MATCH $1",
+                query.to_fts5(),
+            ),
+            Engine::Postgres => (
+                "search_people JOIN people pe ON pe.id = search_people.person_id WHERE search_people.document @@ to_tsquery('simple', $1)",
+                query.to_tsquery(),
+            ),
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT pe.slug, pe.name FROM {from}
+             AND EXISTS (SELECT 1 FROM credits c JOIN posts p ON p.work_id = c.work_id
+                 WHERE c.person_id = pe.id AND p.status = 'published' AND p.published_at <= $2)
+             ORDER BY pe.name, pe.id LIMIT $3"
+        ))
+        .bind(q)
+        .bind(self.now())
+        .bind(limit)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PersonRef {
+                    slug: r.try_get("slug")?,
+                    name: r.try_get("name")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+}

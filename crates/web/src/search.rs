@@ -1,0 +1,83 @@
+//! The search page, its suggestions as a reader types, and nothing cached:
+//! every query is its own page, and a results page must never be stale.
+
+use crate::error::AppError;
+use crate::public::render_page;
+use crate::routes::Routes;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use bestpick_app::search::{self, Params};
+use minijinja::context;
+
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/search", page)
+        .get("/search/suggest", suggest)
+}
+
+/// The results page; without JavaScript it is all there is. A wrong filter
+/// is said at the top of the form (400), with the rest of it kept.
+async fn page(
+    State(state): State<AppState>,
+    Query(params): Query<Params>,
+) -> Result<Response, AppError> {
+    let choices = search::choices(&state.site).await?;
+    let (results, errors, status) = match search::read(&params) {
+        Ok((query, filter, page)) => {
+            let results = search::search(&state.site, &query, &filter, page).await?;
+            if page > results.pages && page > 1 {
+                return Err(AppError::NotFound);
+            }
+            let asked = !query.is_empty() || !filter.is_empty();
+            (Some(results).filter(|_| asked), Vec::new(), StatusCode::OK)
+        }
+        Err(errors) => (
+            None,
+            errors
+                .0
+                .iter()
+                .map(|e| format!("{}: {}", e.label(), e.message))
+                .collect(),
+            StatusCode::BAD_REQUEST,
+        ),
+    };
+    // The address of another page of the same results: what was given.
+    let given: Vec<(&str, &str)> = [
+        ("q", &params.q),
+        ("section", &params.section),
+        ("kind", &params.kind),
+        ("genre", &params.genre),
+        ("year_from", &params.year_from),
+        ("year_to", &params.year_to),
+        ("min_score", &params.min_score),
+        ("person", &params.person),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| (k, v.as_str()))
+    .collect();
+    let base = format!(
+        "/search?{}",
+        serde_html_form::to_string(&given).unwrap_or_default()
+    );
+    let html = render_page(
+        &state,
+        "search.html",
+        context! { search_q => params.q.clone(), params, results, errors, choices, base },
+    )
+    .await?;
+    Ok((status, Html(html)).into_response())
+}
+
+/// Up to a few works, people and posts for what is typed so far, as JSON
+/// for the search box's list.
+async fn suggest(
+    State(state): State<AppState>,
+    Query(params): Query<Params>,
+) -> Result<Response, AppError> {
+    let found = search::suggest(&state.site, &params.q).await?;
+    Ok(Json(found).into_response())
+}
