@@ -46,6 +46,7 @@ impl Store {
     ) -> Result<i64> {
         let mut tx = self.begin().await?;
         let written = write_post(&mut tx, post, cover, actor, mode, self.now()).await?;
+        crate::search::index_saved(&mut tx, &[written.id], written.work_id.as_slice()).await?;
         self.commit(tx, &written.topics(), &[]).await?;
         self.goes_live(written.goes_live);
         Ok(written.id)
@@ -181,8 +182,13 @@ impl PostBatch<'_> {
     }
 
     /// Stores every post the batch saved.
-    pub async fn commit(self) -> Result<()> {
+    pub async fn commit(mut self) -> Result<()> {
         let topics: Vec<Topic> = self.written.iter().flat_map(Written::topics).collect();
+        // Indexed once for the batch, outside the posts' savepoints: FTS5
+        // writes what it holds to disk at each savepoint.
+        let posts: Vec<i64> = self.written.iter().map(|w| w.id).collect();
+        let works: Vec<i64> = self.written.iter().filter_map(|w| w.work_id).collect();
+        crate::search::index_saved(&mut self.tx, &posts, &works).await?;
         self.store.commit(self.tx, &topics, &[]).await?;
         for w in &self.written {
             self.store.goes_live(w.goes_live);
@@ -197,6 +203,8 @@ struct Written {
     created: bool,
     /// It brought its work along.
     films: bool,
+    /// The work it shows.
+    work_id: Option<i64>,
     /// When it goes live, if it is published.
     goes_live: Option<i64>,
 }
@@ -325,7 +333,6 @@ async fn write_post(
         (false, _) => Some(authors),
     };
     replace_parts(&mut *conn, id, post, authors.as_deref(), post_id.is_none()).await?;
-    crate::search::index_post(&mut *conn, id).await?;
     let goes_live = (post.status == PostStatus::Published)
         .then_some(published_at)
         .flatten();
@@ -333,6 +340,7 @@ async fn write_post(
         id,
         created: post_id.is_none(),
         films: post.work.is_some(),
+        work_id,
         goes_live,
     })
 }

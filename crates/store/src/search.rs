@@ -201,13 +201,39 @@ pub(crate) async fn index_post(conn: &mut AnyConnection, id: i64) -> Result<()> 
     Ok(())
 }
 
-/// Indexes work `id`'s names, and again every post showing it but `except`
-/// (the post being saved, indexed once it is written).
-pub(crate) async fn index_work(
+/// Indexes what a save wrote, in its transaction: these posts, and these
+/// works with their people and every other post that shows them.
+pub(crate) async fn index_saved(
     conn: &mut AnyConnection,
-    id: i64,
-    except: Option<i64>,
+    posts: &[i64],
+    works: &[i64],
 ) -> Result<()> {
+    let mut done = Vec::new();
+    for &work in works {
+        if done.contains(&work) {
+            continue;
+        }
+        done.push(work);
+        let people: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT DISTINCT pe.id, pe.name FROM credits c JOIN people pe ON pe.id = c.person_id
+             WHERE c.work_id = $1 ORDER BY pe.id",
+        )
+        .bind(work)
+        .fetch_all(&mut *conn)
+        .await?;
+        let people: Vec<(i64, &str)> = people.iter().map(|(i, n)| (*i, n.as_str())).collect();
+        index_people(&mut *conn, &people).await?;
+        index_work(&mut *conn, work, posts).await?;
+    }
+    for &post in posts {
+        index_post(&mut *conn, post).await?;
+    }
+    Ok(())
+}
+
+/// Indexes work `id`'s names, and again every post showing it but `except`
+/// (posts being saved, indexed once they are written).
+async fn index_work(conn: &mut AnyConnection, id: i64, except: &[i64]) -> Result<()> {
     let row = sqlx::query("SELECT name, original_name, year FROM works WHERE id = $1")
         .bind(id)
         .fetch_one(&mut *conn)
@@ -237,21 +263,18 @@ pub(crate) async fn index_work(
         .bind(names)
         .execute(&mut *conn)
         .await?;
-    let posts: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM posts WHERE work_id = $1 AND id IS DISTINCT FROM $2 ORDER BY id",
-    )
-    .bind(id)
-    .bind(except)
-    .fetch_all(&mut *conn)
-    .await?;
-    for post in posts {
+    let posts: Vec<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE work_id = $1 ORDER BY id")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+    for post in posts.into_iter().filter(|p| !except.contains(p)) {
         index_post(&mut *conn, post).await?;
     }
     Ok(())
 }
 
 /// Indexes these people's names (id, name), in two statements however many.
-pub(crate) async fn index_people(conn: &mut AnyConnection, people: &[(i64, &str)]) -> Result<()> {
+async fn index_people(conn: &mut AnyConnection, people: &[(i64, &str)]) -> Result<()> {
     if people.is_empty() {
         return Ok(());
     }
@@ -343,7 +366,7 @@ impl Store {
             .await?;
         // Each work brings its posts along; then the posts without one.
         for work in works {
-            index_work(&mut tx, work, None).await?;
+            index_work(&mut tx, work, &[]).await?;
         }
         let posts: Vec<i64> =
             sqlx::query_scalar("SELECT id FROM posts WHERE work_id IS NULL ORDER BY id")
@@ -454,7 +477,9 @@ impl Store {
                 "COALESCE(p.summary, '')",
             ),
             false => (
-                "search_posts, posts p LEFT JOIN works w ON w.id = p.work_id",
+                // The index first, then each match's post: left to itself,
+                // SQLite may walk every post and ask the index about each.
+                "search_posts CROSS JOIN posts p LEFT JOIN works w ON w.id = p.work_id",
                 "search_posts.excerpt",
             ),
         };
@@ -540,11 +565,11 @@ impl Store {
     pub async fn search_works(&self, query: &Query, limit: i64) -> Result<Vec<WorkBrief>> {
         let (from, q) = match self.engine() {
             Engine::Sqlite => (
-                "search_works JOIN works w ON w.id = search_works.rowid WHERE search_works MATCH $1",
+                "search_works CROSS JOIN works w WHERE search_works MATCH $1 AND w.id = search_works.rowid",
                 query.to_fts5(),
             ),
             Engine::Postgres => (
-                "search_works JOIN works w ON w.id = search_works.work_id WHERE search_works.document @@ to_tsquery('simple', $1)",
+                "search_works CROSS JOIN works w WHERE search_works.document @@ to_tsquery('simple', $1) AND w.id = search_works.work_id",
                 query.to_tsquery(),
             ),
         };
@@ -576,11 +601,11 @@ impl Store {
     pub async fn search_people(&self, query: &Query, limit: i64) -> Result<Vec<PersonRef>> {
         let (from, q) = match self.engine() {
             Engine::Sqlite => (
-                "search_people JOIN people pe ON pe.id = search_people.rowid WHERE search_people MATCH $1",
+                "search_people CROSS JOIN people pe WHERE search_people MATCH $1 AND pe.id = search_people.rowid",
                 query.to_fts5(),
             ),
             Engine::Postgres => (
-                "search_people JOIN people pe ON pe.id = search_people.person_id WHERE search_people.document @@ to_tsquery('simple', $1)",
+                "search_people CROSS JOIN people pe WHERE search_people.document @@ to_tsquery('simple', $1) AND pe.id = search_people.person_id",
                 query.to_tsquery(),
             ),
         };

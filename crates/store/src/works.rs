@@ -275,8 +275,6 @@ impl Store {
             // Matched by IMDb id, but named (and so addressed) as another work.
             .on_unique("work.name", work.name.trim())?;
 
-        // The work's names and its other posts are searched as they are now
-        // (its credits are written below, before this post is indexed).
         if existing.is_some() {
             sqlx::query("DELETE FROM credits WHERE work_id = $1")
                 .bind(id)
@@ -295,7 +293,6 @@ impl Store {
             );
         let credits: Vec<(&str, &str, &str)> = credits.collect();
         if credits.is_empty() {
-            crate::search::index_work(&mut *conn, id, post).await?;
             return Ok(id);
         }
         // Two statements for all the credits, not two per credit: an import
@@ -318,7 +315,6 @@ impl Store {
                 .bind(*pos);
         }
         q.execute(&mut *conn).await?;
-        crate::search::index_work(&mut *conn, id, post).await?;
         Ok(id)
     }
 
@@ -338,17 +334,15 @@ impl Store {
         // renamed the person); the no-op update makes RETURNING give its id.
         let sql = format!(
             "INSERT INTO people (slug, name) VALUES {}
-             ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING slug, id, name",
+             ON CONFLICT (slug) DO UPDATE SET name = people.name RETURNING slug, id",
             sql::values(people.len(), 2)
         );
         let mut q = sqlx::query_as(&sql);
         for (slug, name) in &people {
             q = q.bind(slug.as_str()).bind(*name);
         }
-        let found: Vec<(String, i64, String)> = q.fetch_all(&mut *conn).await?;
-        let named: Vec<(i64, &str)> = found.iter().map(|(_, id, n)| (*id, n.as_str())).collect();
-        crate::search::index_people(&mut *conn, &named).await?;
-        Ok(found.into_iter().map(|(slug, id, _)| (slug, id)).collect())
+        let found: Vec<(String, i64)> = q.fetch_all(&mut *conn).await?;
+        Ok(found.into_iter().collect())
     }
 
     async fn upsert_person(conn: &mut AnyConnection, name: &str) -> Result<i64> {
@@ -369,6 +363,7 @@ impl Store {
     pub async fn save_work(&self, work: &Work, by: &User) -> Result<i64> {
         let mut tx = self.begin().await?;
         let id = Self::upsert_work(&mut tx, work, by, None, self.now()).await?;
+        crate::search::index_saved(&mut tx, &[], &[id]).await?;
         self.commit(tx, &[Topic::Films], &[]).await?;
         Ok(id)
     }

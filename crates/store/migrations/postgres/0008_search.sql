@@ -32,3 +32,8 @@ CREATE TABLE search_people (
     document  TSVECTOR NOT NULL
 );
 CREATE INDEX search_people_document ON search_people USING GIN (document);
+
+-- Whether a work (or a person) has anything readers may see is asked for
+-- every work a search, a list or a page names: one look-up in this index,
+-- where (status, published_at) alone would walk every published post.
+CREATE INDEX posts_work_visible ON posts (work_id, status, published_at);

@@ -26,3 +26,8 @@ CREATE VIRTUAL TABLE search_works USING fts5(
 CREATE VIRTUAL TABLE search_people USING fts5(
     name, tokenize = 'unicode61', prefix = '2 3'
 );
+
+-- Whether a work (or a person) has anything readers may see is asked for
+-- every work a search, a list or a page names: one look-up in this index,
+-- where (status, published_at) alone would walk every published post.
+CREATE INDEX posts_work_visible ON posts (work_id, status, published_at);

@@ -426,3 +426,62 @@ async fn every_page_has_a_search_box_that_works_without_javascript() {
     assert_eq!(app.get("/search?q=heat&page=2").await.status(), 404);
     assert_eq!(app.get("/search?q=heat&page=0").await.status(), 400);
 }
+
+/// With JavaScript, the masthead's box suggests works, people and posts as
+/// the reader types; the arrow keys and Enter open one. Enter alone opens
+/// the results page, as without JavaScript.
+#[tokio::test]
+async fn suggestions_appear_as_a_reader_types_in_chromium() {
+    use crate::chromium::{connect, start_chromedriver};
+    use fantoccini::key::Key;
+    use fantoccini::Locator;
+    let Some(driver) = start_chromedriver() else {
+        crate::helpers::skip("chromedriver is not installed (apt-get install chromium chromium-driver, as .ci/run does)");
+        return;
+    };
+    let app = app_with_posts().await;
+    let c = connect(&driver).await;
+    c.goto(&app.url("/best-pick")).await.unwrap();
+    let input = c.find(Locator::Css("#site-search-q")).await.unwrap();
+    input.send_keys("ame").await.unwrap();
+    let first = c
+        .wait()
+        .for_element(Locator::Css("#site-search-list [role=option]"))
+        .await
+        .unwrap();
+    assert_eq!(first.text().await.unwrap(), "Amélie (2001)\nFilm");
+    let options = c
+        .find_all(Locator::Css("#site-search-list [role=option]"))
+        .await
+        .unwrap();
+    let mut texts = Vec::new();
+    for o in &options {
+        texts.push(o.text().await.unwrap());
+    }
+    assert!(texts.iter().any(|t| t.starts_with("Amélie: a Paris of small kindnesses")), "{texts:?}");
+    assert!(texts.last().unwrap().starts_with("All results for “ame”"), "{texts:?}");
+    assert_eq!(input.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
+    // Down to the first suggestion, Enter: the work's page.
+    input.send_keys(&Key::Down.to_string()).await.unwrap();
+    assert_eq!(
+        first.attr("aria-selected").await.unwrap().as_deref(),
+        Some("true")
+    );
+    input.send_keys(&Key::Enter.to_string()).await.unwrap();
+    c.wait()
+        .for_url(&url::Url::parse(&app.url("/work/amelie-2001")).unwrap())
+        .await
+        .unwrap();
+    // Typed and sent: the results page.
+    let input = c.find(Locator::Css("#site-search-q")).await.unwrap();
+    input.send_keys("pacino").await.unwrap();
+    input.send_keys(&Key::Enter.to_string()).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(".hits .hit"))
+        .await
+        .unwrap();
+    assert!(c.current_url().await.unwrap().as_str().ends_with("/search?q=pacino"));
+    let hit = c.find(Locator::Css(".hits .hit h3")).await.unwrap();
+    assert_eq!(hit.text().await.unwrap(), "Heat: two professionals, one city");
+    c.close().await.unwrap();
+}
