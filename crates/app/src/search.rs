@@ -5,7 +5,7 @@
 use crate::Site;
 use bestpick_core::search::{highlight, snippet, Query, MAX_QUERY_CHARS, MAX_TERMS};
 use bestpick_core::work::WorkKind;
-use bestpick_core::FieldErrors;
+use bestpick_core::{FieldErrors, Slug};
 use bestpick_store::{
     PersonRef, PostCard, SearchFilter, StoreError, Topic, WorkBrief, COUNT_LIMIT,
 };
@@ -120,14 +120,40 @@ pub fn read(params: &Params) -> Result<(Query, SearchFilter, i64), FieldErrors> 
             }
         },
     };
+    // Addresses are slugs; a genre is a name without control characters.
+    let mut address = |field: &str, s: &str| {
+        let s = text(s)?;
+        match Slug::parse(field, &s) {
+            Ok(slug) => Some(slug.as_str().to_owned()),
+            Err(_) => {
+                errors.push(
+                    field,
+                    format!("'{}' is not an address such as best-pick", short(&s)),
+                );
+                None
+            }
+        }
+    };
+    let section = address("section", &params.section);
+    let person = address("person", &params.person);
+    let genre = text(&params.genre);
+    if genre
+        .as_deref()
+        .is_some_and(|g| g.chars().any(char::is_control) || g.len() > 200)
+    {
+        errors.push(
+            "genre",
+            format!("'{}' is not a genre's name", short(&params.genre)),
+        );
+    }
     let filter = SearchFilter {
-        section: text(&params.section),
+        section,
         kind,
-        genre: text(&params.genre),
+        genre,
         year_from,
         year_to,
         min_score,
-        person: text(&params.person),
+        person,
     };
     errors.into_result((Query::parse(&params.q), filter, page))
 }

@@ -33,11 +33,14 @@ pub fn words(text: &str) -> Vec<Word> {
     let mut current: Option<Word> = None;
     for (at, c) in text.char_indices() {
         let mut folded = String::new();
-        decompose_compatible(c, |d| {
-            if !is_combining_mark(d) {
-                folded.extend(d.to_lowercase());
-            }
-        });
+        match unsplit(c) {
+            Some(plain) => folded.push_str(plain),
+            None => decompose_compatible(c, |d| {
+                if !is_combining_mark(d) {
+                    folded.extend(d.to_lowercase());
+                }
+            }),
+        }
         let letters = !folded.is_empty() && folded.chars().all(char::is_alphanumeric);
         let end = at + c.len_utf8();
         match (&mut current, letters) {
@@ -59,6 +62,25 @@ pub fn words(text: &str) -> Vec<Word> {
     }
     out.extend(current);
     out
+}
+
+/// Letters that carry their accent in their shape, so Unicode does not
+/// decompose them, as readers type them without it; and the Greek final
+/// sigma, which lower-casing a capital never gives.
+fn unsplit(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ø' | 'Ø' => "o",
+        'ł' | 'Ł' => "l",
+        'đ' | 'Đ' => "d",
+        'ħ' | 'Ħ' => "h",
+        'ı' => "i",
+        'ß' | 'ẞ' => "ss",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'þ' | 'Þ' => "th",
+        'ς' => "σ",
+        _ => return None,
+    })
 }
 
 /// `text` as the index holds it: its folded words, one space apart.
@@ -256,6 +278,11 @@ mod tests {
         assert_eq!(fold("ＨＥＡＴ (1995) — ﬁlm"), "heat 1995 film");
         assert_eq!(fold("Björk's  café\u{301}!"), "bjork s cafe");
         assert_eq!(fold("千と千尋の神隠し"), "千と千尋の神隠し");
+        assert_eq!(
+            fold("Łódź, Søren, Straße, ΟΔΥΣΣΕΥΣ"),
+            "lodz soren strasse οδυσσευσ"
+        );
+        assert_eq!(fold("Οδυσσεύς"), "οδυσσευσ");
         assert_eq!(fold("<script>"), "script");
         assert_eq!(fold("*"), "");
     }

@@ -9,6 +9,7 @@ use crate::sql::{self, named};
 use crate::works::{PersonRef, WorkBrief};
 use crate::{Engine, Result, Store};
 use bestpick_core::markdown::plain_text;
+use bestpick_core::post::Visibility;
 use bestpick_core::search::{fold, Query};
 use bestpick_core::work::WorkKind;
 use sqlx::{AnyConnection, Row};
@@ -90,7 +91,8 @@ fn engine_of(conn: &AnyConnection) -> Engine {
     }
 }
 
-/// The document of post `id` as stored on `conn`, if it exists.
+/// The document of post `id` as stored on `conn`, if it exists. Tags are
+/// indexed by their address, which a tag's renaming leaves as it is.
 async fn post_document(conn: &mut AnyConnection, id: i64) -> Result<Option<PostDocument>> {
     let Some(row) = sqlx::query(
         "SELECT p.title, p.summary, p.body, p.question, w.name, w.original_name, w.year
@@ -107,7 +109,7 @@ async fn post_document(conn: &mut AnyConnection, id: i64) -> Result<Option<PostD
         "SELECT 1 AS part, pe.name AS a, c.role AS b, c.position AS n, c.job AS job
              FROM posts p JOIN credits c ON c.work_id = p.work_id JOIN people pe ON pe.id = c.person_id
              WHERE p.id = $1
-         UNION ALL SELECT 2, t.name, '', 0, '' FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1
+         UNION ALL SELECT 2, t.slug, '', 0, '' FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1
          UNION ALL SELECT 3, speaker, text, position, '' FROM lines WHERE post_id = $1
          UNION ALL SELECT 4, outlet, quote, position, '' FROM critic_quotes WHERE post_id = $1
          ORDER BY part, job, n",
@@ -339,7 +341,13 @@ impl Store {
     /// Builds the whole index again when it was built by another version
     /// (or never, on a site older than search), in one transaction.
     pub(crate) async fn ensure_search_index(&self) -> Result<()> {
-        if self.setting(VERSION_KEY).await?.as_deref() == Some(INDEX_VERSION) {
+        // A post missing from the index (a copy cut short) rebuilds it too.
+        let (posts, indexed): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM search_posts)",
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        if posts == indexed && self.setting(VERSION_KEY).await?.as_deref() == Some(INDEX_VERSION) {
             return Ok(());
         }
         self.rebuild_search_index().await
@@ -519,6 +527,8 @@ impl Store {
         }
         let ids: Vec<i64> = excerpts.iter().map(|(id, _)| *id).collect();
         let mut cards = self.cards(&ids).await?;
+        // A post unpublished since the search matched it is not shown.
+        cards.retain(|c| c.visibility == Visibility::Published);
         let posts = excerpts
             .into_iter()
             .filter_map(|(id, excerpt)| {

@@ -295,6 +295,11 @@ async fn a_reader_comments_and_replies_and_a_moderator_approves_in_chromium() {
         .unwrap();
     assert!(gap.as_f64().unwrap() < 16.0, "{gap}");
     press_key(&c, "a").await;
+    // The press sends a form: its answer is a new page, with the notice.
+    c.wait()
+        .for_element(Locator::Css(".undo button"))
+        .await
+        .unwrap();
     // Undo is offered for 10 seconds, then hidden and out of reach.
     let visibility = "return getComputedStyle(document.querySelector('.undo button')).visibility;";
     assert_eq!(c.execute(visibility, vec![]).await.unwrap(), "visible");

@@ -228,6 +228,13 @@ async fn every_filter_narrows_the_results() {
         .map(|f| f["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["kind", "year_from", "min_score"]);
+    // Control characters in a filter are named, not sent to the database.
+    let r = app
+        .get("/api/v1/search?q=heat&section=a%00b&person=%01&genre=x%00y")
+        .await;
+    assert_eq!(r.status(), 400);
+    let err: Value = r.json().await.unwrap();
+    assert_eq!(err["error"]["fields"].as_array().unwrap().len(), 3, "{err}");
     let (status, html) = app
         .get_text("/search?q=heat&year_from=2010&year_to=1990")
         .await;
@@ -458,9 +465,20 @@ async fn suggestions_appear_as_a_reader_types_in_chromium() {
     for o in &options {
         texts.push(o.text().await.unwrap());
     }
-    assert!(texts.iter().any(|t| t.starts_with("Amélie: a Paris of small kindnesses")), "{texts:?}");
-    assert!(texts.last().unwrap().starts_with("All results for “ame”"), "{texts:?}");
-    assert_eq!(input.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("Amélie: a Paris of small kindnesses")),
+        "{texts:?}"
+    );
+    assert!(
+        texts.last().unwrap().starts_with("All results for “ame”"),
+        "{texts:?}"
+    );
+    assert_eq!(
+        input.attr("aria-expanded").await.unwrap().as_deref(),
+        Some("true")
+    );
     // Down to the first suggestion, Enter: the work's page.
     input.send_keys(&Key::Down.to_string()).await.unwrap();
     assert_eq!(
@@ -480,8 +498,16 @@ async fn suggestions_appear_as_a_reader_types_in_chromium() {
         .for_element(Locator::Css(".hits .hit"))
         .await
         .unwrap();
-    assert!(c.current_url().await.unwrap().as_str().ends_with("/search?q=pacino"));
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .ends_with("/search?q=pacino"));
     let hit = c.find(Locator::Css(".hits .hit h3")).await.unwrap();
-    assert_eq!(hit.text().await.unwrap(), "Heat: two professionals, one city");
+    assert_eq!(
+        hit.text().await.unwrap(),
+        "Heat: two professionals, one city"
+    );
     c.close().await.unwrap();
 }

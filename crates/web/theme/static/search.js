@@ -51,6 +51,7 @@
     add("Search", "All results for “" + q + "”", "", "/search?q=" + encodeURIComponent(q));
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
+    input.removeAttribute("aria-activedescendant");
     active = -1;
   }
 
@@ -72,9 +73,10 @@
     timer = setTimeout(ask, 150);
   });
   input.addEventListener("keydown", function (e) {
-    if (list.hidden) return;
+    // Keys that confirm an input method's conversion are the method's.
+    if (list.hidden || e.isComposing || e.keyCode === 229) return;
     if (e.key === "ArrowDown") { e.preventDefault(); mark(active + 1); }
-    else if (e.key === "ArrowUp") { e.preventDefault(); mark(active - 1); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); mark(active < 0 ? -1 : active - 1); }
     else if (e.key === "Escape") { close(); asked = ""; }
     else if (e.key === "Enter" && active >= 0) {
       e.preventDefault();
@@ -86,5 +88,6 @@
     var option = e.target.closest("[role=option]");
     if (option) { e.preventDefault(); window.location.href = option.dataset.url; }
   });
-  input.addEventListener("blur", function () { setTimeout(close, 100); });
+  // Closed on leaving; the same words typed again ask again.
+  input.addEventListener("blur", function () { setTimeout(function () { close(); asked = ""; }, 100); });
 })();
