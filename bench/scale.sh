@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # A site of 100,000 generated picks (the generator of bench/run.sh), on
 # SQLite and on PostgreSQL: how long importing them takes and the import's
-# peak memory, then searches through the real server with
-# `wrk -t1 -c1 -d$DURATION --latency` (one reader at a time, so each figure
-# is one request's own time), rotating through a set of typical searches
-# (a title, a cast member, a director, words of a line, an unfinished word,
-# a filter) and, apart, a word every post holds (the worst case).
-# Prints p50 and p99 per engine. Installs wrk from Debian when missing.
+# peak memory, then, through the real server with its page cache off (every
+# request renders its page), `wrk -t1 -c1 -d$DURATION --latency` (one reader
+# at a time, so each figure is one request's own time) on:
+# - searches, rotating through typical ones (a title, a cast member, a
+#   director, words of a line, an unfinished word, filters) and, apart, a
+#   word every post holds (the worst case);
+# - list pages: home, a section and a tag, first and deep (the section's
+#   page 4,001 and the tag's 101 at 100,000 posts, reached by the pager's
+#   own "Older" link).
+# Prints p50 and p99 per engine and case. Installs wrk from Debian when missing.
 #
 # Usage: bench/scale.sh    (POSTS=10000 DURATION=3s for a quick look;
 #                           BESTPICK_BENCH_POSTGRES=postgres://USER@HOST names
@@ -38,7 +42,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-gen_picks "$work/picks" 1 "$POSTS"
+# PICKS_DIR: picks generated before (gen_picks DIR 1 POSTS), to save the time.
+picks=${PICKS_DIR:-$work/picks}
+[ -n "${PICKS_DIR:-}" ] || gen_picks "$picks" 1 "$POSTS"
 
 # Typical searches, each a different path through the index; wrk goes round them.
 typical=(
@@ -70,7 +76,7 @@ measure() { # ENGINE DATABASE_URL
     "${env[@]}" "$bin" demo >/dev/null
     local start
     start=$(date +%s%N)
-    "${env[@]}" /usr/bin/time -f "%M" -o "$work/peak" "$bin" import "$work/picks" >/dev/null
+    "${env[@]}" /usr/bin/time -f "%M" -o "$work/peak" "$bin" import "$picks" >/dev/null
     local import_s peak_mb
     import_s=$(python3 -c "print(round(($(date +%s%N) - $start) / 1e9, 1))")
     peak_mb=$(( $(cat "$work/peak") / 1024 ))
@@ -79,7 +85,7 @@ measure() { # ENGINE DATABASE_URL
     if [ "$engine" = postgres ]; then psql "$url" -qc ANALYZE; fi
     local port
     port=$(free_port)
-    RUST_LOG=warn "${env[@]}" "$bin" serve --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+    RUST_LOG=warn "${env[@]}" "$bin" serve --page-cache-mb 0 --listen "127.0.0.1:$port" >/dev/null 2>&1 &
     pid=$!
     for _ in $(seq 1 2000); do
         curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break
@@ -88,19 +94,34 @@ measure() { # ENGINE DATABASE_URL
     for path in "${typical[@]}"; do # every typical search finds something
         curl -fsS "http://127.0.0.1:$port$path" | grep -q 'class="hit"' || { echo "nothing found: $path" >&2; exit 1; }
     done
-    local line=("$engine" "$import_s" "$peak_mb")
-    for lua in typical common; do
-        wrk -t1 -c1 -d5s -s "$work/$lua.lua" "http://127.0.0.1:$port" >/dev/null # warm-up
-        local out
-        out=$(wrk -t1 -c1 -d"$DURATION" --latency -s "$work/$lua.lua" "http://127.0.0.1:$port")
-        line+=("$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")")
-        line+=("$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")")
+    # Deep pages as readers reach them: the "Older" link of an old-style
+    # numbered page (which is slow by design: it walks to its offset).
+    older() { curl -fsS "http://127.0.0.1:$port$1" | grep -o 'rel="next" href="[^"]*"' | sed 's/.*href="//; s/"$//; s/&amp;/\&/g'; }
+    local section_deep tag_deep
+    local section_page=$((POSTS / 25)) tag_page=$((POSTS / 1000))
+    section_deep=$(older "/best-pick?page=$section_page")
+    tag_deep=$(older "/tag/tag-7?page=$tag_page")
+    local cases=("search:typical.lua" "search, a word in every post:common.lua" "home:/"
+        "section:/best-pick" "section, page $((section_page + 1)):$section_deep"
+        "tag:/tag/tag-7" "tag, page $((tag_page + 1)):$tag_deep")
+    local case name target out
+    for case in "${cases[@]}"; do
+        name=${case%%:*}
+        target=${case#*:}
+        if [[ $target == *.lua ]]; then
+            set -- -s "$work/$target" "http://127.0.0.1:$port"
+        else
+            set -- "http://127.0.0.1:$port$target"
+        fi
+        wrk -t1 -c1 -d2s "$@" >/dev/null # warm-up
+        out=$(wrk -t1 -c1 -d"$DURATION" --latency "$@")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$engine" "$import_s" "$peak_mb" "$name" \
+            "$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")" \
+            "$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")" >>"$results"
     done
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     pid=
-    printf '%s\t' "${line[@]}" >>"$results"
-    echo >>"$results"
 }
 
 measure sqlite "sqlite:$work/sqlite.db"
@@ -110,9 +131,8 @@ else
     echo "PostgreSQL at $SERVER cannot be reached: measured on SQLite only" >&2
 fi
 
-echo "bestpick $(git describe --always --dirty), $(nproc) cores, $POSTS generated picks, wrk -t1 -c1 -d$DURATION --latency"
-printf '%-9s %9s %9s | %-22s | %-22s\n' "" "import" "peak" "typical searches" "a word in every post"
-printf '%-9s %9s %9s | %10s %11s | %10s %11s\n' engine s MiB "p50 ms" "p99 ms" "p50 ms" "p99 ms"
-while IFS=$'\t' read -r engine import peak t50 t99 c50 c99; do
-    printf '%-9s %9s %9s | %10s %11s | %10s %11s\n' "$engine" "$import" "$peak" "$t50" "$t99" "$c50" "$c99"
+echo "bestpick $(git describe --always --dirty), $(nproc) cores, $POSTS generated picks, page cache off, wrk -t1 -c1 -d$DURATION --latency"
+printf '%-9s %8s %9s  %-30s %8s %8s\n' engine "import s" "peak MiB" case "p50 ms" "p99 ms"
+while IFS=$'\t' read -r engine import peak name p50 p99; do
+    printf '%-9s %8s %9s  %-30s %8s %8s\n' "$engine" "$import" "$peak" "$name" "$p50" "$p99"
 done <"$results"

@@ -46,7 +46,7 @@ pub use media::{media_prefix, Media, MediaQuery, MediaUse, NewMedia, Variant};
 pub use moderation::{Moderated, ModerationAct, ModerationRecord, Undone, UNDO_SECONDS};
 pub use notice::Event;
 pub use posts::{Cover, PostBatch, SaveMode};
-pub use read::{PostCard, PostFilter, PostView, TagRef, UserRef};
+pub use read::{Cursor, ListPage, PageAt, PostCard, PostFilter, PostView, TagRef, UserRef};
 pub use search::{Found, PostHit, SearchFilter, COUNT_LIMIT};
 pub use sections::Section;
 pub use sessions::{ApiToken, ApiTokenInfo, Session};

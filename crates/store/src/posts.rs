@@ -98,7 +98,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
         let slug = slug.ok_or_else(|| StoreError::NotFound("that post".into()))?;
-        crate::search::index_post(&mut tx, id).await?;
+        crate::search::index_posts(&mut tx, &[id]).await?;
         sqlx::query(
             "INSERT INTO removed_posts (slug, removed_at) VALUES ($1, $2)
              ON CONFLICT (slug) DO UPDATE SET removed_at = excluded.removed_at",

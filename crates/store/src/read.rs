@@ -266,7 +266,147 @@ enum FilterValue {
     Text(String),
 }
 
+/// A place in a list of published posts, newest first: the time a post
+/// went live and its id. A page starts just past a cursor, so its cost is
+/// that of the page, however deep (an offset walks every post before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Cursor {
+    pub at: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// Reads `TIME.ID`, as [`Cursor`]'s `Display` writes it.
+    pub fn parse(s: &str) -> Option<Cursor> {
+        let (at, id) = s.split_once('.')?;
+        let digits =
+            |v: &str| !v.is_empty() && v.len() <= 19 && v.bytes().all(|b| b.is_ascii_digit());
+        if !digits(at) || !digits(id) {
+            return None;
+        }
+        Some(Cursor {
+            at: at.parse().ok()?,
+            id: id.parse().ok()?,
+        })
+    }
+
+    fn of(card: &PostCard) -> Cursor {
+        Cursor {
+            at: card.published_at.unwrap_or(card.updated_at),
+            id: card.id,
+        }
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.at, self.id)
+    }
+}
+
+/// Which page of a list: the newest, the one older than a post, or the
+/// one newer than it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAt {
+    Newest,
+    Before(Cursor),
+    After(Cursor),
+}
+
+/// A page of a list, with where the pages beside it start.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListPage {
+    pub posts: Vec<PostCard>,
+    /// The next page (older posts) starts before this, if there is one.
+    pub older: Option<Cursor>,
+    /// The previous page (newer posts) starts after this, if there is one.
+    pub newer: Option<Cursor>,
+}
+
+/// The query of [`Store::list_page`] and its values: one more post than
+/// the page, to know whether another follows; a newer page is read oldest
+/// first from its cursor, then turned. Past a cursor, the posts of the
+/// cursor's own time come first, then the older (or newer) times: each
+/// half is one range of an index ending (published_at, id), where one
+/// comparison of both columns would walk every post of that time.
+fn page_query(filter: &PostFilter, at: PageAt) -> (String, Vec<FilterValue>) {
+    debug_assert!(filter.visible_at.is_some(), "a page lists published posts");
+    let (where_sql, mut values) = filter.where_clause();
+    let n = values.len();
+    let where_sql = if where_sql.is_empty() {
+        " WHERE TRUE".to_owned()
+    } else {
+        where_sql
+    };
+    let cards = |inner: &str| {
+        format!("{CARD_SELECT} WHERE p.id IN ({inner}) ORDER BY p.published_at DESC, p.id DESC")
+    };
+    let (cursor, (cmp, order)) = match at {
+        PageAt::Newest => {
+            values.push(FilterValue::Int(filter.limit + 1));
+            let inner = format!(
+                "SELECT p.id FROM posts p{where_sql} ORDER BY p.published_at DESC, p.id DESC LIMIT ${}",
+                n + 1
+            );
+            return (cards(&inner), values);
+        }
+        PageAt::Before(c) => (c, ("<", "DESC")),
+        PageAt::After(c) => (c, (">", "ASC")),
+    };
+    let (t, id, limit) = (n + 1, n + 2, n + 3);
+    values.push(FilterValue::Int(cursor.at));
+    values.push(FilterValue::Int(cursor.id));
+    values.push(FilterValue::Int(filter.limit + 1));
+    let inner = format!(
+        "SELECT id FROM (
+             SELECT id, published_at FROM (SELECT p.id, p.published_at FROM posts p{where_sql}
+                 AND p.published_at = ${t} AND p.id {cmp} ${id} ORDER BY p.id {order} LIMIT ${limit}) AS same_time
+             UNION ALL
+             SELECT id, published_at FROM (SELECT p.id, p.published_at FROM posts p{where_sql}
+                 AND p.published_at {cmp} ${t} ORDER BY p.published_at {order}, p.id {order} LIMIT ${limit}) AS other_times
+         ) AS page ORDER BY published_at {order}, id {order} LIMIT ${limit}"
+    );
+    (cards(&inner), values)
+}
+
 impl Store {
+    /// How the engine would run [`Store::list_page`]'s query, for tests
+    /// that check the indexes it needs exist: SQLite's query plan, or
+    /// PostgreSQL's with sequential scans discouraged (a small test table
+    /// is otherwise read whole whatever its indexes).
+    pub async fn explain_list_page(&self, filter: &PostFilter, at: PageAt) -> Result<String> {
+        let (sql, values) = page_query(filter, at);
+        let mut tx = self.readers.begin().await?;
+        let prefix = match self.engine() {
+            crate::Engine::Sqlite => "EXPLAIN QUERY PLAN",
+            crate::Engine::Postgres => {
+                sqlx::query("SET LOCAL enable_seqscan = off")
+                    .execute(&mut *tx)
+                    .await?;
+                "EXPLAIN"
+            }
+        };
+        let explain = format!("{prefix} {sql}");
+        let mut q = sqlx::query(&explain);
+        for v in &values {
+            q = match v {
+                FilterValue::Int(i) => q.bind(*i),
+                FilterValue::Text(s) => q.bind(s.as_str()),
+            };
+        }
+        let mut plan = String::new();
+        for r in q.fetch_all(&mut *tx).await? {
+            let line: String = match self.engine() {
+                crate::Engine::Sqlite => r.try_get("detail")?,
+                crate::Engine::Postgres => r.try_get(0)?,
+            };
+            plan.push_str(&line);
+            plan.push('\n');
+        }
+        tx.rollback().await?;
+        Ok(plan)
+    }
+
     /// Posts matching `filter`, newest first, and how many match in all.
     pub async fn list_posts(&self, filter: &PostFilter) -> Result<(Vec<PostCard>, i64)> {
         let (where_sql, values) = filter.where_clause();
@@ -328,6 +468,74 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         self.fill_cards(&mut cards).await?;
         Ok(cards)
+    }
+
+    /// A page of published posts readers may see (`filter.visible_at` is
+    /// required), newest first, from `at`; `filter.limit` long.
+    pub async fn list_page(&self, filter: &PostFilter, at: PageAt) -> Result<ListPage> {
+        let (sql, values) = page_query(filter, at);
+        let mut q = sqlx::query(&sql);
+        for v in &values {
+            q = match v {
+                FilterValue::Int(i) => q.bind(*i),
+                FilterValue::Text(s) => q.bind(s.as_str()),
+            };
+        }
+        let rows = q.fetch_all(&self.readers).await?;
+        let now = self.now();
+        let mut posts = rows
+            .iter()
+            .map(|r| card_from_row(r, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = posts.len() as i64 > filter.limit;
+        if more {
+            // The one past the page: the oldest going back, the newest going forward.
+            match at {
+                PageAt::After(_) => drop(posts.remove(0)),
+                _ => drop(posts.pop()),
+            }
+        }
+        self.fill_cards(&mut posts).await?;
+        let (first, last) = (posts.first().map(Cursor::of), posts.last().map(Cursor::of));
+        let (older, newer) = match at {
+            PageAt::Newest => (last.filter(|_| more), None),
+            PageAt::Before(_) => (last.filter(|_| more), first),
+            PageAt::After(_) => (last, first.filter(|_| more)),
+        };
+        Ok(ListPage {
+            posts,
+            older,
+            newer,
+        })
+    }
+
+    /// Whether `cursor` is where a visible post of `filter` stands: pages
+    /// start only at real posts, so made-up cursors make no new pages.
+    pub async fn cursor_exists(&self, filter: &PostFilter, cursor: Cursor) -> Result<bool> {
+        let (where_sql, values) = filter.where_clause();
+        let n = values.len();
+        let joiner = if where_sql.is_empty() {
+            " WHERE"
+        } else {
+            " AND"
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM posts p{where_sql}{joiner} p.id = ${} AND p.published_at = ${}",
+            n + 1,
+            n + 2
+        );
+        let mut q = sqlx::query_scalar::<_, i64>(&sql);
+        for v in &values {
+            q = match v {
+                FilterValue::Int(i) => q.bind(*i),
+                FilterValue::Text(s) => q.bind(s.as_str()),
+            };
+        }
+        Ok(q.bind(cursor.id)
+            .bind(cursor.at)
+            .fetch_one(&self.readers)
+            .await?
+            > 0)
     }
 
     /// Loads the authors and covers of many cards with one query each.

@@ -12,7 +12,9 @@ use bestpick_core::markdown::plain_text;
 use bestpick_core::post::Visibility;
 use bestpick_core::search::{fold, Query};
 use bestpick_core::work::WorkKind;
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 /// Changes when what the index holds, or how, changes: a site whose index
 /// was built otherwise is indexed again when opened.
@@ -91,32 +93,72 @@ fn engine_of(conn: &AnyConnection) -> Engine {
     }
 }
 
-/// The document of post `id` as stored on `conn`, if it exists. Tags are
-/// indexed by their address, which a tag's renaming leaves as it is.
-async fn post_document(conn: &mut AnyConnection, id: i64) -> Result<Option<PostDocument>> {
-    let Some(row) = sqlx::query(
-        "SELECT p.title, p.summary, p.body, p.question, w.name, w.original_name, w.year
-         FROM posts p LEFT JOIN works w ON w.id = p.work_id WHERE p.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
+/// Rows written per statement: a few statements for a whole import batch.
+const CHUNK: usize = 200;
+
+/// Binds `ids` to `q`, in order.
+fn bind_ids<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ids: &[i64],
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q
+}
+
+/// The documents of these posts as stored on `conn`, by id (a post that
+/// is gone has none). Tags are indexed by their address, which a tag's
+/// renaming leaves as it is.
+async fn post_documents(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, PostDocument>> {
+    let list = sql::list(1, ids.len());
+    let rows: Vec<AnyRow> = {
+        let sql = format!(
+            "SELECT p.id, p.title, p.summary, p.body, p.question, w.name, w.original_name, w.year
+             FROM posts p LEFT JOIN works w ON w.id = p.work_id WHERE p.id IN ({list})"
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *conn).await?
     };
     // Everything else in one query, part by part, in page order.
-    let parts = sqlx::query(
-        "SELECT 1 AS part, pe.name AS a, c.role AS b, c.position AS n, c.job AS job
-             FROM posts p JOIN credits c ON c.work_id = p.work_id JOIN people pe ON pe.id = c.person_id
-             WHERE p.id = $1
-         UNION ALL SELECT 2, t.slug, '', 0, '' FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = $1
-         UNION ALL SELECT 3, speaker, text, position, '' FROM lines WHERE post_id = $1
-         UNION ALL SELECT 4, outlet, quote, position, '' FROM critic_quotes WHERE post_id = $1
-         ORDER BY part, job, n",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let parts: Vec<AnyRow> = {
+        let sql = format!(
+            "SELECT p.id AS post, 1 AS part, pe.name AS a, c.role AS b, c.position AS n, c.job AS job
+                 FROM posts p JOIN credits c ON c.work_id = p.work_id JOIN people pe ON pe.id = c.person_id
+                 WHERE p.id IN ({list})
+             UNION ALL SELECT pt.post_id, 2, t.slug, '', 0, '' FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+                 WHERE pt.post_id IN ({list})
+             UNION ALL SELECT post_id, 3, speaker, text, position, '' FROM lines WHERE post_id IN ({list})
+             UNION ALL SELECT post_id, 4, outlet, quote, position, '' FROM critic_quotes WHERE post_id IN ({list})
+             ORDER BY post, part, job, n"
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *conn).await?
+    };
+    let mut by_post: HashMap<i64, Vec<&AnyRow>> = HashMap::new();
+    for r in &parts {
+        by_post.entry(r.try_get("post")?).or_default().push(r);
+    }
+    let mut docs = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let id: i64 = row.try_get("id")?;
+        let parts = by_post.remove(&id).unwrap_or_default();
+        docs.insert(id, post_document(row, &parts)?);
+    }
+    Ok(docs)
+}
+
+/// A post's document from its row and its parts.
+fn post_document(row: &AnyRow, parts: &[&AnyRow]) -> Result<PostDocument, sqlx::Error> {
     let text = |col: &str| -> Result<String, sqlx::Error> {
         Ok(row.try_get::<Option<String>, _>(col)?.unwrap_or_default())
     };
@@ -130,7 +172,7 @@ async fn post_document(conn: &mut AnyConnection, id: i64) -> Result<Option<PostD
     words.push_str(&summary);
     words.push('\n');
     words.push_str(&text("question")?);
-    for r in &parts {
+    for r in parts {
         let part: i64 = r.try_get("part")?;
         let a: String = r.try_get("a")?;
         let b: String = r.try_get("b")?;
@@ -153,53 +195,79 @@ async fn post_document(conn: &mut AnyConnection, id: i64) -> Result<Option<PostD
     if let Some((cut, _)) = excerpt.char_indices().nth(EXCERPT_CHARS) {
         excerpt.truncate(cut);
     }
-    Ok(Some(PostDocument {
+    Ok(PostDocument {
         title: fold(&text("title")?),
         names: fold(&names),
         people: fold(&people),
         words: fold(&words),
         body: fold(&body),
         excerpt,
-    }))
+    })
 }
 
-/// Writes post `id`'s entry in the index, or removes it when the post is
-/// gone; on `conn`, in the caller's transaction.
-pub(crate) async fn index_post(conn: &mut AnyConnection, id: i64) -> Result<()> {
-    let doc = post_document(&mut *conn, id).await?;
-    let engine = engine_of(conn);
-    if engine == Engine::Sqlite || doc.is_none() {
-        let sql = match engine {
-            Engine::Sqlite => "DELETE FROM search_posts WHERE rowid = $1",
-            Engine::Postgres => "DELETE FROM search_posts WHERE post_id = $1",
-        };
-        sqlx::query(sql).bind(id).execute(&mut *conn).await?;
-    }
-    let Some(d) = doc else { return Ok(()) };
-    let sql = match engine {
-        Engine::Sqlite => {
-            "INSERT INTO search_posts (rowid, excerpt, title, names, people, words, body)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        }
-        Engine::Postgres => {
-            "INSERT INTO search_posts (post_id, excerpt, document) VALUES ($1, $2,
-                 setweight(to_tsvector('simple', $3 || ' ' || $4), 'A')
-                 || setweight(to_tsvector('simple', $5), 'B')
-                 || setweight(to_tsvector('simple', $6), 'C')
-                 || setweight(to_tsvector('simple', $7), 'D'))
-             ON CONFLICT (post_id) DO UPDATE SET excerpt = excluded.excerpt, document = excluded.document"
-        }
+/// Deletes the index rows of these ids from `table` (keyed by rowid on
+/// SQLite, by `key` on PostgreSQL).
+async fn unindex(conn: &mut AnyConnection, table: &str, key: &str, ids: &[i64]) -> Result<()> {
+    let key = match engine_of(conn) {
+        Engine::Sqlite => "rowid",
+        Engine::Postgres => key,
     };
-    sqlx::query(sql)
-        .bind(id)
-        .bind(&d.excerpt)
-        .bind(&d.title)
-        .bind(&d.names)
-        .bind(&d.people)
-        .bind(&d.words)
-        .bind(&d.body)
-        .execute(&mut *conn)
-        .await?;
+    let sql = format!(
+        "DELETE FROM {table} WHERE {key} IN ({})",
+        sql::list(1, ids.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Writes these posts' entries in the index (removing those of posts that
+/// are gone), a few statements for every [`CHUNK`] of them; on `conn`, in
+/// the caller's transaction.
+pub(crate) async fn index_posts(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    for ids in ids.chunks(CHUNK) {
+        let docs = post_documents(&mut *conn, ids).await?;
+        unindex(&mut *conn, "search_posts", "post_id", ids).await?;
+        if docs.is_empty() {
+            continue;
+        }
+        let sql = match engine_of(conn) {
+            Engine::Sqlite => format!(
+                "INSERT INTO search_posts (rowid, excerpt, title, names, people, words, body) VALUES {}",
+                sql::values(docs.len(), 7)
+            ),
+            // PostgreSQL types a VALUES list from its first row.
+            Engine::Postgres => format!(
+                "INSERT INTO search_posts (post_id, excerpt, document)
+                 SELECT v.id, v.excerpt,
+                     setweight(to_tsvector('simple', v.title || ' ' || v.names), 'A')
+                     || setweight(to_tsvector('simple', v.people), 'B')
+                     || setweight(to_tsvector('simple', v.words), 'C')
+                     || setweight(to_tsvector('simple', v.body), 'D')
+                 FROM (VALUES {}) AS v (id, excerpt, title, names, people, words, body)",
+                sql::values(docs.len(), 7).replacen(
+                    "($1, $2, $3, $4, $5, $6, $7)",
+                    "($1::BIGINT, $2::TEXT, $3::TEXT, $4::TEXT, $5::TEXT, $6::TEXT, $7::TEXT)",
+                    1
+                )
+            ),
+        };
+        let mut q = sqlx::query(&sql);
+        for (id, d) in &docs {
+            q = q
+                .bind(*id)
+                .bind(d.excerpt.as_str())
+                .bind(d.title.as_str())
+                .bind(d.names.as_str())
+                .bind(d.people.as_str())
+                .bind(d.words.as_str())
+                .bind(d.body.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -210,68 +278,68 @@ pub(crate) async fn index_saved(
     posts: &[i64],
     works: &[i64],
 ) -> Result<()> {
-    let mut done = Vec::new();
-    for &work in works {
-        if done.contains(&work) {
-            continue;
-        }
-        done.push(work);
-        let people: Vec<(i64, String)> = sqlx::query_as(
+    let mut works = works.to_vec();
+    works.sort_unstable();
+    works.dedup();
+    let mut all_posts = posts.to_vec();
+    for works in works.chunks(CHUNK) {
+        let list = sql::list(1, works.len());
+        let sql = format!(
             "SELECT DISTINCT pe.id, pe.name FROM credits c JOIN people pe ON pe.id = c.person_id
-             WHERE c.work_id = $1 ORDER BY pe.id",
-        )
-        .bind(work)
-        .fetch_all(&mut *conn)
-        .await?;
-        let people: Vec<(i64, &str)> = people.iter().map(|(i, n)| (*i, n.as_str())).collect();
-        index_people(&mut *conn, &people).await?;
-        index_work(&mut *conn, work, posts).await?;
+             WHERE c.work_id IN ({list}) ORDER BY pe.id"
+        );
+        let people: Vec<(i64, String)> = bind_ids(sqlx::query_as(&sql), works)
+            .fetch_all(&mut *conn)
+            .await?;
+        for chunk in people.chunks(CHUNK) {
+            let chunk: Vec<(i64, &str)> = chunk.iter().map(|(i, n)| (*i, n.as_str())).collect();
+            index_people(&mut *conn, &chunk).await?;
+        }
+        index_works(&mut *conn, works).await?;
+        let sql = format!("SELECT id FROM posts WHERE work_id IN ({list}) ORDER BY id");
+        let shown: Vec<(i64,)> = bind_ids(sqlx::query_as(&sql), works)
+            .fetch_all(&mut *conn)
+            .await?;
+        all_posts.extend(shown.into_iter().map(|(id,)| id));
     }
-    for &post in posts {
-        index_post(&mut *conn, post).await?;
-    }
-    Ok(())
+    all_posts.sort_unstable();
+    all_posts.dedup();
+    index_posts(&mut *conn, &all_posts).await
 }
 
-/// Indexes work `id`'s names, and again every post showing it but `except`
-/// (posts being saved, indexed once they are written).
-async fn index_work(conn: &mut AnyConnection, id: i64, except: &[i64]) -> Result<()> {
-    let row = sqlx::query("SELECT name, original_name, year FROM works WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let names = fold(&format!(
-        "{} {} {}",
-        row.try_get::<String, _>("name")?,
-        row.try_get::<Option<String>, _>("original_name")?
-            .unwrap_or_default(),
-        row.try_get::<i64, _>("year")?
-    ));
-    let sql = match engine_of(conn) {
-        Engine::Sqlite => {
-            sqlx::query("DELETE FROM search_works WHERE rowid = $1")
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-            "INSERT INTO search_works (rowid, names) VALUES ($1, $2)"
-        }
-        Engine::Postgres => {
-            "INSERT INTO search_works (work_id, document) VALUES ($1, to_tsvector('simple', $2))
-             ON CONFLICT (work_id) DO UPDATE SET document = excluded.document"
-        }
-    };
-    sqlx::query(sql)
-        .bind(id)
-        .bind(names)
-        .execute(&mut *conn)
-        .await?;
-    let posts: Vec<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE work_id = $1 ORDER BY id")
-        .bind(id)
+/// Indexes these works' names (name, original name, year).
+async fn index_works(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
+    let sql = format!(
+        "SELECT id, name, original_name, year FROM works WHERE id IN ({})",
+        sql::list(1, ids.len())
+    );
+    let rows: Vec<(i64, String, Option<String>, i64)> = bind_ids(sqlx::query_as(&sql), ids)
         .fetch_all(&mut *conn)
         .await?;
-    for post in posts.into_iter().filter(|p| !except.contains(p)) {
-        index_post(&mut *conn, post).await?;
+    unindex(&mut *conn, "search_works", "work_id", ids).await?;
+    if rows.is_empty() {
+        return Ok(());
     }
+    let sql = match engine_of(conn) {
+        Engine::Sqlite => format!(
+            "INSERT INTO search_works (rowid, names) VALUES {}",
+            sql::values(rows.len(), 2)
+        ),
+        Engine::Postgres => format!(
+            "INSERT INTO search_works (work_id, document)
+             SELECT v.id, to_tsvector('simple', v.names) FROM (VALUES {}) AS v (id, names)",
+            values_typed(rows.len())
+        ),
+    };
+    let mut q = sqlx::query(&sql);
+    for (id, name, original, year) in &rows {
+        let names = fold(&format!(
+            "{name} {} {year}",
+            original.as_deref().unwrap_or("")
+        ));
+        q = q.bind(*id).bind(names);
+    }
+    q.execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -280,27 +348,16 @@ async fn index_people(conn: &mut AnyConnection, people: &[(i64, &str)]) -> Resul
     if people.is_empty() {
         return Ok(());
     }
+    let ids: Vec<i64> = people.iter().map(|(id, _)| *id).collect();
+    unindex(&mut *conn, "search_people", "person_id", &ids).await?;
     let sql = match engine_of(conn) {
-        Engine::Sqlite => {
-            let delete = format!(
-                "DELETE FROM search_people WHERE rowid IN ({})",
-                sql::list(1, people.len())
-            );
-            let mut q = sqlx::query(&delete);
-            for (id, _) in people {
-                q = q.bind(*id);
-            }
-            q.execute(&mut *conn).await?;
-            format!(
-                "INSERT INTO search_people (rowid, name) VALUES {}",
-                sql::values(people.len(), 2)
-            )
-        }
+        Engine::Sqlite => format!(
+            "INSERT INTO search_people (rowid, name) VALUES {}",
+            sql::values(people.len(), 2)
+        ),
         Engine::Postgres => format!(
             "INSERT INTO search_people (person_id, document)
-             SELECT v.id, to_tsvector('simple', v.name) FROM (VALUES {}) AS v (id, name)
-             ON CONFLICT (person_id) DO UPDATE SET document = excluded.document",
-            // PostgreSQL types a VALUES list from its first row.
+             SELECT v.id, to_tsvector('simple', v.name) FROM (VALUES {}) AS v (id, name)",
             values_typed(people.len())
         ),
     };
@@ -331,10 +388,7 @@ pub(crate) async fn index_person(conn: &mut AnyConnection, id: i64) -> Result<()
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    for post in posts {
-        index_post(&mut *conn, post).await?;
-    }
-    Ok(())
+    index_posts(&mut *conn, &posts).await
 }
 
 impl Store {
@@ -365,24 +419,20 @@ impl Store {
         let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM people ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
-        for chunk in people.chunks(200) {
+        for chunk in people.chunks(CHUNK) {
             let chunk: Vec<(i64, &str)> = chunk.iter().map(|(i, n)| (*i, n.as_str())).collect();
             index_people(&mut tx, &chunk).await?;
         }
         let works: Vec<i64> = sqlx::query_scalar("SELECT id FROM works ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
-        // Each work brings its posts along; then the posts without one.
-        for work in works {
-            index_work(&mut tx, work, &[]).await?;
+        for chunk in works.chunks(CHUNK) {
+            index_works(&mut tx, chunk).await?;
         }
-        let posts: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM posts WHERE work_id IS NULL ORDER BY id")
-                .fetch_all(&mut *tx)
-                .await?;
-        for post in posts {
-            index_post(&mut tx, post).await?;
-        }
+        let posts: Vec<i64> = sqlx::query_scalar("SELECT id FROM posts ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        index_posts(&mut tx, &posts).await?;
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -735,3 +735,82 @@ async fn writes_cut_short_leave_no_connection_inside_a_transaction() {
         );
     }
 }
+
+/// Every list a reader pages through reads the posts it shows through an
+/// index, on both engines: its cost is the page's, not the site's.
+#[tokio::test]
+async fn list_pages_are_read_through_indexes() {
+    use bestpick_core::post::PostKind;
+    use bestpick_store::{Cursor, PageAt};
+    let s = site().await;
+    for i in 0..30 {
+        let p = pick(&format!("p{i}"), &format!("Work {i}"), "published");
+        s.store
+            .save_post(&p, &Cover::None, &s.admin, SaveMode::Create)
+            .await
+            .unwrap();
+    }
+    let visible = PostFilter {
+        visible_at: Some(T0 + 10),
+        status: Some(PostStatus::Published),
+        limit: 12,
+        ..PostFilter::default()
+    };
+    let section = s.store.section_by_slug("films").await.unwrap().unwrap().id;
+    let lists = [
+        (
+            "home picks",
+            PostFilter {
+                kind: Some(PostKind::Pick),
+                ..visible.clone()
+            },
+        ),
+        (
+            "home essays",
+            PostFilter {
+                kind: Some(PostKind::Essay),
+                ..visible.clone()
+            },
+        ),
+        (
+            "section",
+            PostFilter {
+                section_id: Some(section),
+                ..visible.clone()
+            },
+        ),
+        (
+            "tag",
+            PostFilter {
+                tag_slug: Some("crime".into()),
+                ..visible.clone()
+            },
+        ),
+        (
+            "author",
+            PostFilter {
+                author_id: Some(s.admin.id),
+                ..visible.clone()
+            },
+        ),
+    ];
+    let cursor = Cursor { at: T0, id: 15 };
+    for (name, filter) in &lists {
+        for at in [
+            PageAt::Newest,
+            PageAt::Before(cursor),
+            PageAt::After(cursor),
+        ] {
+            let plan = s.store.explain_list_page(filter, at).await.unwrap();
+            println!("{name} {at:?}:\n{plan}");
+            let whole = plan.lines().any(|l| {
+                let l = l.trim_start_matches(|c: char| {
+                    c == ' ' || c == '-' || c == '>' || c == '|' || c == '`'
+                });
+                let scans_posts = l == "SCAN p" || l.starts_with("SCAN p ");
+                (scans_posts && !l.contains("USING")) || l.contains("Seq Scan on posts")
+            });
+            assert!(!whole, "{name} {at:?} reads every post:\n{plan}");
+        }
+    }
+}

@@ -352,9 +352,9 @@ pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) 
 fn page_params(path: &str) -> &'static [&'static str] {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
-        ["tag" | "author", _] => &["page"],
+        ["tag" | "author", _] => &["page", "before", "after"],
         ["work" | "person", _] => &[],
-        [section] if !section.is_empty() => &["page"],
+        [section] if !section.is_empty() => &["page", "before", "after"],
         [_section, _slug] => &["replyto", "comment"],
         _ => &[],
     }
@@ -380,6 +380,11 @@ fn is_personal(key: &str) -> bool {
         || query.split('&').filter(|p| !p.is_empty()).any(|p| {
             PERSONAL.iter().any(|n| p.starts_with(n))
                 || p.strip_prefix("page=").is_some_and(|v| !canonical_page(v))
+                || ["before=", "after="].iter().any(|n| {
+                    p.strip_prefix(n).is_some_and(|v| {
+                        bestpick_store::Cursor::parse(v).is_none_or(|c| c.to_string() != v)
+                    })
+                })
         })
 }
 

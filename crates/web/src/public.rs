@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use bestpick_core::post::{PostKind, PostStatus};
-use bestpick_store::{FilmScope, PostCard, PostFilter, Section, Topic};
+use bestpick_store::{FilmScope, PageAt, PostCard, PostFilter, Section, Topic};
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
@@ -100,27 +100,41 @@ async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
     if !store.has_admin().await? {
         return Ok(Redirect::to("/setup").into_response());
     }
-    let (picks, _) = store
-        .list_posts(&PostFilter {
-            kind: Some(PostKind::Pick),
-            limit: 6,
-            ..visible(state.site.now())
-        })
-        .await?;
-    let (others, _) = store
-        .list_posts(&PostFilter {
-            not_kind: Some(PostKind::Pick),
+    let picks = store
+        .list_page(
+            &PostFilter {
+                kind: Some(PostKind::Pick),
+                limit: 6,
+                ..visible(state.site.now())
+            },
+            PageAt::Newest,
+        )
+        .await?
+        .posts;
+    // Essays and news, newest first: each kind read from its own index
+    // (a site of many picks would otherwise be walked to find them).
+    let mut others = Vec::new();
+    for kind in [PostKind::Essay, PostKind::Article] {
+        let filter = PostFilter {
+            kind: Some(kind),
             limit: 8,
             ..visible(state.site.now())
-        })
-        .await?;
+        };
+        others.extend(store.list_page(&filter, PageAt::Newest).await?.posts);
+    }
+    others.sort_by_key(|p| std::cmp::Reverse((p.published_at, p.id)));
+    others.truncate(8);
     let topics = list_topics(ids(&picks).chain(ids(&others)));
     page(&state, "home.html", context! { picks, others }, topics).await
 }
 
 #[derive(Deserialize)]
 struct PageQuery {
+    /// A page by number: the old way, kept for links made with it.
     page: Option<String>,
+    /// Older than this post (`TIME.ID`), or newer: the pager's links.
+    before: Option<String>,
+    after: Option<String>,
 }
 
 /// Page numbers start at 1; anything else is a clear 400, a page past the
@@ -140,38 +154,85 @@ fn page_number(q: &PageQuery) -> Result<i64, AppError> {
     }
 }
 
+/// The links to the pages beside this one.
 #[derive(Serialize)]
 struct Pagination {
-    page: i64,
-    pages: i64,
-    total: i64,
+    newer: Option<String>,
+    older: Option<String>,
 }
 
-/// One page of a filtered list, or 404 past its end.
+/// One page of a filtered list, or 404 past its end. Pages link to each
+/// other by cursor, so a page deep in a long list costs what the first
+/// does; `?page=N` still answers, by offset, for links made with it.
 async fn paged(
     state: &AppState,
     filter: PostFilter,
     q: &PageQuery,
+    base: &str,
 ) -> Result<(Vec<PostCard>, Pagination), AppError> {
-    let number = page_number(q)?;
-    let (posts, total) = state
-        .site
-        .store
-        .list_posts(&PostFilter {
-            offset: (number - 1) * PAGE_SIZE,
-            ..filter
+    let store = &state.site.store;
+    let cursor = |name: &str, v: &str| {
+        bestpick_store::Cursor::parse(v).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "'{name}' must be a place in the list as the pager writes it (such as 1735689600.42); '{v}' is not."
+            ))
         })
-        .await?;
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    if number > pages {
+    };
+    let at = match (q.before.as_deref(), q.after.as_deref()) {
+        (Some(v), _) => PageAt::Before(cursor("before", v)?),
+        (None, Some(v)) => PageAt::After(cursor("after", v)?),
+        (None, None) => PageAt::Newest,
+    };
+    let link =
+        |name: &str, c: Option<bestpick_store::Cursor>| c.map(|c| format!("{base}?{name}={c}"));
+    let number = page_number(q)?;
+    if number > 1 && at == PageAt::Newest {
+        let (posts, total) = store
+            .list_posts(&PostFilter {
+                offset: (number - 1) * PAGE_SIZE,
+                ..filter
+            })
+            .await?;
+        if posts.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        let older = (number * PAGE_SIZE < total)
+            .then(|| {
+                posts.last().map(|p| {
+                    format!(
+                        "{base}?before={}.{}",
+                        p.published_at.unwrap_or(p.updated_at),
+                        p.id
+                    )
+                })
+            })
+            .flatten();
+        let newer = Some(match number {
+            2 => base.to_owned(),
+            n => format!("{base}?page={}", n - 1),
+        });
+        return Ok((posts, Pagination { newer, older }));
+    }
+    if let PageAt::Before(c) | PageAt::After(c) = at {
+        if !store.cursor_exists(&filter, c).await? {
+            return Err(AppError::NotFound);
+        }
+    }
+    let page = store.list_page(&filter, at).await?;
+    if page.posts.is_empty() && at != PageAt::Newest {
         return Err(AppError::NotFound);
     }
+    // The newest page is the list's own address.
+    let newer = match (at, page.newer) {
+        (_, None) => None,
+        (PageAt::Before(_), Some(c)) | (PageAt::After(_), Some(c)) => link("after", Some(c)),
+        (PageAt::Newest, Some(_)) => None,
+    };
     Ok((
-        posts,
+        page.posts,
         Pagination {
-            page: number,
-            pages,
-            total,
+            newer,
+            older: link("before", page.older),
         },
     ))
 }
@@ -190,6 +251,7 @@ async fn section(
         let to = store.section(into).await?.ok_or(AppError::NotFound)?;
         return Ok(moved(&format!("/{}", to.slug)));
     }
+    let base = format!("/{}", section.slug);
     let (posts, pagination) = paged(
         &state,
         PostFilter {
@@ -197,9 +259,9 @@ async fn section(
             ..visible(state.site.now())
         },
         &q,
+        &base,
     )
     .await?;
-    let base = format!("/{}", section.slug);
     let topics = list_topics(ids(&posts));
     page(
         &state,
@@ -300,6 +362,7 @@ async fn tag(
         .tag(&slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    let base = format!("/tag/{}", tag.slug);
     let (posts, pagination) = paged(
         &state,
         PostFilter {
@@ -307,13 +370,13 @@ async fn tag(
             ..visible(state.site.now())
         },
         &q,
+        &base,
     )
     .await?;
     // A tag only drafts carry has no public page.
-    if pagination.total == 0 {
+    if posts.is_empty() {
         return Err(AppError::NotFound);
     }
-    let base = format!("/tag/{}", tag.slug);
     let title = format!("Tagged “{}”", tag.name);
     let topics = list_topics(ids(&posts));
     page(
@@ -336,6 +399,7 @@ async fn author(
         .user_by_username(&username)
         .await?
         .ok_or(AppError::NotFound)?;
+    let base = format!("/author/{}", user.username);
     let (posts, pagination) = paged(
         &state,
         PostFilter {
@@ -343,13 +407,13 @@ async fn author(
             ..visible(state.site.now())
         },
         &q,
+        &base,
     )
     .await?;
     // An account with nothing published has no public page.
-    if pagination.total == 0 {
+    if posts.is_empty() {
         return Err(AppError::NotFound);
     }
-    let base = format!("/author/{}", user.username);
     let topics = list_topics(ids(&posts));
     page(
         &state,

@@ -297,3 +297,64 @@ async fn a_tag_keeps_the_name_people_wrote() {
         "the name people wrote stays"
     );
 }
+
+/// Lists page by cursor: "Older" starts just past the last post shown, so
+/// no post is shown twice or skipped, and a deep page costs what the first
+/// does. Old `?page=N` links still answer; a made-up cursor is no page.
+#[tokio::test]
+async fn lists_page_by_cursor_without_gaps_or_repeats() {
+    let app = TestApp::spawn().await;
+    for i in 1..=30 {
+        // Two posts a day share their time, so ties are broken by id.
+        app.import(&format!(
+            "+++\ntitle = \"Essay {i}\"\nslug = \"essay-{i}\"\nsection = \"essays\"\nkind = \"essay\"\ndate = 2020-01-{:02}T00:00:00Z\n+++\nText.\n",
+            (i + 1) / 2
+        ))
+        .await;
+    }
+    app.import("+++\ntitle = \"Essay draft\"\nslug = \"essay-draft\"\nsection = \"essays\"\nkind = \"essay\"\nstatus = \"draft\"\n+++\nText.\n").await;
+    let titles = |html: &str| -> Vec<String> {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse(".card-title a").unwrap();
+        doc.select(&sel).map(|e| e.text().collect()).collect()
+    };
+    let link = |html: &str, rel: &str| -> Option<String> {
+        let doc = scraper::Html::parse_document(html);
+        let sel = scraper::Selector::parse(&format!(".pager a[rel={rel}]")).unwrap();
+        doc.select(&sel)
+            .next()
+            .map(|a| a.value().attr("href").unwrap().replace("&amp;", "&"))
+    };
+    let mut seen = Vec::new();
+    let mut at = "/essays".to_owned();
+    let mut pages = Vec::new();
+    loop {
+        let (status, html) = app.get_text(&at).await;
+        assert_eq!(status, 200, "{at}");
+        seen.extend(titles(&html));
+        pages.push((at.clone(), html.clone()));
+        match link(&html, "next") {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (1..=30).rev().map(|i| format!("Essay {i}")).collect();
+    assert_eq!(seen, expected, "every published essay once, newest first");
+    assert_eq!(pages.len(), 3);
+    assert!(
+        link(&pages[0].1, "prev").is_none(),
+        "the newest page has no newer"
+    );
+    // Back from the last page: the same posts as the middle page.
+    let back = link(&pages[2].1, "prev").unwrap();
+    let (_, html) = app.get_text(&back).await;
+    assert_eq!(titles(&html), titles(&pages[1].1));
+    // The old way still answers.
+    let (status, html) = app.get_text("/essays?page=2").await;
+    assert_eq!(status, 200);
+    assert_eq!(titles(&html), titles(&pages[1].1));
+    assert_eq!(app.get("/essays?page=4").await.status(), 404);
+    // A cursor no post stands at is no page; one that is not a cursor is a 400.
+    assert_eq!(app.get("/essays?before=1577836800.999").await.status(), 404);
+    assert_eq!(app.get("/essays?before=yesterday").await.status(), 400);
+}

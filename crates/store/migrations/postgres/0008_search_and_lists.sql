@@ -37,3 +37,11 @@ CREATE INDEX search_people_document ON search_people USING GIN (document);
 -- every work a search, a list or a page names: one look-up in this index,
 -- where (status, published_at) alone would walk every published post.
 CREATE INDEX posts_work_visible ON posts (work_id, status, published_at);
+
+-- A page of a list reads its posts newest first, straight from an index
+-- that starts with what the list is of (a section, a kind) and ends with
+-- the page's cursor (published_at, id), so the page costs the same on a
+-- site of ten posts or of a hundred thousand, however deep it is.
+CREATE INDEX posts_section_visible ON posts (section_id, status, published_at, id);
+CREATE INDEX posts_kind_visible ON posts (kind, status, published_at, id);
+DROP INDEX posts_section;
