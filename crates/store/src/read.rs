@@ -222,15 +222,19 @@ impl PostFilter {
         if let Some(id) = self.section_id {
             add("p.section_id = $?", FilterValue::Int(id));
         }
+        // Asked of each post (its key's first column), not gathered: a
+        // list walking the newest posts checks a few, where gathering a
+        // tag on every post would read them all.
         if let Some(tag) = &self.tag_slug {
             add(
-                "p.id IN (SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = $?)",
+                "EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id
+                     AND pt.tag_id = (SELECT t.id FROM tags t WHERE t.slug = $?))",
                 FilterValue::Text(tag.clone()),
             );
         }
         if let Some(id) = self.author_id {
             add(
-                "p.id IN (SELECT post_id FROM post_authors WHERE user_id = $?)",
+                "EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND pa.user_id = $?)",
                 FilterValue::Int(id),
             );
         }
@@ -246,9 +250,12 @@ impl PostFilter {
         if let Some(status) = self.status {
             add("p.status = $?", FilterValue::Text(status.as_str().into()));
         }
+        // The unary plus keeps this bound out of index choice: a list is
+        // read along (.., published_at, id) from the newest post or from
+        // a cursor's time, and SQLite would rather take this range.
         if let Some(t) = self.visible_at {
             add(
-                "p.status = 'published' AND p.published_at <= $?",
+                "p.status = 'published' AND +p.published_at <= $?",
                 FilterValue::Int(t),
             );
         }
@@ -281,7 +288,8 @@ impl Cursor {
         let (at, id) = s.split_once('.')?;
         let digits =
             |v: &str| !v.is_empty() && v.len() <= 19 && v.bytes().all(|b| b.is_ascii_digit());
-        if !digits(at) || !digits(id) {
+        // A time before 1970 is negative.
+        if !digits(at.strip_prefix('-').unwrap_or(at)) || !digits(id) {
             return None;
         }
         Some(Cursor {
@@ -329,15 +337,44 @@ pub struct ListPage {
 /// cursor's own time come first, then the older (or newer) times: each
 /// half is one range of an index ending (published_at, id), where one
 /// comparison of both columns would walk every post of that time.
-fn page_query(filter: &PostFilter, at: PageAt) -> (String, Vec<FilterValue>) {
+///
+/// A tag or an author with `few` posts has them read and sorted (a rare
+/// tag would otherwise walk every post for a page of its own); one with
+/// many, by walking the newest posts, which soon finds a page of theirs.
+fn page_query(filter: &PostFilter, at: PageAt, few: bool) -> (String, Vec<FilterValue>) {
     debug_assert!(filter.visible_at.is_some(), "a page lists published posts");
     let (where_sql, mut values) = filter.where_clause();
-    let n = values.len();
-    let where_sql = if where_sql.is_empty() {
+    let mut where_sql = if where_sql.is_empty() {
         " WHERE TRUE".to_owned()
     } else {
         where_sql
     };
+    let own = match (few, &filter.tag_slug, filter.author_id) {
+        (true, Some(tag), _) => {
+            values.push(FilterValue::Text(tag.clone()));
+            Some(format!(
+                "SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = ${}",
+                values.len()
+            ))
+        }
+        (true, None, Some(author)) => {
+            values.push(FilterValue::Int(author));
+            Some(format!(
+                "SELECT post_id FROM post_authors WHERE user_id = ${}",
+                values.len()
+            ))
+        }
+        _ => None,
+    };
+    // CROSS JOIN: SQLite reads the list's own posts first, as asked.
+    let posts = match own {
+        Some(own) => {
+            where_sql.push_str(" AND p.id = own.post_id");
+            format!("({own}) AS own CROSS JOIN posts p")
+        }
+        None => "posts p".to_owned(),
+    };
+    let n = values.len();
     let cards = |inner: &str| {
         format!("{CARD_SELECT} WHERE p.id IN ({inner}) ORDER BY p.published_at DESC, p.id DESC")
     };
@@ -345,7 +382,7 @@ fn page_query(filter: &PostFilter, at: PageAt) -> (String, Vec<FilterValue>) {
         PageAt::Newest => {
             values.push(FilterValue::Int(filter.limit + 1));
             let inner = format!(
-                "SELECT p.id FROM posts p{where_sql} ORDER BY p.published_at DESC, p.id DESC LIMIT ${}",
+                "SELECT p.id FROM {posts}{where_sql} ORDER BY p.published_at DESC, p.id DESC LIMIT ${}",
                 n + 1
             );
             return (cards(&inner), values);
@@ -359,10 +396,10 @@ fn page_query(filter: &PostFilter, at: PageAt) -> (String, Vec<FilterValue>) {
     values.push(FilterValue::Int(filter.limit + 1));
     let inner = format!(
         "SELECT id FROM (
-             SELECT id, published_at FROM (SELECT p.id, p.published_at FROM posts p{where_sql}
+             SELECT id, published_at FROM (SELECT p.id, p.published_at FROM {posts}{where_sql}
                  AND p.published_at = ${t} AND p.id {cmp} ${id} ORDER BY p.id {order} LIMIT ${limit}) AS same_time
              UNION ALL
-             SELECT id, published_at FROM (SELECT p.id, p.published_at FROM posts p{where_sql}
+             SELECT id, published_at FROM (SELECT p.id, p.published_at FROM {posts}{where_sql}
                  AND p.published_at {cmp} ${t} ORDER BY p.published_at {order}, p.id {order} LIMIT ${limit}) AS other_times
          ) AS page ORDER BY published_at {order}, id {order} LIMIT ${limit}"
     );
@@ -375,7 +412,7 @@ impl Store {
     /// PostgreSQL's with sequential scans discouraged (a small test table
     /// is otherwise read whole whatever its indexes).
     pub async fn explain_list_page(&self, filter: &PostFilter, at: PageAt) -> Result<String> {
-        let (sql, values) = page_query(filter, at);
+        let (sql, values) = page_query(filter, at, self.few_posts(filter).await?);
         let mut tx = self.readers.begin().await?;
         let prefix = match self.engine() {
             crate::Engine::Sqlite => "EXPLAIN QUERY PLAN",
@@ -473,7 +510,7 @@ impl Store {
     /// A page of published posts readers may see (`filter.visible_at` is
     /// required), newest first, from `at`; `filter.limit` long.
     pub async fn list_page(&self, filter: &PostFilter, at: PageAt) -> Result<ListPage> {
-        let (sql, values) = page_query(filter, at);
+        let (sql, values) = page_query(filter, at, self.few_posts(filter).await?);
         let mut q = sqlx::query(&sql);
         for v in &values {
             q = match v {
@@ -507,6 +544,25 @@ impl Store {
             older,
             newer,
         })
+    }
+
+    /// Whether the list is a tag's or an author's with few posts (see
+    /// [`page_query`]), counted no further than that.
+    async fn few_posts(&self, filter: &PostFilter) -> Result<bool> {
+        const FEW: i64 = 1000;
+        let q = match (&filter.tag_slug, filter.author_id) {
+            (Some(tag), _) => sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM post_tags pt JOIN tags t ON t.id = pt.tag_id
+                 WHERE t.slug = $1 LIMIT $2) AS counted",
+            )
+            .bind(tag.as_str()),
+            (None, Some(author)) => sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM post_authors WHERE user_id = $1 LIMIT $2) AS counted",
+            )
+            .bind(author),
+            _ => return Ok(false),
+        };
+        Ok(q.bind(FEW).fetch_one(&self.readers).await? < FEW)
     }
 
     /// Whether `cursor` is where a visible post of `filter` stands: pages

@@ -14,7 +14,7 @@ use bestpick_core::search::{fold, Query};
 use bestpick_core::work::WorkKind;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Changes when what the index holds, or how, changes: a site whose index
 /// was built otherwise is indexed again when opened.
@@ -113,7 +113,7 @@ fn bind_ids<'q, O>(
 async fn post_documents(
     conn: &mut AnyConnection,
     ids: &[i64],
-) -> Result<HashMap<i64, PostDocument>> {
+) -> Result<BTreeMap<i64, PostDocument>> {
     let list = sql::list(1, ids.len());
     let rows: Vec<AnyRow> = {
         let sql = format!(
@@ -148,7 +148,9 @@ async fn post_documents(
     for r in &parts {
         by_post.entry(r.try_get("post")?).or_default().push(r);
     }
-    let mut docs = HashMap::with_capacity(rows.len());
+    // In id order: concurrent writers of the same rows then lock them in
+    // one order, and never wait on each other in a circle.
+    let mut docs = BTreeMap::new();
     for row in &rows {
         let id: i64 = row.try_get("id")?;
         let parts = by_post.remove(&id).unwrap_or_default();
@@ -206,7 +208,8 @@ fn post_document(row: &AnyRow, parts: &[&AnyRow]) -> Result<PostDocument, sqlx::
 }
 
 /// Deletes the index rows of these ids from `table` (keyed by rowid on
-/// SQLite, by `key` on PostgreSQL).
+/// SQLite, by `key` on PostgreSQL). A row another transaction writes
+/// meanwhile is not seen here: PostgreSQL's inserts update on conflict.
 async fn unindex(conn: &mut AnyConnection, table: &str, key: &str, ids: &[i64]) -> Result<()> {
     let key = match engine_of(conn) {
         Engine::Sqlite => "rowid",
@@ -247,7 +250,8 @@ pub(crate) async fn index_posts(conn: &mut AnyConnection, ids: &[i64]) -> Result
                      || setweight(to_tsvector('simple', v.people), 'B')
                      || setweight(to_tsvector('simple', v.words), 'C')
                      || setweight(to_tsvector('simple', v.body), 'D')
-                 FROM (VALUES {}) AS v (id, excerpt, title, names, people, words, body)",
+                 FROM (VALUES {}) AS v (id, excerpt, title, names, people, words, body)
+                 ON CONFLICT (post_id) DO UPDATE SET excerpt = excluded.excerpt, document = excluded.document",
                 sql::values(docs.len(), 7).replacen(
                     "($1, $2, $3, $4, $5, $6, $7)",
                     "($1::BIGINT, $2::TEXT, $3::TEXT, $4::TEXT, $5::TEXT, $6::TEXT, $7::TEXT)",
@@ -327,7 +331,8 @@ async fn index_works(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
         ),
         Engine::Postgres => format!(
             "INSERT INTO search_works (work_id, document)
-             SELECT v.id, to_tsvector('simple', v.names) FROM (VALUES {}) AS v (id, names)",
+             SELECT v.id, to_tsvector('simple', v.names) FROM (VALUES {}) AS v (id, names)
+             ON CONFLICT (work_id) DO UPDATE SET document = excluded.document",
             values_typed(rows.len())
         ),
     };
@@ -357,7 +362,8 @@ async fn index_people(conn: &mut AnyConnection, people: &[(i64, &str)]) -> Resul
         ),
         Engine::Postgres => format!(
             "INSERT INTO search_people (person_id, document)
-             SELECT v.id, to_tsvector('simple', v.name) FROM (VALUES {}) AS v (id, name)",
+             SELECT v.id, to_tsvector('simple', v.name) FROM (VALUES {}) AS v (id, name)
+             ON CONFLICT (person_id) DO UPDATE SET document = excluded.document",
             values_typed(people.len())
         ),
     };

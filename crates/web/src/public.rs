@@ -164,12 +164,13 @@ struct Pagination {
 /// One page of a filtered list, or 404 past its end. Pages link to each
 /// other by cursor, so a page deep in a long list costs what the first
 /// does; `?page=N` still answers, by offset, for links made with it.
+/// The inner `Err` is a redirect to answer instead.
 async fn paged(
     state: &AppState,
     filter: PostFilter,
     q: &PageQuery,
     base: &str,
-) -> Result<(Vec<PostCard>, Pagination), AppError> {
+) -> Result<Result<(Vec<PostCard>, Pagination), Response>, AppError> {
     let store = &state.site.store;
     let cursor = |name: &str, v: &str| {
         bestpick_store::Cursor::parse(v).ok_or_else(|| {
@@ -185,6 +186,16 @@ async fn paged(
     };
     let link =
         |name: &str, c: Option<bestpick_store::Cursor>| c.map(|c| format!("{base}?{name}={c}"));
+    // One way to name a page: two would make endless addresses of one page.
+    let given = [&q.page, &q.before, &q.after]
+        .iter()
+        .filter(|v| v.as_deref().is_some_and(|v| !v.is_empty()))
+        .count();
+    if given > 1 {
+        return Err(AppError::BadRequest(
+            "give one of 'page', 'before' and 'after', not several".into(),
+        ));
+    }
     let number = page_number(q)?;
     if number > 1 && at == PageAt::Newest {
         let (posts, total) = store
@@ -211,7 +222,7 @@ async fn paged(
             2 => base.to_owned(),
             n => format!("{base}?page={}", n - 1),
         });
-        return Ok((posts, Pagination { newer, older }));
+        return Ok(Ok((posts, Pagination { newer, older })));
     }
     if let PageAt::Before(c) | PageAt::After(c) = at {
         if !store.cursor_exists(&filter, c).await? {
@@ -222,19 +233,23 @@ async fn paged(
     if page.posts.is_empty() && at != PageAt::Newest {
         return Err(AppError::NotFound);
     }
+    // Back at the newest posts: the list's own address, not a second one.
+    if matches!(at, PageAt::After(_)) && page.newer.is_none() {
+        return Ok(Err(Redirect::to(base).into_response()));
+    }
     // The newest page is the list's own address.
     let newer = match (at, page.newer) {
         (_, None) => None,
         (PageAt::Before(_), Some(c)) | (PageAt::After(_), Some(c)) => link("after", Some(c)),
         (PageAt::Newest, Some(_)) => None,
     };
-    Ok((
+    Ok(Ok((
         page.posts,
         Pagination {
             newer,
             older: link("before", page.older),
         },
-    ))
+    )))
 }
 
 async fn section(
@@ -252,7 +267,7 @@ async fn section(
         return Ok(moved(&format!("/{}", to.slug)));
     }
     let base = format!("/{}", section.slug);
-    let (posts, pagination) = paged(
+    let (posts, pagination) = match paged(
         &state,
         PostFilter {
             section_id: Some(section.id),
@@ -261,7 +276,11 @@ async fn section(
         &q,
         &base,
     )
-    .await?;
+    .await?
+    {
+        Ok(page) => page,
+        Err(redirect) => return Ok(redirect),
+    };
     let topics = list_topics(ids(&posts));
     page(
         &state,
@@ -363,7 +382,7 @@ async fn tag(
         .await?
         .ok_or(AppError::NotFound)?;
     let base = format!("/tag/{}", tag.slug);
-    let (posts, pagination) = paged(
+    let (posts, pagination) = match paged(
         &state,
         PostFilter {
             tag_slug: Some(tag.slug.clone()),
@@ -372,7 +391,11 @@ async fn tag(
         &q,
         &base,
     )
-    .await?;
+    .await?
+    {
+        Ok(page) => page,
+        Err(redirect) => return Ok(redirect),
+    };
     // A tag only drafts carry has no public page.
     if posts.is_empty() {
         return Err(AppError::NotFound);
@@ -400,7 +423,7 @@ async fn author(
         .await?
         .ok_or(AppError::NotFound)?;
     let base = format!("/author/{}", user.username);
-    let (posts, pagination) = paged(
+    let (posts, pagination) = match paged(
         &state,
         PostFilter {
             author_id: Some(user.id),
@@ -409,7 +432,11 @@ async fn author(
         &q,
         &base,
     )
-    .await?;
+    .await?
+    {
+        Ok(page) => page,
+        Err(redirect) => return Ok(redirect),
+    };
     // An account with nothing published has no public page.
     if posts.is_empty() {
         return Err(AppError::NotFound);

@@ -349,6 +349,13 @@ async fn lists_page_by_cursor_without_gaps_or_repeats() {
     let back = link(&pages[2].1, "prev").unwrap();
     let (_, html) = app.get_text(&back).await;
     assert_eq!(titles(&html), titles(&pages[1].1));
+    // Back from the second page to the first: the list's own address.
+    let back = link(&pages[1].1, "prev").unwrap();
+    let r = app.get(&back).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/essays");
+    // One way to name a page at a time.
+    assert_eq!(app.get(&format!("{back}&page=2")).await.status(), 400);
     // The old way still answers.
     let (status, html) = app.get_text("/essays?page=2").await;
     assert_eq!(status, 200);
