@@ -741,7 +741,7 @@ async fn writes_cut_short_leave_no_connection_inside_a_transaction() {
 #[tokio::test]
 async fn list_pages_are_read_through_indexes() {
     use bestpick_core::post::PostKind;
-    use bestpick_store::{Cursor, PageAt};
+    use bestpick_store::{Cursor, Engine, PageAt};
     let s = site().await;
     for i in 0..30 {
         let p = pick(&format!("p{i}"), &format!("Work {i}"), "published");
@@ -758,7 +758,7 @@ async fn list_pages_are_read_through_indexes() {
     };
     let section = s.store.section_by_slug("films").await.unwrap().unwrap().id;
     // Each list, and the index its pages are a range of (tags' and
-    // authors' lists are only kept from reading every post).
+    // authors' lists walk posts_published or read their own posts).
     let lists = [
         (
             "home picks",
@@ -818,7 +818,9 @@ async fn list_pages_are_read_through_indexes() {
                 (scans_posts && !l.contains("USING")) || l.contains("Seq Scan on posts")
             });
             assert!(!whole, "{name} {at:?} reads every post:\n{plan}");
-            if let Some(index) = index {
+            // PostgreSQL weighs indexes by the table's statistics, which a
+            // test's few rows make meaningless: only SQLite's choice is fixed.
+            if let Some(index) = index.filter(|_| s.store.engine() == Engine::Sqlite) {
                 assert!(
                     plan.contains(index),
                     "{name} {at:?} is not read from {index}:\n{plan}"

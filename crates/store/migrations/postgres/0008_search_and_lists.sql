@@ -44,4 +44,8 @@ CREATE INDEX posts_work_visible ON posts (work_id, status, published_at);
 -- site of ten posts or of a hundred thousand, however deep it is.
 CREATE INDEX posts_section_visible ON posts (section_id, status, published_at, id);
 CREATE INDEX posts_kind_visible ON posts (kind, status, published_at, id);
+-- Every published post, newest first: what a tag's or an author's page
+-- walks, asking each post whether it is theirs.
+CREATE INDEX posts_published ON posts (status, published_at, id);
 DROP INDEX posts_section;
+DROP INDEX posts_listing;
