@@ -207,17 +207,11 @@ async fn paged(
         if posts.is_empty() {
             return Err(AppError::NotFound);
         }
-        let older = (number * PAGE_SIZE < total)
-            .then(|| {
-                posts.last().map(|p| {
-                    format!(
-                        "{base}?before={}.{}",
-                        p.published_at.unwrap_or(p.updated_at),
-                        p.id
-                    )
-                })
-            })
-            .flatten();
+        let last = posts.last().map(|p| bestpick_store::Cursor {
+            at: p.published_at.unwrap_or(p.updated_at),
+            id: p.id,
+        });
+        let older = link("before", last.filter(|_| number * PAGE_SIZE < total));
         let newer = Some(match number {
             2 => base.to_owned(),
             n => format!("{base}?page={}", n - 1),
@@ -237,16 +231,10 @@ async fn paged(
     if matches!(at, PageAt::After(_)) && page.newer.is_none() {
         return Ok(Err(Redirect::to(base).into_response()));
     }
-    // The newest page is the list's own address.
-    let newer = match (at, page.newer) {
-        (_, None) => None,
-        (PageAt::Before(_), Some(c)) | (PageAt::After(_), Some(c)) => link("after", Some(c)),
-        (PageAt::Newest, Some(_)) => None,
-    };
     Ok(Ok((
         page.posts,
         Pagination {
-            newer,
+            newer: link("after", page.newer),
             older: link("before", page.older),
         },
     )))
