@@ -28,11 +28,7 @@ PICKS=${PICKS:-1000}
 TRIES=${TRIES:-1000}
 SERVER=${BESTPICK_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 
-if ! command -v wrk >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq wrk >/dev/null
-fi
+ensure_wrk
 
 cargo build --release --quiet
 bin=$PWD/target/release/bestpick

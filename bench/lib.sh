@@ -1,6 +1,14 @@
 # What the benchmark scripts share: a generated site, free ports, wrk's
 # figures, and the comment-posting script for wrk. Sourced, not run.
 
+ensure_wrk() { # installs wrk from Debian when missing
+    if ! command -v wrk >/dev/null; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq wrk >/dev/null
+    fi
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }

@@ -24,11 +24,7 @@ POSTS=${POSTS:-100000}
 DURATION=${DURATION:-10s}
 SERVER=${BESTPICK_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 
-if ! command -v wrk >/dev/null; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq wrk >/dev/null
-fi
+ensure_wrk
 
 cargo build --release --quiet
 bin=$PWD/target/release/bestpick
