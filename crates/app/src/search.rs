@@ -176,15 +176,24 @@ pub async fn search(
     page: i64,
 ) -> Result<Results, StoreError> {
     let store = &site.store;
-    let found = if query.is_empty() && filter.is_empty() {
-        bestpick_store::Found::default()
+    let (posts, total) = if query.is_empty() && filter.is_empty() {
+        (Vec::new(), 0)
     } else {
-        store
+        let posts = store
             .search(query, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-            .await?
+            .await?;
+        (posts, store.count_matches(query, filter).await?)
     };
-    let hits = found
-        .posts
+    // The works and people named, above the first page of a plain search.
+    let (works, people) = if !query.is_empty() && filter.is_empty() && page == 1 {
+        (
+            store.search_works(query, 5).await?,
+            store.search_people(query, 5).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let hits = posts
         .into_iter()
         .map(|hit| {
             let summary = hit.card.summary.clone().unwrap_or_default();
@@ -204,7 +213,7 @@ pub async fn search(
             .map(|p| p.person),
         None => None,
     };
-    let counted = found.total.min(COUNT_LIMIT);
+    let counted = total.min(COUNT_LIMIT);
     let notice = query.shortened.then(|| {
         format!(
             "Only the first {MAX_TERMS} words (and {MAX_QUERY_CHARS} characters) of your search were used."
@@ -213,11 +222,11 @@ pub async fn search(
     Ok(Results {
         hits,
         total: counted,
-        more: found.total > COUNT_LIMIT,
+        more: total > COUNT_LIMIT,
         page,
         pages: ((counted + PAGE_SIZE - 1) / PAGE_SIZE).clamp(1, MAX_PAGE),
-        works: found.works,
-        people: found.people,
+        works,
+        people,
         person,
         notice,
     })
@@ -243,13 +252,13 @@ pub async fn suggest(site: &Site, typed: &str) -> Result<Suggestions, StoreError
     if query.is_empty() {
         return Ok(Suggestions::default());
     }
+    // No count: a suggestion needs the best few, not how many there are.
     let store = &site.store;
-    let found = store.search(&query, &SearchFilter::default(), 5, 0).await?;
+    let posts = store.search(&query, &SearchFilter::default(), 5, 0).await?;
     Ok(Suggestions {
-        works: found.works.into_iter().take(3).collect(),
-        people: found.people.into_iter().take(3).collect(),
-        posts: found
-            .posts
+        works: store.search_works(&query, 3).await?,
+        people: store.search_people(&query, 3).await?,
+        posts: posts
             .into_iter()
             .map(|h| Suggested {
                 title: h.card.title,

@@ -47,7 +47,7 @@ pub use moderation::{Moderated, ModerationAct, ModerationRecord, Undone, UNDO_SE
 pub use notice::Event;
 pub use posts::{Cover, PostBatch, SaveMode};
 pub use read::{Cursor, ListPage, PageAt, PostCard, PostFilter, PostView, TagRef, UserRef};
-pub use search::{Found, PostHit, SearchFilter, COUNT_LIMIT};
+pub use search::{PostHit, SearchFilter, COUNT_LIMIT};
 pub use sections::Section;
 pub use sessions::{ApiToken, ApiTokenInfo, Session};
 pub use users::User;

@@ -3,7 +3,7 @@
 //! one query each.
 
 use crate::media::{self, Media};
-use crate::sql::{self, flag, named, time_of};
+use crate::sql::{self, flag, named, time_of, Value};
 use crate::works::{WorkBrief, WorkView};
 use crate::{Result, Store};
 use bestpick_core::post::{CriticQuote, Line, PostKind, PostStatus, Visibility};
@@ -211,16 +211,16 @@ fn card_from_row(r: &AnyRow, now: i64) -> Result<PostCard, sqlx::Error> {
 
 impl PostFilter {
     /// The `WHERE` clause and the values of its placeholders, `$1` on.
-    fn where_clause(&self) -> (String, Vec<FilterValue>) {
+    fn where_clause(&self) -> (String, Vec<Value>) {
         let mut clauses = Vec::new();
         let mut values = Vec::new();
         // `$?` in a condition stands for its value's placeholder.
-        let mut add = |sql: &str, v: FilterValue| {
+        let mut add = |sql: &str, v: Value| {
             values.push(v);
             clauses.push(sql.replace("$?", &format!("${}", values.len())));
         };
         if let Some(id) = self.section_id {
-            add("p.section_id = $?", FilterValue::Int(id));
+            add("p.section_id = $?", Value::Int(id));
         }
         // Asked of each post (its key's first column), not gathered: a
         // list walking the newest posts checks a few, where gathering a
@@ -229,26 +229,26 @@ impl PostFilter {
             add(
                 "EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id
                      AND pt.tag_id = (SELECT t.id FROM tags t WHERE t.slug = $?))",
-                FilterValue::Text(tag.clone()),
+                Value::Text(tag.clone()),
             );
         }
         if let Some(id) = self.author_id {
             add(
                 "EXISTS (SELECT 1 FROM post_authors pa WHERE pa.post_id = p.id AND pa.user_id = $?)",
-                FilterValue::Int(id),
+                Value::Int(id),
             );
         }
         if let Some(id) = self.work_id {
-            add("p.work_id = $?", FilterValue::Int(id));
+            add("p.work_id = $?", Value::Int(id));
         }
         if let Some(kind) = self.kind {
-            add("p.kind = $?", FilterValue::Text(kind.as_str().into()));
+            add("p.kind = $?", Value::Text(kind.as_str().into()));
         }
         if let Some(kind) = self.not_kind {
-            add("p.kind <> $?", FilterValue::Text(kind.as_str().into()));
+            add("p.kind <> $?", Value::Text(kind.as_str().into()));
         }
         if let Some(status) = self.status {
-            add("p.status = $?", FilterValue::Text(status.as_str().into()));
+            add("p.status = $?", Value::Text(status.as_str().into()));
         }
         // The unary plus keeps this bound out of index choice: a list is
         // read along (.., published_at, id) from the newest post or from
@@ -256,7 +256,7 @@ impl PostFilter {
         if let Some(t) = self.visible_at {
             add(
                 "p.status = 'published' AND +p.published_at <= $?",
-                FilterValue::Int(t),
+                Value::Int(t),
             );
         }
         let sql = if clauses.is_empty() {
@@ -266,11 +266,6 @@ impl PostFilter {
         };
         (sql, values)
     }
-}
-
-enum FilterValue {
-    Int(i64),
-    Text(String),
 }
 
 /// A place in a list of published posts, newest first: the time a post
@@ -341,7 +336,7 @@ pub struct ListPage {
 /// A tag or an author with `few` posts has them read and sorted (a rare
 /// tag would otherwise walk every post for a page of its own); one with
 /// many, by walking the newest posts, which soon finds a page of theirs.
-fn page_query(filter: &PostFilter, at: PageAt, few: bool) -> (String, Vec<FilterValue>) {
+fn page_query(filter: &PostFilter, at: PageAt, few: bool) -> (String, Vec<Value>) {
     debug_assert!(filter.visible_at.is_some(), "a page lists published posts");
     let (where_sql, mut values) = filter.where_clause();
     let mut where_sql = if where_sql.is_empty() {
@@ -351,14 +346,14 @@ fn page_query(filter: &PostFilter, at: PageAt, few: bool) -> (String, Vec<Filter
     };
     let own = match (few, &filter.tag_slug, filter.author_id) {
         (true, Some(tag), _) => {
-            values.push(FilterValue::Text(tag.clone()));
+            values.push(Value::Text(tag.clone()));
             Some(format!(
                 "SELECT pt.post_id FROM post_tags pt JOIN tags t ON t.id = pt.tag_id WHERE t.slug = ${}",
                 values.len()
             ))
         }
         (true, None, Some(author)) => {
-            values.push(FilterValue::Int(author));
+            values.push(Value::Int(author));
             Some(format!(
                 "SELECT post_id FROM post_authors WHERE user_id = ${}",
                 values.len()
@@ -380,7 +375,7 @@ fn page_query(filter: &PostFilter, at: PageAt, few: bool) -> (String, Vec<Filter
     };
     let (cursor, (cmp, order)) = match at {
         PageAt::Newest => {
-            values.push(FilterValue::Int(filter.limit + 1));
+            values.push(Value::Int(filter.limit + 1));
             let inner = format!(
                 "SELECT p.id FROM {posts}{where_sql} ORDER BY p.published_at DESC, p.id DESC LIMIT ${}",
                 n + 1
@@ -391,9 +386,9 @@ fn page_query(filter: &PostFilter, at: PageAt, few: bool) -> (String, Vec<Filter
         PageAt::After(c) => (c, (">", "ASC")),
     };
     let (t, id, limit) = (n + 1, n + 2, n + 3);
-    values.push(FilterValue::Int(cursor.at));
-    values.push(FilterValue::Int(cursor.id));
-    values.push(FilterValue::Int(filter.limit + 1));
+    values.push(Value::Int(cursor.at));
+    values.push(Value::Int(cursor.id));
+    values.push(Value::Int(filter.limit + 1));
     let inner = format!(
         "SELECT id FROM (
              SELECT id, published_at FROM (SELECT p.id, p.published_at FROM {posts}{where_sql}
@@ -424,13 +419,7 @@ impl Store {
             }
         };
         let explain = format!("{prefix} {sql}");
-        let mut q = sqlx::query(&explain);
-        for v in &values {
-            q = match v {
-                FilterValue::Int(i) => q.bind(*i),
-                FilterValue::Text(s) => q.bind(s.as_str()),
-            };
-        }
+        let q = sqlx::query_with(&explain, sql::arguments(&values));
         let mut plan = String::new();
         for r in q.fetch_all(&mut *tx).await? {
             let line: String = match self.engine() {
@@ -446,37 +435,24 @@ impl Store {
 
     /// Posts matching `filter`, newest first, and how many match in all.
     pub async fn list_posts(&self, filter: &PostFilter) -> Result<(Vec<PostCard>, i64)> {
-        let (where_sql, values) = filter.where_clause();
+        let (where_sql, mut values) = filter.where_clause();
+        let count_sql = format!("SELECT COUNT(*) FROM posts p{where_sql}");
+        let total = sqlx::query_scalar_with::<_, i64, _>(&count_sql, sql::arguments(&values))
+            .fetch_one(&self.readers)
+            .await?;
         // The page's ids first, then the cards of those alone: the per-card
         // subqueries (score, comment count) run for a page, not for every match.
         let order = "ORDER BY COALESCE(p.published_at, p.updated_at) DESC, p.id DESC";
         let n = values.len();
+        values.extend([Value::Int(filter.limit), Value::Int(filter.offset)]);
         let sql = format!(
             "{CARD_SELECT} WHERE p.id IN (SELECT p.id FROM posts p{where_sql} {order} LIMIT ${} OFFSET ${}) {order}",
             n + 1,
             n + 2
         );
-        let count_sql = format!("SELECT COUNT(*) FROM posts p{where_sql}");
-        let mut q = sqlx::query(&sql);
-        let mut c = sqlx::query_scalar::<_, i64>(&count_sql);
-        for v in &values {
-            match v {
-                FilterValue::Int(i) => {
-                    q = q.bind(*i);
-                    c = c.bind(*i);
-                }
-                FilterValue::Text(s) => {
-                    q = q.bind(s.as_str());
-                    c = c.bind(s.as_str());
-                }
-            }
-        }
-        let rows = q
-            .bind(filter.limit)
-            .bind(filter.offset)
+        let rows = sqlx::query_with(&sql, sql::arguments(&values))
             .fetch_all(&self.readers)
             .await?;
-        let total = c.fetch_one(&self.readers).await?;
         let now = self.now();
         let mut cards = rows
             .iter()
@@ -492,12 +468,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let sql = format!("{CARD_SELECT} WHERE p.id IN ({})", sql::list(1, ids.len()));
-        let mut q = sqlx::query(&sql);
-        for id in ids {
-            q = q.bind(id);
-        }
         let now = self.now();
-        let mut cards = q
+        let mut cards = sqlx::query_with(&sql, sql::ids(ids))
             .fetch_all(&self.readers)
             .await?
             .iter()
@@ -511,14 +483,9 @@ impl Store {
     /// required), newest first, from `at`; `filter.limit` long.
     pub async fn list_page(&self, filter: &PostFilter, at: PageAt) -> Result<ListPage> {
         let (sql, values) = page_query(filter, at, self.few_posts(filter).await?);
-        let mut q = sqlx::query(&sql);
-        for v in &values {
-            q = match v {
-                FilterValue::Int(i) => q.bind(*i),
-                FilterValue::Text(s) => q.bind(s.as_str()),
-            };
-        }
-        let rows = q.fetch_all(&self.readers).await?;
+        let rows = sqlx::query_with(&sql, sql::arguments(&values))
+            .fetch_all(&self.readers)
+            .await?;
         let now = self.now();
         let mut posts = rows
             .iter()
@@ -568,7 +535,7 @@ impl Store {
     /// Whether `cursor` is where a visible post of `filter` stands: pages
     /// start only at real posts, so made-up cursors make no new pages.
     pub async fn cursor_exists(&self, filter: &PostFilter, cursor: Cursor) -> Result<bool> {
-        let (where_sql, values) = filter.where_clause();
+        let (where_sql, mut values) = filter.where_clause();
         let n = values.len();
         let joiner = if where_sql.is_empty() {
             " WHERE"
@@ -580,18 +547,11 @@ impl Store {
             n + 1,
             n + 2
         );
-        let mut q = sqlx::query_scalar::<_, i64>(&sql);
-        for v in &values {
-            q = match v {
-                FilterValue::Int(i) => q.bind(*i),
-                FilterValue::Text(s) => q.bind(s.as_str()),
-            };
-        }
-        Ok(q.bind(cursor.id)
-            .bind(cursor.at)
+        values.extend([Value::Int(cursor.id), Value::Int(cursor.at)]);
+        let found: i64 = sqlx::query_scalar_with(&sql, sql::arguments(&values))
             .fetch_one(&self.readers)
-            .await?
-            > 0)
+            .await?;
+        Ok(found > 0)
     }
 
     /// Loads the authors and covers of many cards with one query each.

@@ -5,7 +5,7 @@
 //! posts (see migration 0008).
 
 use crate::read::PostCard;
-use crate::sql::{self, named};
+use crate::sql::{self, named, Value};
 use crate::works::{PersonRef, WorkBrief};
 use crate::{Engine, Result, Store};
 use bestpick_core::markdown::plain_text;
@@ -63,17 +63,13 @@ pub struct PostHit {
     pub excerpt: String,
 }
 
-/// What a search found.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Found {
-    /// The page of posts asked for, best first.
-    pub posts: Vec<PostHit>,
-    /// How many posts match, counted up to [`COUNT_LIMIT`] (more when it is
-    /// reached).
-    pub total: i64,
-    /// Works and people whose names match, with something published.
-    pub works: Vec<WorkBrief>,
-    pub people: Vec<PersonRef>,
+/// The parts of a search's SQL (see [`Store::matching`]).
+struct Matching {
+    from: &'static str,
+    excerpt: &'static str,
+    order: &'static str,
+    where_sql: String,
+    values: Vec<Value>,
 }
 
 /// A post's document: its folded fields, and the text for snippets.
@@ -96,17 +92,6 @@ fn engine_of(conn: &AnyConnection) -> Engine {
 /// Rows written per statement: a few statements for a whole import batch.
 const CHUNK: usize = 200;
 
-/// Binds `ids` to `q`, in order.
-fn bind_ids<'q, O>(
-    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    ids: &[i64],
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
-    for id in ids {
-        q = q.bind(*id);
-    }
-    q
-}
-
 /// The documents of these posts as stored on `conn`, by id (a post that
 /// is gone has none). Tags are indexed by their address, which a tag's
 /// renaming leaves as it is.
@@ -120,11 +105,9 @@ async fn post_documents(
             "SELECT p.id, p.title, p.summary, p.body, p.question, w.name, w.original_name, w.year
              FROM posts p LEFT JOIN works w ON w.id = p.work_id WHERE p.id IN ({list})"
         );
-        let mut q = sqlx::query(&sql);
-        for id in ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(&mut *conn).await?
+        sqlx::query_with(&sql, sql::ids(ids))
+            .fetch_all(&mut *conn)
+            .await?
     };
     // Everything else in one query, part by part, in page order.
     let parts: Vec<AnyRow> = {
@@ -138,11 +121,9 @@ async fn post_documents(
              UNION ALL SELECT post_id, 4, outlet, quote, position, '' FROM critic_quotes WHERE post_id IN ({list})
              ORDER BY post, part, job, n"
         );
-        let mut q = sqlx::query(&sql);
-        for id in ids {
-            q = q.bind(*id);
-        }
-        q.fetch_all(&mut *conn).await?
+        sqlx::query_with(&sql, sql::ids(ids))
+            .fetch_all(&mut *conn)
+            .await?
     };
     let mut by_post: HashMap<i64, Vec<&AnyRow>> = HashMap::new();
     for r in &parts {
@@ -219,11 +200,9 @@ async fn unindex(conn: &mut AnyConnection, table: &str, key: &str, ids: &[i64]) 
         "DELETE FROM {table} WHERE {key} IN ({})",
         sql::list(1, ids.len())
     );
-    let mut q = sqlx::query(&sql);
-    for id in ids {
-        q = q.bind(*id);
-    }
-    q.execute(&mut *conn).await?;
+    sqlx::query_with(&sql, sql::ids(ids))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -292,19 +271,16 @@ pub(crate) async fn index_saved(
             "SELECT DISTINCT pe.id, pe.name FROM credits c JOIN people pe ON pe.id = c.person_id
              WHERE c.work_id IN ({list}) ORDER BY pe.id"
         );
-        let people: Vec<(i64, String)> = bind_ids(sqlx::query_as(&sql), works)
+        let people: Vec<(i64, String)> = sqlx::query_as_with(&sql, sql::ids(works))
             .fetch_all(&mut *conn)
             .await?;
-        for chunk in people.chunks(CHUNK) {
-            let chunk: Vec<(i64, &str)> = chunk.iter().map(|(i, n)| (*i, n.as_str())).collect();
-            index_people(&mut *conn, &chunk).await?;
-        }
+        index_people(&mut *conn, &people).await?;
         index_works(&mut *conn, works).await?;
         let sql = format!("SELECT id FROM posts WHERE work_id IN ({list}) ORDER BY id");
-        let shown: Vec<(i64,)> = bind_ids(sqlx::query_as(&sql), works)
+        let shown: Vec<i64> = sqlx::query_scalar_with(&sql, sql::ids(works))
             .fetch_all(&mut *conn)
             .await?;
-        all_posts.extend(shown.into_iter().map(|(id,)| id));
+        all_posts.extend(shown);
     }
     all_posts.sort_unstable();
     all_posts.dedup();
@@ -317,67 +293,64 @@ async fn index_works(conn: &mut AnyConnection, ids: &[i64]) -> Result<()> {
         "SELECT id, name, original_name, year FROM works WHERE id IN ({})",
         sql::list(1, ids.len())
     );
-    let rows: Vec<(i64, String, Option<String>, i64)> = bind_ids(sqlx::query_as(&sql), ids)
+    let rows: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as_with(&sql, sql::ids(ids))
         .fetch_all(&mut *conn)
         .await?;
+    let names: Vec<(i64, String)> = rows
+        .into_iter()
+        .map(|(id, name, original, year)| {
+            (
+                id,
+                format!("{name} {} {year}", original.unwrap_or_default()),
+            )
+        })
+        .collect();
     unindex(&mut *conn, "search_works", "work_id", ids).await?;
-    if rows.is_empty() {
+    write_names(&mut *conn, "search_works", "names", "work_id", &names).await
+}
+
+/// Indexes these people's names (id, name).
+async fn index_people(conn: &mut AnyConnection, people: &[(i64, String)]) -> Result<()> {
+    for people in people.chunks(CHUNK) {
+        let ids: Vec<i64> = people.iter().map(|(id, _)| *id).collect();
+        unindex(&mut *conn, "search_people", "person_id", &ids).await?;
+        write_names(&mut *conn, "search_people", "name", "person_id", people).await?;
+    }
+    Ok(())
+}
+
+/// Writes names (id, text) into a one-column index, `search_works` or
+/// `search_people`: its `column` on SQLite, its `document` keyed by `key`
+/// on PostgreSQL; in one statement.
+async fn write_names(
+    conn: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    key: &str,
+    names: &[(i64, String)],
+) -> Result<()> {
+    if names.is_empty() {
         return Ok(());
     }
     let sql = match engine_of(conn) {
         Engine::Sqlite => format!(
-            "INSERT INTO search_works (rowid, names) VALUES {}",
-            sql::values(rows.len(), 2)
+            "INSERT INTO {table} (rowid, {column}) VALUES {}",
+            sql::values(names.len(), 2)
         ),
+        // PostgreSQL types a VALUES list from its first row.
         Engine::Postgres => format!(
-            "INSERT INTO search_works (work_id, document)
-             SELECT v.id, to_tsvector('simple', v.names) FROM (VALUES {}) AS v (id, names)
-             ON CONFLICT (work_id) DO UPDATE SET document = excluded.document",
-            values_typed(rows.len())
+            "INSERT INTO {table} ({key}, document)
+             SELECT v.id, to_tsvector('simple', v.words) FROM (VALUES {}) AS v (id, words)
+             ON CONFLICT ({key}) DO UPDATE SET document = excluded.document",
+            sql::values(names.len(), 2).replacen("($1, $2)", "($1::BIGINT, $2::TEXT)", 1)
         ),
     };
     let mut q = sqlx::query(&sql);
-    for (id, name, original, year) in &rows {
-        let names = fold(&format!(
-            "{name} {} {year}",
-            original.as_deref().unwrap_or("")
-        ));
-        q = q.bind(*id).bind(names);
+    for (id, text) in names {
+        q = q.bind(*id).bind(fold(text));
     }
     q.execute(&mut *conn).await?;
     Ok(())
-}
-
-/// Indexes these people's names (id, name), in two statements however many.
-async fn index_people(conn: &mut AnyConnection, people: &[(i64, &str)]) -> Result<()> {
-    if people.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<i64> = people.iter().map(|(id, _)| *id).collect();
-    unindex(&mut *conn, "search_people", "person_id", &ids).await?;
-    let sql = match engine_of(conn) {
-        Engine::Sqlite => format!(
-            "INSERT INTO search_people (rowid, name) VALUES {}",
-            sql::values(people.len(), 2)
-        ),
-        Engine::Postgres => format!(
-            "INSERT INTO search_people (person_id, document)
-             SELECT v.id, to_tsvector('simple', v.name) FROM (VALUES {}) AS v (id, name)
-             ON CONFLICT (person_id) DO UPDATE SET document = excluded.document",
-            values_typed(people.len())
-        ),
-    };
-    let mut q = sqlx::query(&sql);
-    for (id, name) in people {
-        q = q.bind(*id).bind(fold(name));
-    }
-    q.execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// `($1::BIGINT, $2::TEXT), ($3, $4), ...`
-fn values_typed(rows: usize) -> String {
-    sql::values(rows, 2).replacen("($1, $2)", "($1::BIGINT, $2::TEXT)", 1)
 }
 
 /// Person `id`'s name again, and every post about a work they are credited on.
@@ -386,7 +359,7 @@ pub(crate) async fn index_person(conn: &mut AnyConnection, id: i64) -> Result<()
         .bind(id)
         .fetch_one(&mut *conn)
         .await?;
-    index_people(&mut *conn, &[(id, &name)]).await?;
+    index_people(&mut *conn, &[(id, name)]).await?;
     let posts: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT p.id FROM posts p JOIN credits c ON c.work_id = p.work_id
          WHERE c.person_id = $1 ORDER BY p.id",
@@ -401,13 +374,16 @@ impl Store {
     /// Builds the whole index again when it was built by another version
     /// (or never, on a site older than search), in one transaction.
     pub(crate) async fn ensure_search_index(&self) -> Result<()> {
-        // A post missing from the index (a copy cut short) rebuilds it too.
-        let (posts, indexed): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM posts), (SELECT COUNT(*) FROM search_posts)",
+        // Posts and no index (a copy cut short: its index is built at its
+        // end) rebuild it too. Asked, not counted: every command opens the
+        // store, and counting an index of many posts reads all of it.
+        let row = sqlx::query(
+            "SELECT EXISTS (SELECT 1 FROM posts) AND NOT EXISTS (SELECT 1 FROM search_posts) AS missing",
         )
         .fetch_one(&self.readers)
         .await?;
-        if posts == indexed && self.setting(VERSION_KEY).await?.as_deref() == Some(INDEX_VERSION) {
+        let missing = sql::flag(&row, "missing")?;
+        if !missing && self.setting(VERSION_KEY).await?.as_deref() == Some(INDEX_VERSION) {
             return Ok(());
         }
         self.rebuild_search_index().await
@@ -425,10 +401,7 @@ impl Store {
         let people: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM people ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
-        for chunk in people.chunks(CHUNK) {
-            let chunk: Vec<(i64, &str)> = chunk.iter().map(|(i, n)| (*i, n.as_str())).collect();
-            index_people(&mut tx, &chunk).await?;
-        }
+        index_people(&mut tx, &people).await?;
         let works: Vec<i64> = sqlx::query_scalar("SELECT id FROM works ORDER BY id")
             .fetch_all(&mut *tx)
             .await?;
@@ -450,53 +423,51 @@ impl Store {
         self.commit(tx, &[], &[]).await
     }
 
-    /// Posts readers may see at this moment that match `query` and
-    /// `filter`, best first: `limit` of them from `offset`, with how many
-    /// match and, without a filter, the works and people named.
-    pub async fn search(
-        &self,
-        query: &Query,
-        filter: &SearchFilter,
-        limit: i64,
-        offset: i64,
-    ) -> Result<Found> {
-        let now = self.now();
-        // Without words, what the filter lets through, newest first.
-        let (matches, rank_order, q) = match self.engine() {
-            _ if query.is_empty() => ("$1 = ''", "p.published_at DESC", String::new()),
+    /// The condition that `table`'s entry (of the row `alias`, keyed by
+    /// `key` on PostgreSQL) matches the query in `$1`, and that query in
+    /// the engine's syntax.
+    fn matches(&self, query: &Query, table: &str, key: &str, alias: &str) -> (String, String) {
+        match self.engine() {
             Engine::Sqlite => (
-                "search_posts MATCH $1 AND p.id = search_posts.rowid",
-                "bm25(search_posts, 10.0, 8.0, 4.0, 2.0, 1.0)",
+                format!("{table} MATCH $1 AND {alias}.id = {table}.rowid"),
                 query.to_fts5(),
             ),
             Engine::Postgres => (
-                "search_posts.document @@ to_tsquery('simple', $1) AND p.id = search_posts.post_id",
-                // Normalised by the document's length (1): a long body
-                // does not outrank a title.
-                "ts_rank(search_posts.document, to_tsquery('simple', $1), 1) DESC",
+                format!(
+                    "{table}.document @@ to_tsquery('simple', $1) AND {alias}.id = {table}.{key}"
+                ),
                 query.to_tsquery(),
             ),
+        }
+    }
+
+    /// What [`Store::search`] and [`Store::count_matches`] share: the
+    /// tables, the posts' condition and its values ($1 the query, $2 now),
+    /// the excerpt and the order. Without words, what the filter lets
+    /// through, newest first.
+    fn matching(&self, query: &Query, filter: &SearchFilter) -> Matching {
+        let (matches, q) = match query.is_empty() {
+            true => ("$1 = ''".to_owned(), String::new()),
+            false => self.matches(query, "search_posts", "post_id", "p"),
         };
         let mut conditions = vec![
-            matches.to_owned(),
+            matches,
             "p.status = 'published' AND p.published_at <= $2".to_owned(),
         ];
-        let mut texts: Vec<String> = Vec::new();
-        let mut numbers: Vec<f64> = Vec::new();
-        // Text values are $3 on, numbers after them (placeholders are
-        // numbered once every value is known).
-        let mut text = |sql: &str, v: String| {
-            texts.push(v);
-            conditions.push(sql.replace("$?", &format!("$t{}", texts.len())));
+        let mut values = vec![Value::Text(q), Value::Int(self.now())];
+        // `$?` in a condition stands for its value's placeholder.
+        let mut add = |sql: &str, v: Value| {
+            values.push(v);
+            conditions.push(sql.replace("$?", &format!("${}", values.len())));
         };
         if let Some(s) = &filter.section {
-            text(
+            add(
                 "p.section_id = (SELECT id FROM sections WHERE slug = $?)",
-                s.clone(),
+                Value::Text(s.clone()),
             );
         }
         if let Some(k) = filter.kind {
-            text("w.kind = $?", k.as_str().to_owned());
+            add("w.kind = $?", Value::Text(k.as_str().to_owned()));
         }
         if let Some(g) = &filter.genre {
             let json = serde_json::to_string(g).unwrap_or_default();
@@ -504,76 +475,86 @@ impl Store {
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");
-            text("w.genres LIKE $? ESCAPE '\\'", format!("%{escaped}%"));
+            add(
+                "w.genres LIKE $? ESCAPE '\\'",
+                Value::Text(format!("%{escaped}%")),
+            );
         }
         if let Some(person) = &filter.person {
-            text(
+            add(
                 "p.work_id IN (SELECT c.work_id FROM credits c JOIN people pe ON pe.id = c.person_id WHERE pe.slug = $?)",
-                person.clone(),
+                Value::Text(person.clone()),
             );
         }
-        let mut number = |sql: &str, v: f64| {
-            numbers.push(v);
-            conditions.push(sql.replace("$?", &format!("$n{}", numbers.len())));
-        };
         if let Some(y) = filter.year_from {
-            number("w.year >= $?", y as f64);
+            add("w.year >= $?", Value::Int(y));
         }
         if let Some(y) = filter.year_to {
-            number("w.year <= $?", y as f64);
+            add("w.year <= $?", Value::Int(y));
         }
         if let Some(s) = filter.min_score {
-            number(
+            add(
                 "(SELECT AVG(sc.normalised) FROM scores sc WHERE sc.post_id = p.id) >= $?",
-                s,
+                Value::Float(s),
             );
         }
-        let mut where_sql = conditions.join(" AND ");
-        for i in (1..=texts.len()).rev() {
-            where_sql = where_sql.replace(&format!("$t{i}"), &format!("${}", 2 + i));
-        }
-        for i in (1..=numbers.len()).rev() {
-            where_sql = where_sql.replace(&format!("$n{i}"), &format!("${}", 2 + texts.len() + i));
-        }
-        let (from, excerpt) = match query.is_empty() {
-            true => (
+        let (from, excerpt, order) = match (query.is_empty(), self.engine()) {
+            (true, _) => (
                 "posts p LEFT JOIN works w ON w.id = p.work_id",
                 "COALESCE(p.summary, '')",
+                "p.published_at DESC",
             ),
-            false => (
-                // The index first, then each match's post: left to itself,
-                // SQLite may walk every post and ask the index about each.
+            // The index first, then each match's post: left to itself,
+            // SQLite may walk every post and ask the index about each.
+            (false, Engine::Sqlite) => (
                 "search_posts CROSS JOIN posts p LEFT JOIN works w ON w.id = p.work_id",
                 "search_posts.excerpt",
+                "bm25(search_posts, 10.0, 8.0, 4.0, 2.0, 1.0)",
+            ),
+            // Normalised by the document's length (1): a long body does
+            // not outrank a title.
+            (false, Engine::Postgres) => (
+                "search_posts CROSS JOIN posts p LEFT JOIN works w ON w.id = p.work_id",
+                "search_posts.excerpt",
+                "ts_rank(search_posts.document, to_tsquery('simple', $1), 1) DESC",
             ),
         };
-        let n = 2 + texts.len() + numbers.len();
-        let page_sql = format!(
+        Matching {
+            from,
+            excerpt,
+            order,
+            where_sql: conditions.join(" AND "),
+            values,
+        }
+    }
+
+    /// Posts readers may see at this moment that match `query` and
+    /// `filter`, best first: `limit` of them from `offset`.
+    pub async fn search(
+        &self,
+        query: &Query,
+        filter: &SearchFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PostHit>> {
+        let Matching {
+            from,
+            excerpt,
+            order,
+            where_sql,
+            mut values,
+        } = self.matching(query, filter);
+        let n = values.len();
+        values.extend([Value::Int(limit), Value::Int(offset)]);
+        let sql = format!(
             "SELECT p.id, {excerpt} AS excerpt FROM {from} WHERE {where_sql}
-             ORDER BY {rank_order}, p.id DESC LIMIT ${} OFFSET ${}",
+             ORDER BY {order}, p.id DESC LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {where_sql} LIMIT {}) AS found",
-            COUNT_LIMIT + 1
-        );
-        let mut page = sqlx::query(&page_sql).bind(&q).bind(now);
-        let mut count = sqlx::query_scalar::<_, i64>(&count_sql).bind(&q).bind(now);
-        for t in &texts {
-            page = page.bind(t.as_str());
-            count = count.bind(t.as_str());
-        }
-        for v in &numbers {
-            page = page.bind(*v);
-            count = count.bind(*v);
-        }
-        let rows = page
-            .bind(limit)
-            .bind(offset)
+        let rows = sqlx::query_with(&sql, sql::arguments(&values))
             .fetch_all(&self.readers)
             .await?;
-        let total = count.fetch_one(&self.readers).await?;
         let mut excerpts = Vec::with_capacity(rows.len());
         for r in &rows {
             excerpts.push((
@@ -585,7 +566,7 @@ impl Store {
         let mut cards = self.cards(&ids).await?;
         // A post unpublished since the search matched it is not shown.
         cards.retain(|c| c.visibility == Visibility::Published);
-        let posts = excerpts
+        Ok(excerpts
             .into_iter()
             .filter_map(|(id, excerpt)| {
                 let at = cards.iter().position(|c| c.id == id)?;
@@ -594,21 +575,22 @@ impl Store {
                     excerpt,
                 })
             })
-            .collect();
-        let (works, people) = if !query.is_empty() && filter.is_empty() && offset == 0 {
-            (
-                self.search_works(query, 5).await?,
-                self.search_people(query, 5).await?,
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        Ok(Found {
-            posts,
-            total,
-            works,
-            people,
-        })
+            .collect())
+    }
+
+    /// How many posts [`Store::search`] would find, counted up to one past
+    /// [`COUNT_LIMIT`].
+    pub async fn count_matches(&self, query: &Query, filter: &SearchFilter) -> Result<i64> {
+        let m = self.matching(query, filter);
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT {}) AS found",
+            m.from,
+            m.where_sql,
+            COUNT_LIMIT + 1
+        );
+        Ok(sqlx::query_scalar_with(&sql, sql::arguments(&m.values))
+            .fetch_one(&self.readers)
+            .await?)
     }
 
     /// The genres of the works readers may see, sorted.
@@ -629,18 +611,9 @@ impl Store {
 
     /// Works readers may see whose names match, best first.
     pub async fn search_works(&self, query: &Query, limit: i64) -> Result<Vec<WorkBrief>> {
-        let (from, q) = match self.engine() {
-            Engine::Sqlite => (
-                "search_works CROSS JOIN works w WHERE search_works MATCH $1 AND w.id = search_works.rowid",
-                query.to_fts5(),
-            ),
-            Engine::Postgres => (
-                "search_works CROSS JOIN works w WHERE search_works.document @@ to_tsquery('simple', $1) AND w.id = search_works.work_id",
-                query.to_tsquery(),
-            ),
-        };
+        let (matches, q) = self.matches(query, "search_works", "work_id", "w");
         let rows = sqlx::query(&format!(
-            "SELECT w.id, w.slug, w.name, w.year, w.kind FROM {from}
+            "SELECT w.id, w.slug, w.name, w.year, w.kind FROM search_works CROSS JOIN works w WHERE {matches}
              AND EXISTS (SELECT 1 FROM posts p WHERE p.work_id = w.id AND p.status = 'published' AND p.published_at <= $2)
              ORDER BY w.year DESC, w.id LIMIT $3"
         ))
@@ -665,18 +638,9 @@ impl Store {
 
     /// People credited on a work readers may see whose names match.
     pub async fn search_people(&self, query: &Query, limit: i64) -> Result<Vec<PersonRef>> {
-        let (from, q) = match self.engine() {
-            Engine::Sqlite => (
-                "search_people CROSS JOIN people pe WHERE search_people MATCH $1 AND pe.id = search_people.rowid",
-                query.to_fts5(),
-            ),
-            Engine::Postgres => (
-                "search_people CROSS JOIN people pe WHERE search_people.document @@ to_tsquery('simple', $1) AND pe.id = search_people.person_id",
-                query.to_tsquery(),
-            ),
-        };
+        let (matches, q) = self.matches(query, "search_people", "person_id", "pe");
         let rows = sqlx::query(&format!(
-            "SELECT pe.slug, pe.name FROM {from}
+            "SELECT pe.slug, pe.name FROM search_people CROSS JOIN people pe WHERE {matches}
              AND EXISTS (SELECT 1 FROM credits c JOIN posts p ON p.work_id = c.work_id
                  WHERE c.person_id = pe.id AND p.status = 'published' AND p.published_at <= $2)
              ORDER BY pe.name, pe.id LIMIT $3"

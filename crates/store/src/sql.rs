@@ -3,8 +3,8 @@
 //! (an unknown status, a flag that is neither true nor false, a list that
 //! is not JSON) is an error naming its column, never a default.
 
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Arguments, Row};
 use std::fmt::Write;
 
 /// `$start, $start+1, ...`: `n` placeholders for an `IN (...)` list.
@@ -26,6 +26,38 @@ pub(crate) fn values(rows: usize, cols: usize) -> String {
         .map(|r| format!("({})", list(1 + r * cols, cols)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A value for a placeholder of a query put together as it is asked for
+/// (a list's filter, a search's), bound in order with [`arguments`].
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+/// These values, in order, as a query's arguments (`sqlx::query_with`).
+pub(crate) fn arguments<'q>(values: &[Value]) -> AnyArguments<'q> {
+    let mut args = AnyArguments::default();
+    for v in values {
+        let added = match v {
+            Value::Int(i) => args.add(*i),
+            Value::Float(f) => args.add(*f),
+            Value::Text(s) => args.add(s.clone()),
+        };
+        added.expect("numbers and text always encode");
+    }
+    args
+}
+
+/// Ids as a query's arguments, for an `IN` list made by [`list`].
+pub(crate) fn ids<'q>(ids: &[i64]) -> AnyArguments<'q> {
+    let mut args = AnyArguments::default();
+    for id in ids {
+        args.add(*id).expect("numbers always encode");
+    }
+    args
 }
 
 fn bad(column: &str, message: String) -> sqlx::Error {
