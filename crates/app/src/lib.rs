@@ -23,6 +23,7 @@ pub mod secrets;
 pub mod sections;
 pub mod settings;
 pub mod spam_filter;
+pub mod works_list;
 
 use anyhow::Context;
 use bestpick_store::{Clock, Event, Location, Store};

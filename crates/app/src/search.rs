@@ -80,13 +80,7 @@ pub fn read(params: &Params) -> Result<(Query, SearchFilter, i64), FieldErrors> 
             }
         },
     };
-    let kind = match params.kind.trim() {
-        "" => None,
-        k => WorkKind::parse(k).or_else(|| {
-            errors.push("kind", format!("'{}' is neither movie nor tv", short(k)));
-            None
-        }),
-    };
+    let kind = kind_field(&mut errors, &params.kind);
     let year_from = year(&mut errors, "year_from", &params.year_from);
     let year_to = year(&mut errors, "year_to", &params.year_to);
     if let (Some(a), Some(b)) = (year_from, year_to) {
@@ -94,19 +88,7 @@ pub fn read(params: &Params) -> Result<(Query, SearchFilter, i64), FieldErrors> 
             errors.push("year_to", format!("{b} is before the first year, {a}"));
         }
     }
-    let min_score = match params.min_score.trim() {
-        "" => None,
-        s => match s.parse::<f64>() {
-            Ok(v) if (0.0..=100.0).contains(&v) => Some(v),
-            _ => {
-                errors.push(
-                    "min_score",
-                    format!("'{}' is not a number from 0 to 100", short(s)),
-                );
-                None
-            }
-        },
-    };
+    let min_score = score_field(&mut errors, &params.min_score);
     let page = match params.page.trim() {
         "" => 1,
         p => match p.parse::<i64>() {
@@ -136,16 +118,7 @@ pub fn read(params: &Params) -> Result<(Query, SearchFilter, i64), FieldErrors> 
     };
     let section = address("section", &params.section);
     let person = address("person", &params.person);
-    let genre = text(&params.genre);
-    if genre
-        .as_deref()
-        .is_some_and(|g| g.chars().any(char::is_control) || g.len() > 200)
-    {
-        errors.push(
-            "genre",
-            format!("'{}' is not a genre's name", short(&params.genre)),
-        );
-    }
+    let genre = genre_field(&mut errors, &params.genre);
     let filter = SearchFilter {
         section,
         kind,
@@ -158,8 +131,46 @@ pub fn read(params: &Params) -> Result<(Query, SearchFilter, i64), FieldErrors> 
     errors.into_result((Query::parse(&params.q), filter, page))
 }
 
+/// The `kind` filter: movie or tv.
+pub(crate) fn kind_field(errors: &mut FieldErrors, s: &str) -> Option<WorkKind> {
+    match s.trim() {
+        "" => None,
+        k => WorkKind::parse(k).or_else(|| {
+            errors.push("kind", format!("'{}' is neither movie nor tv", short(k)));
+            None
+        }),
+    }
+}
+
+/// The `min_score` filter: a normalised score, 0 to 100.
+pub(crate) fn score_field(errors: &mut FieldErrors, s: &str) -> Option<f64> {
+    match s.trim() {
+        "" => None,
+        s => match s.parse::<f64>() {
+            Ok(v) if (0.0..=100.0).contains(&v) => Some(v),
+            _ => {
+                errors.push(
+                    "min_score",
+                    format!("'{}' is not a number from 0 to 100", short(s)),
+                );
+                None
+            }
+        },
+    }
+}
+
+/// The `genre` filter: a name without control characters.
+pub(crate) fn genre_field(errors: &mut FieldErrors, s: &str) -> Option<String> {
+    let genre = Some(s.trim().to_owned()).filter(|s| !s.is_empty())?;
+    if genre.chars().any(char::is_control) || genre.len() > 200 {
+        errors.push("genre", format!("'{}' is not a genre's name", short(s)));
+        return None;
+    }
+    Some(genre)
+}
+
 /// A value quoted in a message, cut short when long.
-fn short(s: &str) -> String {
+pub(crate) fn short(s: &str) -> String {
     match s.char_indices().nth(40) {
         Some((at, _)) => format!("{}…", &s[..at]),
         None => s.to_owned(),

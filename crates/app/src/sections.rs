@@ -7,7 +7,7 @@ use bestpick_store::{Section, StoreError, User};
 /// First path segments the site itself uses; a section there would be unreachable.
 pub const RESERVED_SLUGS: &[&str] = &[
     "admin", "api", "author", "media", "person", "setup", "static", "tag", "work", "feed",
-    "search", "login", "logout", "comments",
+    "search", "login", "logout", "comments", "works",
 ];
 
 /// Adds a section at the end of the order. An empty slug is made from the name.

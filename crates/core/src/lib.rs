@@ -11,6 +11,7 @@ pub mod error;
 pub mod format;
 pub mod markdown;
 pub mod post;
+pub mod related;
 pub mod score;
 pub mod search;
 pub mod slug;

@@ -194,11 +194,16 @@ impl Work {
 
     /// "2016" for a film; "2002-2008" or "2019-" for TV.
     pub fn years_label(&self) -> String {
-        match (self.kind, self.end_year) {
-            (WorkKind::Tv, Some(end)) if end != self.year => format!("{}–{}", self.year, end),
-            (WorkKind::Tv, None) => format!("{}–", self.year),
-            _ => self.year.to_string(),
-        }
+        years_label(self.kind, self.year, self.end_year)
+    }
+}
+
+/// "2016" for a film; "2002-2008" or "2019-" for TV.
+pub fn years_label(kind: WorkKind, year: i32, end_year: Option<i32>) -> String {
+    match (kind, end_year) {
+        (WorkKind::Tv, Some(end)) if end != year => format!("{year}–{end}"),
+        (WorkKind::Tv, None) => format!("{year}–"),
+        _ => year.to_string(),
     }
 }
 

@@ -270,8 +270,10 @@ impl Store {
             });
         }
         snapshot.rollback().await?;
-        // The search index is derived data: built from what was copied.
+        // The search index, the works list's facts and related picks are
+        // derived data: built from what was copied.
         to.rebuild_search_index().await?;
+        to.rebuild_work_facts().await?;
         progress(CopyProgress { done, total });
         Ok(report)
     }
@@ -279,12 +281,13 @@ impl Store {
     /// Whether the store holds no site yet (no user, no post, no setting),
     /// as a restore or copy needs its destination.
     pub async fn is_empty(&self) -> Result<bool> {
-        // The search index's version is noted on opening any store.
+        // The versions of derived data are noted on opening any store.
         let n: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM posts)
-                  + (SELECT COUNT(*) FROM settings WHERE key <> $1)",
+                  + (SELECT COUNT(*) FROM settings WHERE key <> $1 AND key <> $2)",
         )
         .bind(crate::search::VERSION_KEY)
+        .bind(crate::works_list::FACTS_VERSION_KEY)
         .fetch_one(&self.readers)
         .await?;
         Ok(n == 0)

@@ -22,6 +22,7 @@ mod notice;
 mod posts;
 mod preview;
 mod read;
+mod related;
 mod search;
 mod sections;
 mod sessions;
@@ -29,6 +30,7 @@ mod settings;
 mod sql;
 mod users;
 mod works;
+mod works_list;
 
 #[cfg(feature = "scratch")]
 pub mod scratch;
@@ -47,11 +49,13 @@ pub use moderation::{Moderated, ModerationAct, ModerationRecord, Undone, UNDO_SE
 pub use notice::Event;
 pub use posts::{Cover, PostBatch, SaveMode};
 pub use read::{Cursor, ListPage, PageAt, PostCard, PostFilter, PostView, TagRef, UserRef};
+pub use related::{RelatedPick, SHOWN as RELATED_SHOWN};
 pub use search::{PostHit, SearchFilter, COUNT_LIMIT};
 pub use sections::Section;
 pub use sessions::{ApiToken, ApiTokenInfo, Session};
 pub use users::User;
 pub use works::{Credit, FilmScope, PersonRef, PersonView, WorkBrief, WorkView};
+pub use works_list::{WorkFilter, WorkOrder, WorkRow, WorksAt, WorksPage, WORKS_PER_PAGE};
 
 use sqlx::postgres::PgListener;
 use sqlx::{Any, AnyPool, Transaction};
@@ -95,6 +99,7 @@ impl Store {
         };
         store.refresh_schedule().await?;
         store.ensure_search_index().await?;
+        store.ensure_work_facts().await?;
         Ok(store)
     }
 

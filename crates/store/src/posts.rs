@@ -3,6 +3,7 @@
 use crate::error::OnConflict;
 use crate::media::NewMedia;
 use crate::sql;
+use crate::{related, works_list};
 use crate::{Refusal, Result, Store, StoreError, Topic, User};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::PostStatus;
@@ -47,7 +48,12 @@ impl Store {
         let mut tx = self.begin().await?;
         let written = write_post(&mut tx, post, cover, actor, mode, self.now()).await?;
         crate::search::index_saved(&mut tx, &[written.id], written.work_id.as_slice()).await?;
-        self.commit(tx, &written.topics(), &[]).await?;
+        let mut topics = written.topics();
+        topics.extend(
+            self.derive(&mut tx, &[written.id], &written.works())
+                .await?,
+        );
+        self.commit(tx, &topics, &[]).await?;
         self.goes_live(written.goes_live);
         Ok(written.id)
     }
@@ -84,7 +90,10 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("that post".into()));
         }
-        self.commit(tx, &post_topics(id, false), &[]).await?;
+        let works = works_list::works_of(&mut tx, &[id]).await?;
+        let mut topics = post_topics(id, false);
+        topics.extend(self.derive(&mut tx, &[id], &works).await?);
+        self.commit(tx, &topics, &[]).await?;
         self.goes_live(at);
         Ok(())
     }
@@ -92,6 +101,10 @@ impl Store {
     /// Deletes a post and remembers its slug, so its address answers 410.
     pub async fn delete_post(&self, id: i64) -> Result<()> {
         let mut tx = self.begin().await?;
+        // What the post leaves behind: its work's score, and the lists
+        // of the picks that named it.
+        let works = works_list::works_of(&mut tx, &[id]).await?;
+        let named_by = related::named_by(&mut tx, id).await?;
         let slug: Option<String> =
             sqlx::query_scalar("DELETE FROM posts WHERE id = $1 RETURNING slug")
                 .bind(id)
@@ -107,8 +120,24 @@ impl Store {
         .bind(self.now())
         .execute(&mut *tx)
         .await?;
-        self.commit(tx, &post_topics(id, false), &[]).await?;
+        let mut topics = post_topics(id, false);
+        topics.extend(self.derive(&mut tx, &named_by, &works).await?);
+        self.commit(tx, &topics, &[]).await?;
         Ok(())
+    }
+
+    /// Derives what follows from these posts' change, in its transaction:
+    /// the scores of these works (as readers may see them now) and the
+    /// posts' related picks. Returns the topics of the pages that changed.
+    async fn derive(
+        &self,
+        conn: &mut AnyConnection,
+        posts: &[i64],
+        works: &[i64],
+    ) -> Result<Vec<Topic>> {
+        works_list::refresh_work_stats(&mut *conn, Some(works), self.now()).await?;
+        let related = related::relate(conn, posts).await?;
+        Ok(related.into_iter().map(Topic::Post).collect())
     }
 
     /// Notes when a post goes live, if that is later: lists change then.
@@ -136,6 +165,7 @@ impl Store {
     /// When a scheduled post's time has come: its lists change now.
     pub async fn publish_due(&self) -> Result<()> {
         if self.now() >= self.changes.next_publish() {
+            self.refresh_due_work_stats().await?;
             self.touched(&[Topic::Lists]);
             self.refresh_schedule().await?;
         }
@@ -189,6 +219,9 @@ impl PostBatch<'_> {
         let posts: Vec<i64> = self.written.iter().map(|w| w.id).collect();
         let works: Vec<i64> = self.written.iter().filter_map(|w| w.work_id).collect();
         crate::search::index_saved(&mut self.tx, &posts, &works).await?;
+        let mut topics = topics;
+        let works: Vec<i64> = self.written.iter().flat_map(Written::works).collect();
+        topics.extend(self.store.derive(&mut self.tx, &posts, &works).await?);
         self.store.commit(self.tx, &topics, &[]).await?;
         for w in &self.written {
             self.store.goes_live(w.goes_live);
@@ -205,6 +238,8 @@ struct Written {
     films: bool,
     /// The work it shows.
     work_id: Option<i64>,
+    /// The work it showed before this save.
+    old_work_id: Option<i64>,
     /// When it goes live, if it is published.
     goes_live: Option<i64>,
 }
@@ -212,6 +247,13 @@ struct Written {
 impl Written {
     fn topics(&self) -> Vec<Topic> {
         post_topics(self.id, self.films)
+    }
+
+    /// The works whose scores the save may change.
+    fn works(&self) -> Vec<i64> {
+        let mut works: Vec<i64> = self.work_id.into_iter().chain(self.old_work_id).collect();
+        works.dedup();
+        works
     }
 }
 
@@ -268,6 +310,14 @@ async fn write_post(
         (SaveMode::Create, None) => None,
     };
 
+    let old_work_id: Option<i64> = match post_id {
+        Some(id) => sqlx::query_scalar("SELECT work_id FROM posts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten(),
+        None => None,
+    };
     let work_id = match &post.work {
         Some(work) => Some(Store::upsert_work(&mut *conn, work, actor, post_id, now).await?),
         None => None,
@@ -341,6 +391,7 @@ async fn write_post(
         created: post_id.is_none(),
         films: post.work.is_some(),
         work_id,
+        old_work_id,
         goes_live,
     })
 }

@@ -408,6 +408,11 @@ impl Store {
     /// is otherwise read whole whatever its indexes).
     pub async fn explain_list_page(&self, filter: &PostFilter, at: PageAt) -> Result<String> {
         let (sql, values) = page_query(filter, at, self.few_posts(filter).await?);
+        self.explain(&sql, &values).await
+    }
+
+    /// How the engine would run this query (see [`Store::explain_list_page`]).
+    pub(crate) async fn explain(&self, sql: &str, values: &[Value]) -> Result<String> {
         let mut tx = self.readers.begin().await?;
         let prefix = match self.engine() {
             crate::Engine::Sqlite => "EXPLAIN QUERY PLAN",
@@ -419,7 +424,7 @@ impl Store {
             }
         };
         let explain = format!("{prefix} {sql}");
-        let q = sqlx::query_with(&explain, sql::arguments(&values));
+        let q = sqlx::query_with(&explain, sql::arguments(values));
         let mut plan = String::new();
         for r in q.fetch_all(&mut *tx).await? {
             let line: String = match self.engine() {

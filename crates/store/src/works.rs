@@ -2,6 +2,7 @@
 
 use crate::error::OnConflict;
 use crate::sql::{self, flag, json, named, to_json, unsigned_opt};
+use crate::works_list::WorkFacts;
 use crate::{PostCard, PostFilter, Refusal, Result, Store, StoreError, Topic, User};
 use bestpick_core::work::{CastMember, Work, WorkKind};
 use bestpick_core::Slug;
@@ -274,6 +275,7 @@ impl Store {
             .await
             // Matched by IMDb id, but named (and so addressed) as another work.
             .on_unique("work.name", work.name.trim())?;
+        crate::works_list::write_work_facts(&mut *conn, &[WorkFacts::of(id, work)]).await?;
 
         if existing.is_some() {
             sqlx::query("DELETE FROM credits WHERE work_id = $1")

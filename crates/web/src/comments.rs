@@ -281,16 +281,20 @@ pub async fn post_page(
     if post.work.is_some() {
         topics.push(Topic::Films);
     }
+    // Related picks change the page when one of them changes (or, for a
+    // scheduled one, when it goes live).
+    let (related, goes_live) = site.store.related_picks(post.card.id).await?;
+    topics.extend(related.iter().map(|r| Topic::Post(r.card.id)));
     // The shared page's form stamp is its render's: kept an hour at most,
     // so the form a reader without JavaScript sends is never a day old.
     let stale = state.site.now() + SHARED_STAMP_SECS;
-    let until =
-        Some(comments::closes_at(&post.card, &settings).map_or(stale, |t| (t + 1).min(stale)));
+    let until = comments::closes_at(&post.card, &settings).map_or(stale, |t| (t + 1).min(stale));
+    let until = Some(goes_live.map_or(until, |t| t.min(until)));
     let html = render_page(
         state,
         template,
         context! {
-            post, parts, preview, comments, comment_count => count, form, closed,
+            post, parts, preview, comments, comment_count => count, form, closed, related,
             csrf => me.csrf, stamp => me.stamp, member => me.member,
             ip_days => settings.ip_days, spam_days => settings.spam_days,
         },

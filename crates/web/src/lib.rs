@@ -18,6 +18,7 @@ mod security;
 mod server;
 mod state;
 mod templates;
+mod works;
 
 #[doc(hidden)]
 pub use admin::post_form::decode as decode_post_form;
@@ -110,12 +111,14 @@ impl Application {
         // has passed, as every listing compares it with the clock. Other
         // processes' writes (a command run while the site is served, other
         // instances on the same PostgreSQL) are followed: their pages change
-        // here, and their comments and decisions reach this memory.
+        // here, and their comments and decisions reach this memory. Related
+        // picks an import left to compute are computed meanwhile.
         let site = self.state.site.clone();
         let follow = tokio::spawn(async move {
             tokio::join!(
                 site.store.follow_other_writers(),
-                site.follow_other_instances()
+                site.follow_other_instances(),
+                site.store.relate_in_background()
             )
         });
         // Outside in: who the client is, the security headers, then fresh
@@ -159,6 +162,7 @@ fn site(state: AppState) -> Routes {
     let readers = Routes::new()
         .merge(comments::router())
         .merge(search::router())
+        .merge(works::router())
         .merge(public::router().map(|r| r.layer(cached)))
         .map(|r| {
             r.layer(SetResponseHeaderLayer::if_not_present(

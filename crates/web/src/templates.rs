@@ -20,6 +20,7 @@ const EMBEDDED: &[(&str, &str)] = &[
         "search.html",
         include_str!("../theme/templates/search.html"),
     ),
+    ("works.html", include_str!("../theme/templates/works.html")),
     ("post.html", include_str!("../theme/templates/post.html")),
     ("pick.html", include_str!("../theme/templates/pick.html")),
     ("facts.html", include_str!("../theme/templates/facts.html")),

@@ -85,7 +85,7 @@ fn refusal(page: &str) -> &str {
 }
 
 /// Every kind of page, with the post page of `post`.
-fn pages(post: &str) -> [String; 7] {
+fn pages(post: &str) -> [String; 8] {
     [
         post.to_owned(),
         "/".into(),
@@ -94,6 +94,7 @@ fn pages(post: &str) -> [String; 7] {
         "/author/chief".into(),
         "/work/big-film-2001".into(),
         "/person/ann-actor".into(),
+        "/works".into(),
     ]
 }
 
@@ -120,8 +121,11 @@ async fn pages_make_as_many_queries_for_many_items_as_for_one() {
     let app = TestApp::spawn().await;
     app.relax_comment_limits().await;
 
-    // Small: one post on every list, one comment, one credit each.
+    // Small: one post on every list (and another pick, its one related
+    // pick, on the home page), one comment, one credit each.
     app.import(&pick("small", "Big Film", &["Ann Actor"], &["shared"], 1))
+        .await;
+    app.import(&pick("related", "Related Film", &["Ann Actor"], &[], 0))
         .await;
     comment(&app, "/best-pick/small", 0).await;
     let small = count_all(&app, "/best-pick/small").await;

@@ -16,12 +16,14 @@
 //! - `security`: one regression test (or more) per hole of issue 11.
 //! - `instances`: several instances of one site on one database.
 //! - `search`: site search: the page, filters, the index kept in step, bad queries.
+//! - `discover`: related picks and their reasons; the works list.
 
 mod api;
 mod browser;
 mod cache;
 mod chromium;
 mod comments;
+mod discover;
 mod editor;
 mod editor_walk;
 mod helpers;

@@ -112,6 +112,7 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         // Search finds what readers may see, for anyone (the draft for no one).
         ("GET", "/search") => anyone,
         ("GET", "/search/suggest") => anyone,
+        ("GET", "/works") => anyone,
         ("GET", "/api/v1/search") => api_read,
         // Bob has published nothing: his page is as missing as his drafts.
         ("GET", "/author/{username}") => [(Missing, Missing); 4],

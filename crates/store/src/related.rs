@@ -1,0 +1,391 @@
+//! Related picks: for each pick, the picks of other works that share a
+//! person or a genre with its work, best first, each with its reason.
+//!
+//! A pick's list is computed when it is saved, in the save's transaction,
+//! never when a page is read; so are the lists of the picks it now names
+//! and of those that named it (a pick edited, unpublished or deleted
+//! leaves no stale link behind). Beyond a few dozen lists in one
+//! transaction (an import), the rest are marked stale and the server works
+//! through them in the background ([`Store::relate_in_background`]).
+
+use crate::read::PostCard;
+use crate::sql::{self, named};
+use crate::{Engine, Result, Store, Topic};
+use bestpick_core::post::Visibility;
+use bestpick_core::related::Why;
+use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeSet, HashSet};
+use std::time::Duration;
+
+/// Related picks a page shows at most.
+pub const SHOWN: usize = 6;
+/// Kept per pick: more than are shown, so that scheduled picks, which are
+/// filtered out when a page is read, still leave enough.
+const KEPT: usize = 10;
+/// Lists computed in one transaction; the rest wait in `related_stale`.
+const INLINE: usize = 24;
+
+/// A related pick as a page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RelatedPick {
+    pub card: PostCard,
+    /// Why, in words: "same director: Damien Chazelle".
+    pub reason: String,
+}
+
+/// One entry of a pick's list.
+#[derive(Debug, Clone, PartialEq)]
+struct Link {
+    related: i64,
+    why: Why,
+    person: Option<i64>,
+    genre: Option<String>,
+}
+
+/// The pick's list, best first: picks sharing people, ranked by what the
+/// people did on both (`Why::weight`, summed over everyone shared), then
+/// by how close in time the works are; then, if that leaves room, picks
+/// sharing a genre, the nearest in time first. One pick per work.
+async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
+    let Some(row) = sqlx::query(
+        "SELECT p.work_id, w.year, w.genres FROM posts p JOIN works w ON w.id = p.work_id
+         WHERE p.id = $1 AND p.kind = 'pick'",
+    )
+    .bind(post)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(Vec::new());
+    };
+    let work: i64 = row.try_get("work_id")?;
+    let year: i64 = row.try_get("year")?;
+    let genres: Vec<String> = sql::json(&row, "genres")?;
+
+    let weight = |here: &str, there: &str| Why::of_jobs(here, there).weight();
+    let ranked = format!(
+        "SELECT q.id, q.work_id, SUM(CASE WHEN c1.job = 'director' AND c2.job = 'director' THEN {}
+                WHEN c1.job = 'writer' AND c2.job = 'writer' THEN {}
+                WHEN c1.job = 'cast' AND c2.job = 'cast' THEN {} ELSE {} END) AS weight,
+            ABS(MIN(w2.year) - $3) AS gap
+         FROM credits c1
+         JOIN credits c2 ON c2.person_id = c1.person_id AND c2.work_id <> c1.work_id
+         JOIN works w2 ON w2.id = c2.work_id
+         JOIN posts q ON q.work_id = c2.work_id
+         WHERE c1.work_id = $1 AND q.id <> $2 AND q.kind = 'pick' AND q.status = 'published'
+         GROUP BY q.id, q.work_id ORDER BY weight DESC, gap, q.id DESC LIMIT $4",
+        weight("director", "director"),
+        weight("writer", "writer"),
+        weight("cast", "cast"),
+        weight("cast", "director"),
+    );
+    let rows = sqlx::query(&ranked)
+        .bind(work)
+        .bind(post)
+        .bind(year)
+        .bind((2 * KEPT) as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut works = HashSet::from([work]);
+    let mut chosen = Vec::new();
+    for r in &rows {
+        if chosen.len() < KEPT && works.insert(r.try_get::<i64, _>("work_id")?) {
+            chosen.push(r.try_get::<i64, _>("id")?);
+        }
+    }
+    let mut links = Vec::new();
+    if !chosen.is_empty() {
+        // Each pick's strongest single link is its reason (the first
+        // billed of equals).
+        let sql = format!(
+            "SELECT q.id, c1.job AS here, c2.job AS there, c2.person_id, c1.position + c2.position AS billing
+             FROM credits c1
+             JOIN credits c2 ON c2.person_id = c1.person_id AND c2.work_id <> c1.work_id
+             JOIN posts q ON q.work_id = c2.work_id
+             WHERE c1.work_id = $1 AND q.id IN ({})",
+            sql::list(2, chosen.len())
+        );
+        let mut args = vec![sql::Value::Int(work)];
+        args.extend(chosen.iter().map(|id| sql::Value::Int(*id)));
+        let pairs = sqlx::query_with(&sql, sql::arguments(&args))
+            .fetch_all(&mut *conn)
+            .await?;
+        for id in &chosen {
+            let mut best: Option<(Why, i64, i64)> = None;
+            for p in pairs.iter() {
+                if p.try_get::<i64, _>("id")? != *id {
+                    continue;
+                }
+                let why = Why::of_jobs(p.try_get("here")?, p.try_get("there")?);
+                let key = (
+                    why,
+                    p.try_get::<i64, _>("billing")?,
+                    p.try_get("person_id")?,
+                );
+                if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+                    best = Some(key);
+                }
+            }
+            if let Some((why, _, person)) = best {
+                links.push(Link {
+                    related: *id,
+                    why,
+                    person: Some(person),
+                    genre: None,
+                });
+            }
+        }
+    }
+    for genre in genres {
+        if links.len() >= KEPT {
+            break;
+        }
+        // The genre's works nearest the year, each way, from the index.
+        let near = |op: &str, order: &str| {
+            format!(
+                "SELECT * FROM (SELECT q.id, q.work_id, g.year FROM work_genres g
+                   JOIN posts q ON q.work_id = g.work_id AND q.kind = 'pick' AND q.status = 'published'
+                   WHERE g.genre = $1 AND g.year {op} $2 AND g.work_id <> $3
+                   ORDER BY g.year {order}, g.work_id {order} LIMIT $4) AS side"
+            )
+        };
+        let sql = format!("{} UNION ALL {}", near(">=", "ASC"), near("<", "DESC"));
+        let rows = sqlx::query(&sql)
+            .bind(&genre)
+            .bind(year)
+            .bind(work)
+            .bind((2 * KEPT) as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut near: Vec<(i64, i64, i64)> = rows
+            .iter()
+            .map(|r| {
+                let y: i64 = r.try_get("year")?;
+                Ok(((y - year).abs(), r.try_get("work_id")?, r.try_get("id")?))
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
+        near.sort();
+        for (_, other, id) in near {
+            if links.len() < KEPT && works.insert(other) {
+                links.push(Link {
+                    related: id,
+                    why: Why::Genre,
+                    person: None,
+                    genre: Some(genre.clone()),
+                });
+            }
+        }
+    }
+    Ok(links)
+}
+
+/// Replaces a pick's stored list. Rows are updated in place, not deleted
+/// and inserted: two PostgreSQL instances computing one list at once then
+/// wait for each other instead of colliding on its keys.
+async fn write(conn: &mut AnyConnection, post: i64, links: &[Link]) -> Result<()> {
+    if !links.is_empty() {
+        let sql = format!(
+            "INSERT INTO related_picks (post_id, position, related_id, reason, person_id, genre)
+             VALUES {} ON CONFLICT (post_id, position) DO UPDATE SET related_id = excluded.related_id,
+             reason = excluded.reason, person_id = excluded.person_id, genre = excluded.genre",
+            sql::values(links.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for (i, l) in links.iter().enumerate() {
+            q = q
+                .bind(post)
+                .bind(i as i64)
+                .bind(l.related)
+                .bind(l.why.as_str())
+                .bind(l.person)
+                .bind(&l.genre);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    sqlx::query("DELETE FROM related_picks WHERE post_id = $1 AND position >= $2")
+        .bind(post)
+        .bind(links.len() as i64)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Computes these posts' lists and those of their neighbours (the picks
+/// each now names and those that named it), at most [`INLINE`] in all;
+/// the rest are marked stale. Returns the posts whose lists were computed.
+pub(crate) async fn relate(conn: &mut AnyConnection, posts: &[i64]) -> Result<Vec<i64>> {
+    let posts: BTreeSet<i64> = posts.iter().copied().collect();
+    let mut done = Vec::new();
+    let mut later = Vec::new();
+    let mut neighbours = BTreeSet::new();
+    for &post in &posts {
+        if done.len() >= INLINE {
+            later.push(post);
+            continue;
+        }
+        let named_by: Vec<i64> =
+            sqlx::query_scalar("SELECT post_id FROM related_picks WHERE related_id = $1")
+                .bind(post)
+                .fetch_all(&mut *conn)
+                .await?;
+        let links = compute(conn, post).await?;
+        write(conn, post, &links).await?;
+        neighbours.extend(named_by);
+        neighbours.extend(links.iter().map(|l| l.related));
+        done.push(post);
+    }
+    unmark(conn, &done).await?;
+    // A neighbour already waiting will be computed in its turn.
+    let neighbours: Vec<i64> = neighbours.difference(&posts).copied().collect();
+    let waiting: HashSet<i64> = if neighbours.is_empty() {
+        HashSet::new()
+    } else {
+        let sql = format!(
+            "SELECT post_id FROM related_stale WHERE post_id IN ({})",
+            sql::list(1, neighbours.len())
+        );
+        sqlx::query_scalar_with(&sql, sql::ids(&neighbours))
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    for n in neighbours.into_iter().filter(|n| !waiting.contains(n)) {
+        if done.len() >= INLINE {
+            later.push(n);
+            continue;
+        }
+        let links = compute(conn, n).await?;
+        write(conn, n, &links).await?;
+        done.push(n);
+    }
+    mark_stale(conn, &later).await?;
+    Ok(done)
+}
+
+/// Marks these posts' lists to be computed in the background.
+pub(crate) async fn mark_stale(conn: &mut AnyConnection, posts: &[i64]) -> Result<()> {
+    for chunk in posts.chunks(500) {
+        let sql = format!(
+            "INSERT INTO related_stale (post_id) SELECT id FROM posts WHERE id IN ({})
+             ON CONFLICT (post_id) DO NOTHING",
+            sql::list(1, chunk.len())
+        );
+        sqlx::query_with(&sql, sql::ids(chunk))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn unmark(conn: &mut AnyConnection, posts: &[i64]) -> Result<()> {
+    if posts.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "DELETE FROM related_stale WHERE post_id IN ({})",
+        sql::list(1, posts.len())
+    );
+    sqlx::query_with(&sql, sql::ids(posts))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The posts that name `post` among their related picks: a change to it
+/// changes their pages.
+pub(crate) async fn named_by(conn: &mut AnyConnection, post: i64) -> Result<Vec<i64>> {
+    Ok(
+        sqlx::query_scalar("SELECT post_id FROM related_picks WHERE related_id = $1")
+            .bind(post)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
+}
+
+impl Store {
+    /// A pick's related picks that readers may see now, best first, and
+    /// the time the next of the others goes live (a cached page showing
+    /// the list is fresh until then).
+    pub async fn related_picks(&self, post: i64) -> Result<(Vec<RelatedPick>, Option<i64>)> {
+        let now = self.now();
+        let rows = sqlx::query(
+            "SELECT r.related_id, r.reason, r.genre, pe.name AS person, p.published_at
+             FROM related_picks r JOIN posts p ON p.id = r.related_id
+             LEFT JOIN people pe ON pe.id = r.person_id
+             WHERE r.post_id = $1 AND p.status = 'published' ORDER BY r.position",
+        )
+        .bind(post)
+        .fetch_all(&self.readers)
+        .await?;
+        let mut shown = Vec::new();
+        let mut until: Option<i64> = None;
+        for r in &rows {
+            let at: Option<i64> = r.try_get("published_at")?;
+            match at {
+                Some(at) if at > now => until = Some(until.map_or(at, |u| u.min(at))),
+                _ if shown.len() < SHOWN => {
+                    let why = named(r, "reason", Why::parse)?;
+                    let name = match why {
+                        Why::Genre => r.try_get::<Option<String>, _>("genre")?,
+                        _ => r.try_get::<Option<String>, _>("person")?,
+                    };
+                    shown.push((
+                        r.try_get::<i64, _>("related_id")?,
+                        why.words(&name.unwrap_or_default()),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let ids: Vec<i64> = shown.iter().map(|(id, _)| *id).collect();
+        let mut cards = self.cards(&ids).await?;
+        let picks = shown
+            .into_iter()
+            .filter_map(|(id, reason)| {
+                let i = cards.iter().position(|c| c.id == id)?;
+                let card = cards.swap_remove(i);
+                (card.visibility == Visibility::Published).then_some(RelatedPick { card, reason })
+            })
+            .collect();
+        Ok((picks, until))
+    }
+
+    /// Computes up to `limit` stale lists in one transaction; returns how
+    /// many. Instances on one PostgreSQL each take different picks.
+    pub async fn relate_stale(&self, limit: usize) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        let sql = match self.engine() {
+            Engine::Postgres => {
+                "SELECT post_id FROM related_stale ORDER BY post_id LIMIT $1 FOR UPDATE SKIP LOCKED"
+            }
+            Engine::Sqlite => "SELECT post_id FROM related_stale ORDER BY post_id LIMIT $1",
+        };
+        let stale: Vec<i64> = sqlx::query_scalar(sql)
+            .bind(limit.min(INLINE) as i64)
+            .fetch_all(&mut *tx)
+            .await?;
+        if stale.is_empty() {
+            return Ok(0);
+        }
+        let done = relate(&mut tx, &stale).await?;
+        let topics: Vec<Topic> = done.iter().copied().map(Topic::Post).collect();
+        self.commit(tx, &topics, &[]).await?;
+        Ok(stale.len())
+    }
+
+    /// Works through stale lists while the server runs, a few at a time,
+    /// so that readers' requests and writes go on between them.
+    pub async fn relate_in_background(&self) {
+        loop {
+            let pause = match self.relate_stale(INLINE).await {
+                Ok(0) => Duration::from_secs(2),
+                Ok(_) => Duration::from_millis(20),
+                Err(e) => {
+                    tracing::warn!("could not compute related picks: {e}");
+                    Duration::from_secs(30)
+                }
+            };
+            tokio::time::sleep(pause).await;
+        }
+    }
+}
