@@ -7,6 +7,7 @@ use crate::{accounts, secrets, Site};
 use anyhow::Context;
 use bestpick_core::comment::{self, CommentStatus};
 use bestpick_core::user::Role;
+use bestpick_store::Feature;
 
 /// The sample posts, embedded so the binary needs no files beside it.
 const POSTS: &[(&str, &str)] = &[
@@ -36,6 +37,22 @@ const SECTIONS: &[(&str, &str, &str)] = &[
         "news",
         "News",
         "Festivals, releases and what is happening on screens near you.",
+    ),
+];
+
+/// The sections that are features: every line of the picks, and the game.
+const FEATURES: &[(&str, &str, &str, Feature)] = &[
+    (
+        "quotes",
+        "Quotes",
+        "Every line of every film and show we have written about.",
+        Feature::Quotes,
+    ),
+    (
+        "guess",
+        "Guess!",
+        "Which film or show said it? Ten lines a round.",
+        Feature::Guess,
     ),
 ];
 
@@ -70,6 +87,13 @@ pub async fn load(site: &Site) -> anyhow::Result<DemoReport> {
     for (slug, name, description) in SECTIONS.iter().chain([&RETIRED]) {
         if store.section_by_slug(slug).await?.is_none() {
             store.create_section(slug, name, description).await?;
+        }
+    }
+    for (slug, name, description, feature) in FEATURES {
+        if store.section_by_slug(slug).await?.is_none() {
+            store
+                .create_feature_section(slug, name, description, Some(*feature))
+                .await?;
         }
     }
     let retired = store

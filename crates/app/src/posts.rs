@@ -107,7 +107,7 @@ pub async fn worded(site: &Site, post: &ValidPost, e: StoreError) -> StoreError 
             match site.store.sections().await {
                 Ok(all) => all
                     .into_iter()
-                    .filter(|s| s.is_active())
+                    .filter(|s| s.is_active() && s.feature.is_none())
                     .map(|s| s.slug)
                     .collect::<Vec<_>>()
                     .join(", "),
@@ -125,6 +125,9 @@ pub async fn worded(site: &Site, post: &ValidPost, e: StoreError) -> StoreError 
             }
             ("section", Refusal::Unknown) => {
                 format!("there is no section '{value}' (the sections are: {sections})")
+            }
+            ("section", Refusal::NoPosts) => {
+                format!("'{value}' is a section of lines or games, which holds no posts (the sections for posts are: {sections})")
             }
             ("work.name", Refusal::Taken) => {
                 films::name_taken(value, post.work.as_ref().map_or(0, |w| w.year))

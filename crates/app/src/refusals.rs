@@ -25,11 +25,12 @@ pub fn worded(
         Refusal::Taken => format!("'{value}' is already taken"),
         Refusal::Unknown => format!("there is no '{value}'"),
         Refusal::Others => format!("'{value}' belongs to another writer's post"),
+        Refusal::NoPosts => format!("'{value}' holds no posts"),
     });
     let error = FieldError::new(field, message);
     match refusal {
         Refusal::Taken => StoreError::Conflict(error),
-        Refusal::Unknown | Refusal::Others => StoreError::Invalid(error.into()),
+        Refusal::Unknown | Refusal::Others | Refusal::NoPosts => StoreError::Invalid(error.into()),
     }
 }
 

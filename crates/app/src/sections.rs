@@ -2,7 +2,7 @@
 
 use crate::{refusals, OpError, Site};
 use bestpick_core::{FieldError, FieldErrors, Slug};
-use bestpick_store::{Section, StoreError, User};
+use bestpick_store::{Feature, Section, StoreError, User};
 
 /// First path segments the site itself uses; a section there would be unreachable.
 pub const RESERVED_SLUGS: &[&str] = &[
@@ -10,13 +10,27 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "search", "login", "logout", "comments", "works",
 ];
 
-/// Adds a section at the end of the order. An empty slug is made from the name.
+/// Adds a section of posts at the end of the order. An empty slug is made
+/// from the name.
 pub async fn create(
     site: &Site,
     actor: &User,
     slug: &str,
     name: &str,
     description: &str,
+) -> Result<Section, OpError> {
+    create_with(site, actor, slug, name, description, "posts").await
+}
+
+/// Adds a section at the end of the order: of `posts`, or the `quotes` or
+/// `guess` feature.
+pub async fn create_with(
+    site: &Site,
+    actor: &User,
+    slug: &str,
+    name: &str,
+    description: &str,
+    kind: &str,
 ) -> Result<Section, OpError> {
     may_manage(actor)?;
     let mut errors = FieldErrors::default();
@@ -45,10 +59,20 @@ pub async fn create(
             );
         }
     }
+    let feature = match kind.trim() {
+        "" | "posts" => None,
+        k => match Feature::parse(k) {
+            Some(f) => Some(f),
+            None => {
+                errors.push("kind", format!("'{k}' is none of posts, quotes and guess"));
+                None
+            }
+        },
+    };
     match slug {
         Some(slug) if errors.is_empty() => site
             .store
-            .create_section(slug.as_str(), name, description.trim())
+            .create_feature_section(slug.as_str(), name, description.trim(), feature)
             .await
             .map_err(|e| {
                 refusals::worded(e, |_, value, _| {
@@ -137,6 +161,13 @@ pub async fn retire(site: &Site, actor: &User, id: i64, into: &str) -> Result<()
                 "that section is retired itself: choose an active one",
             ))
         }
+        // Its posts would move into a page that shows none.
+        Some(s) if s.feature.is_some() => {
+            return Err(invalid(
+                "into",
+                "that section holds no posts: choose a section of posts",
+            ))
+        }
         Some(_) => {}
     }
     site.store.retire_section(id, into).await.map_err(|e| {
@@ -146,6 +177,14 @@ pub async fn retire(site: &Site, actor: &User, id: i64, into: &str) -> Result<()
         })
         .into()
     })
+}
+
+/// Shows a section in the site's menus, or leaves it out (its pages
+/// still answer).
+pub async fn set_hidden(site: &Site, actor: &User, id: i64, hidden: bool) -> Result<(), OpError> {
+    may_manage(actor)?;
+    section(site, id).await?;
+    Ok(site.store.set_section_hidden(id, hidden).await?)
 }
 
 /// Closes or opens comments on every post of a section.

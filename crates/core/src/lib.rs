@@ -9,6 +9,7 @@ pub mod comment;
 pub mod document;
 pub mod error;
 pub mod format;
+pub mod guess;
 pub mod markdown;
 pub mod post;
 pub mod related;

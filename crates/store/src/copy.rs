@@ -37,7 +37,7 @@ const TABLES: &[(&str, &str)] = &[
     ("post_tags", "post_id, tag_id"),
     ("scores", "post_id, position"),
     ("critic_quotes", "post_id, position"),
-    ("lines", "post_id, position"),
+    ("lines", "id"),
     ("settings", "key{c}"),
     ("removed_posts", "slug{c}"),
     ("comments", "id"),

@@ -116,6 +116,10 @@ pub enum Refusal {
     /// which this role may not link (`Role::may_link_work`).
     #[error("is another writer's")]
     Others,
+    /// The value names a section whose page is a feature (Quotes,
+    /// Guess!), which holds no posts.
+    #[error("holds no posts")]
+    NoPosts,
 }
 
 /// Turns a UNIQUE constraint violation into [`Refusal::Taken`] for

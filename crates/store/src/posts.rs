@@ -398,11 +398,17 @@ async fn write_post(
 
 /// The id of the section with this slug, following a retired section to the one that replaced it.
 async fn active_section_id(conn: &mut AnyConnection, slug: &str) -> Result<i64> {
-    let row = sqlx::query("SELECT id, retired_into FROM sections WHERE slug = $1")
-        .bind(slug)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT s.id, s.retired_into, COALESCE(i.feature, s.feature) AS feature
+         FROM sections s LEFT JOIN sections i ON i.id = s.retired_into WHERE s.slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(&mut *conn)
+    .await?;
     match row {
+        Some(r) if r.try_get::<Option<String>, _>("feature")?.is_some() => {
+            Err(StoreError::refused("section", slug, Refusal::NoPosts))
+        }
         Some(r) => match r.try_get::<Option<i64>, _>("retired_into")? {
             Some(into) => Ok(into),
             None => Ok(r.try_get("id")?),
@@ -422,14 +428,8 @@ async fn replace_parts(
 ) -> Result<()> {
     let stored: &[&str] = match (new, authors) {
         (true, _) => &[],
-        (false, Some(_)) => &[
-            "post_authors",
-            "post_tags",
-            "scores",
-            "critic_quotes",
-            "lines",
-        ],
-        (false, None) => &["post_tags", "scores", "critic_quotes", "lines"],
+        (false, Some(_)) => &["post_authors", "post_tags", "scores", "critic_quotes"],
+        (false, None) => &["post_tags", "scores", "critic_quotes"],
     };
     for table in stored {
         sqlx::query(&format!("DELETE FROM {table} WHERE post_id = $1"))
@@ -522,15 +522,80 @@ async fn replace_parts(
         }
         q.execute(&mut *conn).await?;
     }
-    if !parts.lines.is_empty() {
+    write_lines(conn, id, &parts.lines, new).await
+}
+
+/// Writes a post's lines. A line saved again unchanged (same speaker and
+/// words) keeps its id, wherever it moved, and so its permalink; an edited
+/// line in the same place keeps it too (a typo fixed); others are new.
+async fn write_lines(
+    conn: &mut AnyConnection,
+    post: i64,
+    lines: &[bestpick_core::post::Line],
+    new: bool,
+) -> Result<()> {
+    let mut stored: Vec<(i64, i64, String, String)> = Vec::new();
+    if !new {
+        for r in sqlx::query("SELECT id, position, speaker, text FROM lines WHERE post_id = $1")
+            .bind(post)
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            stored.push((
+                r.try_get("id")?,
+                r.try_get("position")?,
+                r.try_get("speaker")?,
+                r.try_get("text")?,
+            ));
+        }
+        sqlx::query("DELETE FROM lines WHERE post_id = $1")
+            .bind(post)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let mut ids: Vec<Option<i64>> = vec![None; lines.len()];
+    for (pos, l) in lines.iter().enumerate() {
+        let same = stored
+            .iter()
+            .position(|s| s.2 == l.speaker.trim() && s.3 == l.text.trim());
+        if let Some(i) = same {
+            ids[pos] = Some(stored.swap_remove(i).0);
+        }
+    }
+    for (pos, id) in ids.iter_mut().enumerate() {
+        if id.is_none() {
+            if let Some(i) = stored.iter().position(|s| s.1 == pos as i64) {
+                *id = Some(stored.swap_remove(i).0);
+            }
+        }
+    }
+    // Kept ids and new lines go in apart: a new line takes the next id.
+    for keep in [true, false] {
+        let rows: Vec<(usize, Option<i64>)> = ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| id.is_some() == keep)
+            .map(|(pos, id)| (pos, *id))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let (columns, width) = match keep {
+            true => ("id, post_id, position, speaker, text, context", 6),
+            false => ("post_id, position, speaker, text, context", 5),
+        };
         let sql = format!(
-            "INSERT INTO lines (post_id, position, speaker, text, context) VALUES {}",
-            sql::values(parts.lines.len(), 5)
+            "INSERT INTO lines ({columns}) VALUES {}",
+            sql::values(rows.len(), width)
         );
         let mut q = sqlx::query(&sql);
-        for (pos, l) in parts.lines.iter().enumerate() {
+        for (pos, id) in rows {
+            let l = &lines[pos];
+            if let Some(id) = id {
+                q = q.bind(id);
+            }
             q = q
-                .bind(id)
+                .bind(post)
                 .bind(pos as i64)
                 .bind(l.speaker.trim())
                 .bind(l.text.trim())

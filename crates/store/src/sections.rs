@@ -6,6 +6,31 @@ use crate::{Refusal, Result, Store, StoreError, Topic};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+/// What a section's page shows instead of a list of posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Feature {
+    /// Every line of every work (the Quotes section).
+    Quotes,
+    /// The line game (Guess!).
+    Guess,
+}
+
+impl Feature {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Feature::Quotes => "quotes",
+            Feature::Guess => "guess",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Feature> {
+        [Feature::Quotes, Feature::Guess]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Section {
     pub id: i64,
@@ -17,6 +42,10 @@ pub struct Section {
     pub retired_into: Option<i64>,
     /// No new comments on any of its posts.
     pub comments_closed: bool,
+    /// Set when the section's page is a feature, with no posts.
+    pub feature: Option<Feature>,
+    /// Left out of the site's menus (its addresses still answer).
+    pub hidden: bool,
 }
 
 impl Section {
@@ -25,7 +54,8 @@ impl Section {
     }
 }
 
-const COLUMNS: &str = "id, slug, name, description, position, retired_into, comments_closed";
+const COLUMNS: &str =
+    "id, slug, name, description, position, retired_into, comments_closed, feature, hidden";
 
 fn from_row(r: &AnyRow) -> Result<Section, sqlx::Error> {
     Ok(Section {
@@ -36,6 +66,11 @@ fn from_row(r: &AnyRow) -> Result<Section, sqlx::Error> {
         position: r.try_get("position")?,
         retired_into: r.try_get("retired_into")?,
         comments_closed: flag(r, "comments_closed")?,
+        feature: match r.try_get::<Option<String>, _>("feature")? {
+            Some(_) => Some(crate::sql::named(r, "feature", Feature::parse)?),
+            None => None,
+        },
+        hidden: flag(r, "hidden")?,
     })
 }
 
@@ -66,21 +101,35 @@ impl Store {
         Ok(row.as_ref().map(from_row).transpose()?)
     }
 
+    /// Adds a section of posts at the end of the order.
     pub async fn create_section(
         &self,
         slug: &str,
         name: &str,
         description: &str,
     ) -> Result<Section> {
+        self.create_feature_section(slug, name, description, None)
+            .await
+    }
+
+    /// Adds a section at the end of the order: of posts, or a feature.
+    pub async fn create_feature_section(
+        &self,
+        slug: &str,
+        name: &str,
+        description: &str,
+        feature: Option<Feature>,
+    ) -> Result<Section> {
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO sections (slug, name, description, position, created_at)
-             VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections), $4) RETURNING id",
+            "INSERT INTO sections (slug, name, description, position, created_at, feature)
+             VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM sections), $4, $5) RETURNING id",
         )
         .bind(slug)
         .bind(name)
         .bind(description)
         .bind(self.now())
+        .bind(feature.map(Feature::as_str))
         .fetch_one(&mut *tx)
         .await
         .on_unique("slug", slug)?;
@@ -100,6 +149,30 @@ impl Store {
             .await?;
         self.commit(tx, &[Topic::Site], &[]).await?;
         Ok(())
+    }
+
+    /// Shows a section in the site's menus, or leaves it out.
+    pub async fn set_section_hidden(&self, id: i64, hidden: bool) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE sections SET hidden = $1 WHERE id = $2")
+            .bind(hidden)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        self.commit(tx, &[Topic::Site], &[]).await?;
+        Ok(())
+    }
+
+    /// The active section showing this feature, if any.
+    pub async fn feature_section(&self, feature: Feature) -> Result<Option<Section>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM sections WHERE feature = $1 AND retired_into IS NULL
+             ORDER BY position, id LIMIT 1"
+        ))
+        .bind(feature.as_str())
+        .fetch_optional(&self.readers)
+        .await?;
+        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     /// Moves a section one place up (`-1`) or down (`+1`) among the active ones.

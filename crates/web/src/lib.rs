@@ -9,6 +9,7 @@ mod auth;
 mod client;
 mod comments;
 mod error;
+mod features;
 mod page_cache;
 mod public;
 mod render;

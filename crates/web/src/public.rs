@@ -3,15 +3,16 @@
 use crate::auth::current_user;
 use crate::comments;
 use crate::error::AppError;
+use crate::features;
 use crate::page_cache::{self, list_topics};
 use crate::routes::Routes;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use bestpick_core::post::{PostKind, PostStatus};
-use bestpick_store::{FilmScope, PageAt, PostCard, PostFilter, Section, Topic};
+use bestpick_store::{Feature, FilmScope, PageAt, PostCard, PostFilter, Section, Topic};
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
@@ -28,8 +29,10 @@ pub fn router() -> Routes {
         .get("/person/{slug}", person)
         .get("/work/{slug}", work)
         .get("/{section}", section)
+        .post("/{section}", section_post)
         .get("/{section}/", section_slash)
         .get("/{section}/{slug}", post)
+        .get("/{section}/result/{token}", section_result)
         .map(|router| router.fallback(|| async { AppError::NotFound }))
 }
 
@@ -125,7 +128,30 @@ async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
     others.sort_by_key(|p| std::cmp::Reverse((p.published_at, p.id)));
     others.truncate(8);
     let topics = list_topics(ids(&picks).chain(ids(&others)));
-    page(&state, "home.html", context! { picks, others }, topics).await
+    // A line from the Quotes section, the same for a few minutes: the
+    // cached page is kept until the next is due.
+    let quotes = store
+        .feature_section(Feature::Quotes)
+        .await?
+        .filter(|s| !s.hidden);
+    let (line, until) = match &quotes {
+        Some(_) => match bestpick_app::quotes::line_of_the_moment(&state.site).await? {
+            Some((line, until)) => (Some(line), Some(until)),
+            None => (None, None),
+        },
+        None => (None, None),
+    };
+    let html = render_page(
+        &state,
+        "home.html",
+        context! { picks, others, line, quotes },
+    )
+    .await?;
+    Ok(page_cache::shared(
+        Html(html).into_response(),
+        topics,
+        until,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -244,6 +270,7 @@ async fn section(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(q): Query<PageQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let store = &state.site.store;
     let section = store
@@ -253,6 +280,9 @@ async fn section(
     if let Some(into) = section.retired_into {
         let to = store.section(into).await?.ok_or(AppError::NotFound)?;
         return Ok(moved(&format!("/{}", to.slug)));
+    }
+    if let Some(feature) = section.feature {
+        return features::page(&state, section, feature, q.after.as_deref(), &headers).await;
     }
     let base = format!("/{}", section.slug);
     let (posts, pagination) = match paged(
@@ -280,6 +310,38 @@ async fn section(
         topics,
     )
     .await
+}
+
+/// A form sent to a section: only Guess! takes one (an answer).
+async fn section_post(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<features::GuessForm>,
+) -> Result<Response, AppError> {
+    let section = state
+        .site
+        .store
+        .section_by_slug(&slug)
+        .await?
+        .filter(|s| s.is_active() && s.feature == Some(Feature::Guess))
+        .ok_or(AppError::NotFound)?;
+    features::guess_post(&state, section, &headers, form).await
+}
+
+/// A Guess! round's result, to share.
+async fn section_result(
+    State(state): State<AppState>,
+    Path((slug, token)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let section = state
+        .site
+        .store
+        .section_by_slug(&slug)
+        .await?
+        .filter(|s| s.is_active() && s.feature == Some(Feature::Guess))
+        .ok_or(AppError::NotFound)?;
+    features::guess_result(&state, section, &token).await
 }
 
 async fn section_slash(Path(slug): Path<String>) -> Result<Response, AppError> {
@@ -314,6 +376,12 @@ async fn post(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let store = &state.site.store;
+    // A feature section's addresses are its own (a line, a work's lines).
+    if let Some(s) = store.section_by_slug(&section).await? {
+        if let (Some(feature), true) = (s.feature, s.is_active()) {
+            return features::item(&state, s, feature, &slug).await;
+        }
+    }
     let Some(post) = store.post_by_slug(&slug).await? else {
         return Err(if store.post_removed(&slug).await? {
             AppError::Gone

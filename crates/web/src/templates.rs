@@ -21,6 +21,16 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../theme/templates/search.html"),
     ),
     ("works.html", include_str!("../theme/templates/works.html")),
+    (
+        "quotes.html",
+        include_str!("../theme/templates/quotes.html"),
+    ),
+    ("quote.html", include_str!("../theme/templates/quote.html")),
+    ("guess.html", include_str!("../theme/templates/guess.html")),
+    (
+        "guess_result.html",
+        include_str!("../theme/templates/guess_result.html"),
+    ),
     ("post.html", include_str!("../theme/templates/post.html")),
     ("pick.html", include_str!("../theme/templates/pick.html")),
     ("facts.html", include_str!("../theme/templates/facts.html")),

@@ -51,3 +51,27 @@ CREATE INDEX related_picks_related ON related_picks (related_id);
 CREATE TABLE related_stale (
     post_id INTEGER PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE
 );
+
+-- Quotes and Guess!: sections whose page is a feature of the site rather
+-- than a list of posts (`feature`), and any section may stay out of the
+-- menus (`hidden`) while its addresses answer.
+ALTER TABLE sections ADD COLUMN feature TEXT CHECK (feature IN ('quotes', 'guess'));
+ALTER TABLE sections ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+
+-- Lines get an id of their own, for their permalinks (/quotes/ID): kept
+-- when a post is saved again with the line unchanged (see posts.rs).
+-- (The id comes last, where PostgreSQL's added column is: a copy between
+-- the engines compares rows column by column.)
+CREATE TABLE lines_with_ids (
+    post_id  INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    speaker  TEXT NOT NULL,
+    text     TEXT NOT NULL,
+    context  TEXT,
+    id       INTEGER PRIMARY KEY,
+    UNIQUE (post_id, position)
+);
+INSERT INTO lines_with_ids (post_id, position, speaker, text, context)
+    SELECT post_id, position, speaker, text, context FROM lines ORDER BY post_id, position;
+DROP TABLE lines;
+ALTER TABLE lines_with_ids RENAME TO lines;

@@ -139,7 +139,9 @@ async fn editor(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let store = &state.site.store;
-    let sections = store.sections().await?;
+    // Posts go in sections of posts, not in Quotes or Guess!.
+    let mut sections = store.sections().await?;
+    sections.retain(|s| s.feature.is_none());
     let works = store.works(film_scope(me), 1000, 0).await?;
     let form = shown.form;
     let mut media = store.media_list(200).await?;

@@ -22,6 +22,7 @@ pub fn router() -> Routes {
         .post("/admin/sections/{id}/move", move_section)
         .post("/admin/sections/{id}/retire", retire)
         .post("/admin/sections/{id}/comments", set_comments)
+        .post("/admin/sections/{id}/menu", set_menu)
 }
 
 fn allowed(me: &CurrentUser) -> Result<(), AppError> {
@@ -63,6 +64,8 @@ struct NewSection {
     name: String,
     slug: String,
     description: String,
+    /// posts, quotes or guess.
+    kind: String,
 }
 
 /// Bad input is shown on the page; anything else is a real failure.
@@ -87,12 +90,13 @@ async fn create(
     me: CurrentUser,
     CsrfForm(form): CsrfForm<NewSection>,
 ) -> Result<Response, AppError> {
-    let result = sections::create(
+    let result = sections::create_with(
         &state.site,
         &me.user,
         &form.slug,
         &form.name,
         &form.description,
+        &form.kind,
     )
     .await
     .map(|_| ());
@@ -137,6 +141,32 @@ async fn retire(
 ) -> Result<Response, AppError> {
     let result = sections::retire(&state.site, &me.user, id, &form.into).await;
     answer(&state, &me, &NewSection::default(), Some(id), result).await
+}
+
+#[derive(Deserialize)]
+struct MenuForm {
+    /// show or hide.
+    menu: String,
+}
+
+/// Shows a section in the site's menus, or leaves it out.
+async fn set_menu(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<MenuForm>,
+) -> Result<Response, AppError> {
+    let hidden = match form.menu.as_str() {
+        "show" => false,
+        "hide" => true,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "menu: '{other}' is neither show nor hide"
+            )))
+        }
+    };
+    sections::set_hidden(&state.site, &me.user, id, hidden).await?;
+    Ok(Redirect::to("/admin/sections").into_response())
 }
 
 /// Closes or opens comments on every post of a section.

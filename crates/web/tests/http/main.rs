@@ -17,6 +17,7 @@
 //! - `instances`: several instances of one site on one database.
 //! - `search`: site search: the page, filters, the index kept in step, bad queries.
 //! - `discover`: related picks and their reasons; the works list.
+//! - `play`: the Quotes and Guess! sections, with and without JavaScript.
 
 mod api;
 mod browser;
@@ -30,6 +31,7 @@ mod helpers;
 mod images;
 mod instances;
 mod permissions;
+mod play;
 mod public;
 mod readers;
 mod search;

@@ -122,6 +122,9 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         ("GET", "/work/{slug}") => [(Missing, Missing); 4],
         ("GET", "/person/{slug}") => [(Missing, Missing); 4],
         ("GET", "/{section}/{slug}") => hidden_draft,
+        // Guess! takes answers and shows results; best-pick is no game.
+        ("POST", "/{section}") => [(Missing, Missing); 4],
+        ("GET", "/{section}/result/{token}") => [(Missing, Missing); 4],
         ("POST", "/csp-report") => anyone,
         // Readers' comments: the form's details and the comment pages
         // are for everyone who may see the post (the draft: its editors).
@@ -202,6 +205,7 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         ("POST", "/admin/sections/{id}/move") => editor_form,
         ("POST", "/admin/sections/{id}/retire") => editor_form,
         ("POST", "/admin/sections/{id}/comments") => editor_form,
+        ("POST", "/admin/sections/{id}/menu") => editor_form,
         ("GET", "/admin/users") => admin_page,
         ("POST", "/admin/users") => admin_form,
         // The API.
@@ -331,6 +335,7 @@ impl Fixture {
         p.replace("{post}", &self.target_id.to_string())
             .replace("{slug}", slug)
             .replace("{section}", "best-pick")
+            .replace("{token}", "1-10-1-0123456789abcdef-0123456789abcdef")
             .replace("{username}", "bob")
             .replace(
                 "{file}",
@@ -379,6 +384,7 @@ impl Fixture {
             "/admin/posts/{id}/comments" | "/admin/sections/{id}/comments" => {
                 v(&[("comments", "close")])
             }
+            "/admin/sections/{id}/menu" => v(&[("menu", "hide")]),
             "/admin/preview" => v(&[("body", "A *preview*.")]),
             "/admin/sections" => v(&[
                 ("name", "Interviews"),
