@@ -18,6 +18,7 @@ pub mod memo;
 pub mod moderation;
 pub mod posts;
 pub mod quotes;
+pub mod ratings;
 pub mod recent;
 pub mod refusals;
 pub mod search;

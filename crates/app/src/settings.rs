@@ -13,6 +13,8 @@ const SITE: &[(&str, &str)] = &[
     ("site_about", ""),
     // The site's own profiles elsewhere: https addresses, space-separated.
     ("site_social", ""),
+    // How readers rate picks: stars (1 to 5) or thumbs (up or down).
+    (crate::ratings::SCALE_SETTING, "stars"),
 ];
 
 /// The site's about page and social profiles as the footer links them.
@@ -94,6 +96,9 @@ fn refusal(key: &str, value: &str) -> Option<String> {
             .split_whitespace()
             .find(|url| !https(url))
             .map(|url| format!("site_social: '{url}' is not an https address of a profile, such as https://mastodon.social/@site")),
+        crate::ratings::SCALE_SETTING if crate::ratings::Scale::parse(value).is_none() => {
+            Some(format!("{key}: '{value}' is neither stars nor thumbs"))
+        }
         _ if value.chars().any(char::is_control) => Some(format!("{key} cannot hold control characters")),
         _ => None,
     }

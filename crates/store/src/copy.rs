@@ -38,6 +38,7 @@ const TABLES: &[(&str, &str)] = &[
     ("scores", "post_id, position"),
     ("critic_quotes", "post_id, position"),
     ("lines", "id"),
+    ("ratings", "post_id, reader{c}"),
     ("settings", "key{c}"),
     ("removed_posts", "slug{c}"),
     ("comments", "id"),

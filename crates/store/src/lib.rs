@@ -22,6 +22,7 @@ mod notice;
 mod posts;
 mod preview;
 mod quotes;
+mod ratings;
 mod read;
 mod related;
 mod search;
@@ -50,6 +51,7 @@ pub use moderation::{Moderated, ModerationAct, ModerationRecord, Undone, UNDO_SE
 pub use notice::Event;
 pub use posts::{Cover, PostBatch, SaveMode};
 pub use quotes::{Quote, QuotedWork, QuotedWorksPage};
+pub use ratings::{NewRating, Rated, RatingLimits, Ratings};
 pub use read::{Cursor, ListPage, PageAt, PostCard, PostFilter, PostView, TagRef, UserRef};
 pub use related::{RelatedPick, SHOWN as RELATED_SHOWN};
 pub use search::{PostHit, SearchFilter, COUNT_LIMIT};

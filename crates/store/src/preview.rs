@@ -142,6 +142,7 @@ impl Store {
             scores,
             critics: post.parts.critics.clone(),
             lines: post.parts.lines.clone(),
+            ratings: crate::Ratings::default(),
         })
     }
 }

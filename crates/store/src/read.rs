@@ -84,6 +84,9 @@ pub struct PostView {
     pub scores: Vec<ScoreView>,
     pub critics: Vec<CriticQuote>,
     pub lines: Vec<Line>,
+    /// Readers' ratings, as kept; whether and how they show is the app's.
+    #[serde(skip)]
+    pub ratings: crate::Ratings,
 }
 
 /// A score with what a page needs to show it.
@@ -654,7 +657,9 @@ impl Store {
         let mut cards = [card_from_row(&row, self.now())?];
         self.fill_cards(&mut cards).await?;
         let [card] = cards;
-        let extra = sqlx::query("SELECT body, question, work_id FROM posts WHERE id = $1")
+        let extra = sqlx::query(
+            "SELECT body, question, work_id, rating_count, rating_sum, ratings_hidden FROM posts WHERE id = $1",
+        )
             .bind(id)
             .fetch_one(&self.readers)
             .await?;
@@ -725,6 +730,11 @@ impl Store {
             scores,
             critics,
             lines,
+            ratings: crate::Ratings {
+                count: extra.try_get("rating_count")?,
+                sum: extra.try_get("rating_sum")?,
+                hidden: flag(&extra, "ratings_hidden")?,
+            },
         }))
     }
 

@@ -64,6 +64,9 @@ pub struct FormState {
     pub notice_for: Option<i64>,
     /// The reader asked to be remembered on this device.
     pub remember: bool,
+    /// After rating the pick (the rating form's own notice): `thanks`, or
+    /// `later` when the address has rated enough for now.
+    pub rated: Option<String>,
 }
 
 /// One comment and its replies, as the theme renders them.
@@ -284,6 +287,14 @@ pub async fn post_page(
     // Related picks change the page when one of them changes (or, for a
     // scheduled one, when it goes live).
     let (related, goes_live) = site.store.related_picks(post.card.id).await?;
+    // The readers' score, apart from the critics' (none on a preview).
+    let readers = match (post.card.kind, preview) {
+        (bestpick_core::post::PostKind::Pick, false) => {
+            let scale = bestpick_app::ratings::scale(site).await?;
+            bestpick_app::ratings::readers_score(post.ratings, scale)
+        }
+        _ => None,
+    };
     topics.extend(related.iter().map(|r| Topic::Post(r.card.id)));
     // The shared page's form stamp is its render's: kept an hour at most,
     // so the form a reader without JavaScript sends is never a day old.
@@ -294,7 +305,7 @@ pub async fn post_page(
         state,
         template,
         context! {
-            post, parts, preview, comments, comment_count => count, form, closed, related,
+            post, parts, preview, comments, comment_count => count, form, closed, related, readers,
             csrf => me.csrf, stamp => me.stamp, member => me.member,
             ip_days => settings.ip_days, spam_days => settings.spam_days,
         },

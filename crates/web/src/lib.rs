@@ -12,6 +12,7 @@ mod error;
 mod features;
 mod page_cache;
 mod public;
+mod ratings;
 mod render;
 mod routes;
 mod search;
@@ -164,6 +165,7 @@ fn site(state: AppState) -> Routes {
         .merge(comments::router())
         .merge(search::router())
         .merge(works::router())
+        .merge(ratings::router())
         .merge(public::router().map(|r| r.layer(cached)))
         .map(|r| {
             r.layer(SetResponseHeaderLayer::if_not_present(

@@ -355,7 +355,7 @@ fn page_params(path: &str) -> &'static [&'static str] {
         ["tag" | "author", _] => &["page", "before", "after"],
         ["work" | "person", _] => &[],
         [section] if !section.is_empty() => &["page", "before", "after"],
-        [_section, _slug] => &["replyto", "comment"],
+        [_section, _slug] => &["replyto", "comment", "rated"],
         _ => &[],
     }
 }
@@ -363,7 +363,7 @@ fn page_params(path: &str) -> &'static [&'static str] {
 /// Parameters that make a page for one reader (the reply form under a
 /// comment, the note after posting): rendered each time, never kept, so
 /// that made-up values cannot fill the cache.
-const PERSONAL: &[&str] = &["replyto=", "comment="];
+const PERSONAL: &[&str] = &["replyto=", "comment=", "rated="];
 
 /// Whether the page for `key` is rendered for this request alone: a
 /// personal parameter, or an address written other than the one way

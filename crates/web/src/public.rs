@@ -366,6 +366,8 @@ struct PostQuery {
     replyto: Option<i64>,
     /// What happened to the reader's comment, after a redirect.
     comment: Option<String>,
+    /// What happened to the reader's rating, after a redirect.
+    rated: Option<String>,
 }
 
 async fn post(
@@ -412,6 +414,7 @@ async fn post(
         parent_id: q.replyto,
         notice,
         notice_for,
+        rated: q.rated.filter(|r| r == "thanks" || r == "later"),
         ..Default::default()
     };
     // A draft's preview is for the logged-in team member alone.

@@ -75,3 +75,20 @@ INSERT INTO lines_with_ids (post_id, position, speaker, text, context)
     SELECT post_id, position, speaker, text, context FROM lines ORDER BY post_id, position;
 DROP TABLE lines;
 ALTER TABLE lines_with_ids RENAME TO lines;
+
+-- Readers' ratings of a pick, one per reader (the random id of their
+-- cookie), apart from the critics' scores. `address` is a keyed hash of
+-- the reader's network address, for the rate limits, never the address.
+CREATE TABLE ratings (
+    post_id    INTEGER NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    reader     TEXT NOT NULL,
+    address    TEXT NOT NULL,
+    value      INTEGER NOT NULL CHECK (value BETWEEN 1 AND 5),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (post_id, reader)
+);
+CREATE INDEX ratings_address ON ratings (address, created_at);
+-- Kept as ratings come and go, so a page shows them without counting.
+ALTER TABLE posts ADD COLUMN rating_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE posts ADD COLUMN rating_sum INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE posts ADD COLUMN ratings_hidden INTEGER NOT NULL DEFAULT 0;

@@ -30,6 +30,7 @@ pub fn router() -> Routes {
         .post("/admin/posts/{id}/status", set_status)
         .post("/admin/posts/{id}/delete", delete)
         .post("/admin/posts/{id}/comments", set_comments)
+        .post("/admin/posts/{id}/ratings", set_ratings)
         .post("/admin/preview", preview)
         .get("/admin/works/sharing", sharing)
 }
@@ -63,12 +64,29 @@ async fn list(
         filter.author_id = Some(me.user.id);
     }
     let (posts, total) = store.list_posts(&filter).await?;
+    // Readers' ratings of the picks listed, by id, for their controls.
+    let picks: Vec<i64> = posts
+        .iter()
+        .filter(|p| p.kind == PostKind::Pick)
+        .map(|p| p.id)
+        .collect();
+    let ratings: std::collections::BTreeMap<String, minijinja::Value> = store
+        .ratings_of(&picks)
+        .await?
+        .into_iter()
+        .map(|(id, r)| {
+            (
+                id.to_string(),
+                context! { count => r.count, hidden => r.hidden },
+            )
+        })
+        .collect();
     admin_page(
         &state,
         &me,
         StatusCode::OK,
         "admin/posts.html",
-        context! { posts, total, sections, users, filter => q },
+        context! { posts, total, sections, users, filter => q, ratings },
     )
     .await
 }
@@ -674,6 +692,23 @@ async fn set_comments(
 ) -> Result<Response, AppError> {
     let closed = form.closing()?;
     bestpick_app::moderation::close_post_comments(&state.site, &me.user, id, closed).await?;
+    Ok(Redirect::to("/admin/posts?saved=1").into_response())
+}
+
+#[derive(Deserialize)]
+struct RatingsForm {
+    /// reset, hide or show.
+    op: String,
+}
+
+/// Resets a pick's readers' ratings, hides them or shows them again.
+async fn set_ratings(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<RatingsForm>,
+) -> Result<Response, AppError> {
+    bestpick_app::ratings::manage(&state.site, &me.user, id, &form.op).await?;
     Ok(Redirect::to("/admin/posts?saved=1").into_response())
 }
 

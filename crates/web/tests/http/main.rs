@@ -18,6 +18,7 @@
 //! - `search`: site search: the page, filters, the index kept in step, bad queries.
 //! - `discover`: related picks and their reasons; the works list.
 //! - `play`: the Quotes and Guess! sections, with and without JavaScript.
+//! - `ratings`: readers rating picks, once each, apart from the critics.
 
 mod api;
 mod browser;
@@ -33,6 +34,7 @@ mod instances;
 mod permissions;
 mod play;
 mod public;
+mod ratings;
 mod readers;
 mod search;
 mod security;

@@ -206,6 +206,10 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         ("POST", "/admin/sections/{id}/retire") => editor_form,
         ("POST", "/admin/sections/{id}/comments") => editor_form,
         ("POST", "/admin/sections/{id}/menu") => editor_form,
+        ("POST", "/admin/posts/{id}/ratings") => editor_form,
+        // A rating sent from a page that is not this site's (this client
+        // says nothing of where it comes from) is refused before anything.
+        ("POST", "/ratings") => [(Forbidden, Forbidden); 4],
         ("GET", "/admin/users") => admin_page,
         ("POST", "/admin/users") => admin_form,
         // The API.
@@ -385,6 +389,11 @@ impl Fixture {
                 v(&[("comments", "close")])
             }
             "/admin/sections/{id}/menu" => v(&[("menu", "hide")]),
+            "/admin/posts/{id}/ratings" => v(&[("op", "hide")]),
+            "/ratings" => vec![
+                ("post_id", self.target_id.to_string()),
+                ("value", "4".into()),
+            ],
             "/admin/preview" => v(&[("body", "A *preview*.")]),
             "/admin/sections" => v(&[
                 ("name", "Interviews"),

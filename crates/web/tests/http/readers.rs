@@ -72,6 +72,10 @@ async fn the_readers_pages_read_well_in_both_schemes_on_phones_and_desktops_in_c
         ("essay", "/essays/why-we-rewatch"),
         ("work", "/work/la-la-land-2016"),
         ("person", "/person/emma-stone"),
+        ("works", "/works"),
+        ("quotes", "/quotes"),
+        ("work's lines", "/quotes/la-la-land-2016"),
+        ("guess", "/guess"),
     ];
     for scheme in ["light", "dark"] {
         let args: &[&str] = if scheme == "dark" {
