@@ -9,7 +9,10 @@
 #   word every post holds (the worst case);
 # - list pages: home, a section and a tag, first and deep (the section's
 #   page 4,001 and the tag's 101 at 100,000 posts, reached by the pager's
-#   own "Older" link).
+#   own "Older" link); the works list by score, deep, filtered and by name;
+#   the Quotes section.
+# Before the pages, `bestpick related` computes the related picks the import
+# left to the server (its time per pick is what a save pays per list).
 # Prints p50 and p99 per engine and case. Installs wrk from Debian when missing.
 #
 # Usage: bench/scale.sh    (POSTS=10000 DURATION=3s for a quick look;
@@ -76,6 +79,8 @@ measure() { # ENGINE DATABASE_URL
     local import_s peak_mb
     import_s=$(python3 -c "print(round(($(date +%s%N) - $start) / 1e9, 1))")
     peak_mb=$(( $(cat "$work/peak") / 1024 ))
+    # Related picks: what the import left, computed now (not meanwhile).
+    "${env[@]}" "$bin" related | sed "s/^/$engine: /" >>"$work/related"
     # A live PostgreSQL has analysed the new rows by itself (autovacuum)
     # long before readers come; right after a bulk load it may not have.
     if [ "$engine" = postgres ]; then psql "$url" -qc ANALYZE; fi
@@ -99,7 +104,11 @@ measure() { # ENGINE DATABASE_URL
     tag_deep=$(older "/tag/tag-7?page=$tag_page")
     local cases=("search:typical.lua" "search, a word in every post:common.lua" "home:/"
         "section:/best-pick" "section, page $((section_page + 1)):$section_deep"
-        "tag:/tag/tag-7" "tag, page $((tag_page + 1)):$tag_deep")
+        "tag:/tag/tag-7" "tag, page $((tag_page + 1)):$tag_deep"
+        "works:/works" "works, deep:/works?after=$((POSTS / 2))"
+        "works, genre and decade:/works?genre=Drama&decade=1990"
+        "works by name, deep:/works?sort=name&after=$((POSTS / 3))"
+        "quotes:/quotes" "a pick with related picks:/best-pick/pick-$((POSTS / 4))")
     local case name target out
     for case in "${cases[@]}"; do
         name=${case%%:*}
@@ -132,3 +141,4 @@ printf '%-9s %8s %9s  %-30s %8s %8s\n' engine "import s" "peak MiB" case "p50 ms
 while IFS=$'\t' read -r engine import peak name p50 p99; do
     printf '%-9s %8s %9s  %-30s %8s %8s\n' "$engine" "$import" "$peak" "$name" "$p50" "$p99"
 done <"$results"
+cat "$work/related"

@@ -1,8 +1,9 @@
 //! Guess!: a round of ten lines, each to be matched with its work from
 //! four choices (or by typing its name). The player's state (the round's
 //! lines, score and streak) is theirs, kept in an encrypted cookie by the
-//! web side: nothing is stored here, and the lines of a round are never in
-//! a page before they are asked.
+//! web side, so the lines of a round are never in a page before they are
+//! asked; the store keeps only how far each round went and its score, so
+//! a round plays forward only and its result link shows what was played.
 
 use crate::{secrets, Site};
 use bestpick_core::guess::names_match;
@@ -145,6 +146,9 @@ pub async fn start(site: &Site) -> Result<Option<Round>, StoreError> {
     if !offer(site, &mut round).await? {
         return Ok(None);
     }
+    site.store
+        .start_guess_round(&round.id, round.lines.len() as i64)
+        .await?;
     Ok(Some(round))
 }
 
@@ -155,8 +159,12 @@ async fn offer(site: &Site, round: &mut Round) -> Result<bool, StoreError> {
     let store = &site.store;
     while !round.is_over() {
         let Some(quote) = store.quote(round.lines[round.at]).await? else {
-            // Unpublished since the round began: skipped, not asked.
+            // Unpublished since the round began: skipped, not asked, and
+            // the round one line shorter.
             round.lines.remove(round.at);
+            store
+                .shorten_guess_round(&round.id, round.lines.len() as i64)
+                .await?;
             continue;
         };
         let Some((low, high)) = store.work_id_range().await? else {
@@ -197,20 +205,23 @@ async fn offer(site: &Site, round: &mut Round) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-/// The line being asked, as the page shows it.
-pub async fn question(site: &Site, round: &Round) -> Result<Option<Question>, StoreError> {
-    if round.is_over() {
-        return Ok(None);
+/// The line being asked, as the page shows it. A line unpublished since
+/// the round began is skipped (the round is one line shorter).
+pub async fn question(site: &Site, round: &mut Round) -> Result<Option<Question>, StoreError> {
+    while !round.is_over() {
+        let Some(quote) = site.store.quote(round.lines[round.at]).await? else {
+            // Skipped by `offer`, which offers the next line's choices.
+            offer(site, round).await?;
+            continue;
+        };
+        return Ok(Some(Question {
+            number: round.at + 1,
+            of: round.lines.len(),
+            text: quote.text,
+            choices: site.store.work_briefs(&round.choices).await?,
+        }));
     }
-    let Some(quote) = site.store.quote(round.lines[round.at]).await? else {
-        return Ok(None);
-    };
-    Ok(Some(Question {
-        number: round.at + 1,
-        of: round.lines.len(),
-        text: quote.text,
-        choices: site.store.work_briefs(&round.choices).await?,
-    }))
+    Ok(None)
 }
 
 /// The answer just given, with its line (if still to be seen).
@@ -234,11 +245,12 @@ pub async fn answer(site: &Site, player: &mut Player, guess: &Guess) -> Result<b
     };
     let Some(quote) = site.store.quote(round.lines[round.at]).await? else {
         // Unpublished meanwhile: the next line is asked instead.
-        round.lines.remove(round.at);
         offer(site, round).await?;
         return Ok(false);
     };
-    let typed = guess.typed.trim();
+    // A name is short: what is past 200 characters is not looked at.
+    let typed: String = guess.typed.trim().chars().take(200).collect();
+    let typed = typed.as_str();
     let (right, said) = match guess.choice {
         Some(id) if round.choices.contains(&id) => {
             let named = site.store.work_briefs(&[id]).await?;
@@ -252,7 +264,19 @@ pub async fn answer(site: &Site, player: &mut Player, guess: &Guess) -> Result<b
         }
         None => return Ok(false),
     };
+    // Recorded first: an old cookie sent again (to answer a line once
+    // more) finds the round moved on, and the player starts afresh.
+    let asked = round.answers.len() as i64;
+    let score = round.score() as i64 + i64::from(right);
+    let streak = round.answers.iter().rev().take_while(|a| **a).count() as u32;
+    let best = round.best_streak.max(if right { streak + 1 } else { 0 });
+    let after = (score, round.lines.len() as i64, i64::from(best));
+    if !site.store.step_guess_round(&round.id, asked, after).await? {
+        player.round = None;
+        return Ok(false);
+    }
     round.answers.push(right);
+    round.best_streak = best;
     round.last = Some(Answered {
         line: quote.id,
         right,
@@ -267,41 +291,10 @@ pub async fn answer(site: &Site, player: &mut Player, guess: &Guess) -> Result<b
         player.streak = 0;
     }
     player.best_streak = player.best_streak.max(player.streak);
-    let in_round = round.answers.iter().rev().take_while(|a| **a).count() as u32;
-    round.best_streak = round.best_streak.max(in_round);
     if round.is_over() {
         player.rounds_played += 1;
     } else {
         offer(site, round).await?;
     }
     Ok(true)
-}
-
-/// A round's result as a link anyone may open: the score, the round's
-/// best streak, signed so that it cannot be made up. It says nothing of
-/// the lines or the answers.
-pub fn result_token(site: &Site, round: &Round) -> String {
-    let body = format!(
-        "{}-{}-{}-{}",
-        round.score(),
-        round.answers.len(),
-        round.best_streak,
-        round.id
-    );
-    let sig = secrets::sign(&site.signing_key, &format!("guess.{body}"));
-    format!("{body}-{}", &sig[..16])
-}
-
-/// A result read back from its token: (score, of, best streak).
-pub fn read_result(site: &Site, token: &str) -> Option<(u32, u32, u32)> {
-    let (body, sig) = token.rsplit_once('-')?;
-    let full = secrets::sign(&site.signing_key, &format!("guess.{body}"));
-    if sig.len() != 16 || !secrets::constant_time_eq(&full[..16], sig) {
-        return None;
-    }
-    let mut parts = body.split('-');
-    let score = parts.next()?.parse().ok()?;
-    let of = parts.next()?.parse().ok()?;
-    let best = parts.next()?.parse().ok()?;
-    (score <= of && best <= of).then_some((score, of, best))
 }

@@ -49,6 +49,12 @@ pub enum Command {
         #[command(flatten)]
         data: DataArg,
     },
+    /// Compute now the related picks an import left for the server to
+    /// compute in the background.
+    Related {
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// Write every post back as content files, with their cover images.
     Export {
         /// The folder to write into (created when missing).

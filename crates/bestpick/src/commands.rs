@@ -74,6 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             data,
         } => return import_files(&data, &paths, create_sections).await,
         Command::Export { dir, data } => export_posts(&data, &dir).await?,
+        Command::Related { data } => relate_stale(&data).await?,
         Command::Token { command } => match command {
             TokenCommand::Create {
                 name,
@@ -508,6 +509,35 @@ async fn import_files(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Computes the related picks an import left to compute, a few at a time,
+/// and says how long they took.
+async fn relate_stale(data: &DataArg) -> anyhow::Result<()> {
+    let site = data.open().await?;
+    let waiting = site.store.related_stale_count().await?;
+    let bar = progress_bar(waiting as usize);
+    let start = std::time::Instant::now();
+    let mut done = 0;
+    loop {
+        let n = site.store.relate_stale(24).await?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+        bar.set_position(done as u64);
+    }
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "computed the related picks of {done} picks in {secs:.1} s ({:.2} ms a pick)",
+        if done > 0 {
+            secs * 1000.0 / done as f64
+        } else {
+            0.0
+        }
+    );
+    Ok(())
 }
 
 fn progress_bar(files: usize) -> ProgressBar {

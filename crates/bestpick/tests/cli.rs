@@ -711,3 +711,40 @@ fn settings_are_listed_and_checked_before_they_change() {
         "nothing changed: {listed}"
     );
 }
+
+#[test]
+fn related_picks_an_import_left_are_computed_by_the_related_command() {
+    let dir = Folder::new();
+    assert!(bestpick(&dir, &["demo"], "").status.success());
+    let files = dir.path().join("picks");
+    std::fs::create_dir_all(&files).unwrap();
+    for i in 0..40 {
+        std::fs::write(
+            files.join(format!("p{i}.md")),
+            format!(
+                "+++\ntitle = \"Pick {i}\"\nslug = \"p{i}\"\nkind = \"pick\"\nsection = \"best-pick\"\n\
+                 date = 2021-01-01\n[work]\nkind = \"movie\"\nname = \"Film {i}\"\nyear = {}\n\
+                 directors = [\"Ann Director\"]\n+++\nWords.\n",
+                1980 + i
+            ),
+        )
+        .unwrap();
+    }
+    let out = bestpick(&dir, &["import", files.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // More lists than one transaction computes were left for later.
+    let out = bestpick(&dir, &["related"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    let n: usize = said
+        .strip_prefix("computed the related picks of ")
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(n > 0, "{said}");
+    let again = text(&bestpick(&dir, &["related"], "").stdout);
+    assert!(
+        again.starts_with("computed the related picks of 0 picks"),
+        "{again}"
+    );
+}

@@ -39,6 +39,7 @@ const TABLES: &[(&str, &str)] = &[
     ("critic_quotes", "post_id, position"),
     ("lines", "id"),
     ("ratings", "post_id, reader{c}"),
+    ("guess_rounds", "id{c}"),
     ("settings", "key{c}"),
     ("removed_posts", "slug{c}"),
     ("comments", "id"),

@@ -50,7 +50,7 @@ pub use media::{media_prefix, Media, MediaQuery, MediaUse, NewMedia, Variant};
 pub use moderation::{Moderated, ModerationAct, ModerationRecord, Undone, UNDO_SECONDS};
 pub use notice::Event;
 pub use posts::{Cover, PostBatch, SaveMode};
-pub use quotes::{Quote, QuotedWork, QuotedWorksPage};
+pub use quotes::{GuessResult, Quote, QuotedWork, QuotedWorksPage};
 pub use ratings::{NewRating, Rated, RatingLimits, Ratings};
 pub use read::{Cursor, ListPage, PageAt, PostCard, PostFilter, PostView, TagRef, UserRef};
 pub use related::{RelatedPick, SHOWN as RELATED_SHOWN};

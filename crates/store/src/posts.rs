@@ -135,8 +135,16 @@ impl Store {
         posts: &[i64],
         works: &[i64],
     ) -> Result<Vec<Topic>> {
-        works_list::refresh_work_stats(&mut *conn, Some(works), self.now()).await?;
-        let related = related::relate(conn, posts).await?;
+        let now = self.now();
+        works_list::refresh_work_stats(&mut *conn, Some(works), now).await?;
+        // The other picks of these works too: the save may have changed
+        // the work's people or genres.
+        let mut changed: Vec<i64> = posts.to_vec();
+        changed.extend(related::picks_of(&mut *conn, works).await?);
+        changed.sort_unstable();
+        changed.dedup();
+        let changed: Vec<(i64, i64)> = changed.into_iter().map(|p| (p, now)).collect();
+        let related = related::relate(conn, &changed, now).await?;
         Ok(related.into_iter().map(Topic::Post).collect())
     }
 
@@ -165,9 +173,13 @@ impl Store {
     /// When a scheduled post's time has come: its lists change now.
     pub async fn publish_due(&self) -> Result<()> {
         if self.now() >= self.changes.next_publish() {
-            self.refresh_due_work_stats().await?;
             self.touched(&[Topic::Lists]);
             self.refresh_schedule().await?;
+            // The works list's scores follow; a failure here (the writer
+            // busy) leaves them for the next change, not the lists stale.
+            if let Err(e) = self.refresh_due_work_stats().await {
+                tracing::warn!("could not update the scores of works gone live: {e}");
+            }
         }
         Ok(())
     }

@@ -268,3 +268,75 @@ impl Store {
             .unwrap_or_default())
     }
 }
+
+/// A Guess! round's result: (score, lines, best streak).
+pub type GuessResult = (i64, i64, i64);
+
+impl Store {
+    /// Records a new Guess! round of `lines` lines (and forgets rounds
+    /// left unfinished a day ago).
+    pub async fn start_guess_round(&self, id: &str, lines: i64) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM guess_rounds WHERE asked < lines AND updated_at < $1")
+            .bind(now - 86_400)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO guess_rounds (id, lines, asked, score, best, updated_at) VALUES ($1, $2, 0, 0, 0, $3)",
+        )
+        .bind(id)
+        .bind(lines)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        self.commit(tx, &[], &[]).await
+    }
+
+    /// Records an answer to a round that had `asked` answers, with the
+    /// round's score, best streak and length after it. False when the round
+    /// had moved on (an old cookie sent again) or is unknown: nothing changes.
+    pub async fn step_guess_round(
+        &self,
+        id: &str,
+        asked: i64,
+        (score, lines, best): GuessResult,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE guess_rounds SET asked = asked + 1, score = $1, lines = $2, best = $3, updated_at = $4
+             WHERE id = $5 AND asked = $6 AND asked < lines",
+        )
+        .bind(score)
+        .bind(lines)
+        .bind(best)
+        .bind(self.now())
+        .bind(id)
+        .bind(asked)
+        .execute(&mut *tx)
+        .await?;
+        self.commit(tx, &[], &[]).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A round's length after a line was skipped (unpublished meanwhile).
+    pub async fn shorten_guess_round(&self, id: &str, lines: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE guess_rounds SET lines = $1 WHERE id = $2 AND asked <= $1")
+            .bind(lines)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        self.commit(tx, &[], &[]).await
+    }
+
+    /// A finished round's result.
+    pub async fn guess_result(&self, id: &str) -> Result<Option<GuessResult>> {
+        Ok(sqlx::query_as(
+            "SELECT score, lines, best FROM guess_rounds WHERE id = $1 AND asked = lines AND lines > 0",
+        )
+        .bind(id)
+        .fetch_optional(&self.readers)
+        .await?)
+    }
+}

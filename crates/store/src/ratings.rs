@@ -54,9 +54,11 @@ impl Store {
     pub async fn rate(&self, r: &NewRating<'_>, limits: RatingLimits) -> Result<Rated> {
         let now = self.now();
         let mut tx = self.begin().await?;
+        // The post's row is locked (a no-op update) for the transaction:
+        // one reader's two clicks, or two readers, count one after another.
         let open: Option<bool> = sqlx::query(
-            "SELECT ratings_hidden FROM posts WHERE id = $1 AND kind = 'pick'
-             AND status = 'published' AND published_at <= $2",
+            "UPDATE posts SET rating_count = rating_count WHERE id = $1 AND kind = 'pick'
+             AND status = 'published' AND published_at <= $2 RETURNING ratings_hidden",
         )
         .bind(r.post_id)
         .bind(now)

@@ -2,19 +2,24 @@
 //! person or a genre with its work, best first, each with its reason.
 //!
 //! A pick's list is computed when it is saved, in the save's transaction,
-//! never when a page is read; so are the lists of the picks it now names
-//! and of those that named it (a pick edited, unpublished or deleted
-//! leaves no stale link behind). Beyond a few dozen lists in one
+//! never when a page is read; so are the lists of its neighbours, the picks
+//! it now names and those that named it (a pick edited, unpublished or
+//! deleted leaves no stale link behind), and of the other picks of its work
+//! (whose facts the save may have changed). Beyond [`INLINE`] lists in one
 //! transaction (an import), the rest are marked stale and the server works
-//! through them in the background ([`Store::relate_in_background`]).
+//! through them in the background ([`Store::relate_in_background`]): a
+//! changed pick with its neighbours (`spread`), a neighbour alone, so the
+//! queue only ever shrinks. Every transaction that writes lists takes one
+//! lock first (PostgreSQL; SQLite has one writer): instances and saves
+//! then write lists one after another, never crossing.
 
 use crate::read::PostCard;
-use crate::sql::{self, named};
-use crate::{Engine, Result, Store, Topic};
+use crate::sql::{self, flag, named};
+use crate::{Result, Store, Topic};
 use bestpick_core::post::Visibility;
 use bestpick_core::related::Why;
 use sqlx::{AnyConnection, Row};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 /// Related picks a page shows at most.
@@ -178,10 +183,28 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
     Ok(links)
 }
 
-/// Replaces a pick's stored list. Rows are updated in place, not deleted
-/// and inserted: two PostgreSQL instances computing one list at once then
-/// wait for each other instead of colliding on its keys.
-async fn write(conn: &mut AnyConnection, post: i64, links: &[Link]) -> Result<()> {
+/// Replaces a pick's stored list; false when it was already so. Rows are
+/// updated in place rather than deleted and inserted.
+async fn write(conn: &mut AnyConnection, post: i64, links: &[Link]) -> Result<bool> {
+    let stored = sqlx::query(
+        "SELECT related_id, reason, person_id, genre FROM related_picks WHERE post_id = $1 ORDER BY position",
+    )
+    .bind(post)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Link {
+            related: r.try_get("related_id")?,
+            why: named(r, "reason", Why::parse)?,
+            person: r.try_get("person_id")?,
+            genre: r.try_get("genre")?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    if stored == links {
+        return Ok(false);
+    }
     if !links.is_empty() {
         let sql = format!(
             "INSERT INTO related_picks (post_id, position, related_id, reason, person_id, genre)
@@ -206,68 +229,160 @@ async fn write(conn: &mut AnyConnection, post: i64, links: &[Link]) -> Result<()
         .bind(links.len() as i64)
         .execute(&mut *conn)
         .await?;
+    Ok(true)
+}
+
+/// Waits for the right to write lists (see the module's comment).
+async fn lock(conn: &mut AnyConnection) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        // Any constant, the same in every instance: "related" in ASCII.
+        sqlx::query("SELECT pg_advisory_xact_lock(125762689533540)")
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
-/// Computes these posts' lists and those of their neighbours (the picks
-/// each now names and those that named it), at most [`INLINE`] in all;
-/// the rest are marked stale. Returns the posts whose lists were computed.
-pub(crate) async fn relate(conn: &mut AnyConnection, posts: &[i64]) -> Result<Vec<i64>> {
-    let posts: BTreeSet<i64> = posts.iter().copied().collect();
+/// Computes the lists of these changed posts (each with the time of its
+/// change) and of their neighbours, at most [`INLINE`] in all; the rest wait
+/// in `related_stale` (a changed post to spread again, a neighbour alone). A
+/// neighbour already waiting is left to its turn, and one computed after
+/// the change (an import's pick the server reached first) is left as it is.
+/// Returns the posts whose stored lists changed.
+pub(crate) async fn relate(
+    conn: &mut AnyConnection,
+    changed: &[(i64, i64)],
+    now: i64,
+) -> Result<Vec<i64>> {
+    lock(conn).await?;
+    let ids: BTreeSet<i64> = changed.iter().map(|(id, _)| *id).collect();
+    let mut budget = INLINE;
+    let mut differ = Vec::new();
+    // Each neighbour with the latest change that makes it one.
+    let mut neighbours: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut spread_later = Vec::new();
     let mut done = Vec::new();
-    let mut later = Vec::new();
-    let mut neighbours = BTreeSet::new();
-    for &post in &posts {
-        if done.len() >= INLINE {
-            later.push(post);
+    for &(post, at) in changed {
+        if budget == 0 {
+            spread_later.push((post, at));
             continue;
         }
-        let named_by: Vec<i64> =
-            sqlx::query_scalar("SELECT post_id FROM related_picks WHERE related_id = $1")
-                .bind(post)
-                .fetch_all(&mut *conn)
-                .await?;
+        budget -= 1;
         let links = compute(conn, post).await?;
-        write(conn, post, &links).await?;
-        neighbours.extend(named_by);
-        neighbours.extend(links.iter().map(|l| l.related));
-        done.push(post);
-    }
-    unmark(conn, &done).await?;
-    // A neighbour already waiting will be computed in its turn.
-    let neighbours: Vec<i64> = neighbours.difference(&posts).copied().collect();
-    let waiting: HashSet<i64> = if neighbours.is_empty() {
-        HashSet::new()
-    } else {
-        let sql = format!(
-            "SELECT post_id FROM related_stale WHERE post_id IN ({})",
-            sql::list(1, neighbours.len())
-        );
-        sqlx::query_scalar_with(&sql, sql::ids(&neighbours))
-            .fetch_all(&mut *conn)
+        let near = named_by(conn, post)
             .await?
             .into_iter()
-            .collect()
-    };
-    for n in neighbours.into_iter().filter(|n| !waiting.contains(n)) {
-        if done.len() >= INLINE {
-            later.push(n);
+            .chain(links.iter().map(|l| l.related));
+        for n in near.filter(|n| !ids.contains(n)) {
+            let e = neighbours.entry(n).or_insert(at);
+            *e = (*e).max(at);
+        }
+        if write(conn, post, &links).await? {
+            differ.push(post);
+        }
+        done.push(post);
+    }
+    let all: Vec<i64> = neighbours.keys().copied().collect();
+    let settled = settled(conn, &all).await?;
+    let mut alone_later = Vec::new();
+    for (n, at) in neighbours {
+        if settled
+            .get(&n)
+            .is_some_and(|computed| computed.is_none_or(|c| c > at))
+        {
             continue;
         }
+        if budget == 0 {
+            alone_later.push((n, at));
+            continue;
+        }
+        budget -= 1;
         let links = compute(conn, n).await?;
-        write(conn, n, &links).await?;
+        if write(conn, n, &links).await? {
+            differ.push(n);
+        }
         done.push(n);
     }
-    mark_stale(conn, &later).await?;
-    Ok(done)
+    unmark(conn, &done).await?;
+    computed(conn, &done, now).await?;
+    mark_stale(conn, &spread_later, true).await?;
+    mark_stale(conn, &alone_later, false).await?;
+    Ok(differ)
 }
 
-/// Marks these posts' lists to be computed in the background.
-pub(crate) async fn mark_stale(conn: &mut AnyConnection, posts: &[i64]) -> Result<()> {
+/// Of these posts, those whose lists need no computing for a change now:
+/// waiting in `related_stale` (`None`: left to their turn), or computed at
+/// a known time (`Some`).
+async fn settled(conn: &mut AnyConnection, posts: &[i64]) -> Result<HashMap<i64, Option<i64>>> {
+    let mut found = HashMap::new();
     for chunk in posts.chunks(500) {
         let sql = format!(
-            "INSERT INTO related_stale (post_id) SELECT id FROM posts WHERE id IN ({})
-             ON CONFLICT (post_id) DO NOTHING",
+            "SELECT p.id, p.related_at, EXISTS (SELECT 1 FROM related_stale r WHERE r.post_id = p.id) AS waiting
+             FROM posts p WHERE p.id IN ({})",
+            sql::list(1, chunk.len())
+        );
+        for r in sqlx::query_with(&sql, sql::ids(chunk))
+            .fetch_all(&mut *conn)
+            .await?
+        {
+            let id: i64 = r.try_get("id")?;
+            if flag(&r, "waiting")? {
+                found.insert(id, None);
+            } else if let Some(at) = r.try_get::<Option<i64>, _>("related_at")? {
+                found.insert(id, Some(at));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Notes when these posts' lists were computed.
+async fn computed(conn: &mut AnyConnection, posts: &[i64], now: i64) -> Result<()> {
+    for chunk in posts.chunks(500) {
+        let sql = format!(
+            "UPDATE posts SET related_at = $1 WHERE id IN ({})",
+            sql::list(2, chunk.len())
+        );
+        let mut values = vec![sql::Value::Int(now)];
+        values.extend(chunk.iter().map(|id| sql::Value::Int(*id)));
+        sqlx::query_with(&sql, sql::arguments(&values))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Marks these posts' lists (each with the time of the change) to be
+/// computed in the background, with their neighbours' (`spread`) or alone.
+/// A post marked twice keeps the later change, and spreads if either does.
+pub(crate) async fn mark_stale(
+    conn: &mut AnyConnection,
+    posts: &[(i64, i64)],
+    spread: bool,
+) -> Result<()> {
+    for chunk in posts.chunks(300) {
+        let sql = format!(
+            "INSERT INTO related_stale (post_id, changed_at, spread) VALUES {}
+             ON CONFLICT (post_id) DO UPDATE SET spread = related_stale.spread OR excluded.spread,
+             changed_at = CASE WHEN excluded.changed_at > related_stale.changed_at
+                 THEN excluded.changed_at ELSE related_stale.changed_at END",
+            sql::values(chunk.len(), 3)
+        );
+        let mut args = sqlx::any::AnyArguments::default();
+        for (id, at) in chunk {
+            sqlx::Arguments::add(&mut args, *id).expect("numbers always encode");
+            sqlx::Arguments::add(&mut args, *at).expect("numbers always encode");
+            sqlx::Arguments::add(&mut args, spread).expect("a flag always encodes");
+        }
+        sqlx::query_with(&sql, args).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+async fn unmark(conn: &mut AnyConnection, posts: &[i64]) -> Result<()> {
+    for chunk in posts.chunks(500) {
+        let sql = format!(
+            "DELETE FROM related_stale WHERE post_id IN ({})",
             sql::list(1, chunk.len())
         );
         sqlx::query_with(&sql, sql::ids(chunk))
@@ -277,18 +392,21 @@ pub(crate) async fn mark_stale(conn: &mut AnyConnection, posts: &[i64]) -> Resul
     Ok(())
 }
 
-async fn unmark(conn: &mut AnyConnection, posts: &[i64]) -> Result<()> {
-    if posts.is_empty() {
-        return Ok(());
+/// The picks of these works.
+pub(crate) async fn picks_of(conn: &mut AnyConnection, works: &[i64]) -> Result<Vec<i64>> {
+    let mut picks = Vec::new();
+    for chunk in works.chunks(500) {
+        let sql = format!(
+            "SELECT id FROM posts WHERE kind = 'pick' AND work_id IN ({})",
+            sql::list(1, chunk.len())
+        );
+        picks.extend(
+            sqlx::query_scalar_with::<_, i64, _>(&sql, sql::ids(chunk))
+                .fetch_all(&mut *conn)
+                .await?,
+        );
     }
-    let sql = format!(
-        "DELETE FROM related_stale WHERE post_id IN ({})",
-        sql::list(1, posts.len())
-    );
-    sqlx::query_with(&sql, sql::ids(posts))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    Ok(picks)
 }
 
 /// The posts that name `post` among their related picks: a change to it
@@ -350,27 +468,54 @@ impl Store {
         Ok((picks, until))
     }
 
-    /// Computes up to `limit` stale lists in one transaction; returns how
-    /// many. Instances on one PostgreSQL each take different picks.
+    /// Picks whose related picks wait to be computed.
+    pub async fn related_stale_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM related_stale")
+            .fetch_one(&self.readers)
+            .await?)
+    }
+
+    /// Computes up to `limit` stale lists in one transaction (with their
+    /// neighbours' for a changed pick); returns how many were waiting.
     pub async fn relate_stale(&self, limit: usize) -> Result<usize> {
         let mut tx = self.begin().await?;
-        let sql = match self.engine() {
-            Engine::Postgres => {
-                "SELECT post_id FROM related_stale ORDER BY post_id LIMIT $1 FOR UPDATE SKIP LOCKED"
-            }
-            Engine::Sqlite => "SELECT post_id FROM related_stale ORDER BY post_id LIMIT $1",
-        };
-        let stale: Vec<i64> = sqlx::query_scalar(sql)
-            .bind(limit.min(INLINE) as i64)
-            .fetch_all(&mut *tx)
-            .await?;
-        if stale.is_empty() {
+        lock(&mut tx).await?;
+        let rows = sqlx::query(
+            "SELECT post_id, changed_at, spread FROM related_stale ORDER BY post_id LIMIT $1",
+        )
+        .bind(limit.min(INLINE) as i64)
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
             return Ok(0);
         }
-        let done = relate(&mut tx, &stale).await?;
-        let topics: Vec<Topic> = done.iter().copied().map(Topic::Post).collect();
+        let mut spread = Vec::new();
+        let mut alone = Vec::new();
+        for r in &rows {
+            let id: i64 = r.try_get("post_id")?;
+            match flag(r, "spread")? {
+                true => spread.push((id, r.try_get::<i64, _>("changed_at")?)),
+                false => alone.push(id),
+            }
+        }
+        // Off the queue first: what follows marks only others.
+        let taken: Vec<i64> = rows
+            .iter()
+            .map(|r| r.try_get("post_id"))
+            .collect::<Result<_, _>>()?;
+        unmark(&mut tx, &taken).await?;
+        let now = self.now();
+        let mut differ = relate(&mut tx, &spread, now).await?;
+        for &post in &alone {
+            let links = compute(&mut tx, post).await?;
+            if write(&mut tx, post, &links).await? {
+                differ.push(post);
+            }
+        }
+        computed(&mut tx, &alone, now).await?;
+        let topics: Vec<Topic> = differ.iter().copied().map(Topic::Post).collect();
         self.commit(tx, &topics, &[]).await?;
-        Ok(stale.len())
+        Ok(rows.len())
     }
 
     /// Works through stale lists while the server runs, a few at a time,

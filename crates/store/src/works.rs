@@ -364,9 +364,20 @@ impl Store {
     /// like an imported post's work; returns its id.
     pub async fn save_work(&self, work: &Work, by: &User) -> Result<i64> {
         let mut tx = self.begin().await?;
-        let id = Self::upsert_work(&mut tx, work, by, None, self.now()).await?;
+        let now = self.now();
+        let id = Self::upsert_work(&mut tx, work, by, None, now).await?;
         crate::search::index_saved(&mut tx, &[], &[id]).await?;
-        self.commit(tx, &[Topic::Films], &[]).await?;
+        // Its picks' related picks follow its people and genres.
+        let picks: Vec<(i64, i64)> = crate::related::picks_of(&mut tx, &[id])
+            .await?
+            .into_iter()
+            .map(|p| (p, now))
+            .collect();
+        let mut topics = vec![Topic::Films];
+        for post in crate::related::relate(&mut tx, &picks, now).await? {
+            topics.push(Topic::Post(post));
+        }
+        self.commit(tx, &topics, &[]).await?;
         Ok(id)
     }
 

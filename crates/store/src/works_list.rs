@@ -368,10 +368,13 @@ impl Store {
         sqlx::query("DELETE FROM related_picks")
             .execute(&mut *tx)
             .await?;
+        // Every pick's list, each alone: all are computed again.
         sqlx::query(
-            "INSERT INTO related_stale (post_id) SELECT id FROM posts WHERE kind = 'pick'
-             ON CONFLICT (post_id) DO NOTHING",
+            "INSERT INTO related_stale (post_id, changed_at, spread)
+             SELECT id, $1, $2 FROM posts WHERE kind = 'pick' ON CONFLICT (post_id) DO NOTHING",
         )
+        .bind(self.now())
+        .bind(false)
         .execute(&mut *tx)
         .await?;
         sqlx::query(

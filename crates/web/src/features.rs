@@ -187,12 +187,12 @@ async fn guess_page(
 ) -> Result<Response, AppError> {
     let site = &state.site;
     let jar = PrivateCookieJar::from_headers(headers, cookie_key(state));
-    let player = player(&jar);
-    let (question, told, result) = match &player.round {
+    let mut player = player(&jar);
+    let (question, told, result) = match &mut player.round {
         Some(round) => (
             guess::question(site, round).await?,
             guess::told(site, round).await?,
-            round.is_over().then(|| guess::result_token(site, round)),
+            round.is_over().then(|| round.id.clone()),
         ),
         None => (None, None, None),
     };
@@ -273,14 +273,22 @@ pub async fn guess_post(
     Ok((keep(jar, &player, headers), Redirect::to(&back)).into_response())
 }
 
-/// `GET /{section}/result/{token}`: a round's score to share; it shows
-/// nothing of the lines or the answers.
+/// `GET /{section}/result/{round}`: a finished round's score to share, as
+/// the store recorded it; it shows nothing of the lines or the answers.
 pub async fn guess_result(
     state: &AppState,
     section: Section,
-    token: &str,
+    round: &str,
 ) -> Result<Response, AppError> {
-    let (score, of, best) = guess::read_result(&state.site, token).ok_or(AppError::NotFound)?;
+    if round.len() != 16 || !round.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let (score, of, best) = state
+        .site
+        .store
+        .guess_result(round)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let html = render_page(
         state,
         "guess_result.html",

@@ -24,7 +24,9 @@ CREATE INDEX work_genres_genre ON work_genres (genre, year, work_id);
 ALTER TABLE works ADD COLUMN score DOUBLE PRECISION;
 ALTER TABLE works ADD COLUMN score_post BIGINT;
 ALTER TABLE works ADD COLUMN stats_until BIGINT;
-ALTER TABLE works ADD COLUMN sort_name TEXT NOT NULL DEFAULT '';
+-- In byte order, as SQLite sorts it (the database's collation would skip
+-- spaces at first).
+ALTER TABLE works ADD COLUMN sort_name TEXT COLLATE "C" NOT NULL DEFAULT '';
 CREATE INDEX works_by_score ON works (COALESCE(score, -1), id);
 CREATE INDEX works_by_year ON works (year, id);
 CREATE INDEX works_by_name ON works (sort_name, id);
@@ -49,8 +51,14 @@ CREATE INDEX related_picks_related ON related_picks (related_id);
 -- picks here rather than computing thousands in its transaction, and the
 -- server works through them in the background.
 CREATE TABLE related_stale (
-    post_id BIGINT PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE
+    post_id    BIGINT PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+    -- the time of the change; neighbours computed later need nothing
+    changed_at BIGINT NOT NULL,
+    -- a changed pick: its neighbours' lists too (else its own alone)
+    spread     BOOLEAN NOT NULL
 );
+-- When a pick's list was last computed (see `related_stale.changed_at`).
+ALTER TABLE posts ADD COLUMN related_at BIGINT;
 
 -- Quotes and Guess!: sections whose page is a feature of the site rather
 -- than a list of posts (`feature`), and any section may stay out of the
@@ -81,3 +89,16 @@ CREATE INDEX ratings_address ON ratings (address, created_at);
 ALTER TABLE posts ADD COLUMN rating_count BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE posts ADD COLUMN rating_sum BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE posts ADD COLUMN ratings_hidden BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- Guess! rounds as far as they were played: the player's cookie holds the
+-- round's lines, and plays forward only against this (an old cookie sent
+-- again is refused); a result's link shows what this holds.
+CREATE TABLE guess_rounds (
+    id         TEXT PRIMARY KEY,
+    lines      BIGINT NOT NULL,
+    asked      BIGINT NOT NULL,
+    score      BIGINT NOT NULL,
+    best       BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX guess_rounds_updated ON guess_rounds (updated_at);

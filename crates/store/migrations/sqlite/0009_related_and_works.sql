@@ -49,8 +49,14 @@ CREATE INDEX related_picks_related ON related_picks (related_id);
 -- picks here rather than computing thousands in its transaction, and the
 -- server works through them in the background.
 CREATE TABLE related_stale (
-    post_id INTEGER PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE
+    post_id    INTEGER PRIMARY KEY REFERENCES posts (id) ON DELETE CASCADE,
+    -- the time of the change; neighbours computed later need nothing
+    changed_at INTEGER NOT NULL,
+    -- a changed pick: its neighbours' lists too (else its own alone)
+    spread     INTEGER NOT NULL
 );
+-- When a pick's list was last computed (see `related_stale.changed_at`).
+ALTER TABLE posts ADD COLUMN related_at INTEGER;
 
 -- Quotes and Guess!: sections whose page is a feature of the site rather
 -- than a list of posts (`feature`), and any section may stay out of the
@@ -68,7 +74,9 @@ CREATE TABLE lines_with_ids (
     speaker  TEXT NOT NULL,
     text     TEXT NOT NULL,
     context  TEXT,
-    id       INTEGER PRIMARY KEY,
+    -- never reused (AUTOINCREMENT), as PostgreSQL's identity: an old
+    -- permalink never shows another line
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
     UNIQUE (post_id, position)
 );
 INSERT INTO lines_with_ids (post_id, position, speaker, text, context)
@@ -92,3 +100,16 @@ CREATE INDEX ratings_address ON ratings (address, created_at);
 ALTER TABLE posts ADD COLUMN rating_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE posts ADD COLUMN rating_sum INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE posts ADD COLUMN ratings_hidden INTEGER NOT NULL DEFAULT 0;
+
+-- Guess! rounds as far as they were played: the player's cookie holds the
+-- round's lines, and plays forward only against this (an old cookie sent
+-- again is refused); a result's link shows what this holds.
+CREATE TABLE guess_rounds (
+    id         TEXT PRIMARY KEY,
+    lines      INTEGER NOT NULL,
+    asked      INTEGER NOT NULL,
+    score      INTEGER NOT NULL,
+    best       INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX guess_rounds_updated ON guess_rounds (updated_at);

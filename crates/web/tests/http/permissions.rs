@@ -339,7 +339,7 @@ impl Fixture {
         p.replace("{post}", &self.target_id.to_string())
             .replace("{slug}", slug)
             .replace("{section}", "best-pick")
-            .replace("{token}", "1-10-1-0123456789abcdef-0123456789abcdef")
+            .replace("{token}", "0123456789abcdef")
             .replace("{username}", "bob")
             .replace(
                 "{file}",
