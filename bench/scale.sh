@@ -15,7 +15,8 @@
 # left to the server (its time per pick is what a save pays per list).
 # Prints p50 and p99 per engine and case. Installs wrk from Debian when missing.
 #
-# Usage: bench/scale.sh    (POSTS=10000 DURATION=3s for a quick look;
+# Usage: bench/scale.sh    (POSTS=10000 DURATION=3s for a quick look; RELATE=0
+#                           to leave related picks uncomputed;
 #                           BESTPICK_BENCH_POSTGRES=postgres://USER@HOST names
 #                           a server whose user may create databases)
 set -euo pipefail
@@ -79,8 +80,11 @@ measure() { # ENGINE DATABASE_URL
     local import_s peak_mb
     import_s=$(python3 -c "print(round(($(date +%s%N) - $start) / 1e9, 1))")
     peak_mb=$(( $(cat "$work/peak") / 1024 ))
-    # Related picks: what the import left, computed now (not meanwhile).
-    "${env[@]}" "$bin" related | sed "s/^/$engine: /" >>"$work/related"
+    # Related picks: what the import left, computed now (not meanwhile);
+    # RELATE=0 leaves them (the server would, in the background).
+    if [ "${RELATE:-1}" != 0 ]; then
+        "${env[@]}" "$bin" related | sed "s/^/$engine: /" >>"$work/related"
+    fi
     # A live PostgreSQL has analysed the new rows by itself (autovacuum)
     # long before readers come; right after a bulk load it may not have.
     if [ "$engine" = postgres ]; then psql "$url" -qc ANALYZE; fi
@@ -141,4 +145,4 @@ printf '%-9s %8s %9s  %-30s %8s %8s\n' engine "import s" "peak MiB" case "p50 ms
 while IFS=$'\t' read -r engine import peak name p50 p99; do
     printf '%-9s %8s %9s  %-30s %8s %8s\n' "$engine" "$import" "$peak" "$name" "$p50" "$p99"
 done <"$results"
-cat "$work/related"
+[ ! -f "$work/related" ] || cat "$work/related"

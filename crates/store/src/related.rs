@@ -67,6 +67,9 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
     let genres: Vec<String> = sql::json(&row, "genres")?;
 
     let weight = |here: &str, there: &str| Why::of_jobs(here, there).weight();
+    // (`|| ''` keeps a post's kind and status out of the planner's choice
+    // of index: the query must start from the work's credits or genre, not
+    // from every pick.)
     let ranked = format!(
         "SELECT q.id, q.work_id, SUM(CASE WHEN c1.job = 'director' AND c2.job = 'director' THEN {}
                 WHEN c1.job = 'writer' AND c2.job = 'writer' THEN {}
@@ -76,7 +79,7 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
          JOIN credits c2 ON c2.person_id = c1.person_id AND c2.work_id <> c1.work_id
          JOIN works w2 ON w2.id = c2.work_id
          JOIN posts q ON q.work_id = c2.work_id
-         WHERE c1.work_id = $1 AND q.id <> $2 AND q.kind = 'pick' AND q.status = 'published'
+         WHERE c1.work_id = $1 AND q.id <> $2 AND q.kind || '' = 'pick' AND q.status || '' = 'published'
          GROUP BY q.id, q.work_id ORDER BY weight DESC, gap, q.id DESC LIMIT $4",
         weight("director", "director"),
         weight("writer", "writer"),
@@ -148,7 +151,7 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
         let near = |op: &str, order: &str| {
             format!(
                 "SELECT * FROM (SELECT q.id, q.work_id, g.year FROM work_genres g
-                   JOIN posts q ON q.work_id = g.work_id AND q.kind = 'pick' AND q.status = 'published'
+                   JOIN posts q ON q.work_id = g.work_id AND q.kind || '' = 'pick' AND q.status || '' = 'published'
                    WHERE g.genre = $1 AND g.year {op} $2 AND g.work_id <> $3
                    ORDER BY g.year {order}, g.work_id {order} LIMIT $4) AS side"
             )
