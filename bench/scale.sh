@@ -97,7 +97,8 @@ measure() { # ENGINE DATABASE_URL
         sleep 0.01
     done
     for path in "${typical[@]}"; do # every typical search finds something
-        curl -fsS "http://127.0.0.1:$port$path" | grep -q 'class="hit"' || { echo "nothing found: $path" >&2; exit 1; }
+        # (grep -c reads the whole page: -q would stop curl mid-page)
+        curl -fsS "http://127.0.0.1:$port$path" | grep -c 'class="hit"' >/dev/null || { echo "nothing found: $path" >&2; exit 1; }
     done
     # Deep pages as readers reach them: the "Older" link of an old-style
     # numbered page (which is slow by design: it walks to its offset).
