@@ -137,6 +137,15 @@ impl FieldErrors {
         self.0.push(FieldError::new(field, message));
     }
 
+    /// Each problem as a person reads it, the field as the editor labels
+    /// it: "Score 2: value: 'lots' is not a number".
+    pub fn labelled(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|e| format!("{}: {}", e.label(), e.message))
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -2,7 +2,7 @@
 //! work that a post readers may see quotes, with its work and its post.
 
 use crate::sql::{self, named};
-use crate::works::WorkBrief;
+use crate::works::{brief_from_row, WorkBrief};
 use crate::{Result, Store};
 use bestpick_core::work::WorkKind;
 use sqlx::any::AnyRow;
@@ -182,8 +182,13 @@ impl Store {
 
     /// The lowest and highest line ids, for picking lines at random.
     pub async fn line_id_range(&self) -> Result<Option<(i64, i64)>> {
+        self.id_range("lines").await
+    }
+
+    /// The lowest and highest ids of `table` (a name of ours, not input).
+    async fn id_range(&self, table: &str) -> Result<Option<(i64, i64)>> {
         let (low, high): (Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT MIN(id), MAX(id) FROM lines")
+            sqlx::query_as(&format!("SELECT MIN(id), MAX(id) FROM {table}"))
                 .fetch_one(&self.readers)
                 .await?;
         Ok(low.zip(high))
@@ -210,11 +215,7 @@ impl Store {
 
     /// The lowest and highest work ids, for picking works at random.
     pub async fn work_id_range(&self) -> Result<Option<(i64, i64)>> {
-        let (low, high): (Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT MIN(id), MAX(id) FROM works")
-                .fetch_one(&self.readers)
-                .await?;
-        Ok(low.zip(high))
+        self.id_range("works").await
     }
 
     /// The first work readers may see from id `from` on (wrapping round).
@@ -229,13 +230,7 @@ impl Store {
             .fetch_optional(&self.readers)
             .await?;
             if let Some(r) = row {
-                return Ok(Some(WorkBrief {
-                    id: r.try_get("id")?,
-                    slug: r.try_get("slug")?,
-                    name: r.try_get("name")?,
-                    year: r.try_get("year")?,
-                    kind: named(&r, "kind", WorkKind::parse)?,
-                }));
+                return Ok(Some(brief_from_row(&r)?));
             }
         }
         Ok(None)
@@ -258,15 +253,7 @@ impl Store {
             .await?;
         let mut found = rows
             .iter()
-            .map(|r| {
-                Ok(WorkBrief {
-                    id: r.try_get("id")?,
-                    slug: r.try_get("slug")?,
-                    name: r.try_get("name")?,
-                    year: r.try_get("year")?,
-                    kind: named(r, "kind", WorkKind::parse)?,
-                })
-            })
+            .map(brief_from_row)
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         found.sort_by_key(|w| ids.iter().position(|id| *id == w.id));
         Ok(found)

@@ -15,6 +15,16 @@ pub struct Ratings {
     pub hidden: bool,
 }
 
+/// A post's ratings from its row (`rating_count`, `rating_sum`,
+/// `ratings_hidden`).
+pub(crate) fn ratings_from_row(r: &sqlx::any::AnyRow) -> Result<Ratings, sqlx::Error> {
+    Ok(Ratings {
+        count: r.try_get("rating_count")?,
+        sum: r.try_get("rating_sum")?,
+        hidden: flag(r, "ratings_hidden")?,
+    })
+}
+
 /// A rating asked to be stored.
 #[derive(Debug, Clone)]
 pub struct NewRating<'a> {
@@ -145,16 +155,7 @@ impl Store {
             .await?;
         Ok(rows
             .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    Ratings {
-                        count: r.try_get("rating_count")?,
-                        sum: r.try_get("rating_sum")?,
-                        hidden: flag(r, "ratings_hidden")?,
-                    },
-                ))
-            })
+            .map(|r| Ok((r.try_get("id")?, ratings_from_row(r)?)))
             .collect::<Result<_, sqlx::Error>>()?)
     }
 

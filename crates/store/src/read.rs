@@ -730,11 +730,7 @@ impl Store {
             scores,
             critics,
             lines,
-            ratings: crate::Ratings {
-                count: extra.try_get("rating_count")?,
-                sum: extra.try_get("rating_sum")?,
-                hidden: flag(&extra, "ratings_hidden")?,
-            },
+            ratings: crate::ratings::ratings_from_row(&extra)?,
         }))
     }
 

@@ -149,7 +149,7 @@ const WORK_COLUMNS: &str =
     "id, slug, kind, name, original_name, year, end_year, seasons, runtime_minutes,
     box_office_usd, budget_usd, awards, imdb_id, poster, genres, countries, languages";
 
-fn brief_from_row(r: &AnyRow) -> Result<WorkBrief, sqlx::Error> {
+pub(crate) fn brief_from_row(r: &AnyRow) -> Result<WorkBrief, sqlx::Error> {
     Ok(WorkBrief {
         id: r.try_get("id")?,
         slug: r.try_get("slug")?,

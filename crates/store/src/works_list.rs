@@ -4,8 +4,8 @@
 //! posts change.
 
 use crate::read::ScoreView;
-use crate::sql::{self, named, Value};
-use crate::works::WorkBrief;
+use crate::sql::{self, Value};
+use crate::works::{brief_from_row, WorkBrief};
 use crate::{Result, Store};
 use bestpick_core::score::Score;
 use bestpick_core::search::fold;
@@ -302,20 +302,12 @@ fn works_query(
 }
 
 fn row_from(r: &AnyRow) -> Result<(WorkRow, Option<i64>), sqlx::Error> {
-    let kind = named(r, "kind", WorkKind::parse)?;
-    let year: i32 = r.try_get("year")?;
-    let end_year: Option<i32> = r.try_get("end_year")?;
+    let work = brief_from_row(r)?;
     Ok((
         WorkRow {
-            work: WorkBrief {
-                id: r.try_get("id")?,
-                slug: r.try_get("slug")?,
-                name: r.try_get("name")?,
-                year,
-                kind,
-            },
-            years_label: years_label(kind, year, end_year),
-            kind_label: kind.label(),
+            years_label: years_label(work.kind, work.year, r.try_get("end_year")?),
+            kind_label: work.kind.label(),
+            work,
             genres: sql::json(r, "genres")?,
             poster: r.try_get("poster")?,
             score: r.try_get("score")?,

@@ -69,11 +69,7 @@ impl ApiError {
     /// is missing; Score 2: value: 'lots' is not a number".
     /// The editor's script reads the same shape (uploads, autosave).
     pub(crate) fn fields(status: StatusCode, message: &str, errors: FieldErrors) -> ApiError {
-        let each: Vec<String> = errors
-            .0
-            .iter()
-            .map(|e| format!("{}: {}", e.label(), e.message))
-            .collect();
+        let each = errors.labelled();
         let message = match each.is_empty() {
             true => message.to_owned(),
             false => format!("{message}: {}", each.join("; ")),

@@ -139,6 +139,17 @@ async fn quotes(
     ))
 }
 
+/// The active Guess! section at this address; any other is not found.
+pub async fn guess_section(state: &AppState, slug: &str) -> Result<Section, AppError> {
+    state
+        .site
+        .store
+        .section_by_slug(slug)
+        .await?
+        .filter(|s| s.is_active() && s.feature == Some(Feature::Guess))
+        .ok_or(AppError::NotFound)
+}
+
 /// The cookie's key: derived from the site's signing key, so every
 /// instance of the site reads every player's cookie.
 fn cookie_key(state: &AppState) -> Key {

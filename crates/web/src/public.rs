@@ -319,13 +319,7 @@ async fn section_post(
     headers: HeaderMap,
     Form(form): Form<features::GuessForm>,
 ) -> Result<Response, AppError> {
-    let section = state
-        .site
-        .store
-        .section_by_slug(&slug)
-        .await?
-        .filter(|s| s.is_active() && s.feature == Some(Feature::Guess))
-        .ok_or(AppError::NotFound)?;
+    let section = features::guess_section(&state, &slug).await?;
     features::guess_post(&state, section, &headers, form).await
 }
 
@@ -334,13 +328,7 @@ async fn section_result(
     State(state): State<AppState>,
     Path((slug, token)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let section = state
-        .site
-        .store
-        .section_by_slug(&slug)
-        .await?
-        .filter(|s| s.is_active() && s.feature == Some(Feature::Guess))
-        .ok_or(AppError::NotFound)?;
+    let section = features::guess_section(&state, &slug).await?;
     features::guess_result(&state, section, &token).await
 }
 

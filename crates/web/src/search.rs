@@ -34,34 +34,21 @@ async fn page(
             let asked = !query.is_empty() || !filter.is_empty();
             (Some(results).filter(|_| asked), Vec::new(), StatusCode::OK)
         }
-        Err(errors) => (
-            None,
-            errors
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.label(), e.message))
-                .collect(),
-            StatusCode::BAD_REQUEST,
-        ),
+        Err(errors) => (None, errors.labelled(), StatusCode::BAD_REQUEST),
     };
     // The address of another page of the same results: what was given.
-    let given: Vec<(&str, &str)> = [
-        ("q", &params.q),
-        ("section", &params.section),
-        ("kind", &params.kind),
-        ("genre", &params.genre),
-        ("year_from", &params.year_from),
-        ("year_to", &params.year_to),
-        ("min_score", &params.min_score),
-        ("person", &params.person),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.trim().is_empty())
-    .map(|(k, v)| (k, v.as_str()))
-    .collect();
     let base = format!(
         "/search?{}",
-        serde_html_form::to_string(&given).unwrap_or_default()
+        given(&[
+            ("q", &params.q),
+            ("section", &params.section),
+            ("kind", &params.kind),
+            ("genre", &params.genre),
+            ("year_from", &params.year_from),
+            ("year_to", &params.year_to),
+            ("min_score", &params.min_score),
+            ("person", &params.person),
+        ])
     );
     let html = render_page(
         &state,
@@ -70,6 +57,17 @@ async fn page(
     )
     .await?;
     Ok((status, Html(html)).into_response())
+}
+
+/// The parameters given (those not blank), as a query string: what links
+/// to another page of the same results keep.
+pub(crate) fn given(params: &[(&str, &String)]) -> String {
+    let given: Vec<(&str, &str)> = params
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    serde_html_form::to_string(&given).unwrap_or_default()
 }
 
 /// Up to a few works, people and posts for what is typed so far, as JSON

@@ -41,35 +41,29 @@ async fn page(
             }
             (Some(list), Vec::new(), StatusCode::OK)
         }
-        Err(errors) => (
-            None,
-            errors
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.label(), e.message))
-                .collect(),
-            StatusCode::BAD_REQUEST,
-        ),
+        Err(errors) => (None, errors.labelled(), StatusCode::BAD_REQUEST),
     };
     // Links to the next and previous pages keep the filters and order.
-    let kept: Vec<(&str, &str)> = [
+    let query = crate::search::given(&[
         ("kind", &params.kind),
         ("genre", &params.genre),
         ("decade", &params.decade),
         ("min_score", &params.min_score),
         ("sort", &params.sort),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.trim().is_empty())
-    .map(|(k, v)| (k, v.trim()))
-    .collect();
-    let query = serde_html_form::to_string(&kept).unwrap_or_default();
+    ]);
     let base = if query.is_empty() {
         "/works?".to_owned()
     } else {
         format!("/works?{query}&")
     };
-    let filtered = kept.iter().any(|(k, _)| *k != "sort");
+    let filtered = [
+        &params.kind,
+        &params.genre,
+        &params.decade,
+        &params.min_score,
+    ]
+    .iter()
+    .any(|v| !v.trim().is_empty());
     let html = render_page(
         &state,
         "works.html",
