@@ -88,7 +88,8 @@ const BATCH_TIME: Duration = Duration::from_millis(250);
 
 /// Imports files, many to a transaction (see [`PostBatch`]): a post with
 /// the same slug is updated, never duplicated, and nothing of a file is
-/// stored when any of it is wrong. `done` hears of each file once its batch
+/// stored when any of it is wrong. Related picks are left to compute
+/// afterwards ([`PostBatch::relating_later`]). `done` hears of each file once its batch
 /// is stored.
 pub async fn import_files(
     site: &Site,
@@ -98,7 +99,7 @@ pub async fn import_files(
 ) -> Result<(), StoreError> {
     let mut files = files.iter().peekable();
     while files.peek().is_some() {
-        let mut batch = site.store.post_batch().await?;
+        let mut batch = site.store.post_batch().await?.relating_later();
         let started = Instant::now();
         let mut results = Vec::new();
         while started.elapsed() < BATCH_TIME {

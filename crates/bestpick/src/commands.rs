@@ -504,6 +504,13 @@ async fn import_files(
         "Imported {} files ({created} created, {updated} updated), {failed} failed.",
         created + updated
     );
+    let waiting = site.store.related_stale_count().await?;
+    if waiting > 0 {
+        println!(
+            "The related picks of {waiting} picks wait: the server computes them in the \
+             background, `bestpick related` at once."
+        );
+    }
     Ok(if failed > 0 {
         ExitCode::FAILURE
     } else {

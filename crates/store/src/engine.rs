@@ -162,7 +162,7 @@ async fn connect_sqlite(path: &Path) -> Result<(AnyPool, AnyPool, Parts)> {
     let url = |mode: &str| format!("sqlite://{}?mode={mode}", file.path());
     let writer = AnyPoolOptions::new()
         .max_connections(1)
-        .after_connect(tune_sqlite)
+        .after_connect(tune_sqlite_writer)
         .connect_with(AnyConnectOptions::from_str(&url("rwc"))?)
         .await?;
     // WAL lets readers go on while one writer writes; it is a property of
@@ -204,6 +204,23 @@ fn tune_sqlite(
             "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
         )
         .await?;
+        Ok(())
+    })
+}
+
+/// The writer's settings: every connection's, and room for 64 MiB of
+/// pages (SQLite's default is 2 MiB). A write walks the indexes of every
+/// table it touches; past a few thousand posts they no longer fit, and an
+/// import spent a third of its time reading pages from the file again
+/// (100,000 posts: 87 s for the first 20,000 with 2 MiB, 55 s with 64).
+/// The cache grows only as pages are read: a small site's stays small.
+fn tune_sqlite_writer(
+    conn: &mut sqlx::AnyConnection,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        tune_sqlite(conn, meta).await?;
+        conn.execute("PRAGMA cache_size = -65536").await?;
         Ok(())
     })
 }

@@ -8,6 +8,7 @@ use crate::{Refusal, Result, Store, StoreError, Topic, User};
 use bestpick_core::document::ValidPost;
 use bestpick_core::post::PostStatus;
 use sqlx::{Acquire, Any, AnyConnection, Row, Transaction};
+use std::collections::HashMap;
 
 /// The cover photo of a post being saved.
 #[derive(Debug, Clone)]
@@ -46,11 +47,12 @@ impl Store {
         mode: SaveMode,
     ) -> Result<i64> {
         let mut tx = self.begin().await?;
-        let written = write_post(&mut tx, post, cover, actor, mode, self.now()).await?;
+        let mut known = Known::default();
+        let written = write_post(&mut tx, &mut known, post, cover, actor, mode, self.now()).await?;
         crate::search::index_saved(&mut tx, &[written.id], written.work_id.as_slice()).await?;
         let mut topics = written.topics();
         topics.extend(
-            self.derive(&mut tx, &[written.id], &written.works())
+            self.derive(&mut tx, &[written.id], &written.works(), related::INLINE)
                 .await?,
         );
         self.commit(tx, &topics, &[]).await?;
@@ -64,6 +66,8 @@ impl Store {
             store: self,
             tx: self.begin().await?,
             written: Vec::new(),
+            known: Known::default(),
+            inline: related::INLINE,
         })
     }
 
@@ -92,7 +96,7 @@ impl Store {
         }
         let works = works_list::works_of(&mut tx, &[id]).await?;
         let mut topics = post_topics(id, false);
-        topics.extend(self.derive(&mut tx, &[id], &works).await?);
+        topics.extend(self.derive(&mut tx, &[id], &works, related::INLINE).await?);
         self.commit(tx, &topics, &[]).await?;
         self.goes_live(at);
         Ok(())
@@ -121,19 +125,24 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let mut topics = post_topics(id, false);
-        topics.extend(self.derive(&mut tx, &named_by, &works).await?);
+        topics.extend(
+            self.derive(&mut tx, &named_by, &works, related::INLINE)
+                .await?,
+        );
         self.commit(tx, &topics, &[]).await?;
         Ok(())
     }
 
     /// Derives what follows from these posts' change, in its transaction:
     /// the scores of these works (as readers may see them now) and the
-    /// posts' related picks. Returns the topics of the pages that changed.
+    /// posts' related picks (up to `inline` lists, the rest marked stale).
+    /// Returns the topics of the pages that changed.
     async fn derive(
         &self,
         conn: &mut AnyConnection,
         posts: &[i64],
         works: &[i64],
+        inline: usize,
     ) -> Result<Vec<Topic>> {
         let now = self.now();
         works_list::refresh_work_stats(&mut *conn, Some(works), now).await?;
@@ -144,7 +153,7 @@ impl Store {
         changed.sort_unstable();
         changed.dedup();
         let changed: Vec<(i64, i64)> = changed.into_iter().map(|p| (p, now)).collect();
-        let related = related::relate(conn, &changed, now).await?;
+        let related = related::relate(conn, &changed, now, inline).await?;
         Ok(related.into_iter().map(Topic::Post).collect())
     }
 
@@ -202,9 +211,20 @@ pub struct PostBatch<'s> {
     store: &'s Store,
     tx: Transaction<'static, Any>,
     written: Vec<Written>,
+    known: Known,
+    /// Related picks' lists computed at commit (see [`related::relate`]).
+    inline: usize,
 }
 
 impl PostBatch<'_> {
+    /// Leaves every related picks' list to the background (or `bestpick
+    /// related`): a many-file import's batches write posts and nothing
+    /// else, where each list costs more than saving its post.
+    pub fn relating_later(mut self) -> Self {
+        self.inline = 0;
+        self
+    }
+
     /// Saves a post as [`Store::save_post`] does, within the batch.
     /// Returns whether it is new.
     pub async fn save_post(
@@ -216,7 +236,16 @@ impl PostBatch<'_> {
     ) -> Result<bool> {
         let mut savepoint = (&mut self.tx).begin().await?;
         let now = self.store.now();
-        let written = write_post(&mut savepoint, post, cover, actor, mode, now).await?;
+        let written = write_post(
+            &mut savepoint,
+            &mut self.known,
+            post,
+            cover,
+            actor,
+            mode,
+            now,
+        )
+        .await?;
         savepoint.commit().await?;
         let created = written.created;
         self.written.push(written);
@@ -233,7 +262,11 @@ impl PostBatch<'_> {
         crate::search::index_saved(&mut self.tx, &posts, &works).await?;
         let mut topics = topics;
         let works: Vec<i64> = self.written.iter().flat_map(Written::works).collect();
-        topics.extend(self.store.derive(&mut self.tx, &posts, &works).await?);
+        topics.extend(
+            self.store
+                .derive(&mut self.tx, &posts, &works, self.inline)
+                .await?,
+        );
         self.store.commit(self.tx, &topics, &[]).await?;
         for w in &self.written {
             self.store.goes_live(w.goes_live);
@@ -279,24 +312,48 @@ fn post_topics(id: i64, films: bool) -> Vec<Topic> {
     topics
 }
 
+/// Ids a transaction looked up by name, asked once per batch: a
+/// section's (followed to where it was retired into) and authors'.
+#[derive(Default)]
+struct Known {
+    sections: HashMap<String, i64>,
+    users: HashMap<String, i64>,
+}
+
 /// Writes a post and its parts on `conn`, inside the caller's transaction.
 async fn write_post(
     conn: &mut AnyConnection,
+    known: &mut Known,
     post: &ValidPost,
     cover: &Cover,
     actor: &User,
     mode: SaveMode,
     now: i64,
 ) -> Result<Written> {
-    let section_id = active_section_id(&mut *conn, post.section.as_str()).await?;
+    let section_id = match known.sections.get(post.section.as_str()) {
+        Some(id) => *id,
+        None => {
+            let id = active_section_id(&mut *conn, post.section.as_str()).await?;
+            known.sections.insert(post.section.to_string(), id);
+            id
+        }
+    };
     let mut authors = Vec::new();
     for (i, username) in post.authors.iter().enumerate() {
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let id: Option<i64> = match known.users.get(username.as_str()) {
+            Some(id) => Some(*id),
+            None => {
+                sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+                    .bind(username)
+                    .fetch_optional(&mut *conn)
+                    .await?
+            }
+        };
         match id {
-            Some(id) => authors.push(id),
+            Some(id) => {
+                known.users.insert(username.to_string(), id);
+                authors.push(id)
+            }
             None => {
                 return Err(StoreError::refused(
                     format!("authors[{i}]"),

@@ -6,7 +6,8 @@
 //! it now names and those that named it (a pick edited, unpublished or
 //! deleted leaves no stale link behind), and of the other picks of its work
 //! (whose facts the save may have changed). Beyond [`INLINE`] lists in one
-//! transaction (an import), the rest are marked stale and the server works
+//! transaction, and all of a many-file import's, lists are marked stale
+//! and the server works
 //! through them in the background ([`Store::relate_in_background`]): a
 //! changed pick with its neighbours (`spread`), a neighbour alone, so the
 //! queue only ever shrinks. Every transaction that writes lists takes one
@@ -27,8 +28,13 @@ pub const SHOWN: usize = 6;
 /// Kept per pick: more than are shown, so that scheduled picks, which are
 /// filtered out when a page is read, still leave enough.
 const KEPT: usize = 10;
-/// Lists computed in one transaction; the rest wait in `related_stale`.
-const INLINE: usize = 24;
+/// A shared person's works weighed for a list, each way from the pick's
+/// year: the nearest in time. A real filmography is shorter; a list costs
+/// the same beside a director of a thousand films.
+const NEAREST: i64 = 50;
+/// Lists a save computes in its transaction; the rest wait in
+/// `related_stale`.
+pub(crate) const INLINE: usize = 24;
 
 /// A related pick as a page shows it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -49,7 +55,8 @@ struct Link {
 
 /// The pick's list, best first: picks sharing people, ranked by what the
 /// people did on both (`Why::weight`, summed over everyone shared), then
-/// by how close in time the works are; then, if that leaves room, picks
+/// by how close in time the works are (each person's [`NEAREST`] works
+/// nearest the pick's year each way are weighed); then, if that leaves room, picks
 /// sharing a genre, the nearest in time first. One pick per work.
 async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
     let Some(row) = sqlx::query(
@@ -66,38 +73,62 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
     let year: i64 = row.try_get("year")?;
     let genres: Vec<String> = sql::json(&row, "genres")?;
 
-    let weight = |here: &str, there: &str| Why::of_jobs(here, there).weight();
-    // (`|| ''` keeps a post's kind and status out of the planner's choice
-    // of index: the query must start from the work's credits or genre, not
-    // from every pick.)
-    let ranked = format!(
-        "SELECT q.id, q.work_id, SUM(CASE WHEN c1.job = 'director' AND c2.job = 'director' THEN {}
-                WHEN c1.job = 'writer' AND c2.job = 'writer' THEN {}
-                WHEN c1.job = 'cast' AND c2.job = 'cast' THEN {} ELSE {} END) AS weight,
-            ABS(MIN(w2.year) - $3) AS gap
-         FROM credits c1
-         JOIN credits c2 ON c2.person_id = c1.person_id AND c2.work_id <> c1.work_id
-         JOIN works w2 ON w2.id = c2.work_id
-         JOIN posts q ON q.work_id = c2.work_id
-         WHERE c1.work_id = $1 AND q.id <> $2 AND q.kind || '' = 'pick' AND q.status || '' = 'published'
-         GROUP BY q.id, q.work_id ORDER BY weight DESC, gap, q.id DESC LIMIT $4",
-        weight("director", "director"),
-        weight("writer", "writer"),
-        weight("cast", "cast"),
-        weight("cast", "director"),
-    );
-    let rows = sqlx::query(&ranked)
+    // Each person of the work with what they did on it; then their works
+    // nearest its year each way (a pick of each), read from the index of
+    // credits by person and year: the cost of a list does not grow with
+    // a filmography. (`|| ''` keeps a post's kind and status out of the
+    // planner's choice of index: it must start from the credits.)
+    let mut here: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for r in sqlx::query("SELECT person_id, job FROM credits WHERE work_id = $1")
         .bind(work)
-        .bind(post)
-        .bind(year)
-        .bind((2 * KEPT) as i64)
         .fetch_all(&mut *conn)
-        .await?;
+        .await?
+    {
+        here.entry(r.try_get("person_id")?)
+            .or_default()
+            .push(r.try_get("job")?);
+    }
+    let side = |op: &str, order: &str| {
+        format!(
+            "SELECT * FROM (SELECT q.id, c.work_id, c.job, c.year FROM credits c
+               JOIN posts q ON q.work_id = c.work_id AND q.kind || '' = 'pick' AND q.status || '' = 'published'
+               WHERE c.person_id = $1 AND c.year {op} $2 AND c.work_id <> $3
+               ORDER BY c.year {order}, c.work_id {order} LIMIT $4) AS side"
+        )
+    };
+    let nearest = format!("{} UNION ALL {}", side(">=", "ASC"), side("<", "DESC"));
+    // Each pick found: (its weight, summed over every pair of credits of
+    // one person here and there; its distance in years; its work).
+    let mut found: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+    for (person, jobs) in &here {
+        let rows = sqlx::query(&nearest)
+            .bind(*person)
+            .bind(year)
+            .bind(work)
+            .bind(NEAREST)
+            .fetch_all(&mut *conn)
+            .await?;
+        for r in &rows {
+            let there: String = r.try_get("job")?;
+            let other_year: i64 = r.try_get("year")?;
+            let entry = found.entry(r.try_get("id")?).or_insert((
+                0,
+                (other_year - year).abs(),
+                r.try_get("work_id")?,
+            ));
+            for job in jobs {
+                entry.0 += Why::of_jobs(job, &there).weight();
+            }
+        }
+    }
+    let mut ranked: Vec<(i64, (i64, i64, i64))> = found.into_iter().collect();
+    // Heaviest first, then nearest in time, then newest.
+    ranked.sort_by_key(|(id, (weight, gap, _))| (-weight, *gap, -id));
     let mut works = HashSet::from([work]);
     let mut chosen = Vec::new();
-    for r in &rows {
-        if chosen.len() < KEPT && works.insert(r.try_get::<i64, _>("work_id")?) {
-            chosen.push(r.try_get::<i64, _>("id")?);
+    for (id, (_, _, other)) in ranked {
+        if chosen.len() < KEPT && works.insert(other) {
+            chosen.push(id);
         }
     }
     let mut links = Vec::new();
@@ -247,7 +278,7 @@ async fn lock(conn: &mut AnyConnection) -> Result<()> {
 }
 
 /// Computes the lists of these changed posts (each with the time of its
-/// change) and of their neighbours, at most [`INLINE`] in all; the rest wait
+/// change) and of their neighbours, at most `inline` in all; the rest wait
 /// in `related_stale` (a changed post to spread again, a neighbour alone). A
 /// neighbour already waiting is left to its turn, and one computed after
 /// the change (an import's pick the server reached first) is left as it is.
@@ -256,10 +287,11 @@ pub(crate) async fn relate(
     conn: &mut AnyConnection,
     changed: &[(i64, i64)],
     now: i64,
+    inline: usize,
 ) -> Result<Vec<i64>> {
     lock(conn).await?;
     let ids: BTreeSet<i64> = changed.iter().map(|(id, _)| *id).collect();
-    let mut budget = INLINE;
+    let mut budget = inline;
     let mut differ = Vec::new();
     // Each neighbour with the latest change that makes it one.
     let mut neighbours: BTreeMap<i64, i64> = BTreeMap::new();
@@ -508,7 +540,7 @@ impl Store {
             .collect::<Result<_, _>>()?;
         unmark(&mut tx, &taken).await?;
         let now = self.now();
-        let mut differ = relate(&mut tx, &spread, now).await?;
+        let mut differ = relate(&mut tx, &spread, now, INLINE).await?;
         for &post in &alone {
             let links = compute(&mut tx, post).await?;
             if write(&mut tx, post, &links).await? {

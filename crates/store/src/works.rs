@@ -241,10 +241,13 @@ impl Store {
         let q = match existing {
             Some(_) => "UPDATE works SET slug = $1, kind = $2, name = $3, original_name = $4, year = $5, end_year = $6,
                 seasons = $7, runtime_minutes = $8, box_office_usd = $9, budget_usd = $10, awards = $11, imdb_id = $12,
-                poster = $13, genres = $14, countries = $15, languages = $16, updated_at = $17 WHERE id = $18 RETURNING id",
+                poster = $13, genres = $14, countries = $15, languages = $16, updated_at = $17, sort_name = $18
+                WHERE id = $19 RETURNING id",
             None => "INSERT INTO works (slug, kind, name, original_name, year, end_year, seasons, runtime_minutes,
-                box_office_usd, budget_usd, awards, imdb_id, poster, genres, countries, languages, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+                box_office_usd, budget_usd, awards, imdb_id, poster, genres, countries, languages, created_at, updated_at,
+                sort_name)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)
+                RETURNING id",
         };
         let q = sqlx::query_scalar(q)
             .bind(&slug)
@@ -263,7 +266,8 @@ impl Store {
             .bind(to_json(&work.genres))
             .bind(to_json(&work.countries))
             .bind(to_json(&work.languages))
-            .bind(now);
+            .bind(now)
+            .bind(crate::works_list::sort_name(&work.name));
         // The id only where the statement has a place for it: each
         // statement is bound exactly the values it uses.
         let q = match existing {
@@ -275,7 +279,12 @@ impl Store {
             .await
             // Matched by IMDb id, but named (and so addressed) as another work.
             .on_unique("work.name", work.name.trim())?;
-        crate::works_list::write_work_facts(&mut *conn, &[WorkFacts::of(id, work)]).await?;
+        crate::works_list::write_work_genres(
+            &mut *conn,
+            &[WorkFacts::of(id, work)],
+            existing.is_some(),
+        )
+        .await?;
 
         if existing.is_some() {
             sqlx::query("DELETE FROM credits WHERE work_id = $1")
@@ -301,8 +310,8 @@ impl Store {
         // of thousands of posts spends its time on statements.
         let people = Self::upsert_people(conn, credits.iter().map(|(_, name, _)| *name)).await?;
         let sql = format!(
-            "INSERT INTO credits (work_id, person_id, job, role, position) VALUES {}",
-            sql::values(credits.len(), 5)
+            "INSERT INTO credits (work_id, person_id, job, role, position, year) VALUES {}",
+            sql::values(credits.len(), 6)
         );
         let mut q = sqlx::query(&sql);
         let mut positions = HashMap::new();
@@ -314,7 +323,8 @@ impl Store {
                 .bind(people[&person_slug(name)])
                 .bind(job)
                 .bind(role.trim())
-                .bind(*pos);
+                .bind(*pos)
+                .bind(i64::from(work.year));
         }
         q.execute(&mut *conn).await?;
         Ok(id)
@@ -374,7 +384,7 @@ impl Store {
             .map(|p| (p, now))
             .collect();
         let mut topics = vec![Topic::Films];
-        for post in crate::related::relate(&mut tx, &picks, now).await? {
+        for post in crate::related::relate(&mut tx, &picks, now, crate::related::INLINE).await? {
             topics.push(Topic::Post(post));
         }
         self.commit(tx, &topics, &[]).await?;

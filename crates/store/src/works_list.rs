@@ -123,21 +123,24 @@ impl<'a> WorkFacts<'a> {
     }
 }
 
-/// Writes these works' genres, one per row with the work's year, and
-/// their names folded for sorting.
-pub(crate) async fn write_work_facts(
+/// Writes these works' genres, one per row with the work's year,
+/// replacing the stored ones (`stored`: a new work has none to remove).
+pub(crate) async fn write_work_genres(
     conn: &mut AnyConnection,
     works: &[WorkFacts<'_>],
+    stored: bool,
 ) -> Result<()> {
     for chunk in works.chunks(200) {
-        let ids: Vec<i64> = chunk.iter().map(|w| w.id).collect();
-        let sql = format!(
-            "DELETE FROM work_genres WHERE work_id IN ({})",
-            sql::list(1, ids.len())
-        );
-        sqlx::query_with(&sql, sql::ids(&ids))
-            .execute(&mut *conn)
-            .await?;
+        if stored {
+            let ids: Vec<i64> = chunk.iter().map(|w| w.id).collect();
+            let sql = format!(
+                "DELETE FROM work_genres WHERE work_id IN ({})",
+                sql::list(1, ids.len())
+            );
+            sqlx::query_with(&sql, sql::ids(&ids))
+                .execute(&mut *conn)
+                .await?;
+        }
         let mut rows: Vec<(i64, &str, i32)> = Vec::new();
         for w in chunk {
             for g in w.genres.iter().map(|g| g.trim()) {
@@ -157,15 +160,13 @@ pub(crate) async fn write_work_facts(
             }
             q.execute(&mut *conn).await?;
         }
-        for w in chunk {
-            sqlx::query("UPDATE works SET sort_name = $1 WHERE id = $2")
-                .bind(fold(w.name.trim()))
-                .bind(w.id)
-                .execute(&mut *conn)
-                .await?;
-        }
     }
     Ok(())
+}
+
+/// A work's name as the list sorts it (`works.sort_name`).
+pub(crate) fn sort_name(name: &str) -> String {
+    fold(name.trim())
 }
 
 /// Computes the works' scores again from the posts readers may see at
@@ -355,7 +356,14 @@ impl Store {
                 genres,
             })
             .collect();
-        write_work_facts(&mut tx, &facts).await?;
+        write_work_genres(&mut tx, &facts, true).await?;
+        for w in &facts {
+            sqlx::query("UPDATE works SET sort_name = $1 WHERE id = $2")
+                .bind(sort_name(w.name))
+                .bind(w.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         refresh_work_stats(&mut tx, None, self.now()).await?;
         sqlx::query("DELETE FROM related_picks")
             .execute(&mut *tx)
