@@ -7,8 +7,8 @@
 //! deleted leaves no stale link behind), and of the other picks of its work
 //! (whose facts the save may have changed). Beyond [`INLINE`] lists in one
 //! transaction, and all of a many-file import's, lists are marked stale
-//! and the server works
-//! through them in the background ([`Store::relate_in_background`]): a
+//! and the server works through them in the background
+//! ([`Store::relate_in_background`]): a
 //! changed pick with its neighbours (`spread`), a neighbour alone, so the
 //! queue only ever shrinks. Every transaction that writes lists takes one
 //! lock first (PostgreSQL; SQLite has one writer): instances and saves
@@ -56,8 +56,9 @@ struct Link {
 /// The pick's list, best first: picks sharing people, ranked by what the
 /// people did on both (`Why::weight`, summed over everyone shared), then
 /// by how close in time the works are (each person's [`NEAREST`] works
-/// nearest the pick's year each way are weighed); then, if that leaves room, picks
-/// sharing a genre, the nearest in time first. One pick per work.
+/// nearest the pick's year each way are weighed); then, if that leaves
+/// room, picks sharing a genre, the nearest in time first. One pick per
+/// work.
 async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
     let Some(row) = sqlx::query(
         "SELECT p.work_id, w.year, w.genres FROM posts p JOIN works w ON w.id = p.work_id
@@ -134,11 +135,13 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
     let mut links = Vec::new();
     if !chosen.is_empty() {
         // Each pick's strongest single link is its reason (the first
-        // billed of equals).
+        // billed of equals). (The `+`s keep the people's index out of it:
+        // both works' credits are read by work, not every credit of each
+        // person.)
         let sql = format!(
             "SELECT q.id, c1.job AS here, c2.job AS there, c2.person_id, c1.position + c2.position AS billing
              FROM credits c1
-             JOIN credits c2 ON c2.person_id = c1.person_id AND c2.work_id <> c1.work_id
+             JOIN credits c2 ON +c2.person_id = +c1.person_id AND c2.work_id <> c1.work_id
              JOIN posts q ON q.work_id = c2.work_id
              WHERE c1.work_id = $1 AND q.id IN ({})",
             sql::list(2, chosen.len())
