@@ -8,11 +8,11 @@
 //! (whose facts the save may have changed). Beyond [`INLINE`] lists in one
 //! transaction, and all of a many-file import's, lists are marked stale
 //! and the server works through them in the background
-//! ([`Store::relate_in_background`]): a
-//! changed pick with its neighbours (`spread`), a neighbour alone, so the
-//! queue only ever shrinks. Every transaction that writes lists takes one
-//! lock first (PostgreSQL; SQLite has one writer): instances and saves
-//! then write lists one after another, never crossing.
+//! ([`Store::relate_in_background`]): a changed pick with its neighbours
+//! (`spread`), a neighbour alone, so the queue only ever shrinks. Every
+//! transaction that writes lists takes one lock first (PostgreSQL; SQLite
+//! has one writer): instances and saves then write lists one after
+//! another, never crossing.
 
 use crate::read::PostCard;
 use crate::sql::{self, flag, named};
@@ -77,8 +77,7 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
     // Each person of the work with what they did on it; then their works
     // nearest its year each way (a pick of each), read from the index of
     // credits by person and year: the cost of a list does not grow with
-    // a filmography. (`|| ''` keeps a post's kind and status out of the
-    // planner's choice of index: it must start from the credits.)
+    // a filmography.
     let mut here: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for r in sqlx::query("SELECT person_id, job FROM credits WHERE work_id = $1")
         .bind(work)
@@ -89,15 +88,7 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
             .or_default()
             .push(r.try_get("job")?);
     }
-    let side = |op: &str, order: &str| {
-        format!(
-            "SELECT * FROM (SELECT q.id, c.work_id, c.job, c.year FROM credits c
-               JOIN posts q ON q.work_id = c.work_id AND q.kind || '' = 'pick' AND q.status || '' = 'published'
-               WHERE c.person_id = $1 AND c.year {op} $2 AND c.work_id <> $3
-               ORDER BY c.year {order}, c.work_id {order} LIMIT $4) AS side"
-        )
-    };
-    let nearest = format!("{} UNION ALL {}", side(">=", "ASC"), side("<", "DESC"));
+    let nearest = each_way("c.job", "credits c", "c.person_id");
     // Each pick found: (its weight, summed over every pair of credits of
     // one person here and there; its distance in years; its work).
     let mut found: HashMap<i64, (i64, i64, i64)> = HashMap::new();
@@ -110,7 +101,7 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
             .fetch_all(&mut *conn)
             .await?;
         for r in &rows {
-            let there: String = r.try_get("job")?;
+            let there: String = r.try_get("extra")?;
             let other_year: i64 = r.try_get("year")?;
             let entry = found.entry(r.try_get("id")?).or_insert((
                 0,
@@ -182,16 +173,7 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
             break;
         }
         // The genre's works nearest the year, each way, from the index.
-        let near = |op: &str, order: &str| {
-            format!(
-                "SELECT * FROM (SELECT q.id, q.work_id, g.year FROM work_genres g
-                   JOIN posts q ON q.work_id = g.work_id AND q.kind || '' = 'pick' AND q.status || '' = 'published'
-                   WHERE g.genre = $1 AND g.year {op} $2 AND g.work_id <> $3
-                   ORDER BY g.year {order}, g.work_id {order} LIMIT $4) AS side"
-            )
-        };
-        let sql = format!("{} UNION ALL {}", near(">=", "ASC"), near("<", "DESC"));
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(&each_way("''", "work_genres c", "c.genre"))
             .bind(&genre)
             .bind(year)
             .bind(work)
@@ -218,6 +200,24 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
         }
     }
     Ok(links)
+}
+
+/// The published picks of the works in `table` (aliased `c`, with
+/// `work_id` and `year`) whose `key` is `$1`, nearest the year `$2` each
+/// way, `$4` a side, but for work `$3`: their ids, works, years and
+/// `extra`, read along the table's index on (key, year). (`|| ''` keeps
+/// a post's kind and status out of the planner's choice of index: the
+/// query must start from that index, not from every pick.)
+fn each_way(extra: &str, table: &str, key: &str) -> String {
+    let side = |op: &str, order: &str| {
+        format!(
+            "SELECT * FROM (SELECT q.id, c.work_id, c.year, {extra} AS extra FROM {table}
+               JOIN posts q ON q.work_id = c.work_id AND q.kind || '' = 'pick' AND q.status || '' = 'published'
+               WHERE {key} = $1 AND c.year {op} $2 AND c.work_id <> $3
+               ORDER BY c.year {order}, c.work_id {order} LIMIT $4) AS side"
+        )
+    };
+    format!("{} UNION ALL {}", side(">=", "ASC"), side("<", "DESC"))
 }
 
 /// Replaces a pick's stored list; false when it was already so. Rows are
