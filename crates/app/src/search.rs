@@ -187,23 +187,41 @@ pub async fn search(
     page: i64,
 ) -> Result<Results, StoreError> {
     let store = &site.store;
-    let (posts, total) = if query.is_empty() && filter.is_empty() {
-        (Vec::new(), 0)
-    } else {
-        let posts = store
-            .search(query, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-            .await?;
-        (posts, store.count_matches(query, filter).await?)
-    };
+    let find = !query.is_empty() || !filter.is_empty();
     // The works and people named, above the first page of a plain search.
-    let (works, people) = if !query.is_empty() && filter.is_empty() && page == 1 {
-        (
-            store.search_works(query, 5).await?,
-            store.search_people(query, 5).await?,
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    let named = !query.is_empty() && filter.is_empty() && page == 1;
+    // At once, each on its own connection: a page waits for the slowest
+    // query, not for their sum.
+    let (posts, total, works, people) = tokio::try_join!(
+        async {
+            match find {
+                true => {
+                    store
+                        .search(query, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+                        .await
+                }
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match find {
+                true => store.count_matches(query, filter).await,
+                false => Ok(0),
+            }
+        },
+        async {
+            match named {
+                true => store.search_works(query, 5).await,
+                false => Ok(Vec::new()),
+            }
+        },
+        async {
+            match named {
+                true => store.search_people(query, 5).await,
+                false => Ok(Vec::new()),
+            }
+        },
+    )?;
     let hits = posts
         .into_iter()
         .map(|hit| {
@@ -264,11 +282,15 @@ pub async fn suggest(site: &Site, typed: &str) -> Result<Suggestions, StoreError
         return Ok(Suggestions::default());
     }
     // No count: a suggestion needs the best few, not how many there are.
-    let store = &site.store;
-    let posts = store.search(&query, &SearchFilter::default(), 5, 0).await?;
+    let (store, all) = (&site.store, SearchFilter::default());
+    let (posts, works, people) = tokio::try_join!(
+        store.search(&query, &all, 5, 0),
+        store.search_works(&query, 3),
+        store.search_people(&query, 3),
+    )?;
     Ok(Suggestions {
-        works: store.search_works(&query, 3).await?,
-        people: store.search_people(&query, 3).await?,
+        works,
+        people,
         posts: posts
             .into_iter()
             .map(|h| Suggested {

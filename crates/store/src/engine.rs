@@ -23,6 +23,9 @@ use std::time::Duration;
 /// Reading connections on SQLite: enough for both cores and requests
 /// waiting on I/O.
 const SQLITE_READERS: u32 = 8;
+/// The most of a database file each SQLite reader maps: address space,
+/// not memory (the pages are the system's file cache, shared).
+const READER_MMAP_BYTES: i64 = 1 << 30;
 /// Connections to PostgreSQL per process: several instances share the
 /// server's 100 by default.
 const POSTGRES_CONNECTIONS: u32 = 16;
@@ -177,7 +180,7 @@ async fn connect_sqlite(path: &Path) -> Result<(AnyPool, AnyPool, Parts)> {
     // Readers never write: read-only connections make a mistake fail loudly.
     let readers = AnyPoolOptions::new()
         .max_connections(SQLITE_READERS)
-        .after_connect(tune_sqlite)
+        .after_connect(tune_sqlite_reader)
         .connect_with(AnyConnectOptions::from_str(&url("ro"))?)
         .await?;
     // The version as this process starts: a write by another process
@@ -221,6 +224,24 @@ fn tune_sqlite_writer(
     Box::pin(async move {
         tune_sqlite(conn, meta).await?;
         conn.execute("PRAGMA cache_size = -65536").await?;
+        Ok(())
+    })
+}
+
+/// A reader's settings: every connection's, and the file mapped into
+/// memory (up to [`READER_MMAP_BYTES`]). The pool hands each query the
+/// connection idle longest, whose own page cache (2 MiB) holds little of
+/// what a search over a big site reads; mapped, every reader shares the
+/// system's cache of the file without copying it (a search of 5,000
+/// matches at 100,000 posts: 11 ms read, 7 ms mapped).
+fn tune_sqlite_reader(
+    conn: &mut sqlx::AnyConnection,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
+    Box::pin(async move {
+        tune_sqlite(conn, meta).await?;
+        conn.execute(format!("PRAGMA mmap_size = {READER_MMAP_BYTES}").as_str())
+            .await?;
         Ok(())
     })
 }

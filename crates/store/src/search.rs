@@ -66,7 +66,6 @@ pub struct PostHit {
 /// The parts of a search's SQL (see [`Store::matching`]).
 struct Matching {
     from: &'static str,
-    excerpt: &'static str,
     order: &'static str,
     where_sql: String,
     values: Vec<Value>,
@@ -442,8 +441,8 @@ impl Store {
     }
 
     /// What [`Store::search`] and [`Store::count_matches`] share: the
-    /// tables, the posts' condition and its values ($1 the query, $2 now),
-    /// the excerpt and the order. Without words, what the filter lets
+    /// tables, the posts' condition and its values ($1 the query, $2 now)
+    /// and the order. Without words, what the filter lets
     /// through, newest first.
     fn matching(&self, query: &Query, filter: &SearchFilter) -> Matching {
         let (matches, q) = match query.is_empty() {
@@ -498,30 +497,26 @@ impl Store {
                 Value::Float(s),
             );
         }
-        let (from, excerpt, order) = match (query.is_empty(), self.engine()) {
+        let (from, order) = match (query.is_empty(), self.engine()) {
             (true, _) => (
                 "posts p LEFT JOIN works w ON w.id = p.work_id",
-                "COALESCE(p.summary, '')",
                 "p.published_at DESC",
             ),
             // The index first, then each match's post: left to itself,
             // SQLite may walk every post and ask the index about each.
             (false, Engine::Sqlite) => (
                 "search_posts CROSS JOIN posts p LEFT JOIN works w ON w.id = p.work_id",
-                "search_posts.excerpt",
                 "bm25(search_posts, 10.0, 8.0, 4.0, 2.0, 1.0)",
             ),
             // Normalised by the document's length (1): a long body does
             // not outrank a title.
             (false, Engine::Postgres) => (
                 "search_posts CROSS JOIN posts p LEFT JOIN works w ON w.id = p.work_id",
-                "search_posts.excerpt",
                 "ts_rank(search_posts.document, to_tsquery('simple', $1), 1) DESC",
             ),
         };
         Matching {
             from,
-            excerpt,
             order,
             where_sql: conditions.join(" AND "),
             values,
@@ -539,7 +534,6 @@ impl Store {
     ) -> Result<Vec<PostHit>> {
         let Matching {
             from,
-            excerpt,
             order,
             where_sql,
             mut values,
@@ -547,35 +541,54 @@ impl Store {
         let n = values.len();
         values.extend([Value::Int(limit), Value::Int(offset)]);
         let sql = format!(
-            "SELECT p.id, {excerpt} AS excerpt FROM {from} WHERE {where_sql}
+            "SELECT p.id FROM {from} WHERE {where_sql}
              ORDER BY {order}, p.id DESC LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         );
-        let rows = sqlx::query_with(&sql, sql::arguments(&values))
+        let ids: Vec<i64> = sqlx::query_scalar_with(&sql, sql::arguments(&values))
             .fetch_all(&self.readers)
             .await?;
-        let mut excerpts = Vec::with_capacity(rows.len());
-        for r in &rows {
-            excerpts.push((
-                r.try_get::<i64, _>("id")?,
-                r.try_get::<String, _>("excerpt")?,
-            ));
-        }
-        let ids: Vec<i64> = excerpts.iter().map(|(id, _)| *id).collect();
+        let mut excerpts = match query.is_empty() {
+            true => HashMap::new(),
+            false => self.excerpts(&ids).await?,
+        };
         let mut cards = self.cards(&ids).await?;
         // A post unpublished since the search matched it is not shown.
         cards.retain(|c| c.visibility == Visibility::Published);
-        Ok(excerpts
+        Ok(ids
             .into_iter()
-            .filter_map(|(id, excerpt)| {
+            .filter_map(|id| {
                 let at = cards.iter().position(|c| c.id == id)?;
-                Some(PostHit {
-                    card: cards.swap_remove(at),
-                    excerpt,
-                })
+                let card = cards.swap_remove(at);
+                let excerpt = match excerpts.remove(&id) {
+                    Some(excerpt) => excerpt,
+                    None => card.summary.clone().unwrap_or_default(),
+                };
+                Some(PostHit { card, excerpt })
             })
             .collect())
+    }
+
+    /// The snippets' text of these posts, read for a page of results only:
+    /// carried through the ranking of every match, it doubled the time a
+    /// common word takes.
+    async fn excerpts(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let key = match self.engine() {
+            Engine::Sqlite => "rowid",
+            Engine::Postgres => "post_id",
+        };
+        let sql = format!(
+            "SELECT {key}, excerpt FROM search_posts WHERE {key} IN ({})",
+            sql::list(1, ids.len())
+        );
+        let rows: Vec<(i64, String)> = sqlx::query_as_with(&sql, sql::ids(ids))
+            .fetch_all(&self.readers)
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// How many posts [`Store::search`] would find, counted up to one past
@@ -641,8 +654,11 @@ impl Store {
         let (matches, q) = self.matches(query, "search_people", "person_id", "pe");
         let rows = sqlx::query(&format!(
             "SELECT pe.slug, pe.name FROM search_people CROSS JOIN people pe WHERE {matches}
-             AND EXISTS (SELECT 1 FROM credits c JOIN posts p ON p.work_id = c.work_id
-                 WHERE c.person_id = pe.id AND p.status = 'published' AND p.published_at <= $2)
+             -- The person's credits first: left to itself, SQLite walks every
+             -- published post and asks each for the person's credit.
+             AND EXISTS (SELECT 1 FROM credits c CROSS JOIN posts p
+                 WHERE c.person_id = pe.id AND p.work_id = c.work_id
+                 AND p.status = 'published' AND p.published_at <= $2)
              ORDER BY pe.name, pe.id LIMIT $3"
         ))
         .bind(q)
