@@ -80,14 +80,15 @@ measure() { # ENGINE DATABASE_URL
     local import_s peak_mb
     import_s=$(python3 -c "print(round(($(date +%s%N) - $start) / 1e9, 1))")
     peak_mb=$(( $(cat "$work/peak") / 1024 ))
+    # A live PostgreSQL has analysed the new rows by itself (autovacuum)
+    # long before readers come; right after a bulk load it may not have,
+    # and where autovacuum is off it never does.
+    if [ "$engine" = postgres ]; then psql "$url" -qc ANALYZE; fi
     # Related picks: what the import left, computed now (not meanwhile);
     # RELATE=0 leaves them (the server would, in the background).
     if [ "${RELATE:-1}" != 0 ]; then
         "${env[@]}" "$bin" related | sed "s/^/$engine: /" >>"$work/related"
     fi
-    # A live PostgreSQL has analysed the new rows by itself (autovacuum)
-    # long before readers come; right after a bulk load it may not have.
-    if [ "$engine" = postgres ]; then psql "$url" -qc ANALYZE; fi
     local port
     port=$(free_port)
     RUST_LOG=warn "${env[@]}" "$bin" serve --page-cache-mb 0 --listen "127.0.0.1:$port" >/dev/null 2>&1 &

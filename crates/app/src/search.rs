@@ -190,8 +190,7 @@ pub async fn search(
     let find = !query.is_empty() || !filter.is_empty();
     // The works and people named, above the first page of a plain search.
     let named = !query.is_empty() && filter.is_empty() && page == 1;
-    // At once, each on its own connection: a page waits for the slowest
-    // query, not for their sum.
+    // The four at once: a page waits for the slowest, not for their sum.
     let (posts, total, works, people) = tokio::try_join!(
         async {
             match find {
@@ -222,16 +221,24 @@ pub async fn search(
             }
         },
     )?;
+    let excerpts = match query.is_empty() {
+        true => Default::default(),
+        false => {
+            let ids: Vec<i64> = posts.iter().map(|c| c.id).collect();
+            store.excerpts(&ids).await?
+        }
+    };
     let hits = posts
         .into_iter()
-        .map(|hit| {
-            let summary = hit.card.summary.clone().unwrap_or_default();
-            let snippet_html = snippet(&hit.excerpt, query, SNIPPET_WORDS)
-                .unwrap_or_else(|| bestpick_core::markdown::escape(&summary));
+        .map(|card| {
+            let excerpt = excerpts.get(&card.id).map_or("", String::as_str);
+            let snippet_html = snippet(excerpt, query, SNIPPET_WORDS).unwrap_or_else(|| {
+                bestpick_core::markdown::escape(card.summary.as_deref().unwrap_or_default())
+            });
             Hit {
-                title_html: highlight(&hit.card.title, query),
+                title_html: highlight(&card.title, query),
                 snippet_html,
-                card: hit.card,
+                card,
             }
         })
         .collect();
@@ -293,10 +300,10 @@ pub async fn suggest(site: &Site, typed: &str) -> Result<Suggestions, StoreError
         people,
         posts: posts
             .into_iter()
-            .map(|h| Suggested {
-                title: h.card.title,
-                url: h.card.url,
-                section: h.card.section.name,
+            .map(|card| Suggested {
+                title: card.title,
+                url: card.url,
+                section: card.section.name,
             })
             .collect(),
     })

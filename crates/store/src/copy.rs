@@ -276,15 +276,24 @@ impl Store {
         // has none yet of rows loaded moments ago: without them, deriving
         // the works' facts of 100,000 posts read every post for each work
         // (a copy of 100,000 posts had not finished it after four minutes).
-        if to.engine() == Engine::Postgres {
-            sqlx::query("ANALYZE").execute(&to.writer).await?;
-        }
+        // Then again for the derived tables, which readers' queries use.
+        to.analyse().await?;
         // The search index, the works list's facts and related picks are
         // derived data: built from what was copied.
         to.rebuild_search_index().await?;
         to.rebuild_work_facts().await?;
+        to.analyse().await?;
         progress(CopyProgress { done, total });
         Ok(report)
+    }
+
+    /// Has PostgreSQL gather its statistics of every table (SQLite plans
+    /// without any).
+    async fn analyse(&self) -> Result<()> {
+        if self.engine() == Engine::Postgres {
+            sqlx::query("ANALYZE").execute(&self.writer).await?;
+        }
+        Ok(())
     }
 
     /// Whether the store holds no site yet (no user, no post, no setting),

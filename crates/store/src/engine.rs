@@ -40,6 +40,16 @@ pub enum Engine {
     Postgres,
 }
 
+impl Engine {
+    /// The engine behind a connection.
+    pub(crate) fn of(conn: &sqlx::AnyConnection) -> Engine {
+        match conn.backend_name() {
+            "PostgreSQL" => Engine::Postgres,
+            _ => Engine::Sqlite,
+        }
+    }
+}
+
 /// Where a site's database is: an SQLite file, or a PostgreSQL database.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Location {

@@ -54,7 +54,7 @@ pub use quotes::{GuessResult, Quote, QuotedWork, QuotedWorksPage};
 pub use ratings::{NewRating, Rated, RatingLimits, Ratings};
 pub use read::{Cursor, ListPage, PageAt, PostCard, PostFilter, PostView, TagRef, UserRef};
 pub use related::{RelatedPick, SHOWN as RELATED_SHOWN};
-pub use search::{PostHit, SearchFilter, COUNT_LIMIT};
+pub use search::{SearchFilter, COUNT_LIMIT};
 pub use sections::{Feature, Section};
 pub use sessions::{ApiToken, ApiTokenInfo, Session};
 pub use users::User;
