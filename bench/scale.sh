@@ -88,6 +88,7 @@ measure() { # ENGINE DATABASE_URL
     # RELATE=0 leaves them (the server would, in the background).
     if [ "${RELATE:-1}" != 0 ]; then
         "${env[@]}" "$bin" related | sed "s/^/$engine: /" >>"$work/related"
+        if [ "$engine" = postgres ]; then psql "$url" -qc "ANALYZE related_picks"; fi
     fi
     local port
     port=$(free_port)

@@ -191,16 +191,23 @@ pub async fn search(
     // The works and people named, above the first page of a plain search.
     let named = !query.is_empty() && filter.is_empty() && page == 1;
     // The four at once: a page waits for the slowest, not for their sum.
-    let (posts, total, works, people) = tokio::try_join!(
+    let ((posts, excerpts), total, works, people) = tokio::try_join!(
         async {
-            match find {
-                true => {
-                    store
-                        .search(query, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-                        .await
-                }
-                false => Ok(Vec::new()),
+            if !find {
+                return Ok((Vec::new(), Default::default()));
             }
+            let posts = store
+                .search(query, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+                .await?;
+            // Filters alone show each post's summary: no text to cut.
+            let excerpts = match query.is_empty() {
+                true => Default::default(),
+                false => {
+                    let ids: Vec<i64> = posts.iter().map(|c| c.id).collect();
+                    store.excerpts(&ids).await?
+                }
+            };
+            Ok((posts, excerpts))
         },
         async {
             match find {
@@ -221,13 +228,6 @@ pub async fn search(
             }
         },
     )?;
-    let excerpts = match query.is_empty() {
-        true => Default::default(),
-        false => {
-            let ids: Vec<i64> = posts.iter().map(|c| c.id).collect();
-            store.excerpts(&ids).await?
-        }
-    };
     let hits = posts
         .into_iter()
         .map(|card| {
