@@ -23,9 +23,6 @@ use std::time::Duration;
 /// Reading connections on SQLite: enough for both cores and requests
 /// waiting on I/O.
 const SQLITE_READERS: u32 = 8;
-/// The most of a database file each SQLite reader maps: address space,
-/// not memory (the pages are the system's file cache, shared).
-const READER_MMAP_BYTES: i64 = 1 << 30;
 /// Connections to PostgreSQL per process: several instances share the
 /// server's 100 by default.
 const POSTGRES_CONNECTIONS: u32 = 16;
@@ -175,7 +172,7 @@ async fn connect_sqlite(path: &Path) -> Result<(AnyPool, AnyPool, Parts)> {
     let url = |mode: &str| format!("sqlite://{}?mode={mode}", file.path());
     let writer = AnyPoolOptions::new()
         .max_connections(1)
-        .after_connect(tune_sqlite_writer)
+        .after_connect(tune_sqlite(WRITER_SETTINGS))
         .connect_with(AnyConnectOptions::from_str(&url("rwc"))?)
         .await?;
     // WAL lets readers go on while one writer writes; it is a property of
@@ -184,13 +181,13 @@ async fn connect_sqlite(path: &Path) -> Result<(AnyPool, AnyPool, Parts)> {
     sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
     let checkpointer = AnyPoolOptions::new()
         .max_connections(1)
-        .after_connect(tune_sqlite)
+        .after_connect(tune_sqlite(""))
         .connect_with(AnyConnectOptions::from_str(&url("rw"))?)
         .await?;
     // Readers never write: read-only connections make a mistake fail loudly.
     let readers = AnyPoolOptions::new()
         .max_connections(SQLITE_READERS)
-        .after_connect(tune_sqlite_reader)
+        .after_connect(tune_sqlite(READER_SETTINGS))
         .connect_with(AnyConnectOptions::from_str(&url("ro"))?)
         .await?;
     // The version as this process starts: a write by another process
@@ -205,55 +202,43 @@ async fn connect_sqlite(path: &Path) -> Result<(AnyPool, AnyPool, Parts)> {
     Ok((readers, writer, parts))
 }
 
-/// Every SQLite connection's settings.
+/// The writer's own settings: room for 64 MiB of pages (SQLite's default
+/// is 2 MiB). A write walks the indexes of every table it touches; past a
+/// few thousand posts they no longer fit, and an import spent a third of
+/// its time reading pages from the file again (100,000 posts: 87 s for the
+/// first 20,000 with 2 MiB, 55 s with 64). The cache grows only as pages
+/// are read: a small site's stays small.
+const WRITER_SETTINGS: &str = "PRAGMA cache_size = -65536;";
+/// A reader's own settings: the file mapped into memory, up to 1 GiB of
+/// address space (not memory: the pages are the system's file cache,
+/// shared). The pool hands each query the connection idle longest, whose
+/// own page cache (2 MiB) holds little of what a search over a big site
+/// reads; mapped, every reader shares the system's cache of the file
+/// without copying it (a search of 5,000 matches at 100,000 posts: 11 ms
+/// read, 7 ms mapped).
+const READER_SETTINGS: &str = "PRAGMA mmap_size = 1073741824;";
+
+/// What a pool's `after_connect` gives back: the settings being applied.
+type Applying<'c> = Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + 'c>>;
+
+/// Every SQLite connection's settings, then its own (`own`: a pool's).
 fn tune_sqlite(
-    conn: &mut sqlx::AnyConnection,
-    _: sqlx::pool::PoolConnectionMetadata,
-) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
-    Box::pin(async move {
-        // In WAL mode NORMAL loses no committed data on a crash of the
-        // process, only possibly the last commits on a power loss.
-        conn.execute(
-            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
-        )
-        .await?;
-        Ok(())
-    })
-}
-
-/// The writer's settings: every connection's, and room for 64 MiB of
-/// pages (SQLite's default is 2 MiB). A write walks the indexes of every
-/// table it touches; past a few thousand posts they no longer fit, and an
-/// import spent a third of its time reading pages from the file again
-/// (100,000 posts: 87 s for the first 20,000 with 2 MiB, 55 s with 64).
-/// The cache grows only as pages are read: a small site's stays small.
-fn tune_sqlite_writer(
-    conn: &mut sqlx::AnyConnection,
-    meta: sqlx::pool::PoolConnectionMetadata,
-) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
-    Box::pin(async move {
-        tune_sqlite(conn, meta).await?;
-        conn.execute("PRAGMA cache_size = -65536").await?;
-        Ok(())
-    })
-}
-
-/// A reader's settings: every connection's, and the file mapped into
-/// memory (up to [`READER_MMAP_BYTES`]). The pool hands each query the
-/// connection idle longest, whose own page cache (2 MiB) holds little of
-/// what a search over a big site reads; mapped, every reader shares the
-/// system's cache of the file without copying it (a search of 5,000
-/// matches at 100,000 posts: 11 ms read, 7 ms mapped).
-fn tune_sqlite_reader(
-    conn: &mut sqlx::AnyConnection,
-    meta: sqlx::pool::PoolConnectionMetadata,
-) -> Pin<Box<dyn Future<Output = Result<(), sqlx::Error>> + Send + '_>> {
-    Box::pin(async move {
-        tune_sqlite(conn, meta).await?;
-        conn.execute(format!("PRAGMA mmap_size = {READER_MMAP_BYTES}").as_str())
-            .await?;
-        Ok(())
-    })
+    own: &'static str,
+) -> impl for<'c> Fn(&'c mut sqlx::AnyConnection, sqlx::pool::PoolConnectionMetadata) -> Applying<'c>
+       + Send
+       + Sync
+       + 'static {
+    move |conn, _| {
+        Box::pin(async move {
+            // In WAL mode NORMAL loses no committed data on a crash of the
+            // process, only possibly the last commits on a power loss.
+            let settings = format!(
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; {own}"
+            );
+            conn.execute(settings.as_str()).await?;
+            Ok(())
+        })
+    }
 }
 
 impl Parts {

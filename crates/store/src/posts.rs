@@ -343,17 +343,18 @@ async fn write_post(
         let id: Option<i64> = match known.users.get(username.as_str()) {
             Some(id) => Some(*id),
             None => {
-                sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+                let id = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
                     .bind(username)
                     .fetch_optional(&mut *conn)
-                    .await?
+                    .await?;
+                if let Some(id) = id {
+                    known.users.insert(username.to_string(), id);
+                }
+                id
             }
         };
         match id {
-            Some(id) => {
-                known.users.insert(username.to_string(), id);
-                authors.push(id)
-            }
+            Some(id) => authors.push(id),
             None => {
                 return Err(StoreError::refused(
                     format!("authors[{i}]"),

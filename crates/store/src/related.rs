@@ -206,34 +206,33 @@ async fn compute(conn: &mut AnyConnection, post: i64) -> Result<Vec<Link>> {
 /// The published picks of the works in `table` (aliased `c`, with
 /// `work_id` and `year`) whose `key` is `$1`, nearest the year `$2` each
 /// way, `$4` a side, but for work `$3`: their ids, works, years and
-/// `extra`, read along the table's index on (key, year), in order, until
-/// enough are found, whatever the planner knows. On SQLite, `|| ''` keeps
-/// a post's kind and status out of its choice of index (it would start
-/// from every pick). PostgreSQL gets the order written out: the key's rows
+/// `extra`, read along the table's index on (key, year) until enough are
+/// found. On SQLite, `|| ''` keeps a post's kind and status out of the
+/// planner's choice of index (it would start from every pick). PostgreSQL
+/// gets the order written out, whatever its statistics say: the key's rows
 /// sorted, then each one's posts (`OFFSET 0` keeps it from merging the
-/// two), whatever its statistics say. Joined as one query it was faster
-/// where they were fresh (2.8 ms a list at 100,000 picks, 8.7 ms this
-/// way), but on tables never analysed (just loaded, autovacuum off) it
-/// took a second a person; with SQLite's guards, 4.9 ms a person.
+/// two). Joined as one query it was faster on fresh statistics (2.8 ms a
+/// list at 100,000 picks, 8.7 ms this way), but on tables never analysed
+/// (just loaded, autovacuum off) it took a second a person.
 fn each_way(engine: Engine, extra: &str, table: &str, key: &str) -> String {
     let side = |op: &str, order: &str| {
-        match engine {
-        Engine::Sqlite => format!(
-            "SELECT * FROM (SELECT q.id, c.work_id, c.year, {extra} AS extra FROM {table}
-               JOIN posts q ON q.work_id = c.work_id AND q.kind || '' = 'pick' AND q.status || '' = 'published'
-               WHERE {key} = $1 AND c.year {op} $2 AND c.work_id <> $3
-               ORDER BY c.year {order}, c.work_id {order} LIMIT $4) AS side"
-        ),
-        Engine::Postgres => format!(
-            "SELECT * FROM (SELECT q.id, c.work_id, c.year, c.extra FROM
-               (SELECT c.work_id, c.year, {extra} AS extra FROM {table}
-                  WHERE {key} = $1 AND c.year {op} $2 AND c.work_id <> $3
-                  ORDER BY c.year {order}, c.work_id {order} OFFSET 0) AS c
-               CROSS JOIN LATERAL (SELECT q.id FROM posts q WHERE q.work_id = c.work_id
-                  AND q.kind = 'pick' AND q.status = 'published' OFFSET 0) AS q
-               ORDER BY c.year {order}, c.work_id {order} LIMIT $4) AS side"
-        ),
-    }
+        let near = format!("{key} = $1 AND c.year {op} $2 AND c.work_id <> $3");
+        let by = format!("c.year {order}, c.work_id {order}");
+        let picks = match engine {
+            Engine::Sqlite => format!(
+                "SELECT q.id, c.work_id, c.year, {extra} AS extra FROM {table}
+                 JOIN posts q ON q.work_id = c.work_id AND q.kind || '' = 'pick' AND q.status || '' = 'published'
+                 WHERE {near}"
+            ),
+            Engine::Postgres => format!(
+                "SELECT q.id, c.work_id, c.year, c.extra
+                 FROM (SELECT c.work_id, c.year, {extra} AS extra FROM {table} WHERE {near}
+                     ORDER BY {by} OFFSET 0) AS c
+                 CROSS JOIN LATERAL (SELECT q.id FROM posts q WHERE q.work_id = c.work_id
+                     AND q.kind = 'pick' AND q.status = 'published' OFFSET 0) AS q"
+            ),
+        };
+        format!("SELECT * FROM ({picks} ORDER BY {by} LIMIT $4) AS side")
     };
     format!("{} UNION ALL {}", side(">=", "ASC"), side("<", "DESC"))
 }
