@@ -458,12 +458,29 @@ async fn first_admin(site: &Site) -> anyhow::Result<bestpick_store::User> {
     site.store.first_admin().await?.context(NO_ADMIN)
 }
 
+/// Keeps this thread, and the threads it starts from now on (each SQLite
+/// connection's own), on the processor it runs on. An import is a
+/// conversation between this thread and the writer's: every statement hands
+/// over from one to the other and back, never both at work at once, and a
+/// hand-over between two processors costs a wake-up across them (importing
+/// 20,000 picks on SQLite: 27 s on two processors, 13 s on one).
+fn one_processor() {
+    #[cfg(target_os = "linux")]
+    {
+        let mut set = rustix::thread::CpuSet::new();
+        set.set(rustix::thread::sched_getcpu());
+        // Left as it was when refused: only slower.
+        let _ = rustix::thread::sched_setaffinity(None, &set);
+    }
+}
+
 /// Imports every file it can; exits with failure when any file failed.
 async fn import_files(
     data: &DataArg,
     paths: &[PathBuf],
     create_sections: bool,
 ) -> anyhow::Result<ExitCode> {
+    one_processor();
     let site = data.open().await?;
     let admin = first_admin(&site).await?;
     let files = import::collect_files(paths)?;
