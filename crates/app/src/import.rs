@@ -86,6 +86,9 @@ pub async fn create_sections(
 /// no more than this much of the work, which a new run does again.
 const BATCH_TIME: Duration = Duration::from_millis(250);
 
+/// The import's first fresh statistics, after this many files.
+const FIRST_ANALYSIS: usize = 1000;
+
 /// Imports files, many to a transaction (see [`PostBatch`]): a post with
 /// the same slug is updated, never duplicated, and nothing of a file is
 /// stored when any of it is wrong. Related picks are left to compute
@@ -98,6 +101,11 @@ pub async fn import_files(
     mut done: impl FnMut(&Path, Result<Imported, Vec<DocumentError>>),
 ) -> Result<(), StoreError> {
     let mut files = files.iter().peekable();
+    // PostgreSQL's plans of a batch's statements, made while the tables
+    // were nearly empty, walk them whole once they are not (at 20,000
+    // picks, each post's look-up of its work read 10,000 works): fresh
+    // statistics each time the import has doubled have it plan again.
+    let (mut stored_files, mut analysed_at) = (0, FIRST_ANALYSIS / 2);
     while files.peek().is_some() {
         let mut batch = site.store.post_batch().await?.relating_later();
         let started = Instant::now();
@@ -107,6 +115,11 @@ pub async fn import_files(
             results.push((file, import_file(&mut batch, site, file, actor).await));
         }
         let stored = batch.commit().await;
+        stored_files += results.len();
+        if stored.is_ok() && stored_files >= 2 * analysed_at {
+            site.store.analyse().await?;
+            analysed_at = stored_files;
+        }
         for (file, result) in results {
             done(
                 file,

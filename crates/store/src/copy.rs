@@ -288,8 +288,10 @@ impl Store {
     }
 
     /// Has PostgreSQL gather its statistics of every table (SQLite plans
-    /// without any).
-    async fn analyse(&self) -> Result<()> {
+    /// without any). Its plans follow: each connection plans a statement it
+    /// runs often once, by the statistics of the time, and plans again
+    /// when they change.
+    pub async fn analyse(&self) -> Result<()> {
         if self.engine() == Engine::Postgres {
             sqlx::query("ANALYZE").execute(&self.writer).await?;
         }

@@ -245,7 +245,7 @@ pub(crate) async fn index_posts(conn: &mut AnyConnection, ids: &[i64]) -> Result
 }
 
 /// Indexes what a save wrote, in its transaction: these posts, and these
-/// works with their people and every other post that shows them.
+/// works with their new people and every other post that shows them.
 pub(crate) async fn index_saved(
     conn: &mut AnyConnection,
     posts: &[i64],
@@ -255,11 +255,16 @@ pub(crate) async fn index_saved(
     works.sort_unstable();
     works.dedup();
     let mut all_posts = posts.to_vec();
+    // A person indexed before keeps their entry: a save keeps a stored
+    // person's name (only renaming them changes it, and indexes it again),
+    // and an import's batches name the same people over and over.
+    let key = index_key(Engine::of(conn), "person_id");
     for works in works.chunks(CHUNK) {
         let list = sql::list(1, works.len());
         let sql = format!(
             "SELECT DISTINCT pe.id, pe.name FROM credits c JOIN people pe ON pe.id = c.person_id
-             WHERE c.work_id IN ({list}) ORDER BY pe.id"
+             WHERE c.work_id IN ({list})
+             AND NOT EXISTS (SELECT 1 FROM search_people s WHERE s.{key} = pe.id) ORDER BY pe.id"
         );
         let people: Vec<(i64, String)> = sqlx::query_as_with(&sql, sql::ids(works))
             .fetch_all(&mut *conn)
