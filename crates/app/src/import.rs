@@ -86,7 +86,7 @@ pub async fn create_sections(
 /// no more than this much of the work, which a new run does again.
 const BATCH_TIME: Duration = Duration::from_millis(250);
 
-/// The import's first fresh statistics, after this many files.
+/// The import's first fresh statistics, after this many posts stored.
 const FIRST_ANALYSIS: usize = 1000;
 
 /// Imports files, many to a transaction (see [`PostBatch`]): a post with
@@ -104,8 +104,9 @@ pub async fn import_files(
     // PostgreSQL's plans of a batch's statements, made while the tables
     // were nearly empty, walk them whole once they are not (at 20,000
     // picks, each post's look-up of its work read 10,000 works): fresh
-    // statistics each time the import has doubled have it plan again.
-    let (mut stored_files, mut analysed_at) = (0, FIRST_ANALYSIS / 2);
+    // statistics each time the import has doubled what it stored have it
+    // plan again.
+    let (mut stored_posts, mut next_analysis) = (0, FIRST_ANALYSIS);
     while files.peek().is_some() {
         let mut batch = site.store.post_batch().await?.relating_later();
         let started = Instant::now();
@@ -115,10 +116,8 @@ pub async fn import_files(
             results.push((file, import_file(&mut batch, site, file, actor).await));
         }
         let stored = batch.commit().await;
-        stored_files += results.len();
-        if stored.is_ok() && stored_files >= 2 * analysed_at {
-            site.store.analyse().await?;
-            analysed_at = stored_files;
+        if stored.is_ok() {
+            stored_posts += results.iter().filter(|(_, r)| r.is_ok()).count();
         }
         for (file, result) in results {
             done(
@@ -128,6 +127,13 @@ pub async fn import_files(
                     Err(e) => result.and(Err(vec![whole_file(format!("not stored: {e}"))])),
                 },
             );
+        }
+        if stored_posts >= next_analysis {
+            // Only quicker for it: a failure here is the next batch's to tell.
+            if let Err(e) = site.store.analyse().await {
+                tracing::warn!("could not gather statistics: {e}");
+            }
+            next_analysis = 2 * stored_posts;
         }
     }
     Ok(())

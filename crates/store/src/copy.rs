@@ -288,9 +288,8 @@ impl Store {
     }
 
     /// Has PostgreSQL gather its statistics of every table (SQLite plans
-    /// without any). Its plans follow: each connection plans a statement it
-    /// runs often once, by the statistics of the time, and plans again
-    /// when they change.
+    /// without any). A connection keeps its plan of a statement it runs
+    /// often; new statistics make it plan again.
     pub async fn analyse(&self) -> Result<()> {
         if self.engine() == Engine::Postgres {
             sqlx::query("ANALYZE").execute(&self.writer).await?;

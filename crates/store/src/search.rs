@@ -245,7 +245,8 @@ pub(crate) async fn index_posts(conn: &mut AnyConnection, ids: &[i64]) -> Result
 }
 
 /// Indexes what a save wrote, in its transaction: these posts, and these
-/// works with their new people and every other post that shows them.
+/// works with their people not yet indexed and every other post that
+/// shows them.
 pub(crate) async fn index_saved(
     conn: &mut AnyConnection,
     posts: &[i64],

@@ -6,6 +6,7 @@
 use bestpick_core::comment::CommentStatus;
 use bestpick_core::document::{self, ValidPost};
 use bestpick_core::post::PostStatus;
+use bestpick_core::search::Query;
 use bestpick_core::user::Role;
 use bestpick_store::scratch::Scratch;
 use bestpick_store::{
@@ -349,6 +350,26 @@ async fn a_pick_stores_its_work_people_and_parts_and_shows_them_once_published()
         .unwrap();
     let people = s.store.people(FilmScope::Public, 10, 0).await.unwrap();
     assert!(people.iter().any(|p| p.name == "Alfredo Pacino"));
+    // Named again as before, the person keeps the new name, in search too
+    // (a save does not index again a person search already holds).
+    s.store
+        .save_post(
+            &pick("heat-again", "Heat", "published"),
+            &Cover::None,
+            &s.admin,
+            SaveMode::Create,
+        )
+        .await
+        .unwrap();
+    for typed in ["alfredo", "pacino"] {
+        let found = s
+            .store
+            .search_people(&Query::parse(typed), 10)
+            .await
+            .unwrap();
+        let names: Vec<&str> = found.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Alfredo Pacino"], "{typed}");
+    }
 }
 
 #[tokio::test]
