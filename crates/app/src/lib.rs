@@ -56,6 +56,10 @@ pub struct Site {
     pub search_choices: Arc<memo::Memo<search::Choices>>,
     /// Bounds the password hashes computed at once.
     pub hash_gate: Arc<hash_gate::HashGate>,
+    /// The public address `serve --base-url` gave, over the setting's.
+    pub base_url: Option<bestpick_core::SiteUrl>,
+    /// The `site_url` setting, read once per change.
+    pub site_url: Arc<memo::Memo<Option<bestpick_core::SiteUrl>>>,
     /// Other instances' events, heard from before the memories above were
     /// read, so none falls between; taken by [`Site::follow_other_instances`].
     events: Arc<std::sync::Mutex<Option<broadcast::Receiver<Event>>>>,
@@ -100,6 +104,8 @@ impl Site {
             blocklist: Arc::default(),
             search_choices: Arc::default(),
             hash_gate: Arc::default(),
+            base_url: None,
+            site_url: Arc::default(),
             events: Arc::new(std::sync::Mutex::new(Some(events))),
         })
     }

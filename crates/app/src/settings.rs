@@ -4,6 +4,7 @@
 
 use crate::comment_settings::{CommentSettings, SaveSettingsError, SETTINGS};
 use crate::Site;
+use bestpick_core::SiteUrl;
 
 /// Plain text settings of the site, with their defaults.
 const SITE: &[(&str, &str)] = &[
@@ -15,7 +16,20 @@ const SITE: &[(&str, &str)] = &[
     ("site_social", ""),
     // How readers rate picks: stars (1 to 5) or thumbs (up or down).
     (crate::ratings::SCALE_SETTING, "stars"),
+    // The site's public address (https://example.org), when `serve` is not
+    // given one by --base-url.
+    (SITE_URL, ""),
+    // What feeds carry of each post: the whole text (full) or its summary.
+    (FEED_CONTENT, "full"),
+    // How many of the newest posts each feed holds.
+    (FEED_ITEMS, "20"),
 ];
+
+pub const SITE_URL: &str = "site_url";
+pub const FEED_CONTENT: &str = "feed_content";
+pub const FEED_ITEMS: &str = "feed_items";
+/// The most posts a feed may be set to hold.
+pub const MAX_FEED_ITEMS: usize = 100;
 
 /// The site's about page and social profiles as the footer links them.
 #[derive(Debug, Default, serde::Serialize)]
@@ -96,12 +110,76 @@ fn refusal(key: &str, value: &str) -> Option<String> {
             .split_whitespace()
             .find(|url| !https(url))
             .map(|url| format!("site_social: '{url}' is not an https address of a profile, such as https://mastodon.social/@site")),
+        SITE_URL if !value.is_empty() => bestpick_core::SiteUrl::parse(value)
+            .err()
+            .map(|e| format!("{key}: {e}")),
+        FEED_CONTENT if value != "full" && value != "summary" => {
+            Some(format!("{key}: '{value}' is neither full nor summary"))
+        }
+        FEED_ITEMS
+            if value
+                .parse::<usize>()
+                .map_or(true, |n| !(1..=MAX_FEED_ITEMS).contains(&n)) =>
+        {
+            Some(format!(
+                "{key}: '{value}' is not a whole number from 1 to {MAX_FEED_ITEMS}"
+            ))
+        }
         crate::ratings::SCALE_SETTING if crate::ratings::Scale::parse(value).is_none() => {
             Some(format!("{key}: '{value}' is neither stars nor thumbs"))
         }
         _ if value.chars().any(char::is_control) => Some(format!("{key} cannot hold control characters")),
         _ => None,
     }
+}
+
+/// The site's public address: `serve --base-url` when given, else the
+/// `site_url` setting (read once per change of the settings: cached pages
+/// ask for it on every request), else none.
+pub async fn site_url(site: &Site) -> Result<Option<SiteUrl>, bestpick_store::StoreError> {
+    if let Some(url) = &site.base_url {
+        return Ok(Some(url.clone()));
+    }
+    let version = site
+        .store
+        .changes()
+        .last_change(bestpick_store::Topic::Site);
+    if let Some(url) = site.site_url.get(version) {
+        return Ok(url);
+    }
+    let stored = site.store.setting(SITE_URL).await?.unwrap_or_default();
+    // A value set by hand in the database is checked here too.
+    let url = match stored.as_str() {
+        "" => None,
+        s => match SiteUrl::parse(s) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                tracing::warn!("the {SITE_URL} setting is ignored: {e}");
+                None
+            }
+        },
+    };
+    site.site_url.set(version, url.clone());
+    Ok(url)
+}
+
+/// What feeds hold: how many posts, and their whole text or summaries.
+#[derive(Clone, Copy, Debug)]
+pub struct FeedSettings {
+    pub items: usize,
+    pub full_text: bool,
+}
+
+pub async fn feed_settings(site: &Site) -> Result<FeedSettings, bestpick_store::StoreError> {
+    let items = site.store.setting(FEED_ITEMS).await?;
+    let content = site.store.setting(FEED_CONTENT).await?;
+    Ok(FeedSettings {
+        items: items
+            .and_then(|n| n.parse().ok())
+            .filter(|n| (1..=MAX_FEED_ITEMS).contains(n))
+            .unwrap_or(20),
+        full_text: content.as_deref() != Some("summary"),
+    })
 }
 
 /// Every setting and its value (the default when none is stored).
@@ -127,7 +205,14 @@ pub async fn set(site: &Site, key: &str, value: &str) -> anyhow::Result<()> {
         if let Some(why) = refusal(key, value) {
             anyhow::bail!(why);
         }
-        site.store.set_setting(key, value).await?;
+        // Kept as links will write it (no trailing slash, host in lower case).
+        let value = match key {
+            SITE_URL if !value.is_empty() => bestpick_core::SiteUrl::parse(value)
+                .map_err(anyhow::Error::msg)?
+                .to_string(),
+            _ => value.to_owned(),
+        };
+        site.store.set_setting(key, &value).await?;
         return Ok(());
     }
     let Some(name) = key
@@ -176,6 +261,16 @@ mod tests {
                 .contains("http://plain.example")
         );
         assert!(refusal("site_name", "").is_some());
+        assert!(refusal(SITE_URL, "https://films.example").is_none());
+        assert!(refusal(SITE_URL, "").is_none());
+        assert!(refusal(SITE_URL, "https://films.example/blog")
+            .unwrap()
+            .contains("no path"));
+        assert!(refusal(FEED_CONTENT, "summary").is_none());
+        assert!(refusal(FEED_CONTENT, "some").is_some());
+        assert!(refusal(FEED_ITEMS, "20").is_none());
+        assert!(refusal(FEED_ITEMS, "0").is_some());
+        assert!(refusal(FEED_ITEMS, "101").is_some());
         assert_eq!(network("mastodon.social"), "Mastodon");
         assert_eq!(network("www.instagram.com"), "Instagram");
         assert_eq!(network("films.example"), "films.example");

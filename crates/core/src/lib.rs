@@ -15,9 +15,11 @@ pub mod post;
 pub mod related;
 pub mod score;
 pub mod search;
+pub mod site_url;
 pub mod slug;
 pub mod user;
 pub mod work;
 
 pub use error::{FieldError, FieldErrors};
+pub use site_url::SiteUrl;
 pub use slug::Slug;

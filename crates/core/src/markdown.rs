@@ -267,6 +267,69 @@ pub fn plain_text(markdown: &str) -> String {
     out
 }
 
+/// A body's opening words as one line of at most `max` characters, cut
+/// at a word with "…": a description where the author wrote none.
+pub fn excerpt(markdown: &str, max: usize) -> String {
+    let text = plain_text(markdown);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut out = String::new();
+    for word in &words {
+        let more = out.chars().count() + usize::from(!out.is_empty()) + word.chars().count();
+        if more > max.saturating_sub(1) {
+            out.push('…');
+            return out;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Rendered HTML with this site's paths (`/media/a.jpg`, in `src`, `href`
+/// and each `srcset` candidate) made absolute on `origin`: what a feed
+/// reader or a mail needs, having no page to resolve them against. The
+/// HTML is our sanitiser's, which quotes every attribute with `"`.
+pub fn absolute_links(html: &str, origin: &str) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = [" src=\"", " href=\"", " srcset=\""]
+        .iter()
+        .filter_map(|a| rest.find(a).map(|i| (i, *a)))
+        .min()
+    {
+        let (i, attr) = at;
+        let start = i + attr.len();
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('"').map_or(rest.len(), |e| start + e);
+        let value = &rest[start..end];
+        let local = |url: &str| url.starts_with('/') && !url.starts_with("//");
+        if attr == " srcset=\"" {
+            let candidates: Vec<String> = value
+                .split(',')
+                .map(|c| {
+                    let c = c.trim();
+                    if local(c) {
+                        format!("{origin}{c}")
+                    } else {
+                        c.to_owned()
+                    }
+                })
+                .collect();
+            out.push_str(&candidates.join(", "));
+        } else {
+            if local(value) {
+                out.push_str(origin);
+            }
+            out.push_str(value);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The addresses of the images a body shows, so their figures can be looked
 /// up before rendering.
 pub fn image_sources(markdown: &str) -> Vec<String> {
@@ -399,6 +462,29 @@ mod tests {
         assert!(check_body(&"<div/>".repeat(40_000)).is_err());
         assert!(check_body(&"<div></x>".repeat(40_000)).is_err());
         assert_eq!(nesting_depth("<div><span><b>x</div><div>y</div>"), 3);
+    }
+
+    #[test]
+    fn excerpts_cut_at_a_word() {
+        assert_eq!(excerpt("Short *and* sweet.", 100), "Short and sweet.");
+        assert_eq!(
+            excerpt("# Heat\n\nMichael Mann's crime epic runs long.", 20),
+            "Heat Michael Mann's…"
+        );
+        assert!(excerpt(&"word ".repeat(100), 50).chars().count() <= 50);
+    }
+
+    #[test]
+    fn local_links_become_absolute() {
+        let html = "<p><a href=\"/work/heat\">Heat</a> <a href=\"https://x.example/\">x</a></p>\
+            <img src=\"/media/a.jpg\" srcset=\"/media/a-480.jpg 480w, https://cdn.example/b.jpg 960w\">\
+            <a href=\"//evil.example/\">e</a>";
+        assert_eq!(
+            absolute_links(html, "https://films.example"),
+            "<p><a href=\"https://films.example/work/heat\">Heat</a> <a href=\"https://x.example/\">x</a></p>\
+            <img src=\"https://films.example/media/a.jpg\" srcset=\"https://films.example/media/a-480.jpg 480w, https://cdn.example/b.jpg 960w\">\
+            <a href=\"//evil.example/\">e</a>"
+        );
     }
 
     #[test]

@@ -305,6 +305,10 @@ pub async fn post_page(
         state,
         template,
         context! {
+            feed => context! {
+                page => format!("/{}", post.card.section.slug),
+                title => post.card.section.name.clone(),
+            },
             post, parts, preview, comments, comment_count => count, form, closed, related, readers,
             csrf => me.csrf, stamp => me.stamp, member => me.member,
             ip_days => settings.ip_days, spam_days => settings.spam_days,

@@ -10,6 +10,8 @@ mod client;
 mod comments;
 mod error;
 mod features;
+mod feeds;
+mod origin;
 mod page_cache;
 mod public;
 mod ratings;
@@ -127,6 +129,7 @@ impl Application {
         // cached pages answered before routing.
         let site =
             from_fn_with_state(self.state.clone(), page_cache::answer_cached).layer(self.router);
+        let site = from_fn_with_state(self.state.clone(), origin::scope).layer(site);
         let site = axum::middleware::from_fn(security::headers).layer(site);
         let site = from_fn_with_state(self.state.clone(), client::identify).layer(site);
         server::serve(self.listener, site, self.state.options.limits, shutdown).await;
@@ -166,7 +169,11 @@ fn site(state: AppState) -> Routes {
         .merge(search::router())
         .merge(works::router())
         .merge(ratings::router())
-        .merge(public::router().map(|r| r.layer(cached)))
+        .merge(
+            feeds::router()
+                .merge(public::router())
+                .map(|r| r.layer(cached)),
+        )
         .map(|r| {
             r.layer(SetResponseHeaderLayer::if_not_present(
                 CACHE_CONTROL,

@@ -305,7 +305,8 @@ impl Drop for Gate<'_> {
 /// about as much as the answer). Only pages [`serve`] kept are found here.
 pub async fn answer_cached(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) {
-        if let Some(page) = fresh_page(&state, &cache_key(req.uri())).await {
+        let key = origin_key(&cache_key(req.uri()));
+        if let Some(page) = fresh_page(&state, &key).await {
             return answer(&page, req.headers());
         }
     }
@@ -330,6 +331,7 @@ pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) 
         cache.renders.fetch_add(1, Ordering::Relaxed);
         return next.run(req).await;
     }
+    let key = origin_key(&key);
     let asked = req.headers().clone();
     let gate = cache.gate(&key);
     let _turn = gate.turn.lock().await;
@@ -371,9 +373,12 @@ const PERSONAL: &[&str] = &["replyto=", "comment=", "rated="];
 /// kept, so that variants of one page cannot fill the cache.
 fn is_personal(key: &str) -> bool {
     let (path, query) = key.split_once('?').unwrap_or((key, ""));
+    // Dots only inside a name (`atom.xml`): no `/./` variants of a page.
     let plain_path = path
         .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-_".contains(&b));
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"/-_.".contains(&b))
+        && !path.contains("/.")
+        && !path.contains("..");
     let canonical_page =
         |v: &str| v.len() <= 7 && !v.starts_with('0') && v.bytes().all(|b| b.is_ascii_digit());
     !plain_path
@@ -410,6 +415,12 @@ fn cache_key(uri: &axum::http::Uri) -> String {
     } else {
         format!("{path}?{}", kept.join("&"))
     }
+}
+
+/// A page's key with the origin its links point to: pages rendered for
+/// two origins (a site tried at localhost and at 127.0.0.1) differ.
+fn origin_key(key: &str) -> String {
+    format!("{}{key}", crate::origin::current())
 }
 
 /// The cached page for `key` if nothing it shows changed since it was
@@ -538,6 +549,8 @@ mod tests {
         assert!(is_personal("/best-pick/heat?replyto=7"));
         assert!(!is_personal("/best-pick?page=2"));
         assert!(!is_personal("/"));
+        assert!(!is_personal("/best-pick/atom.xml"));
+        assert!(is_personal("/best-pick/./atom.xml"));
         for variant in [
             "/best-pick?page=02",
             "/best-pick?page=+2",

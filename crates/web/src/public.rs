@@ -39,6 +39,8 @@ pub fn router() -> Routes {
 /// What every page of the theme shows: the site's name and its sections.
 #[derive(Serialize)]
 pub struct SiteContext {
+    /// The public address every absolute link starts with.
+    pub url: bestpick_core::SiteUrl,
     pub name: String,
     pub tagline: String,
     pub sections: Vec<Section>,
@@ -50,6 +52,7 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
     let store = &state.site.store;
     let sections = store.sections().await?;
     Ok(SiteContext {
+        url: crate::origin::current(),
         name: store
             .setting("site_name")
             .await?
@@ -88,7 +91,7 @@ pub async fn render_page(state: &AppState, template: &str, ctx: Value) -> Result
 }
 
 /// Published posts whose time has come at `now`.
-fn visible(now: i64) -> PostFilter {
+pub(crate) fn visible(now: i64) -> PostFilter {
     PostFilter {
         status: Some(PostStatus::Published),
         visible_at: Some(now),
@@ -304,6 +307,7 @@ async fn section(
         &state,
         "list.html",
         context! {
+            feed => context! { page => base, title => section.name },
             title => section.name, description => section.description,
             posts, pagination, base, current_section => section.slug,
         },
@@ -340,7 +344,7 @@ async fn section_slash(Path(slug): Path<String>) -> Result<Response, AppError> {
 
 /// 301 Moved Permanently: the status search engines and old links know
 /// best (axum's `Redirect::permanent` answers 308).
-fn moved(to: &str) -> Response {
+pub(crate) fn moved(to: &str) -> Response {
     (
         StatusCode::MOVED_PERMANENTLY,
         [(header::LOCATION, to.to_owned())],
@@ -452,7 +456,10 @@ async fn tag(
     page(
         &state,
         "list.html",
-        context! { title, posts, pagination, base },
+        context! {
+            feed => context! { page => base, title => title },
+            title, posts, pagination, base,
+        },
         topics,
     )
     .await
@@ -493,6 +500,7 @@ async fn author(
         &state,
         "list.html",
         context! {
+            feed => context! { page => base, title => user.display_name },
             title => user.display_name, description => user.bio,
             posts, pagination, base,
         },
@@ -545,7 +553,10 @@ async fn work(
     page(
         &state,
         "work.html",
-        context! { work, poster, posts },
+        context! {
+            feed => context! { page => format!("/work/{}", work.slug), title => work.name },
+            work, poster, posts,
+        },
         topics,
     )
     .await

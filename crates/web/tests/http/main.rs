@@ -19,6 +19,7 @@
 //! - `discover`: related picks and their reasons; the works list.
 //! - `play`: the Quotes and Guess! sections, with and without JavaScript.
 //! - `ratings`: readers rating picks, once each, apart from the critics.
+//! - `follow`: feeds, the sitemap, structured data, social cards, mail.
 
 mod api;
 mod browser;
@@ -28,6 +29,7 @@ mod comments;
 mod discover;
 mod editor;
 mod editor_walk;
+mod follow;
 mod helpers;
 mod images;
 mod instances;
