@@ -138,6 +138,11 @@ pub struct ServeArgs {
     /// The address to listen on.
     #[arg(long, env = "BESTPICK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// The site's public address (https://example.org): every absolute
+    /// link (canonical, feeds, sitemap, social cards, mail) starts with
+    /// it. Over the `site_url` setting.
+    #[arg(long, env = "BESTPICK_BASE_URL", value_parser = parse_site_url)]
+    pub base_url: Option<bestpick_core::SiteUrl>,
     /// The most memory, in MiB, that rendered pages kept for readers
     /// may hold (least recently used out first).
     #[arg(long, env = "BESTPICK_PAGE_CACHE_MB", default_value_t = bestpick_web::Options::default().page_cache_bytes >> 20)]
@@ -160,6 +165,10 @@ pub struct ServeArgs {
     pub data: DataArg,
 }
 
+fn parse_site_url(s: &str) -> Result<bestpick_core::SiteUrl, String> {
+    bestpick_core::SiteUrl::parse(s)
+}
+
 impl ServeArgs {
     pub fn options(&self) -> bestpick_web::Options {
         use std::time::Duration;
@@ -171,6 +180,7 @@ impl ServeArgs {
                 idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
                 max_connections: self.max_connections.max(1),
             },
+            ..Default::default()
         }
     }
 }

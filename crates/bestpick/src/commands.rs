@@ -51,7 +51,15 @@ impl DataArg {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve(&args.data, &args.listen, &args.options()).await?,
+        Command::Serve(args) => {
+            serve(
+                &args.data,
+                &args.listen,
+                args.base_url.clone(),
+                &args.options(),
+            )
+            .await?
+        }
         Command::Demo { data } => load_demo(&data).await?,
         Command::User { command } => match command {
             UserCommand::Add {
@@ -150,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn serve(
     data: &DataArg,
     listen: &str,
+    base_url: Option<bestpick_core::SiteUrl>,
     options: &bestpick_web::Options,
 ) -> anyhow::Result<()> {
     // Logs go to stderr, so stdout carries only the address (tests and
@@ -161,7 +170,15 @@ async fn serve(
         .with_target(false)
         .with_writer(std::io::stderr)
         .init();
-    let site = data.open().await?;
+    let mut site = data.open().await?;
+    site.base_url = base_url;
+    if bestpick_app::settings::site_url(&site).await?.is_none() {
+        tracing::warn!(
+            "no public address: give --base-url https://your.site (or `bestpick settings set site_url ...`); \
+             until then feeds, the sitemap and shared links use the request's address only when it is \
+             this machine's (localhost), and http://localhost otherwise"
+        );
+    }
     let needs_setup = !site.store.has_admin().await?;
     tokio::spawn(maintain_hourly(site.clone()));
     let app = bestpick_web::Application::build(site, listen, options).await?;

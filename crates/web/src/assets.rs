@@ -18,6 +18,7 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     ("editor.js", include_bytes!("../theme/static/editor.js")),
     ("top.js", include_bytes!("../theme/static/top.js")),
     ("search.js", include_bytes!("../theme/static/search.js")),
+    ("share.js", include_bytes!("../theme/static/share.js")),
     ("guess.js", include_bytes!("../theme/static/guess.js")),
     ("moderate.js", include_bytes!("../theme/static/moderate.js")),
     ("comments.js", include_bytes!("../theme/static/comments.js")),

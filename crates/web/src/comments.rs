@@ -301,9 +301,13 @@ pub async fn post_page(
     let stale = state.site.now() + SHARED_STAMP_SECS;
     let until = comments::closes_at(&post.card, &settings).map_or(stale, |t| (t + 1).min(stale));
     let until = Some(goes_live.map_or(until, |t| t.min(until)));
-    let html = render_page(
+    let head = |site: &crate::public::SiteContext| {
+        crate::head::Head::post(site, &post, readers.as_ref()).noindex(preview)
+    };
+    let html = crate::public::render_page_with(
         state,
         template,
+        head,
         context! {
             feed => context! {
                 page => format!("/{}", post.card.section.slug),

@@ -5,8 +5,9 @@
 
 use crate::auth;
 use crate::error::AppError;
+use crate::head::Head;
 use crate::page_cache;
-use crate::public::render_page;
+use crate::public::{render_page_with, SiteContext};
 use crate::state::AppState;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -60,9 +61,24 @@ pub async fn item(
     if let Ok(id) = slug.parse::<i64>() {
         let quote = store.quote(id).await?.ok_or(AppError::NotFound)?;
         let guess = store.feature_section(Feature::Guess).await?;
-        let html = render_page(
+        let head = |site: &SiteContext| {
+            let title = format!("{} in {}", quote.speaker, quote.work.name);
+            let path = format!("/{}/{}", section.slug, quote.id);
+            Head::page(
+                site,
+                &title,
+                &format!("{} ({}): “{}”", title, quote.work.year, quote.text),
+                &path,
+                &[
+                    (section.name.as_str(), format!("/{}", section.slug)),
+                    (title.as_str(), path.clone()),
+                ],
+            )
+        };
+        let html = render_page_with(
             state,
             "quote.html",
+            head,
             context! { section, quote, guess, current_section => section.slug.clone() },
         )
         .await?;
@@ -88,9 +104,24 @@ pub async fn item(
             _ => speakers.push((q.speaker.clone(), vec![q])),
         }
     }
-    let html = render_page(
+    let head = |site: &SiteContext| {
+        let title = format!("Lines from {}", work.name);
+        let path = format!("/{}/{}", section.slug, work.slug);
+        Head::page(
+            site,
+            &title,
+            &format!("{title} ({}) on {}.", work.years_label, site.name),
+            &path,
+            &[
+                (section.name.as_str(), format!("/{}", section.slug)),
+                (title.as_str(), path.clone()),
+            ],
+        )
+    };
+    let html = render_page_with(
         state,
         "quotes.html",
+        head,
         context! { section, work, speakers, current_section => section.slug.clone() },
     )
     .await?;
@@ -126,9 +157,29 @@ async fn quotes(
         Some((q, until)) if after.is_none() => (Some(q), Some(until)),
         _ => (None, None),
     };
-    let html = render_page(
+    let head = |site: &SiteContext| {
+        let path = format!("/{}", section.slug);
+        let about = match section.description.as_str() {
+            "" => format!("Every line of every film and show on {}.", site.name),
+            d => d.to_owned(),
+        };
+        let own = match after {
+            Some(a) => format!("{path}?after={a}"),
+            None => path.clone(),
+        };
+        Head::page(
+            site,
+            &section.name,
+            &about,
+            &own,
+            &[(section.name.as_str(), path)],
+        )
+        .noindex(after.is_some())
+    };
+    let html = render_page_with(
         state,
         "quotes.html",
+        head,
         context! { section, list, line, current_section => section.slug.clone() },
     )
     .await?;
@@ -208,9 +259,26 @@ async fn guess_page(
         None => (None, None, None),
     };
     let csrf = form_token(state, &player);
-    let html = render_page(
+    // One round of one player: followed, never listed.
+    let head = |site: &SiteContext| {
+        let path = format!("/{}", section.slug);
+        let about = match section.description.as_str() {
+            "" => "Which film or show said it? Ten lines a round.".to_owned(),
+            d => d.to_owned(),
+        };
+        Head::page(
+            site,
+            &section.name,
+            &about,
+            &path,
+            &[(section.name.as_str(), path.clone())],
+        )
+        .noindex(true)
+    };
+    let html = render_page_with(
         state,
         "guess.html",
+        head,
         context! {
             section, question, told, result, csrf, current_section => section.slug.clone(),
             round => player.round.as_ref().map(|r| context! {
@@ -300,9 +368,27 @@ pub async fn guess_result(
         .guess_result(round)
         .await?
         .ok_or(AppError::NotFound)?;
-    let html = render_page(
+    let head = |site: &SiteContext| {
+        let title = format!("{score} out of {of} at {}", section.name);
+        let path = format!("/{}/result/{round}", section.slug);
+        Head::page(
+            site,
+            &title,
+            &format!(
+                "{score} out of {of} lines matched with their film or show. Can you do better?"
+            ),
+            &path,
+            &[
+                (section.name.as_str(), format!("/{}", section.slug)),
+                (title.as_str(), path.clone()),
+            ],
+        )
+        .noindex(true)
+    };
+    let html = render_page_with(
         state,
         "guess_result.html",
+        head,
         context! { section, score, of, best, current_section => section.slug.clone() },
     )
     .await?;

@@ -11,6 +11,7 @@ mod comments;
 mod error;
 mod features;
 mod feeds;
+mod head;
 mod origin;
 mod page_cache;
 mod public;
@@ -20,6 +21,7 @@ mod routes;
 mod search;
 mod security;
 mod server;
+mod sitemap;
 mod state;
 mod templates;
 mod works;
@@ -53,6 +55,9 @@ pub struct Options {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Connection limits: slow clients, idle ones, how many at once.
     pub limits: server::Limits,
+    /// Addresses in one sitemap file: the protocol's 50,000 (a test
+    /// lowers it to see the index without 50,000 posts).
+    pub sitemap_urls: usize,
 }
 
 impl Default for Options {
@@ -61,6 +66,7 @@ impl Default for Options {
             page_cache_bytes: 16 << 20,
             trusted_proxies: Vec::new(),
             limits: server::Limits::default(),
+            sitemap_urls: 50_000,
         }
     }
 }
@@ -171,6 +177,7 @@ fn site(state: AppState) -> Routes {
         .merge(ratings::router())
         .merge(
             feeds::router()
+                .merge(sitemap::router())
                 .merge(public::router())
                 .map(|r| r.layer(cached)),
         )

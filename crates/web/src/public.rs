@@ -4,6 +4,7 @@ use crate::auth::current_user;
 use crate::comments;
 use crate::error::AppError;
 use crate::features;
+use crate::head::Head;
 use crate::page_cache::{self, list_topics};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -71,10 +72,11 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
 pub async fn page(
     state: &AppState,
     template: &str,
+    head: impl FnOnce(&SiteContext) -> Head,
     ctx: Value,
     topics: Vec<Topic>,
 ) -> Result<Response, AppError> {
-    let html = render_page(state, template, ctx).await?;
+    let html = render_page_with(state, template, head, ctx).await?;
     Ok(page_cache::shared(Html(html).into_response(), topics, None))
 }
 
@@ -88,6 +90,21 @@ pub async fn render_page(state: &AppState, template: &str, ctx: Value) -> Result
     Ok(state
         .templates
         .render(template, context! { site => site, ..ctx })?)
+}
+
+/// [`render_page`] with what the page says of itself to search engines
+/// and social networks, made once the site's name and address are known.
+pub async fn render_page_with(
+    state: &AppState,
+    template: &str,
+    head: impl FnOnce(&SiteContext) -> Head,
+    ctx: Value,
+) -> Result<String, AppError> {
+    let site = site_context(state).await?;
+    let head = head(&site);
+    Ok(state
+        .templates
+        .render(template, context! { site => site, head => head, ..ctx })?)
 }
 
 /// Published posts whose time has come at `now`.
@@ -144,9 +161,10 @@ async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
         },
         None => (None, None),
     };
-    let html = render_page(
+    let html = render_page_with(
         &state,
         "home.html",
+        Head::home,
         context! { picks, others, line, quotes },
     )
     .await?;
@@ -164,6 +182,45 @@ struct PageQuery {
     /// Older than this post (`TIME.ID`), or newer: the pager's links.
     before: Option<String>,
     after: Option<String>,
+}
+
+impl PageQuery {
+    /// A page past the list's first: followed by search engines, not listed.
+    fn is_later(&self) -> bool {
+        [&self.page, &self.before, &self.after]
+            .iter()
+            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty() && v != "1"))
+    }
+
+    /// This page's own address: its list's, with the page it names.
+    fn path(&self, base: &str) -> String {
+        let named = [
+            ("page", &self.page),
+            ("before", &self.before),
+            ("after", &self.after),
+        ]
+        .into_iter()
+        .find_map(|(n, v)| {
+            v.as_deref()
+                .filter(|v| !v.is_empty() && *v != "1")
+                .map(|v| (n, v))
+        });
+        match named {
+            Some((name, value)) => format!("{base}?{name}={}", url_escape(value)),
+            None => base.to_owned(),
+        }
+    }
+}
+
+/// A query value as a link writes it: cursors and numbers need nothing,
+/// anything else is escaped.
+fn url_escape(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Page numbers start at 1; anything else is a clear 400, a page past the
@@ -303,9 +360,20 @@ async fn section(
         Err(redirect) => return Ok(redirect),
     };
     let topics = list_topics(ids(&posts));
+    let head = |site: &SiteContext| {
+        Head::page(
+            site,
+            &section.name,
+            &section.description,
+            &q.path(&base),
+            &[(section.name.as_str(), base.clone())],
+        )
+        .noindex(q.is_later())
+    };
     page(
         &state,
         "list.html",
+        head,
         context! {
             feed => context! { page => base, title => section.name },
             title => section.name, description => section.description,
@@ -453,9 +521,21 @@ async fn tag(
     }
     let title = format!("Tagged “{}”", tag.name);
     let topics = list_topics(ids(&posts));
+    let head = |site: &SiteContext| {
+        let about = format!("Posts tagged {} on {}.", tag.name, site.name);
+        Head::page(
+            site,
+            &title,
+            &about,
+            &q.path(&base),
+            &[(title.as_str(), base.clone())],
+        )
+        .noindex(q.is_later())
+    };
     page(
         &state,
         "list.html",
+        head,
         context! {
             feed => context! { page => base, title => title },
             title, posts, pagination, base,
@@ -496,9 +576,27 @@ async fn author(
         return Err(AppError::NotFound);
     }
     let topics = list_topics(ids(&posts));
+    let head = |site: &SiteContext| {
+        let about = user
+            .bio
+            .clone()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| format!("Posts by {} on {}.", user.display_name, site.name));
+        let mut head = Head::page(
+            site,
+            &user.display_name,
+            &about,
+            &q.path(&base),
+            &[(user.display_name.as_str(), base.clone())],
+        )
+        .noindex(q.is_later());
+        head.og_type = "profile";
+        head
+    };
     page(
         &state,
         "list.html",
+        head,
         context! {
             feed => context! { page => base, title => user.display_name },
             title => user.display_name, description => user.bio,
@@ -519,9 +617,29 @@ async fn person(
         .person_by_slug(&slug, FilmScope::Public)
         .await?
         .ok_or(AppError::NotFound)?;
+    let head = |site: &SiteContext| {
+        let n = person.credits.len();
+        let about = format!(
+            "{}: {n} credit{} on {}.",
+            person.person.name,
+            if n == 1 { "" } else { "s" },
+            site.name
+        );
+        let path = format!("/person/{}", person.person.slug);
+        let mut head = Head::page(
+            site,
+            &person.person.name,
+            &about,
+            &path,
+            &[(person.person.name.as_str(), path.clone())],
+        );
+        head.og_type = "profile";
+        head
+    };
     page(
         &state,
         "person.html",
+        head,
         context! { person },
         // A post going live makes more of the person's works public.
         vec![Topic::Films, Topic::Lists],
@@ -550,9 +668,11 @@ async fn work(
         None => None,
     };
     let topics = list_topics(ids(&posts));
+    let head = |site: &SiteContext| Head::work(site, &work, poster.as_ref());
     page(
         &state,
         "work.html",
+        head,
         context! {
             feed => context! { page => format!("/work/{}", work.slug), title => work.name },
             work, poster, posts,

@@ -2,7 +2,6 @@
 //! every query is its own page, and a results page must never be stale.
 
 use crate::error::AppError;
-use crate::public::render_page;
 use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -50,9 +49,24 @@ async fn page(
             ("person", &params.person),
         ])
     );
-    let html = render_page(
+    // Results pages are followed, never listed.
+    let head = |site: &crate::public::SiteContext| {
+        crate::head::Head::page(
+            site,
+            "Search",
+            &format!(
+                "Search the films, shows, people and lines of {}.",
+                site.name
+            ),
+            "/search",
+            &[("Search", "/search".to_owned())],
+        )
+        .noindex(true)
+    };
+    let html = crate::public::render_page_with(
         &state,
         "search.html",
+        head,
         context! { search_q => params.q.clone(), params, results, errors, choices, base },
     )
     .await?;

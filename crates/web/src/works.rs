@@ -4,7 +4,6 @@
 //! milliseconds at 100,000 works) rather than stored.
 
 use crate::error::AppError;
-use crate::public::render_page;
 use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Query, State};
@@ -64,9 +63,25 @@ async fn page(
     ]
     .iter()
     .any(|v| !v.trim().is_empty());
-    let html = render_page(
+    // A filtered or later page repeats the list: followed, not listed.
+    let later = !(params.after.is_empty() && params.before.is_empty());
+    let head = |site: &crate::public::SiteContext| {
+        crate::head::Head::page(
+            site,
+            "Films and TV",
+            &format!(
+                "Every film and show picked or written about on {}.",
+                site.name
+            ),
+            "/works",
+            &[("Films and TV", "/works".to_owned())],
+        )
+        .noindex(filtered || later)
+    };
+    let html = crate::public::render_page_with(
         &state,
         "works.html",
+        head,
         context! { params, list, errors, choices, decades, base, filtered },
     )
     .await?;

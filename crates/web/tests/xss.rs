@@ -89,7 +89,13 @@ for (const el of document.querySelectorAll('*')) {
     }
   }
   const tag = el.tagName.toLowerCase();
-  if (tag === 'script' && !(el.src && el.src.startsWith(ours))) found.push('script ' + el.src);
+  // Structured data is a script element the browser never runs: it must
+  // hold JSON alone (a payload that broke out would make an element of its own).
+  let data = false;
+  if (tag === 'script' && el.type === 'application/ld+json') {
+    try { JSON.parse(el.textContent); data = !el.src; } catch (e) {}
+  }
+  if (tag === 'script' && !data && !(el.src && el.src.startsWith(ours))) found.push('script ' + el.src);
   if (['iframe', 'frame', 'object', 'embed', 'applet', 'base'].includes(tag)) found.push(tag);
   if (tag === 'meta' && (el.getAttribute('http-equiv') || '').toLowerCase() === 'refresh') found.push('meta refresh');
 }

@@ -658,10 +658,16 @@ pub(crate) fn runnable_parts(html: &str) -> Vec<String> {
         let name = el.name();
         if name == "script" {
             let src = el.attr("src").unwrap_or("");
-            let inline = node
+            let text: String = node
                 .children()
-                .any(|c| c.value().as_text().is_some_and(|t| !t.trim().is_empty()));
-            if !src.starts_with("/static/") || inline {
+                .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+                .collect();
+            let inline = !text.trim().is_empty();
+            // Structured data: never run, and JSON alone.
+            let data = el.attr("type") == Some("application/ld+json")
+                && src.is_empty()
+                && serde_json::from_str::<serde_json::Value>(&text).is_ok();
+            if !data && (!src.starts_with("/static/") || inline) {
                 found.push(format!("<script src={src:?}>"));
             }
         }
@@ -670,9 +676,12 @@ pub(crate) fn runnable_parts(html: &str) -> Vec<String> {
             "iframe" | "frame" | "object" | "embed" | "applet" | "base" | "meta" | "link"
         ) && !(name == "meta" && el.attr("http-equiv").is_none())
             && !(name == "link"
-                && el
-                    .attr("href")
-                    .is_some_and(|h| h.starts_with("/static/") || h.starts_with('/')))
+                && el.attr("href").is_some_and(|h| {
+                    // Our own: a path, or the test site's address.
+                    h.starts_with('/')
+                        || h.starts_with("http://127.0.0.1:")
+                        || h.starts_with("http://localhost/")
+                }))
         {
             found.push(format!("<{name}>"));
         }

@@ -125,6 +125,20 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         // Guess! takes answers and shows results; best-pick is no game.
         ("POST", "/{section}") => [(Missing, Missing); 4],
         ("GET", "/{section}/result/{token}") => [(Missing, Missing); 4],
+        // Feeds, the sitemap and robots.txt: for anyone; none names the
+        // draft, its author (Bob, who published nothing) or its work.
+        ("GET", "/atom.xml" | "/rss.xml" | "/sitemap.xml" | "/robots.txt") => anyone,
+        ("GET", "/{section}/atom.xml" | "/{section}/rss.xml") => anyone,
+        ("GET", "/tag/{slug}/atom.xml" | "/tag/{slug}/rss.xml") => anyone,
+        ("GET", "/author/{username}/atom.xml" | "/author/{username}/rss.xml") => {
+            [(Missing, Missing); 4]
+        }
+        ("GET", "/work/{slug}/atom.xml" | "/work/{slug}/rss.xml") => [(Missing, Missing); 4],
+        // A sitemap small enough for one file has no parts.
+        ("GET", "/sitemap/{file}") => [(Missing, Missing); 4],
+        // WordPress's feed addresses: moved to ours.
+        ("GET", "/feed" | "/feed/" | "/feed/atom/" | "/{section}/feed/") => anyone,
+        ("GET", "/tag/{slug}/feed/" | "/author/{username}/feed/") => anyone,
         ("POST", "/csp-report") => anyone,
         // Readers' comments: the form's details and the comment pages
         // are for everyone who may see the post (the draft: its editors).

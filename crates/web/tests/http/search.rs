@@ -142,7 +142,7 @@ async fn search_finds_picks_by_title_cast_line_and_name_with_or_without_accents(
     // The page: a title and a snippet with the words marked, works and people named.
     let (status, html) = app.get_text("/search?q=amelie").await;
     assert_eq!(status, 200);
-    assert!(html.contains("<meta name=\"robots\" content=\"noindex\">"));
+    assert!(html.contains("<meta name=\"robots\" content=\"noindex, follow\">"));
     assert!(
         html.contains("<mark>Amélie</mark>: a Paris of small kindnesses"),
         "{html}"
