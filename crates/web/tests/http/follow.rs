@@ -337,3 +337,308 @@ pub fn python(module: &str, script: &str, args: &[String]) -> Option<String> {
     );
     Some(String::from_utf8(out.stdout).unwrap())
 }
+
+/// The addresses a sitemap (or each file of its index) lists.
+fn locs(xml: &str) -> Vec<String> {
+    xml.split("<loc>")
+        .skip(1)
+        .map(|s| s[..s.find("</loc>").unwrap()].replace("&amp;", "&"))
+        .collect()
+}
+
+/// Every public page of [`site_with_posts`], by path.
+const PUBLIC_PAGES: &[&str] = &[
+    "/",
+    "/best-pick",
+    "/essays",
+    "/news",
+    "/news/festival-line-up",
+    "/best-pick/heat",
+    "/tag/crime",
+    "/tag/los-angeles",
+    "/author/chief",
+    "/work/heat-1995",
+    "/person/al-pacino",
+    "/person/michael-mann",
+    "/person/robert-de-niro",
+    "/works",
+];
+
+#[tokio::test]
+async fn the_sitemap_lists_every_public_page_and_nothing_else() {
+    let app = site_with_posts().await;
+    let r = app.get("/sitemap.xml").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/xml"));
+    let xml = r.text().await.unwrap();
+    assert!(
+        xml.starts_with("<?xml")
+            && xml.contains("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"),
+        "{xml}"
+    );
+    let mut listed = locs(&xml);
+    listed.sort();
+    let mut want: Vec<String> = PUBLIC_PAGES.iter().map(|p| app.url(p)).collect();
+    want.sort();
+    assert_eq!(listed, want, "{xml}");
+    assert!(
+        xml.contains("<lastmod>20"),
+        "posts carry when they last changed: {xml}"
+    );
+    for url in &listed {
+        let r = app.client.get(url).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+        let html = r.text().await.unwrap();
+        assert!(
+            !html.contains("noindex"),
+            "{url} is listed yet says noindex"
+        );
+        assert!(
+            html.contains(&format!("<link rel=\"canonical\" href=\"{url}\">")),
+            "{url}: its own canonical"
+        );
+    }
+    // robots.txt points to it, and keeps crawlers out of the editor and the API.
+    let (status, robots) = app.get_text("/robots.txt").await;
+    assert_eq!(status, 200);
+    assert!(
+        robots.contains(&format!("Sitemap: {}", app.url("/sitemap.xml"))),
+        "{robots}"
+    );
+    for line in ["User-agent: *", "Disallow: /admin", "Disallow: /api/"] {
+        assert!(robots.lines().any(|l| l == line), "{line}: {robots}");
+    }
+}
+
+#[tokio::test]
+async fn a_sitemap_too_large_for_one_file_becomes_an_index() {
+    let app = TestApp::spawn_with(bestpick_web::Options {
+        sitemap_urls: 5,
+        ..Default::default()
+    })
+    .await;
+    for doc in [HEAT, NEWS, DRAFT, SCHEDULED] {
+        app.import(doc).await;
+    }
+    let (status, index) = app.get_text("/sitemap.xml").await;
+    assert_eq!(status, 200);
+    assert!(index.contains("<sitemapindex"), "{index}");
+    let files = locs(&index);
+    assert_eq!(files.len(), PUBLIC_PAGES.len().div_ceil(5), "{index}");
+    let mut listed = Vec::new();
+    for file in &files {
+        let xml = app
+            .client
+            .get(file)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(xml.contains("<urlset"), "{file}: {xml}");
+        let these = locs(&xml);
+        assert!(these.len() <= 5);
+        listed.extend(these);
+    }
+    listed.sort();
+    let mut want: Vec<String> = PUBLIC_PAGES.iter().map(|p| app.url(p)).collect();
+    want.sort();
+    assert_eq!(listed, want);
+    assert_eq!(
+        app.get(&format!("/sitemap/{}.xml", files.len() + 1))
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn later_pages_and_search_results_are_followed_not_listed() {
+    let app = site_with_posts().await;
+    for i in 0..13 {
+        app.import(&format!(
+            "+++\ntitle = \"Short news {i}\"\nslug = \"short-{i}\"\nkind = \"article\"\nsection = \"news\"\ndate = 2022-01-{:02}\n+++\nNews.\n",
+            i + 1
+        ))
+        .await;
+    }
+    let (_, first) = app.get_text("/news").await;
+    assert!(!first.contains("noindex"));
+    let older = first
+        .split("?before=")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let later = format!("/news?before={older}");
+    let (_, html) = app.get_text(&later).await;
+    assert!(
+        html.contains(&format!(
+            "<link rel=\"canonical\" href=\"{}\">",
+            app.url(&later)
+        )),
+        "a later page is its own canonical"
+    );
+    for path in [
+        later.as_str(),
+        "/news?page=2",
+        "/search?q=heat",
+        "/works?kind=movie",
+    ] {
+        let (_, html) = app.get_text(path).await;
+        assert!(
+            html.contains("<meta name=\"robots\" content=\"noindex, follow\">"),
+            "{path}"
+        );
+    }
+}
+
+/// Runs extruct over pages fetched here, as search engines read them:
+/// JSON-LD and OpenGraph, by URL.
+async fn structured_data(app: &TestApp, paths: &[&str]) -> Option<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = Vec::new();
+    for (i, path) in paths.iter().enumerate() {
+        let file = dir.path().join(format!("{i}.html"));
+        std::fs::write(&file, app.get_text(path).await.1).unwrap();
+        args.push(app.url(path));
+        args.push(file.display().to_string());
+    }
+    let script = "import sys, json, extruct\n\
+        out = {}\n\
+        args = sys.argv[1:]\n\
+        for url, path in zip(args[::2], args[1::2]):\n\
+        \x20   html = open(path, encoding='utf-8').read()\n\
+        \x20   out[url] = extruct.extract(html, base_url=url, syntaxes=['json-ld', 'opengraph'], uniform=True)\n\
+        print(json.dumps(out))\n";
+    let out = python("extruct", script, &args)?;
+    Some(serde_json::from_str(&out).unwrap())
+}
+
+fn of_type<'a>(items: &'a serde_json::Value, kind: &str) -> &'a serde_json::Value {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["@type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {items:#}"))
+}
+
+#[tokio::test]
+async fn pages_carry_structured_data_and_social_cards() {
+    let app = site_with_posts().await;
+    // A reader's rating: the only ratings the site can honestly sum up.
+    let heat = app
+        .site
+        .store
+        .post_id_by_slug("heat")
+        .await
+        .unwrap()
+        .unwrap();
+    let r = crate::helpers::client()
+        .post(app.url("/ratings"))
+        .header("origin", app.url(""))
+        .form(&[("post_id", heat.to_string()), ("value", "4".into())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let pages = [
+        "/best-pick/heat",
+        "/news/festival-line-up",
+        "/work/heat-1995",
+        "/best-pick",
+        "/",
+    ];
+    let Some(data) = structured_data(&app, &pages).await else {
+        return;
+    };
+    let page = |p: &str| &data[app.url(p)];
+
+    let pick = page("/best-pick/heat");
+    let review = of_type(&pick["json-ld"], "Review");
+    assert_eq!(review["url"], app.url("/best-pick/heat"));
+    assert_eq!(review["author"][0]["name"], "Editor in Chief");
+    assert_eq!(review["publisher"]["@type"], "Organization");
+    assert!(
+        review["datePublished"]
+            .as_str()
+            .unwrap()
+            .starts_with("2020-05-04"),
+        "{review:#}"
+    );
+    let movie = &review["itemReviewed"];
+    assert_eq!(movie["@type"], "Movie");
+    assert_eq!(movie["name"], "Heat");
+    assert_eq!(movie["dateCreated"], "1995");
+    assert_eq!(movie["director"][0]["name"], "Michael Mann");
+    assert_eq!(movie["actor"][1]["name"], "Robert De Niro");
+    assert_eq!(movie["genre"], serde_json::json!(["Crime", "Thriller"]));
+    assert_eq!(movie["sameAs"], "https://www.imdb.com/title/tt0113277/");
+    assert_eq!(movie["aggregateRating"]["ratingCount"], 1, "{movie:#}");
+    assert_eq!(movie["aggregateRating"]["ratingValue"], 4.0);
+    let crumbs = of_type(&pick["json-ld"], "BreadcrumbList");
+    let names: Vec<&str> = crumbs["itemListElement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["bestpick", "Best Pick", "Heat: two professionals, one city"]
+    );
+    let og = &pick["opengraph"][0];
+    assert_eq!(og["@type"], "video.movie", "{og:#}");
+    assert_eq!(og["og:url"], app.url("/best-pick/heat"));
+    assert_eq!(og["og:title"], "Heat: two professionals, one city");
+    assert!(og["og:description"]
+        .as_str()
+        .unwrap()
+        .starts_with("A long, patient"));
+
+    let news = page("/news/festival-line-up");
+    let article = of_type(&news["json-ld"], "NewsArticle");
+    assert_eq!(article["headline"], "Festival line-up announced");
+    assert_eq!(news["opengraph"][0]["@type"], "article");
+
+    let work = page("/work/heat-1995");
+    assert_eq!(of_type(&work["json-ld"], "Movie")["name"], "Heat");
+    of_type(&work["json-ld"], "BreadcrumbList");
+    for p in ["/best-pick", "/"] {
+        of_type(&page(p)["json-ld"], "BreadcrumbList");
+        assert_eq!(page(p)["opengraph"][0]["og:url"], app.url(p), "{p}");
+    }
+    of_type(&page("/")["json-ld"], "WebSite");
+}
+
+#[tokio::test]
+async fn a_post_offers_plain_share_links() {
+    let app = site_with_posts().await;
+    let (_, html) = app.get_text("/best-pick/heat").await;
+    let url = app.url("/best-pick/heat");
+    // As a query value: ':' escaped, '/' may stay (RFC 3986).
+    let encoded = url.replace(':', "%3A");
+    assert!(html.contains(&format!("data-url=\"{url}\"")), "copy link");
+    assert!(html.contains("href=\"mailto:?subject="), "email");
+    for network in [
+        "https://bsky.app/intent/compose?text=",
+        "https://www.facebook.com/sharer/sharer.php?u=",
+        "https://www.reddit.com/submit?url=",
+    ] {
+        assert!(html.contains(network), "{network}");
+    }
+    assert!(
+        html.contains(&format!("sharer.php?u={encoded}\"")),
+        "{html}"
+    );
+    // No script but our own on the page.
+    for src in html.split("<script src=\"").skip(1) {
+        assert!(src.starts_with("/static/"), "{src}");
+    }
+}
