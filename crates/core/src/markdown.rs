@@ -469,7 +469,7 @@ mod tests {
         assert_eq!(excerpt("Short *and* sweet.", 100), "Short and sweet.");
         assert_eq!(
             excerpt("# Heat\n\nMichael Mann's crime epic runs long.", 20),
-            "Heat Michael Mann's…"
+            "Heat Michael Mann’s…"
         );
         assert!(excerpt(&"word ".repeat(100), 50).chars().count() <= 50);
     }

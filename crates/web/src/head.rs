@@ -123,11 +123,20 @@ impl Head {
             .map(|s| cut(&s))
             .unwrap_or_else(|| bestpick_core::markdown::excerpt(&post.body, DESCRIPTION_CHARS));
         let url = site.url.join(&card.url);
-        let image = card
-            .cover
-            .as_ref()
-            .or(card.poster.as_ref())
-            .map(|m| Image::of(site, m));
+        // The cover, else a card drawn with the title, the work and its scores.
+        let image = Some(card.cover.as_ref().map_or_else(
+            || Image {
+                url: site.url.join(&crate::card::path(&card.slug)),
+                width: crate::card::WIDTH,
+                height: crate::card::HEIGHT,
+                alt: match &card.work {
+                    Some(w) => format!("{}: {} ({})", card.title, w.name, w.year),
+                    None => card.title.clone(),
+                },
+                mime: "image/png".into(),
+            },
+            |m| Image::of(site, m),
+        ));
         let date = |t: Option<i64>| {
             t.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
                 .and_then(|t| t.format(&Rfc3339).ok())

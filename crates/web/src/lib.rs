@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod assets;
 mod auth;
+mod card;
 mod client;
 mod comments;
 mod error;
@@ -178,6 +179,7 @@ fn site(state: AppState) -> Routes {
         .merge(
             feeds::router()
                 .merge(sitemap::router())
+                .merge(card::router())
                 .merge(public::router())
                 .map(|r| r.layer(cached)),
         )

@@ -642,3 +642,41 @@ async fn a_post_offers_plain_share_links() {
         assert!(src.starts_with("/static/"), "{src}");
     }
 }
+
+#[tokio::test]
+async fn a_pick_without_a_cover_is_shared_with_a_drawn_card() {
+    let app = site_with_posts().await;
+    let (_, html) = app.get_text("/best-pick/heat").await;
+    let card = app.url("/cards/heat");
+    for tag in [
+        format!("<meta property=\"og:image\" content=\"{card}\">"),
+        "<meta property=\"og:image:width\" content=\"1200\">".to_owned(),
+        "<meta property=\"og:image:height\" content=\"630\">".to_owned(),
+        "<meta name=\"twitter:card\" content=\"summary_large_image\">".to_owned(),
+    ] {
+        assert!(html.contains(&tag), "{tag}");
+    }
+    let r = app.get("/cards/heat").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let png = r.bytes().await.unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_rgb8();
+    assert_eq!((img.width(), img.height()), (1200, 630));
+    // Text was drawn: the light ink of the title is there.
+    let light = img
+        .pixels()
+        .filter(|p| p.0.iter().all(|c| *c > 220))
+        .count();
+    assert!(light > 2_000, "{light} light pixels");
+    if let Ok(dir) = std::env::var("BESTPICK_KEEP_CARD") {
+        std::fs::write(format!("{dir}/card.png"), &png).unwrap();
+    }
+    // Nothing unpublished is drawn.
+    for slug in ["secret-draft", "scheduled-essay", "no-such-post"] {
+        assert_eq!(
+            app.get(&format!("/cards/{slug}")).await.status(),
+            404,
+            "{slug}"
+        );
+    }
+}

@@ -134,6 +134,8 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
             [(Missing, Missing); 4]
         }
         ("GET", "/work/{slug}/atom.xml" | "/work/{slug}/rss.xml") => [(Missing, Missing); 4],
+        // A share image is drawn for published posts alone.
+        ("GET", "/cards/{slug}") => [(Missing, Missing); 4],
         // A sitemap small enough for one file has no parts.
         ("GET", "/sitemap/{file}") => [(Missing, Missing); 4],
         // WordPress's feed addresses: moved to ours.
