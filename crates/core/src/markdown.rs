@@ -270,7 +270,11 @@ pub fn plain_text(markdown: &str) -> String {
 /// A body's opening words as one line of at most `max` characters, cut
 /// at a word with "…": a description where the author wrote none.
 pub fn excerpt(markdown: &str, max: usize) -> String {
-    let text = plain_text(markdown);
+    cut_words(&plain_text(markdown), max)
+}
+
+/// Plain text as one line of at most `max` characters, cut at a word.
+pub fn cut_words(text: &str, max: usize) -> String {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = String::new();
     for word in &words {

@@ -18,6 +18,11 @@ pub struct Listed {
 /// Published posts whose time has come (`$1` is now).
 const PUBLIC: &str = "p.status = 'published' AND p.published_at <= $1";
 
+/// When a post last changed for readers: its last edit, or its going live
+/// when later (a scheduled post is not saved again when its time comes).
+const CHANGED: &str =
+    "CASE WHEN p.published_at > p.updated_at THEN p.published_at ELSE p.updated_at END";
+
 impl Store {
     /// Every public page, home first, then sections in their order, posts
     /// newest first, tags, authors, works and people by address.
@@ -25,7 +30,7 @@ impl Store {
         let now = self.now();
         let mut out = Vec::new();
         let newest: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT MAX(p.updated_at) FROM posts p WHERE {PUBLIC}"
+            "SELECT MAX({CHANGED}) FROM posts p WHERE {PUBLIC}"
         ))
         .bind(now)
         .fetch_one(&self.readers)
@@ -36,7 +41,7 @@ impl Store {
         });
         // Guess! pages are one round each, and say noindex.
         let sections = format!(
-            "SELECT s.slug AS path, (SELECT MAX(p.updated_at) FROM posts p
+            "SELECT s.slug AS path, (SELECT MAX({CHANGED}) FROM posts p
                WHERE p.section_id = s.id AND {PUBLIC}) AS modified
              FROM sections s WHERE s.retired_into IS NULL
                AND (s.feature IS NULL OR s.feature <> 'guess')
@@ -46,7 +51,7 @@ impl Store {
             (sections, "/"),
             (
                 format!(
-                    "SELECT s.slug || '/' || p.slug AS path, p.updated_at AS modified
+                    "SELECT s.slug || '/' || p.slug AS path, {CHANGED} AS modified
                      FROM posts p JOIN sections s ON s.id = p.section_id WHERE {PUBLIC}
                      ORDER BY p.published_at DESC, p.id DESC"
                 ),
@@ -54,7 +59,7 @@ impl Store {
             ),
             (
                 format!(
-                    "SELECT t.slug AS path, MAX(p.updated_at) AS modified FROM tags t
+                    "SELECT t.slug AS path, MAX({CHANGED}) AS modified FROM tags t
                      JOIN post_tags pt ON pt.tag_id = t.id JOIN posts p ON p.id = pt.post_id
                      WHERE {PUBLIC} GROUP BY t.slug ORDER BY t.slug"
                 ),
@@ -62,7 +67,7 @@ impl Store {
             ),
             (
                 format!(
-                    "SELECT u.username AS path, MAX(p.updated_at) AS modified FROM users u
+                    "SELECT u.username AS path, MAX({CHANGED}) AS modified FROM users u
                      JOIN post_authors pa ON pa.user_id = u.id JOIN posts p ON p.id = pa.post_id
                      WHERE {PUBLIC} GROUP BY u.username ORDER BY u.username"
                 ),
@@ -70,14 +75,14 @@ impl Store {
             ),
             (
                 format!(
-                    "SELECT w.slug AS path, MAX(p.updated_at) AS modified FROM works w
+                    "SELECT w.slug AS path, MAX({CHANGED}) AS modified FROM works w
                      JOIN posts p ON p.work_id = w.id WHERE {PUBLIC} GROUP BY w.slug ORDER BY w.slug"
                 ),
                 "/work/",
             ),
             (
                 format!(
-                    "SELECT pe.slug AS path, MAX(p.updated_at) AS modified FROM people pe
+                    "SELECT pe.slug AS path, MAX({CHANGED}) AS modified FROM people pe
                      JOIN credits c ON c.person_id = pe.id JOIN posts p ON p.work_id = c.work_id
                      WHERE {PUBLIC} GROUP BY pe.slug ORDER BY pe.slug"
                 ),

@@ -44,9 +44,8 @@ async fn card(
     let post = bestpick_app::posts::visible_to(post, None).ok_or(AppError::NotFound)?;
     let site = site_context(&state).await?;
     let lines = Lines::of(&post, &site.name);
-    let png = tokio::task::spawn_blocking(move || draw(&lines))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
+    // Drawing takes a core for a while: in turn with page renders.
+    let png = crate::render::off_the_async_threads(&state, move || draw(&lines)).await??;
     let topics = vec![Topic::Post(post.card.id), Topic::Films, Topic::Site];
     Ok(page_cache::shared(
         ([(header::CONTENT_TYPE, "image/png")], png).into_response(),

@@ -76,28 +76,29 @@ pub fn router() -> Routes {
         .get("/feed/", || async { moved("/rss.xml") })
         .get("/feed/atom/", || async { moved("/atom.xml") })
         .get("/{section}/feed/", |Path(s): Path<String>| async move {
-            wordpress(&format!("/{s}"))
+            wordpress("", &s)
         })
         .get("/tag/{slug}/feed/", |Path(s): Path<String>| async move {
-            wordpress(&format!("/tag/{s}"))
+            wordpress("/tag", &s)
         })
         .get(
             "/author/{username}/feed/",
-            |Path(s): Path<String>| async move { wordpress(&format!("/author/{s}")) },
+            |Path(s): Path<String>| async move { wordpress("/author", &s) },
         )
 }
 
-/// `PAGE/feed/` to `PAGE/rss.xml`, for a well-formed page name only: a
-/// made-up one must not turn into a redirect elsewhere (`//host`).
-fn wordpress(page: &str) -> Response {
-    let plain = page
-        .trim_start_matches('/')
-        .split('/')
-        .all(|s| bestpick_core::Slug::parse("page", s).is_ok() || s == "tag" || s == "author");
-    if !plain {
+/// `PREFIX/NAME/feed/` to `PREFIX/NAME/rss.xml`, for a well-formed name
+/// only: a made-up one ("/evil.example", decoded from %2F) must not turn
+/// into a redirect to another host (`//evil.example/...`).
+fn wordpress(prefix: &str, name: &str) -> Response {
+    let ok = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && !name.is_empty();
+    if !ok {
         return AppError::NotFound.into_response();
     }
-    moved(&format!("{page}/rss.xml"))
+    moved(&format!("{prefix}/{name}/rss.xml"))
 }
 
 /// Whose posts a feed holds.
@@ -118,7 +119,12 @@ struct About {
     filter: PostFilter,
 }
 
-async fn about(state: &AppState, scope: Scope, site_name: &str) -> Result<About, Response> {
+async fn about(
+    state: &AppState,
+    scope: Scope,
+    format: Format,
+    site_name: &str,
+) -> Result<About, Response> {
     let store = &state.site.store;
     let posts = visible(state.site.now());
     let not_found = || AppError::NotFound.into_response();
@@ -142,7 +148,7 @@ async fn about(state: &AppState, scope: Scope, site_name: &str) -> Result<About,
                     .await
                     .map_err(fail)?
                     .ok_or_else(not_found)?;
-                return Err(moved(&format!("/{}/{}", to.slug, "atom.xml")));
+                return Err(moved(&format!("/{}/{}", to.slug, format.file())));
             }
             // Quotes and Guess! hold no posts.
             if section.feature.is_some() {
@@ -211,6 +217,8 @@ async fn about(state: &AppState, scope: Scope, site_name: &str) -> Result<About,
 
 /// One post as a feed entry shows it.
 struct Item {
+    /// Its stable identifier.
+    id: String,
     post: PostView,
     /// The whole text as HTML with absolute links, when feeds carry it.
     html: Option<String>,
@@ -229,7 +237,7 @@ async fn feed(state: AppState, scope: Scope, format: Format) -> Response {
 async fn render(state: &AppState, scope: Scope, format: Format) -> Result<Response, Response> {
     let fail = |e: AppError| e.into_response();
     let site = site_context(state).await.map_err(fail)?;
-    let mut about = about(state, scope, &site.name).await?;
+    let mut about = about(state, scope, format, &site.name).await?;
     if about.description.is_empty() {
         about.description = site.tagline.clone();
     }
@@ -269,14 +277,10 @@ async fn render(state: &AppState, scope: Scope, format: Format) -> Result<Respon
             true => Some(full_html(state, &post, origin).await.map_err(fail)?),
             false => None,
         };
-        let summary = post
-            .card
-            .summary
-            .clone()
-            .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(|| markdown::excerpt(&post.body, 300));
+        let summary = crate::head::description(&post, 300);
         let image = post.card.cover.clone().or_else(|| post.card.poster.clone());
         items.push(Item {
+            id: entry_id(state, &post),
             post,
             html,
             summary,
@@ -318,14 +322,41 @@ async fn full_html(
             markdown::escape(&cover.alt)
         ));
     }
-    html.push_str(&crate::render::body_html(state, &post.body).await?);
+    // As the page lays it out: the plot folded, as it tells the story.
+    for part in crate::render::body_parts(state, &post.body).await? {
+        match (&part.heading, part.plot) {
+            (Some(h), true) => html.push_str(&format!(
+                "<details><summary>{}</summary>{}</details>",
+                markdown::escape(h),
+                part.html
+            )),
+            (Some(h), false) => {
+                html.push_str(&format!("<h2>{}</h2>{}", markdown::escape(h), part.html))
+            }
+            (None, _) => html.push_str(&part.html),
+        }
+    }
     Ok(markdown::absolute_links(&html, origin.as_str()))
 }
 
-/// A stable identifier for a post, whatever its address becomes (RFC 4151).
-fn entry_id(origin: &SiteUrl, post: &PostView) -> String {
-    let host = origin.host().split(':').next().unwrap_or("localhost");
-    format!("tag:{host},2025:post-{}", post.card.id)
+/// A post's identifier for feed readers: the same whatever its address,
+/// section or the site's address become (a UUID from the site's key and
+/// the post's number), so no reader shows a post again as new.
+fn entry_id(state: &AppState, post: &PostView) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(format!(
+        "{}.feed-entry.{}",
+        state.site.signing_key, post.card.id
+    ));
+    let hex = hex::encode(&h[..16]);
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 fn when(secs: i64) -> OffsetDateTime {
@@ -340,11 +371,15 @@ fn fixed(secs: i64) -> atom_syndication::FixedDateTime {
 
 /// The newest edit of what the feed holds.
 fn last_update(items: &[Item]) -> i64 {
-    items
-        .iter()
-        .map(|i| i.post.card.updated_at)
-        .max()
-        .unwrap_or(0)
+    items.iter().map(|i| changed_at(&i.post)).max().unwrap_or(0)
+}
+
+/// When a post last changed for its readers: its last edit, or its going
+/// live when that came later (a scheduled post is not saved again then).
+pub fn changed_at(post: &PostView) -> i64 {
+    post.card
+        .updated_at
+        .max(post.card.published_at.unwrap_or(0))
 }
 
 fn atom(about: &About, items: &[Item], origin: &SiteUrl) -> String {
@@ -372,9 +407,9 @@ fn atom(about: &About, items: &[Item], origin: &SiteUrl) -> String {
                 });
             }
             Entry {
-                id: entry_id(origin, &item.post),
+                id: item.id.clone(),
                 title: Text::plain(card.title.clone()),
-                updated: fixed(card.updated_at),
+                updated: fixed(changed_at(&item.post)),
                 published: card.published_at.map(fixed),
                 authors: card
                     .authors
@@ -467,7 +502,7 @@ fn rss(about: &About, items: &[Item], origin: &SiteUrl) -> String {
                 description: Some(item.summary.clone()),
                 content: item.html.clone(),
                 guid: Some(rss::Guid {
-                    value: entry_id(origin, &item.post),
+                    value: item.id.clone(),
                     permalink: false,
                 }),
                 pub_date: card.published_at.map(rfc2822),

@@ -116,12 +116,7 @@ impl Head {
     /// A post: a pick reviews its work; essays and news are articles.
     pub fn post(site: &SiteContext, post: &PostView, readers: Option<&ReadersScore>) -> Head {
         let card = &post.card;
-        let description = card
-            .summary
-            .clone()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| cut(&s))
-            .unwrap_or_else(|| bestpick_core::markdown::excerpt(&post.body, DESCRIPTION_CHARS));
+        let description = description(post, DESCRIPTION_CHARS);
         let url = site.url.join(&card.url);
         // The cover, else a card drawn with the title, the work and its scores.
         let image = Some(card.cover.as_ref().map_or_else(
@@ -177,7 +172,7 @@ impl Head {
             "author": authors,
             "publisher": publisher(site),
             "datePublished": date(card.published_at),
-            "dateModified": date(Some(card.updated_at)),
+            "dateModified": date(Some(crate::feeds::changed_at(post))),
             "keywords": post.tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         });
         if let Some(o) = image_object {
@@ -337,8 +332,18 @@ fn scripts(objects: &[Value]) -> String {
         .collect()
 }
 
+/// Plain text cut at a word to a description's length.
 fn cut(text: &str) -> String {
-    bestpick_core::markdown::excerpt(text, DESCRIPTION_CHARS)
+    bestpick_core::markdown::cut_words(text, DESCRIPTION_CHARS)
+}
+
+/// What a post is about in at most `max` characters: the summary its
+/// author wrote, or the body's opening words (for feeds and meta alike).
+pub fn description(post: &PostView, max: usize) -> String {
+    match post.card.summary.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => bestpick_core::markdown::cut_words(s, max),
+        _ => bestpick_core::markdown::excerpt(&post.body, max),
+    }
 }
 
 #[cfg(test)]

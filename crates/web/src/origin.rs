@@ -11,7 +11,6 @@ use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::Response;
 use bestpick_core::SiteUrl;
-use std::net::IpAddr;
 
 tokio::task_local! {
     static ORIGIN: SiteUrl;
@@ -52,9 +51,11 @@ fn loopback_origin(host: &str) -> Option<SiteUrl> {
         }
         _ => host,
     };
-    let bare = name.trim_start_matches('[').trim_end_matches(']');
-    let local = name.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    // The three names of this machine, not all of 127.0.0.0/8: each name
+    // is a key of its own in the page cache.
+    let local = ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n));
     local
         .then(|| SiteUrl::parse(&format!("http://{host}")).ok())
         .flatten()
@@ -91,6 +92,7 @@ mod tests {
             "127.0.0.1@evil.example",
             "127.0.0.1/x",
             "10.0.0.1:80",
+            "127.0.0.2:8080",
         ] {
             assert_eq!(o(forged), None, "{forged}");
         }

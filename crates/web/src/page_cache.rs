@@ -353,6 +353,10 @@ pub async fn serve(State(state): State<AppState>, mut req: Request, next: Next) 
 /// as `?utm=1`, `?utm=2`... neither renders a page again nor evicts one.
 fn page_params(path: &str) -> &'static [&'static str] {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    // Files (feeds, the sitemap, robots.txt) and share cards read none.
+    if segments.last().is_some_and(|s| s.contains('.')) || path.starts_with("/cards/") {
+        return &[];
+    }
     match segments.as_slice() {
         ["tag" | "author", _] => &["page", "before", "after"],
         ["work" | "person", _] => &[],
@@ -542,6 +546,9 @@ mod tests {
         assert_eq!(key("/best-pick?page=1"), "/best-pick");
         assert_eq!(key("/tag/crime?page=2&x=y"), "/tag/crime?page=2");
         assert_eq!(key("/work/heat-1995?page=2"), "/work/heat-1995");
+        assert_eq!(key("/atom.xml?page=2"), "/atom.xml");
+        assert_eq!(key("/best-pick/rss.xml?comment=x"), "/best-pick/rss.xml");
+        assert_eq!(key("/cards/heat?replyto=1"), "/cards/heat");
         assert_eq!(
             key("/best-pick/heat?fbclid=z&comment=held&page=4"),
             "/best-pick/heat?comment=held"

@@ -54,7 +54,7 @@ pub async fn body_html(state: &AppState, body: &str) -> Result<String, AppError>
 /// whichever path asked (a page, a comment form sent back, a preview). The
 /// turn goes with the work: a request dropped meanwhile does not free it
 /// before the render is done.
-async fn off_the_async_threads<T: Send + 'static>(
+pub(crate) async fn off_the_async_threads<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {

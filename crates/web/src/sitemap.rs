@@ -64,9 +64,10 @@ async fn part(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, AppError> {
+    // Written one way (`2.xml`, not `02.xml`): no copies of one part.
     let n: usize = file
         .strip_suffix(".xml")
-        .and_then(|n| n.parse().ok())
+        .and_then(|n| n.parse().ok().filter(|p: &usize| p.to_string() == n))
         .filter(|n| *n >= 1)
         .ok_or(AppError::NotFound)?;
     let pages = state.site.store.public_pages().await?;
@@ -108,7 +109,7 @@ fn lastmod(at: Option<i64>) -> String {
 async fn robots() -> Response {
     let origin = crate::origin::current();
     let body = format!(
-        "User-agent: *\nDisallow: /admin\nDisallow: /api/\nDisallow: /comments/\nDisallow: /setup\n\nSitemap: {}\n",
+        "User-agent: *\nDisallow: /admin$\nDisallow: /admin/\nDisallow: /api/\nDisallow: /comments/\nDisallow: /setup$\n\nSitemap: {}\n",
         origin.join("/sitemap.xml")
     );
     answer("text/plain; charset=utf-8", body)

@@ -189,7 +189,14 @@ async fn wordpress_feed_addresses_move_to_ours() {
         assert_eq!(r.status(), 301, "{from}");
         assert_eq!(r.headers()["location"], to, "{from}");
     }
-    assert_eq!(app.get("/%2F%2Fevil.example/feed/").await.status(), 404);
+    // A name decoded with a slash in it never leads to another host.
+    for forged in [
+        "/%2F%2Fevil.example/feed/",
+        "/%2F3627734734/feed/",
+        "/tag/%2F3627734734/feed/",
+    ] {
+        assert_eq!(app.get(forged).await.status(), 404, "{forged}");
+    }
 }
 
 #[tokio::test]
@@ -408,7 +415,12 @@ async fn the_sitemap_lists_every_public_page_and_nothing_else() {
         robots.contains(&format!("Sitemap: {}", app.url("/sitemap.xml"))),
         "{robots}"
     );
-    for line in ["User-agent: *", "Disallow: /admin", "Disallow: /api/"] {
+    for line in [
+        "User-agent: *",
+        "Disallow: /admin$",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+    ] {
         assert!(robots.lines().any(|l| l == line), "{line}: {robots}");
     }
 }
