@@ -13,6 +13,7 @@ pub mod guess;
 pub mod hash_gate;
 pub mod import;
 pub mod login_limit;
+pub mod mail;
 pub mod media;
 pub mod memo;
 pub mod moderation;

@@ -77,6 +77,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SettingsCommand,
     },
+    /// The newsletter: try it on one address.
+    Newsletter {
+        #[command(subcommand)]
+        command: NewsletterCommand,
+    },
     /// A commenter's data: export it or erase it.
     Comments {
         #[command(subcommand)]
@@ -162,6 +167,8 @@ pub struct ServeArgs {
     #[arg(long, env = "BESTPICK_MAX_CONNECTIONS", default_value_t = bestpick_web::Limits::default().max_connections)]
     pub max_connections: usize,
     #[command(flatten)]
+    pub mail: MailArgs,
+    #[command(flatten)]
     pub data: DataArg,
 }
 
@@ -170,9 +177,9 @@ fn parse_site_url(s: &str) -> Result<bestpick_core::SiteUrl, String> {
 }
 
 impl ServeArgs {
-    pub fn options(&self) -> bestpick_web::Options {
+    pub fn options(&self) -> anyhow::Result<bestpick_web::Options> {
         use std::time::Duration;
-        bestpick_web::Options {
+        Ok(bestpick_web::Options {
             page_cache_bytes: self.page_cache_mb << 20,
             trusted_proxies: self.trusted_proxies.clone(),
             limits: bestpick_web::Limits {
@@ -180,9 +187,72 @@ impl ServeArgs {
                 idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
                 max_connections: self.max_connections.max(1),
             },
+            mail: self.mail.settings()?,
             ..Default::default()
-        }
+        })
     }
+}
+
+/// The SMTP server mail goes through. The password never on the command
+/// line (where `ps` and shell history show it): from the environment or a file.
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// smtps://HOST:465 (TLS), smtp://HOST:587 (STARTTLS, required) or
+    /// smtp+plain://HOST:25 (none, for a server on this machine). No mail
+    /// is sent without it.
+    #[arg(long, env = "BESTPICK_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The user name, when the server asks for one.
+    #[arg(long, env = "BESTPICK_SMTP_USER")]
+    pub smtp_user: Option<String>,
+    /// A file holding the password (else BESTPICK_SMTP_PASSWORD).
+    #[arg(long, env = "BESTPICK_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// Who mail is from: "Films <news@films.example>".
+    #[arg(
+        long,
+        env = "BESTPICK_MAIL_FROM",
+        default_value = "bestpick <bestpick@localhost>"
+    )]
+    pub mail_from: String,
+}
+
+impl MailArgs {
+    /// The server's settings, or none when no --smtp-url is given.
+    pub fn settings(&self) -> anyhow::Result<Option<bestpick_app::mail::MailSettings>> {
+        let Some(url) = &self.smtp_url else {
+            return Ok(None);
+        };
+        let password = match &self.smtp_password_file {
+            Some(file) => Some(
+                std::fs::read_to_string(file)
+                    .map_err(|e| anyhow::anyhow!("--smtp-password-file {}: {e}", file.display()))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned(),
+            ),
+            None => std::env::var("BESTPICK_SMTP_PASSWORD").ok(),
+        };
+        bestpick_app::mail::MailSettings::parse(
+            url,
+            self.smtp_user.clone(),
+            password,
+            &self.mail_from,
+        )
+        .map(Some)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NewsletterCommand {
+    /// Mail the newest published pick, as the newsletter, to one address now.
+    SendTest {
+        /// Where to send it.
+        address: String,
+        #[command(flatten)]
+        mail: MailArgs,
+        #[command(flatten)]
+        data: DataArg,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,8 +3,8 @@
 //! results on stdout, problems on stderr.
 
 use crate::cli::{
-    Cli, Command, CommentsCommand, DataArg, DbCommand, RoleArg, SectionCommand, SettingsCommand,
-    SpamCommand, TokenCommand, UserCommand,
+    Cli, Command, CommentsCommand, DataArg, DbCommand, MailArgs, NewsletterCommand, RoleArg,
+    SectionCommand, SettingsCommand, SpamCommand, TokenCommand, UserCommand,
 };
 use crate::spam;
 use anyhow::{bail, Context};
@@ -56,7 +56,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &args.data,
                 &args.listen,
                 args.base_url.clone(),
-                &args.options(),
+                &args.options()?,
             )
             .await?
         }
@@ -115,6 +115,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             SettingsCommand::List { data } => settings_list(&data).await?,
             SettingsCommand::Set { key, value, data } => settings_set(&data, &key, &value).await?,
         },
+        Command::Newsletter { command } => match command {
+            NewsletterCommand::SendTest {
+                address,
+                mail,
+                data,
+            } => newsletter_send_test(&data, &mail, &address).await?,
+        },
         Command::Comments { command } => match command {
             CommentsCommand::Export { email, data } => comments_export(&data, &email).await?,
             CommentsCommand::Erase { email, data } => comments_erase(&data, &email).await?,
@@ -153,6 +160,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Renders the newsletter of the newest pick for `address` and sends it
+/// now, saying what the server answered.
+async fn newsletter_send_test(
+    data: &DataArg,
+    mail: &MailArgs,
+    address: &str,
+) -> anyhow::Result<()> {
+    let settings = mail.settings()?.ok_or_else(|| {
+        anyhow::anyhow!("give the mail server with --smtp-url (or BESTPICK_SMTP_URL)")
+    })?;
+    let address = bestpick_core::comment::mail_address(address).map_err(anyhow::Error::msg)?;
+    let site = data.open().await?;
+    let options = bestpick_web::Options {
+        mail: Some(settings.clone()),
+        ..Default::default()
+    };
+    let state = bestpick_web::AppState::new(site, options)?;
+    let (title, message) = bestpick_web::test_newsletter(&state, &address).await?;
+    bestpick_app::mail::Mailer::new(settings)?
+        .send(&message)
+        .await
+        .map_err(|e| anyhow::anyhow!("the mail server refused it: {e:#}"))?;
+    println!("sent the newsletter of \"{title}\" to {address}");
+    Ok(())
 }
 
 async fn serve(

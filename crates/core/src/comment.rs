@@ -140,6 +140,17 @@ pub fn validate_body(body: &str, limits: Limits) -> Result<(), FieldErrors> {
     errors.into_result(())
 }
 
+/// A mail address as typed in a form, checked and lowercased, or what is
+/// wrong with it.
+pub fn mail_address(s: &str) -> Result<String, String> {
+    let s = s.trim().to_lowercase();
+    if is_email(&s) {
+        Ok(s)
+    } else {
+        Err("Please give an email address such as you@example.com.".into())
+    }
+}
+
 fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;

@@ -49,6 +49,9 @@ const TABLES: &[(&str, &str)] = &[
     ("blocklist", "kind{c}, value{c}"),
     ("login_limits", "key{c}"),
     ("job_runs", "name{c}"),
+    ("mail_queue", "id"),
+    ("subscribers", "id"),
+    ("mailed", "kind{c}, target_id"),
 ];
 
 /// The `ORDER BY` for a table's key on `engine`: text (marked `{c}`) in

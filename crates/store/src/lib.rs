@@ -16,6 +16,7 @@ mod copy;
 mod engine;
 mod error;
 mod limits;
+mod mail;
 mod media;
 mod moderation;
 mod notice;
@@ -47,6 +48,9 @@ pub use copy::{CopyProgress, TableCopy};
 pub use engine::{Engine, Location};
 pub use error::{Refusal, StoreError};
 pub use limits::LoginCount;
+pub use mail::{
+    retry_after, MailCounts, NewMail, QueuedMail, ReplyNotice, Subscriber, GIVE_UP_AFTER,
+};
 pub use media::{media_prefix, Media, MediaQuery, MediaUse, NewMedia, Variant};
 pub use moderation::{Moderated, ModerationAct, ModerationRecord, Undone, UNDO_SECONDS};
 pub use notice::Event;

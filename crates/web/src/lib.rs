@@ -13,6 +13,7 @@ mod error;
 mod features;
 mod feeds;
 mod head;
+mod mail;
 mod origin;
 mod page_cache;
 mod public;
@@ -36,6 +37,15 @@ pub use security::CspReports;
 pub use server::Limits;
 pub use state::AppState;
 
+/// The newsletter of the newest pick for `to`, ready to send (`bestpick
+/// newsletter send-test`), with the pick's title.
+pub async fn test_newsletter(
+    state: &AppState,
+    to: &str,
+) -> anyhow::Result<(String, bestpick_store::QueuedMail)> {
+    mail::test_newsletter(state, to).await
+}
+
 use anyhow::Context;
 use axum::middleware::from_fn_with_state;
 use axum::Router;
@@ -56,6 +66,9 @@ pub struct Options {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Connection limits: slow clients, idle ones, how many at once.
     pub limits: server::Limits,
+    /// The SMTP server mail goes through; none: no mail is sent, and
+    /// neither the reply box nor the newsletter form is offered.
+    pub mail: Option<bestpick_app::mail::MailSettings>,
     /// Addresses in one sitemap file: the protocol's 50,000 (a test
     /// lowers it to see the index without 50,000 posts).
     pub sitemap_urls: usize,
@@ -68,6 +81,7 @@ impl Default for Options {
             trusted_proxies: Vec::new(),
             limits: server::Limits::default(),
             sitemap_urls: 50_000,
+            mail: None,
         }
     }
 }
@@ -124,6 +138,13 @@ impl Application {
         // instances on the same PostgreSQL) are followed: their pages change
         // here, and their comments and decisions reach this memory. Related
         // picks an import left to compute are computed meanwhile.
+        let mail = match &self.state.options.mail {
+            Some(settings) => {
+                let mailer = bestpick_app::mail::Mailer::new(settings.clone())?;
+                Some(tokio::spawn(mail::run(self.state.clone(), mailer)))
+            }
+            None => None,
+        };
         let site = self.state.site.clone();
         let follow = tokio::spawn(async move {
             tokio::join!(
@@ -141,6 +162,9 @@ impl Application {
         let site = from_fn_with_state(self.state.clone(), client::identify).layer(site);
         server::serve(self.listener, site, self.state.options.limits, shutdown).await;
         follow.abort();
+        if let Some(mail) = mail {
+            mail.abort();
+        }
         self.state.site.store.close().await;
         Ok(())
     }
@@ -176,6 +200,7 @@ fn site(state: AppState) -> Routes {
         .merge(search::router())
         .merge(works::router())
         .merge(ratings::router())
+        .merge(mail::router())
         .merge(
             feeds::router()
                 .merge(sitemap::router())

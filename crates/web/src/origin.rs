@@ -61,6 +61,19 @@ fn loopback_origin(host: &str) -> Option<SiteUrl> {
         .flatten()
 }
 
+/// The site's address outside a request (mail): the one given, else the fallback.
+pub async fn of_site(state: &AppState) -> SiteUrl {
+    match bestpick_app::settings::site_url(&state.site).await {
+        Ok(Some(url)) => url,
+        _ => fallback(),
+    }
+}
+
+/// Runs `f` with `url` as the origin its links point to.
+pub async fn scoped<F: std::future::Future>(url: SiteUrl, f: F) -> F::Output {
+    ORIGIN.scope(url, f).await
+}
+
 /// The current request's origin (outside a request: the fallback).
 pub fn current() -> SiteUrl {
     ORIGIN

@@ -45,6 +45,8 @@ pub struct SiteContext {
     pub name: String,
     pub tagline: String,
     pub sections: Vec<Section>,
+    /// Whether mail is sent: the reply box and the newsletter form.
+    pub mail: bool,
     /// The footer's about page and social profiles.
     pub links: bestpick_app::settings::SiteLinks,
 }
@@ -54,6 +56,7 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
     let sections = store.sections().await?;
     Ok(SiteContext {
         url: crate::origin::current(),
+        mail: state.options.mail.is_some(),
         name: store
             .setting("site_name")
             .await?

@@ -56,6 +56,34 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("work.html", include_str!("../theme/templates/work.html")),
     (
+        "mail_page.html",
+        include_str!("../theme/templates/mail_page.html"),
+    ),
+    (
+        "mail/reply.txt",
+        include_str!("../theme/templates/mail/reply.txt"),
+    ),
+    (
+        "mail/reply.html",
+        include_str!("../theme/templates/mail/reply.html"),
+    ),
+    (
+        "mail/confirm.txt",
+        include_str!("../theme/templates/mail/confirm.txt"),
+    ),
+    (
+        "mail/confirm.html",
+        include_str!("../theme/templates/mail/confirm.html"),
+    ),
+    (
+        "mail/newsletter.txt",
+        include_str!("../theme/templates/mail/newsletter.txt"),
+    ),
+    (
+        "mail/newsletter.html",
+        include_str!("../theme/templates/mail/newsletter.html"),
+    ),
+    (
         "person.html",
         include_str!("../theme/templates/person.html"),
     ),

@@ -33,6 +33,7 @@ mod follow;
 mod helpers;
 mod images;
 mod instances;
+mod mail;
 mod permissions;
 mod play;
 mod public;

@@ -1,0 +1,460 @@
+//! Mail readers asked for: a notice when a published reply answers their
+//! comment, and the newsletter (double opt-in, a mail when a pick goes
+//! live). Mails are rendered from the theme's `mail/*.txt` and `.html`
+//! templates into the queue the store keeps, and sent from there by a task
+//! that runs while the site is served, with retries, so a mail server that
+//! is down delays mail and loses none. Every mail that is not asked for
+//! carries a one-click unsubscribe link and the `List-Unsubscribe` headers.
+
+use crate::auth;
+use crate::error::AppError;
+use crate::origin;
+use crate::public::{render_page, site_context};
+use crate::routes::Routes;
+use crate::state::AppState;
+use axum::extract::{Form, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use bestpick_app::mail::Mailer;
+use bestpick_app::secrets;
+use bestpick_core::post::PostKind;
+use bestpick_store::{NewMail, PostFilter, ReplyNotice};
+use minijinja::{context, Value};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// How often the queue and what is new to mail are looked at.
+const POLL: Duration = Duration::from_secs(2);
+/// How long a message taken to send is kept from other senders.
+const LEASE_SECS: i64 = 120;
+
+pub fn router() -> Routes {
+    Routes::new()
+        .get("/mail/unsubscribe", unsubscribe_page)
+        .post("/mail/unsubscribe", unsubscribe)
+        .post("/newsletter", subscribe)
+        .get("/newsletter/confirm", confirm)
+}
+
+/// Sends and composes mail for as long as the site is served.
+pub async fn run(state: AppState, mailer: Mailer) {
+    loop {
+        if let Err(e) = round(&state, &mailer).await {
+            tracing::warn!("mail: {e:#}");
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+async fn round(state: &AppState, mailer: &Mailer) -> anyhow::Result<()> {
+    let url = origin::of_site(state).await;
+    origin::scoped(url, async {
+        compose_replies(state).await?;
+        compose_newsletters(state).await?;
+        send_due(state, mailer).await
+    })
+    .await
+}
+
+/// Sends what is due, one message at a time, until none is.
+async fn send_due(state: &AppState, mailer: &Mailer) -> anyhow::Result<()> {
+    let store = &state.site.store;
+    while let Some(mail) = store.take_due_mail(LEASE_SECS).await? {
+        match mailer.send(&mail).await {
+            Ok(()) => store.mail_sent(mail.id).await?,
+            Err(e) => {
+                let why = format!("{e:#}");
+                tracing::warn!(
+                    "mail to {} not sent (try {}): {why}",
+                    mail.recipient,
+                    mail.attempts + 1
+                );
+                store.mail_failed(&mail, &why).await?;
+                // The server is likely down: the rest wait for the next round.
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first moment mail is composed for: what came before (replies,
+/// posts) is not mailed about when mail is first set up.
+async fn mail_since(state: &AppState) -> anyhow::Result<i64> {
+    let now = state.site.now();
+    let since = state
+        .site
+        .store
+        .setting_or_init("mail.since", || now.to_string())
+        .await?;
+    Ok(since.parse().unwrap_or(now))
+}
+
+/// A mail's plain text and HTML from `mail/NAME.txt` and `.html`.
+async fn render_mail(state: &AppState, name: &str, ctx: Value) -> anyhow::Result<(String, String)> {
+    let site = site_context(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let ctx = context! { site => site, ..ctx };
+    Ok((
+        state
+            .templates
+            .render(&format!("mail/{name}.txt"), ctx.clone())?,
+        state.templates.render(&format!("mail/{name}.html"), ctx)?,
+    ))
+}
+
+fn token(state: &AppState, what: &str) -> String {
+    secrets::sign(&state.site.signing_key, what)[..32].to_owned()
+}
+
+fn checks(state: &AppState, what: &str, given: &str) -> bool {
+    secrets::constant_time_eq(&token(state, what), given)
+}
+
+fn query(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+async fn compose_replies(state: &AppState) -> anyhow::Result<()> {
+    let since = mail_since(state).await?;
+    let store = &state.site.store;
+    for notice in store.replies_to_mail(since).await? {
+        let mail = reply_mail(state, &notice).await?;
+        store
+            .queue_mail_once("reply", notice.reply_id, &[mail])
+            .await?;
+    }
+    Ok(())
+}
+
+async fn reply_mail(state: &AppState, notice: &ReplyNotice) -> anyhow::Result<NewMail> {
+    let url = origin::current();
+    let id = notice.parent_id.to_string();
+    let unsubscribe = url.join(&format!(
+        "/mail/unsubscribe?{}",
+        query(&[
+            ("comment", &id),
+            ("t", &token(state, &format!("replies.{id}")))
+        ])
+    ));
+    let link = url.join(&format!("{}#comment-{}", notice.post_url, notice.reply_id));
+    let ctx = context! {
+        notice => context! {
+            parent_name => notice.parent_name, reply_name => notice.reply_name,
+            reply_body => notice.reply_body, post_title => notice.post_title,
+        },
+        link, unsubscribe => unsubscribe.clone(),
+    };
+    let (text_body, html_body) = render_mail(state, "reply", ctx).await?;
+    let site = site_context(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok(NewMail {
+        kind: "reply",
+        recipient: notice.parent_email.clone(),
+        subject: format!("{} replied to you on {}", notice.reply_name, site.name),
+        text_body,
+        html_body,
+        unsubscribe: Some(unsubscribe),
+    })
+}
+
+/// A mail to each confirmed subscriber for each pick gone live.
+async fn compose_newsletters(state: &AppState) -> anyhow::Result<()> {
+    let store = &state.site.store;
+    let since = mail_since(state).await?;
+    let posts = store.posts_to_mail(since).await?;
+    if posts.is_empty() {
+        return Ok(());
+    }
+    let readers: Vec<String> = store
+        .subscribers()
+        .await?
+        .into_iter()
+        .filter(|s| s.status == "confirmed")
+        .map(|s| s.email)
+        .collect();
+    for id in posts {
+        let Some(post) = store.post(id).await? else {
+            continue;
+        };
+        // Picks are the newsletter; other posts are marked, not mailed.
+        let mails = if post.card.kind == PostKind::Pick {
+            let mut mails = Vec::with_capacity(readers.len());
+            for to in &readers {
+                mails.push(newsletter_mail(state, std::slice::from_ref(&post), to).await?);
+            }
+            mails
+        } else {
+            Vec::new()
+        };
+        store.queue_mail_once("post", id, &mails).await?;
+    }
+    Ok(())
+}
+
+/// The newsletter about `posts` for one reader, with their own way out.
+pub async fn newsletter_mail(
+    state: &AppState,
+    posts: &[bestpick_store::PostView],
+    to: &str,
+) -> anyhow::Result<NewMail> {
+    let url = origin::current();
+    let unsubscribe = url.join(&format!(
+        "/mail/unsubscribe?{}",
+        query(&[
+            ("email", to),
+            ("t", &token(state, &format!("newsletter.{to}")))
+        ])
+    ));
+    let site = site_context(state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let subject = match posts {
+        [one] => format!("{} · {}", one.card.title, site.name),
+        _ => format!("New on {}", site.name),
+    };
+    let items: Vec<Value> = posts
+        .iter()
+        .map(|p| {
+            context! {
+                title => p.card.title, link => url.join(&p.card.url),
+                description => crate::head::description(p, 300),
+                work => p.card.work.as_ref().map(|w| context! { name => w.name, year => w.year }),
+                image => p.card.cover.as_ref().map(|m| url.join(&m.url)),
+            }
+        })
+        .collect();
+    let ctx =
+        context! { posts => items, unsubscribe => unsubscribe.clone(), subject => subject.clone() };
+    let (text_body, html_body) = render_mail(state, "newsletter", ctx).await?;
+    Ok(NewMail {
+        kind: "newsletter",
+        recipient: to.to_owned(),
+        subject,
+        text_body,
+        html_body,
+        unsubscribe: Some(unsubscribe),
+    })
+}
+
+/// The newest published pick as a newsletter to `to`, to send at once
+/// (`bestpick newsletter send-test`), and the pick's title.
+pub async fn test_newsletter(
+    state: &AppState,
+    to: &str,
+) -> anyhow::Result<(String, bestpick_store::QueuedMail)> {
+    let url = origin::of_site(state).await;
+    origin::scoped(url, async {
+        let store = &state.site.store;
+        let (cards, _) = store
+            .list_posts(&PostFilter {
+                kind: Some(PostKind::Pick),
+                limit: 1,
+                ..crate::public::visible(state.site.now())
+            })
+            .await?;
+        let card = cards
+            .first()
+            .ok_or_else(|| anyhow::anyhow!("no pick is published yet"))?;
+        let post = store
+            .post(card.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the pick is gone"))?;
+        let mail = newsletter_mail(state, std::slice::from_ref(&post), to).await?;
+        let mail = bestpick_store::QueuedMail {
+            id: 0,
+            kind: "test".into(),
+            recipient: mail.recipient,
+            subject: format!("[test] {}", mail.subject),
+            text_body: mail.text_body,
+            html_body: mail.html_body,
+            unsubscribe: mail.unsubscribe,
+            created_at: state.site.now(),
+            attempts: 0,
+        };
+        Ok((card.title.clone(), mail))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+struct Unsubscribe {
+    comment: Option<String>,
+    email: Option<String>,
+    #[serde(default)]
+    t: String,
+}
+
+/// What an unsubscribe address names, once its token is checked.
+enum Leaving {
+    Replies(i64),
+    Newsletter(String),
+}
+
+fn leaving(state: &AppState, q: &Unsubscribe) -> Result<Leaving, AppError> {
+    let bad = || {
+        AppError::BadRequest(
+            "this unsubscribe link is not whole: copy all of it from the mail".into(),
+        )
+    };
+    match (&q.comment, &q.email) {
+        (Some(id), None) if checks(state, &format!("replies.{id}"), &q.t) => {
+            Ok(Leaving::Replies(id.parse().map_err(|_| bad())?))
+        }
+        (None, Some(email)) if checks(state, &format!("newsletter.{email}"), &q.t) => {
+            Ok(Leaving::Newsletter(email.clone()))
+        }
+        _ => Err(bad()),
+    }
+}
+
+async fn mail_page(
+    state: &AppState,
+    title: &str,
+    message: &str,
+    confirm: Option<String>,
+    button: &str,
+) -> Result<Response, AppError> {
+    let html = render_page(
+        state,
+        "mail_page.html",
+        context! { title, message, confirm, button },
+    )
+    .await?;
+    Ok(Html(html).into_response())
+}
+
+/// The link in a mail: one button, so that a mail scanner following
+/// links unsubscribes no one; mail apps use the one-click POST.
+async fn unsubscribe_page(
+    State(state): State<AppState>,
+    Query(q): Query<Unsubscribe>,
+) -> Result<Response, AppError> {
+    let what = match leaving(&state, &q)? {
+        Leaving::Replies(_) => "Stop the mails about replies to your comment?",
+        Leaving::Newsletter(_) => "Leave the newsletter?",
+    };
+    let again = match (&q.comment, &q.email) {
+        (Some(c), _) => query(&[("comment", c), ("t", &q.t)]),
+        (_, Some(e)) => query(&[("email", e), ("t", &q.t)]),
+        _ => String::new(),
+    };
+    mail_page(
+        &state,
+        "Unsubscribe",
+        what,
+        Some(format!("/mail/unsubscribe?{again}")),
+        "Unsubscribe",
+    )
+    .await
+}
+
+/// RFC 8058 one-click unsubscribe (the mail app's POST), and the page's button.
+async fn unsubscribe(
+    State(state): State<AppState>,
+    Query(q): Query<Unsubscribe>,
+) -> Result<Response, AppError> {
+    let store = &state.site.store;
+    let said = match leaving(&state, &q)? {
+        Leaving::Replies(id) => {
+            store.stop_reply_notices(id).await?;
+            "You will get no more mails about replies to that comment."
+        }
+        Leaving::Newsletter(email) => {
+            store.unsubscribe(&email).await?;
+            "You have left the newsletter. Nothing more will be sent to you."
+        }
+    };
+    mail_page(&state, "Unsubscribed", said, None, "").await
+}
+
+#[derive(Debug, Deserialize)]
+struct Subscribe {
+    #[serde(default)]
+    email: String,
+}
+
+/// The newsletter form: a confirmation mail to the address, whatever it
+/// was before (the page says the same either way, so it tells no one who
+/// subscribes).
+async fn subscribe(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<Subscribe>,
+) -> Result<Response, AppError> {
+    if !auth::same_origin(&headers) {
+        return Err(AppError::Forbidden(
+            "subscribe from the site's own form".into(),
+        ));
+    }
+    if state.options.mail.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let email = bestpick_core::comment::mail_address(&form.email).map_err(AppError::BadRequest)?;
+    let before = state.site.store.subscribe(&email).await?;
+    if before.as_deref() != Some("confirmed") {
+        let link = origin::current().join(&format!(
+            "/newsletter/confirm?{}",
+            query(&[
+                ("email", &email),
+                ("t", &token(&state, &format!("confirm.{email}")))
+            ])
+        ));
+        let (text_body, html_body) = render_mail(&state, "confirm", context! { link })
+            .await
+            .map_err(AppError::Internal)?;
+        let site = site_context(&state).await?;
+        state
+            .site
+            .store
+            .queue_mail(&NewMail {
+                kind: "confirm",
+                recipient: email.clone(),
+                subject: format!("Confirm your subscription to {}", site.name),
+                text_body,
+                html_body,
+                unsubscribe: None,
+            })
+            .await?;
+    }
+    mail_page(
+        &state,
+        "Check your inbox",
+        &format!("If {email} is yours, a mail there has a link to confirm. Nothing is sent before you follow it."),
+        None,
+        "",
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+struct Confirm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    t: String,
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    Query(q): Query<Confirm>,
+) -> Result<Response, AppError> {
+    if !checks(&state, &format!("confirm.{}", q.email), &q.t) {
+        return Err(AppError::BadRequest(
+            "this confirmation link is not whole: copy all of it from the mail".into(),
+        ));
+    }
+    state.site.store.confirm_subscriber(&q.email).await?;
+    mail_page(
+        &state,
+        "Subscribed",
+        "Thank you: the newsletter will come to this address when a pick is published.",
+        None,
+        "",
+    )
+    .await
+}
