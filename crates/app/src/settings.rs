@@ -23,7 +23,12 @@ const SITE: &[(&str, &str)] = &[
     (FEED_CONTENT, "full"),
     // How many of the newest posts each feed holds.
     (FEED_ITEMS, "20"),
+    // The newsletter: a mail when a pick is published (each), or a digest
+    // of the week's picks (weekly).
+    (NEWSLETTER, "each"),
 ];
+
+pub const NEWSLETTER: &str = "newsletter";
 
 pub const SITE_URL: &str = "site_url";
 pub const FEED_CONTENT: &str = "feed_content";
@@ -113,6 +118,9 @@ fn refusal(key: &str, value: &str) -> Option<String> {
         SITE_URL if !value.is_empty() => bestpick_core::SiteUrl::parse(value)
             .err()
             .map(|e| format!("{key}: {e}")),
+        NEWSLETTER if value != "each" && value != "weekly" => {
+            Some(format!("{key}: '{value}' is neither each nor weekly"))
+        }
         FEED_CONTENT if value != "full" && value != "summary" => {
             Some(format!("{key}: '{value}' is neither full nor summary"))
         }

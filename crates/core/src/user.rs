@@ -64,6 +64,12 @@ impl Role {
         self == Role::Admin
     }
 
+    /// See and export the newsletter's subscribers (readers' addresses)
+    /// and how mail is going.
+    pub fn can_see_subscribers(self) -> bool {
+        self == Role::Admin
+    }
+
     /// Edit a post, `own` when the user is one of its authors. This is also
     /// who may see it on the site before it is published.
     pub fn may_edit_post(self, own: bool) -> bool {

@@ -114,31 +114,37 @@ impl Store {
         self.commit(tx, &[], &[]).await
     }
 
-    /// Queues `mail` about `target` (a reply, a post) unless something was
-    /// queued about it already: at most one mail each, whoever asks twice.
-    /// Whether it was queued.
+    /// Queues `mails` about `targets` (a reply, the posts of a newsletter)
+    /// unless one of them was mailed about already: at most one mail each,
+    /// whoever asks twice (another instance too). Whether they were queued.
     pub async fn queue_mail_once(
         &self,
         kind: &str,
-        target_id: i64,
+        targets: &[i64],
         mails: &[NewMail],
     ) -> Result<bool> {
         let mut tx = self.begin().await?;
         let now = self.now();
-        let fresh = sqlx::query(
-            "INSERT INTO mailed (kind, target_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(kind)
-        .bind(target_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if fresh {
-            for mail in mails {
-                insert_mail(&mut tx, mail, now).await?;
-            }
+        let mut fresh = true;
+        for target in targets {
+            fresh &= sqlx::query(
+                "INSERT INTO mailed (kind, target_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(kind)
+            .bind(target)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+        }
+        if !fresh {
+            // Another sender was first: nothing of this one is kept.
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for mail in mails {
+            insert_mail(&mut tx, mail, now).await?;
         }
         self.commit(tx, &[], &[]).await?;
         Ok(fresh)

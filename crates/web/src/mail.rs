@@ -124,7 +124,7 @@ async fn compose_replies(state: &AppState) -> anyhow::Result<()> {
     for notice in store.replies_to_mail(since).await? {
         let mail = reply_mail(state, &notice).await?;
         store
-            .queue_mail_once("reply", notice.reply_id, &[mail])
+            .queue_mail_once("reply", &[notice.reply_id], &[mail])
             .await?;
     }
     Ok(())
@@ -162,13 +162,29 @@ async fn reply_mail(state: &AppState, notice: &ReplyNotice) -> anyhow::Result<Ne
     })
 }
 
-/// A mail to each confirmed subscriber for each pick gone live.
+/// The newsletter: a mail to each confirmed subscriber for each pick gone
+/// live, or (setting `newsletter` = `weekly`) one a week with the week's picks.
 async fn compose_newsletters(state: &AppState) -> anyhow::Result<()> {
     let store = &state.site.store;
     let since = mail_since(state).await?;
-    let posts = store.posts_to_mail(since).await?;
-    if posts.is_empty() {
+    let ids = store.posts_to_mail(since).await?;
+    if ids.is_empty() {
         return Ok(());
+    }
+    let weekly = store.setting(NEWSLETTER).await?.as_deref() == Some("weekly");
+    let now = state.site.now();
+    if weekly {
+        let last: i64 = store
+            .setting_or_init("mail.last_digest", || now.to_string())
+            .await?
+            .parse()
+            .unwrap_or(now);
+        if now - last < WEEK {
+            return Ok(());
+        }
+        store
+            .set_setting("mail.last_digest", &now.to_string())
+            .await?;
     }
     let readers: Vec<String> = store
         .subscribers()
@@ -177,24 +193,42 @@ async fn compose_newsletters(state: &AppState) -> anyhow::Result<()> {
         .filter(|s| s.status == "confirmed")
         .map(|s| s.email)
         .collect();
-    for id in posts {
-        let Some(post) = store.post(id).await? else {
-            continue;
-        };
-        // Picks are the newsletter; other posts are marked, not mailed.
-        let mails = if post.card.kind == PostKind::Pick {
-            let mut mails = Vec::with_capacity(readers.len());
-            for to in &readers {
-                mails.push(newsletter_mail(state, std::slice::from_ref(&post), to).await?);
-            }
-            mails
-        } else {
-            Vec::new()
-        };
-        store.queue_mail_once("post", id, &mails).await?;
+    // Picks are the newsletter; other posts are marked, not mailed.
+    let mut picks = Vec::new();
+    for id in &ids {
+        if let Some(post) = store
+            .post(*id)
+            .await?
+            .filter(|p| p.card.kind == PostKind::Pick)
+        {
+            picks.push(post);
+        }
+    }
+    let batches: Vec<&[bestpick_store::PostView]> = match weekly {
+        true => vec![&picks[..]],
+        false => picks.chunks(1).collect(),
+    };
+    for posts in batches.into_iter().filter(|b| !b.is_empty()) {
+        let mut mails = Vec::with_capacity(readers.len());
+        for to in &readers {
+            mails.push(newsletter_mail(state, posts, to).await?);
+        }
+        let targets: Vec<i64> = posts.iter().map(|p| p.card.id).collect();
+        store.queue_mail_once("post", &targets, &mails).await?;
+    }
+    let others: Vec<i64> = ids
+        .into_iter()
+        .filter(|id| !picks.iter().any(|p| p.card.id == *id))
+        .collect();
+    if !others.is_empty() {
+        store.queue_mail_once("post", &others, &[]).await?;
     }
     Ok(())
 }
+
+/// The setting: `each` (a mail when a pick is published) or `weekly`.
+const NEWSLETTER: &str = bestpick_app::settings::NEWSLETTER;
+const WEEK: i64 = 7 * 24 * 3600;
 
 /// The newsletter about `posts` for one reader, with their own way out.
 pub async fn newsletter_mail(

@@ -56,6 +56,10 @@ const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("work.html", include_str!("../theme/templates/work.html")),
     (
+        "admin/subscribers.html",
+        include_str!("../theme/templates/admin/subscribers.html"),
+    ),
+    (
         "mail_page.html",
         include_str!("../theme/templates/mail_page.html"),
     ),

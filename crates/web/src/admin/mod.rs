@@ -9,6 +9,7 @@ mod media;
 pub(crate) mod post_form;
 mod posts;
 mod sections;
+mod subscribers;
 mod users;
 
 use crate::auth::CurrentUser;
@@ -34,6 +35,7 @@ pub fn router() -> Routes {
         .merge(media::router())
         .merge(sections::router())
         .merge(users::router())
+        .merge(subscribers::router())
 }
 
 /// A form with nothing in it but its CSRF token: a button that acts.

@@ -233,6 +233,7 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         // Subscribing is from the site's own form, as rating is.
         ("POST", "/newsletter") => [(Forbidden, Forbidden); 4],
         ("GET", "/admin/users") => admin_page,
+        ("GET", "/admin/subscribers" | "/admin/subscribers.csv") => admin_page,
         ("POST", "/admin/users") => admin_form,
         // The API.
         ("GET", "/api/v1/posts") => api_read,
