@@ -748,3 +748,92 @@ fn related_picks_an_import_left_are_computed_by_the_related_command() {
         "{again}"
     );
 }
+
+/// `newsletter send-test` mails the newest pick at once to a real SMTP
+/// server on loopback (aiosmtpd, writing a Maildir); a password in the
+/// server's address is refused before anything is sent.
+#[test]
+fn the_newsletter_is_sent_as_a_test_to_one_address() {
+    let has = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output();
+    if !has.is_ok_and(|o| o.status.success()) {
+        skip("Python's aiosmtpd is not installed (pip install aiosmtpd)");
+        return;
+    }
+    let dir = Folder::new();
+    assert!(bestpick(&dir, &["demo"], "").status.success());
+    let refused = bestpick(
+        &dir,
+        &[
+            "newsletter",
+            "send-test",
+            "me@example.com",
+            "--smtp-url",
+            "smtp://me:secret@127.0.0.1:25",
+        ],
+        "",
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("must not hold a user name or password"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let maildir = tempfile::tempdir().unwrap();
+    let mut sink = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir.path().join("box"))
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let url = format!("smtp+plain://127.0.0.1:{port}");
+    let out = bestpick(
+        &dir,
+        &[
+            "newsletter",
+            "send-test",
+            "Me@Example.com",
+            "--smtp-url",
+            &url,
+            "--mail-from",
+            "Films <news@films.example>",
+        ],
+        "",
+    );
+    let _ = sink.kill();
+    let _ = sink.wait();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("sent the newsletter of"),
+        "{}",
+        text(&out.stdout)
+    );
+    let new = std::fs::read_dir(maildir.path().join("box/new")).unwrap();
+    let mails: Vec<String> = new
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("To: me@example.com"), "{}", mails[0]);
+    assert!(mails[0].contains("Subject: [test]"), "{}", mails[0]);
+    assert!(mails[0].contains("List-Unsubscribe: <"), "{}", mails[0]);
+}
