@@ -84,6 +84,13 @@ impl MailSettings {
         let from: Mailbox = from.parse().map_err(|e| {
             anyhow::anyhow!("--mail-from: '{from}' is not an address such as \"Films <news@films.example>\" ({e})")
         })?;
+        // A password sent in clear over the network: only to this machine.
+        let local = matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1");
+        if security == Security::Plain && user.is_some() && !local {
+            anyhow::bail!(
+                "--smtp-url: smtp+plain:// would send the password unencrypted to {host}; use smtps:// or smtp://"
+            );
+        }
         let login = match (user, password) {
             (Some(u), Some(p)) => Some((u, p)),
             (None, None) => None,
@@ -138,12 +145,25 @@ impl Mailer {
 
     /// Sends one message: plain text and HTML, with the one-click
     /// unsubscribe headers (RFC 8058) when it has an unsubscribe address.
-    pub async fn send(&self, mail: &QueuedMail) -> anyhow::Result<()> {
-        let to: Mailbox = mail
-            .recipient
-            .parse()
-            .with_context(|| format!("'{}' is not a mail address", mail.recipient))?;
+    pub async fn send(&self, mail: &QueuedMail) -> Result<(), SendError> {
+        let to: Mailbox = mail.recipient.parse().map_err(|e| SendError {
+            why: format!("'{}' is not a mail address ({e})", mail.recipient),
+            permanent: true,
+        })?;
+        let message = self.message(mail, to).map_err(|e| SendError {
+            why: format!("{e:#}"),
+            permanent: true,
+        })?;
+        self.transport.send(message).await.map_err(|e| SendError {
+            permanent: e.is_permanent(),
+            why: e.to_string(),
+        })?;
+        Ok(())
+    }
+
+    fn message(&self, mail: &QueuedMail, to: Mailbox) -> anyhow::Result<Message> {
         let mut message = Message::builder()
+            .message_id(None)
             .from(self.settings.from.clone())
             .to(to)
             .subject(mail.subject.clone());
@@ -160,18 +180,51 @@ impl Mailer {
                     "List-Unsubscribe=One-Click".into(),
                 )?);
         }
-        let message = message.multipart(MultiPart::alternative_plain_html(
+        Ok(message.multipart(MultiPart::alternative_plain_html(
             mail.text_body.clone(),
             mail.html_body.clone(),
-        ))?;
-        self.transport.send(message).await?;
-        Ok(())
+        ))?)
     }
 }
+
+/// Why a message was not sent, and whether trying again can help (the
+/// server refused the address for good: a 5xx answer).
+#[derive(Debug)]
+pub struct SendError {
+    pub why: String,
+    pub permanent: bool,
+}
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.why)
+    }
+}
+
+impl std::error::Error for SendError {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_password_goes_in_clear_to_another_machine() {
+        let e = MailSettings::parse(
+            "smtp+plain://m.example",
+            Some("u".into()),
+            Some("p".into()),
+            "a@b.example",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("unencrypted"), "{e}");
+        assert!(MailSettings::parse(
+            "smtp+plain://127.0.0.1:25",
+            Some("u".into()),
+            Some("p".into()),
+            "a@b.example"
+        )
+        .is_ok());
+    }
 
     #[test]
     fn smtp_addresses_are_checked() {

@@ -6,8 +6,26 @@ use bestpick_store::{Feature, Section, StoreError, User};
 
 /// First path segments the site itself uses; a section there would be unreachable.
 pub const RESERVED_SLUGS: &[&str] = &[
-    "admin", "api", "author", "media", "person", "setup", "static", "tag", "work", "feed",
-    "search", "login", "logout", "comments", "works", "cards", "sitemap",
+    "admin",
+    "api",
+    "author",
+    "media",
+    "person",
+    "setup",
+    "static",
+    "tag",
+    "work",
+    "feed",
+    "search",
+    "login",
+    "logout",
+    "comments",
+    "works",
+    "cards",
+    "sitemap",
+    "newsletter",
+    "mail",
+    "ratings",
 ];
 
 /// Adds a section of posts at the end of the order. An empty slug is made

@@ -208,13 +208,10 @@ pub struct MailArgs {
     /// A file holding the password (else BESTPICK_SMTP_PASSWORD).
     #[arg(long, env = "BESTPICK_SMTP_PASSWORD_FILE")]
     pub smtp_password_file: Option<PathBuf>,
-    /// Who mail is from: "Films <news@films.example>".
-    #[arg(
-        long,
-        env = "BESTPICK_MAIL_FROM",
-        default_value = "bestpick <bestpick@localhost>"
-    )]
-    pub mail_from: String,
+    /// Who mail is from: "Films <news@films.example>" (an address of the
+    /// site's own domain, which mail servers take).
+    #[arg(long, env = "BESTPICK_MAIL_FROM")]
+    pub mail_from: Option<String>,
 }
 
 impl MailArgs {
@@ -232,13 +229,11 @@ impl MailArgs {
             ),
             None => std::env::var("BESTPICK_SMTP_PASSWORD").ok(),
         };
-        bestpick_app::mail::MailSettings::parse(
-            url,
-            self.smtp_user.clone(),
-            password,
-            &self.mail_from,
-        )
-        .map(Some)
+        let from = self.mail_from.as_deref().ok_or_else(|| {
+            anyhow::anyhow!("--smtp-url is given without --mail-from: who is the site's mail from?")
+        })?;
+        bestpick_app::mail::MailSettings::parse(url, self.smtp_user.clone(), password, from)
+            .map(Some)
     }
 }
 
@@ -248,6 +243,10 @@ pub enum NewsletterCommand {
     SendTest {
         /// Where to send it.
         address: String,
+        /// The site's public address, for the mail's links (over the
+        /// `site_url` setting), as `serve --base-url` takes it.
+        #[arg(long, env = "BESTPICK_BASE_URL", value_parser = parse_site_url)]
+        base_url: Option<bestpick_core::SiteUrl>,
         #[command(flatten)]
         mail: MailArgs,
         #[command(flatten)]

@@ -118,9 +118,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Newsletter { command } => match command {
             NewsletterCommand::SendTest {
                 address,
+                base_url,
                 mail,
                 data,
-            } => newsletter_send_test(&data, &mail, &address).await?,
+            } => newsletter_send_test(&data, &mail, base_url, &address).await?,
         },
         Command::Comments { command } => match command {
             CommentsCommand::Export { email, data } => comments_export(&data, &email).await?,
@@ -167,13 +168,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn newsletter_send_test(
     data: &DataArg,
     mail: &MailArgs,
+    base_url: Option<bestpick_core::SiteUrl>,
     address: &str,
 ) -> anyhow::Result<()> {
     let settings = mail.settings()?.ok_or_else(|| {
         anyhow::anyhow!("give the mail server with --smtp-url (or BESTPICK_SMTP_URL)")
     })?;
     let address = bestpick_core::comment::mail_address(address).map_err(anyhow::Error::msg)?;
-    let site = data.open().await?;
+    let mut site = data.open().await?;
+    site.base_url = base_url;
+    needs_address(&site).await?;
     let options = bestpick_web::Options {
         mail: Some(settings.clone()),
         ..Default::default()
@@ -183,8 +187,20 @@ async fn newsletter_send_test(
     bestpick_app::mail::Mailer::new(settings)?
         .send(&message)
         .await
-        .map_err(|e| anyhow::anyhow!("the mail server refused it: {e:#}"))?;
+        .map_err(|e| anyhow::anyhow!("the mail server refused it: {e}"))?;
     println!("sent the newsletter of \"{title}\" to {address}");
+    Ok(())
+}
+
+/// Mail's links (unsubscribe above all) must lead to the site: mail is
+/// not sent from a site that does not know its address.
+async fn needs_address(site: &Site) -> anyhow::Result<()> {
+    if bestpick_app::settings::site_url(site).await?.is_none() {
+        anyhow::bail!(
+            "mail needs the site's public address for its links: give --base-url https://your.site \
+             (or `bestpick settings set site_url https://your.site`)"
+        );
+    }
     Ok(())
 }
 
@@ -205,6 +221,9 @@ async fn serve(
         .init();
     let mut site = data.open().await?;
     site.base_url = base_url;
+    if options.mail.is_some() {
+        needs_address(&site).await?;
+    }
     if bestpick_app::settings::site_url(&site).await?.is_none() {
         tracing::warn!(
             "no public address: give --base-url https://your.site (or `bestpick settings set site_url ...`); \
@@ -237,6 +256,11 @@ async fn maintain_hourly(site: Site) {
             ),
             Ok(_) => {}
             Err(e) => tracing::error!("comment maintenance failed: {e:#}"),
+        }
+        match site.store.prune_mail().await {
+            Ok(n) if n > 0 => tracing::info!(deleted = n, "old mail deleted from the queue"),
+            Ok(_) => {}
+            Err(e) => tracing::error!("mail maintenance failed: {e:#}"),
         }
     }
 }

@@ -771,6 +771,8 @@ fn the_newsletter_is_sent_as_a_test_to_one_address() {
             "me@example.com",
             "--smtp-url",
             "smtp://me:secret@127.0.0.1:25",
+            "--mail-from",
+            "news@films.example",
         ],
         "",
     );
@@ -813,6 +815,8 @@ fn the_newsletter_is_sent_as_a_test_to_one_address() {
             "newsletter",
             "send-test",
             "Me@Example.com",
+            "--base-url",
+            "https://films.example",
             "--smtp-url",
             &url,
             "--mail-from",

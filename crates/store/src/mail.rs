@@ -49,7 +49,6 @@ pub struct MailCounts {
 pub struct ReplyNotice {
     pub reply_id: i64,
     pub reply_name: String,
-    pub reply_body: String,
     pub parent_id: i64,
     pub parent_name: String,
     pub parent_email: String,
@@ -70,10 +69,14 @@ pub struct Subscriber {
     pub unsubscribed_at: Option<i64>,
 }
 
-/// The retry after the `attempts`-th failure: 30 s, doubling, at most an hour.
+/// The wait after the `attempts`-th failed try: 30 s, doubling, at most an hour.
 pub fn retry_after(attempts: i64) -> i64 {
-    (30_i64 << attempts.clamp(0, 7)).min(3600)
+    (30_i64 << (attempts - 1).clamp(0, 7)).min(3600)
 }
+
+/// Sent and given-up messages are kept this long (for the admin's counts
+/// and a reason to read), then deleted: they hold readers' addresses.
+pub const KEEP_SENT: i64 = 30 * 24 * 3600;
 
 /// A message is given up once it has waited this long.
 pub const GIVE_UP_AFTER: i64 = 24 * 3600;
@@ -177,11 +180,12 @@ impl Store {
         Ok(())
     }
 
-    /// A try failed: tried again later, or given up once a day old.
-    pub async fn mail_failed(&self, mail: &QueuedMail, error: &str) -> Result<()> {
+    /// A try failed: tried again later, or given up once a day old (or at
+    /// once when the server said the address will never take it).
+    pub async fn mail_failed(&self, mail: &QueuedMail, error: &str, permanent: bool) -> Result<()> {
         let now = self.now();
         let attempts = mail.attempts + 1;
-        let give_up = now - mail.created_at >= GIVE_UP_AFTER;
+        let give_up = permanent || now - mail.created_at >= GIVE_UP_AFTER;
         sqlx::query(
             "UPDATE mail_queue SET attempts = $2, last_error = $3, next_at = $4,
                gave_up_at = CASE WHEN $5 THEN $6 ELSE NULL END
@@ -236,12 +240,37 @@ impl Store {
         })
     }
 
+    /// Deletes sent and given-up messages older than [`KEEP_SENT`]; how many.
+    pub async fn prune_mail(&self) -> Result<u64> {
+        let before = self.now() - KEEP_SENT;
+        Ok(sqlx::query(
+            "DELETE FROM mail_queue WHERE (sent_at IS NOT NULL AND sent_at < $1)
+               OR (gave_up_at IS NOT NULL AND gave_up_at < $1)",
+        )
+        .bind(before)
+        .execute(&self.writer)
+        .await?
+        .rows_affected())
+    }
+
+    /// Mail of `kind` queued for `recipient` since `since`: a flood's measure.
+    pub async fn mail_to_since(&self, recipient: &str, kind: &str, since: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mail_queue WHERE recipient = $1 AND kind = $2 AND created_at >= $3",
+        )
+        .bind(recipient)
+        .bind(kind)
+        .bind(since)
+        .fetch_one(&self.readers)
+        .await?)
+    }
+
     /// Published replies since `since` to comments whose writers asked to
     /// hear of them (and did not write the reply), not yet mailed about.
     /// Held or spam replies are not published, so never here.
     pub async fn replies_to_mail(&self, since: i64) -> Result<Vec<ReplyNotice>> {
         let rows = sqlx::query(
-            "SELECT c.id AS reply_id, c.name AS reply_name, c.body AS reply_body,
+            "SELECT c.id AS reply_id, c.name AS reply_name,
                     p.id AS parent_id, p.name AS parent_name, p.email AS parent_email,
                     po.title AS post_title, s.slug AS section_slug, po.slug AS post_slug
              FROM comments c
@@ -263,7 +292,6 @@ impl Store {
                 Ok(ReplyNotice {
                     reply_id: r.try_get("reply_id")?,
                     reply_name: r.try_get("reply_name")?,
-                    reply_body: r.try_get("reply_body")?,
                     parent_id: r.try_get("parent_id")?,
                     parent_name: r.try_get("parent_name")?,
                     parent_email: r.try_get("parent_email")?,
@@ -299,7 +327,8 @@ impl Store {
                 .await?;
         match before.as_deref() {
             None => {
-                sqlx::query("INSERT INTO subscribers (email, status, created_at) VALUES ($1, 'pending', $2)")
+                // Two forms sent at once: the second finds the first's row.
+                sqlx::query("INSERT INTO subscribers (email, status, created_at) VALUES ($1, 'pending', $2) ON CONFLICT DO NOTHING")
                     .bind(email)
                     .bind(self.now())
                     .execute(&mut *tx)
@@ -329,15 +358,26 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Takes an address off the newsletter, with the newsletters still
+    /// waiting to be sent to it: nothing arrives after leaving.
     pub async fn unsubscribe(&self, email: &str) -> Result<bool> {
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = $2
              WHERE email = $1 AND status <> 'unsubscribed'",
         )
         .bind(email)
         .bind(self.now())
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "DELETE FROM mail_queue WHERE recipient = $1 AND kind = 'newsletter'
+               AND sent_at IS NULL AND gave_up_at IS NULL",
+        )
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
+        self.commit(tx, &[], &[]).await?;
         Ok(done.rows_affected() == 1)
     }
 

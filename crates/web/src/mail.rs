@@ -33,7 +33,8 @@ pub fn router() -> Routes {
         .get("/mail/unsubscribe", unsubscribe_page)
         .post("/mail/unsubscribe", unsubscribe)
         .post("/newsletter", subscribe)
-        .get("/newsletter/confirm", confirm)
+        .get("/newsletter/confirm", confirm_page)
+        .post("/newsletter/confirm", confirm)
 }
 
 /// Sends and composes mail for as long as the site is served.
@@ -46,11 +47,18 @@ pub async fn run(state: AppState, mailer: Mailer) {
     }
 }
 
+/// One look at what is new and what is due. Each part runs whatever
+/// became of the others: a mail that cannot be composed (a broken theme
+/// override) holds up no other mail.
 async fn round(state: &AppState, mailer: &Mailer) -> anyhow::Result<()> {
     let url = origin::of_site(state).await;
     origin::scoped(url, async {
-        compose_replies(state).await?;
-        compose_newsletters(state).await?;
+        if let Err(e) = compose_replies(state).await {
+            tracing::warn!("mail: composing reply notices: {e:#}");
+        }
+        if let Err(e) = compose_newsletters(state).await {
+            tracing::warn!("mail: composing the newsletter: {e:#}");
+        }
         send_due(state, mailer).await
     })
     .await
@@ -63,15 +71,12 @@ async fn send_due(state: &AppState, mailer: &Mailer) -> anyhow::Result<()> {
         match mailer.send(&mail).await {
             Ok(()) => store.mail_sent(mail.id).await?,
             Err(e) => {
-                let why = format!("{e:#}");
-                tracing::warn!(
-                    "mail to {} not sent (try {}): {why}",
-                    mail.recipient,
-                    mail.attempts + 1
-                );
-                store.mail_failed(&mail, &why).await?;
+                tracing::warn!("mail {} not sent (try {}): {e}", mail.id, mail.attempts + 1);
+                store.mail_failed(&mail, &e.why, e.permanent).await?;
                 // The server is likely down: the rest wait for the next round.
-                break;
+                if !e.permanent {
+                    break;
+                }
             }
         }
     }
@@ -79,16 +84,25 @@ async fn send_due(state: &AppState, mailer: &Mailer) -> anyhow::Result<()> {
 }
 
 /// The first moment mail is composed for: what came before (replies,
-/// posts) is not mailed about when mail is first set up.
-async fn mail_since(state: &AppState) -> anyhow::Result<i64> {
+/// posts) is not mailed about when mail is first set up, nor what is
+/// older than `window` (mail turned off a while, then on again).
+async fn mail_since(state: &AppState, window: i64) -> anyhow::Result<i64> {
     let now = state.site.now();
     let since = state
         .site
         .store
         .setting_or_init("mail.since", || now.to_string())
         .await?;
-    Ok(since.parse().unwrap_or(now))
+    Ok(since.parse().unwrap_or(now).max(now - window))
 }
+
+/// Replies and posts older than this are not mailed about.
+const FRESH: i64 = 2 * 24 * 3600;
+/// At most this many reply notices to one address a day: the box is
+/// ticked without proof that the address is the commenter's.
+const REPLY_NOTICES_A_DAY: i64 = 10;
+/// A new confirmation to one address only this long after the last.
+const CONFIRM_AGAIN_AFTER: i64 = 6 * 3600;
 
 /// A mail's plain text and HTML from `mail/NAME.txt` and `.html`.
 async fn render_mail(state: &AppState, name: &str, ctx: Value) -> anyhow::Result<(String, String)> {
@@ -119,9 +133,20 @@ fn query(pairs: &[(&str, &str)]) -> String {
 }
 
 async fn compose_replies(state: &AppState) -> anyhow::Result<()> {
-    let since = mail_since(state).await?;
+    let since = mail_since(state, FRESH).await?;
     let store = &state.site.store;
+    let day_ago = state.site.now() - 24 * 3600;
     for notice in store.replies_to_mail(since).await? {
+        let sent = store
+            .mail_to_since(&notice.parent_email, "reply", day_ago)
+            .await?;
+        if sent >= REPLY_NOTICES_A_DAY {
+            // Marked as dealt with, not mailed: a flood stops here.
+            store
+                .queue_mail_once("reply", &[notice.reply_id], &[])
+                .await?;
+            continue;
+        }
         let mail = reply_mail(state, &notice).await?;
         store
             .queue_mail_once("reply", &[notice.reply_id], &[mail])
@@ -142,9 +167,11 @@ async fn reply_mail(state: &AppState, notice: &ReplyNotice) -> anyhow::Result<Ne
     ));
     let link = url.join(&format!("{}#comment-{}", notice.post_url, notice.reply_id));
     let ctx = context! {
+        // The reply's words stay on the site: whoever ticked the box gave
+        // an address nobody confirmed, so the mail carries no one's text.
         notice => context! {
             parent_name => notice.parent_name, reply_name => notice.reply_name,
-            reply_body => notice.reply_body, post_title => notice.post_title,
+            post_title => notice.post_title,
         },
         link, unsubscribe => unsubscribe.clone(),
     };
@@ -155,7 +182,7 @@ async fn reply_mail(state: &AppState, notice: &ReplyNotice) -> anyhow::Result<Ne
     Ok(NewMail {
         kind: "reply",
         recipient: notice.parent_email.clone(),
-        subject: format!("{} replied to you on {}", notice.reply_name, site.name),
+        subject: format!("A reply to your comment on {}", site.name),
         text_body,
         html_body,
         unsubscribe: Some(unsubscribe),
@@ -166,12 +193,12 @@ async fn reply_mail(state: &AppState, notice: &ReplyNotice) -> anyhow::Result<Ne
 /// live, or (setting `newsletter` = `weekly`) one a week with the week's picks.
 async fn compose_newsletters(state: &AppState) -> anyhow::Result<()> {
     let store = &state.site.store;
-    let since = mail_since(state).await?;
+    let weekly = store.setting(NEWSLETTER).await?.as_deref() == Some("weekly");
+    let since = mail_since(state, if weekly { WEEK + FRESH } else { FRESH }).await?;
     let ids = store.posts_to_mail(since).await?;
     if ids.is_empty() {
         return Ok(());
     }
-    let weekly = store.setting(NEWSLETTER).await?.as_deref() == Some("weekly");
     let now = state.site.now();
     if weekly {
         let last: i64 = store
@@ -429,8 +456,13 @@ async fn subscribe(
         return Err(AppError::NotFound);
     }
     let email = bestpick_core::comment::mail_address(&form.email).map_err(AppError::BadRequest)?;
-    let before = state.site.store.subscribe(&email).await?;
-    if before.as_deref() != Some("confirmed") {
+    let store = &state.site.store;
+    let before = store.subscribe(&email).await?;
+    // One confirmation in a while: the form is no way to flood an address.
+    let recent = store
+        .mail_to_since(&email, "confirm", state.site.now() - CONFIRM_AGAIN_AFTER)
+        .await?;
+    if before.as_deref() != Some("confirmed") && recent == 0 {
         let link = origin::current().join(&format!(
             "/newsletter/confirm?{}",
             query(&[
@@ -473,22 +505,50 @@ struct Confirm {
     t: String,
 }
 
+fn confirm_checked(state: &AppState, q: &Confirm) -> Result<(), AppError> {
+    match checks(state, &format!("confirm.{}", q.email), &q.t) {
+        true => Ok(()),
+        false => Err(AppError::BadRequest(
+            "this confirmation link is not whole: copy all of it from the mail".into(),
+        )),
+    }
+}
+
+/// The link in the confirmation mail: one button, so that a mail scanner
+/// following links subscribes no one.
+async fn confirm_page(
+    State(state): State<AppState>,
+    Query(q): Query<Confirm>,
+) -> Result<Response, AppError> {
+    confirm_checked(&state, &q)?;
+    let again = query(&[("email", &q.email), ("t", &q.t)]);
+    let ask = format!("Send the newsletter to {}?", q.email);
+    let to = format!("/newsletter/confirm?{again}");
+    mail_page(&state, "Confirm", &ask, Some(to), "Yes, subscribe").await
+}
+
 async fn confirm(
     State(state): State<AppState>,
     Query(q): Query<Confirm>,
 ) -> Result<Response, AppError> {
-    if !checks(&state, &format!("confirm.{}", q.email), &q.t) {
-        return Err(AppError::BadRequest(
-            "this confirmation link is not whole: copy all of it from the mail".into(),
-        ));
-    }
-    state.site.store.confirm_subscriber(&q.email).await?;
-    mail_page(
-        &state,
-        "Subscribed",
-        "Thank you: the newsletter will come to this address when a pick is published.",
-        None,
-        "",
-    )
-    .await
+    confirm_checked(&state, &q)?;
+    let store = &state.site.store;
+    let done = store.confirm_subscriber(&q.email).await?;
+    let confirmed = done
+        || store
+            .subscribers()
+            .await?
+            .iter()
+            .any(|s| s.email == q.email && s.status == "confirmed");
+    let (title, said) = match confirmed {
+        true => (
+            "Subscribed",
+            "Thank you: the newsletter will come to this address when a pick is published.",
+        ),
+        false => (
+            "Not subscribed",
+            "This address left the newsletter after this link was sent: subscribe again from the form at the foot of any page.",
+        ),
+    };
+    mail_page(&state, title, said, None, "").await
 }

@@ -70,7 +70,7 @@ async fn export(State(state): State<AppState>, me: CurrentUser) -> Result<Respon
         row(
             &mut out,
             [
-                &s.email,
+                &spreadsheet_safe(&s.email),
                 &s.status,
                 &when(Some(s.created_at)),
                 &when(s.confirmed_at),
@@ -92,4 +92,25 @@ async fn export(State(state): State<AppState>, me: CurrentUser) -> Result<Respon
         body,
     )
         .into_response())
+}
+
+/// A cell a spreadsheet opens as text: one starting with `=`, `+`, `-` or
+/// `@` would be read as a formula (an address may start with any of them).
+fn spreadsheet_safe(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn no_cell_is_read_as_a_formula() {
+        assert_eq!(super::spreadsheet_safe("=1+2@x.example"), "'=1+2@x.example");
+        assert_eq!(
+            super::spreadsheet_safe("ann@example.com"),
+            "ann@example.com"
+        );
+    }
 }

@@ -229,7 +229,7 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         // Mail links carry a token signed for the one address or comment
         // they are about; without it, nothing is done, for anyone.
         ("GET" | "POST", "/mail/unsubscribe") => [(Invalid, Invalid); 4],
-        ("GET", "/newsletter/confirm") => [(Invalid, Invalid); 4],
+        ("GET" | "POST", "/newsletter/confirm") => [(Invalid, Invalid); 4],
         // Subscribing is from the site's own form, as rating is.
         ("POST", "/newsletter") => [(Forbidden, Forbidden); 4],
         ("GET", "/admin/users") => admin_page,
