@@ -209,21 +209,15 @@ impl PageQuery {
                 .map(|v| (n, v))
         });
         match named {
-            Some((name, value)) => format!("{base}?{name}={}", url_escape(value)),
+            Some((name, value)) => format!(
+                "{base}?{}",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair(name, value)
+                    .finish()
+            ),
             None => base.to_owned(),
         }
     }
-}
-
-/// A query value as a link writes it: cursors and numbers need nothing,
-/// anything else is escaped.
-fn url_escape(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Page numbers start at 1; anything else is a clear 400, a page past the
