@@ -8,6 +8,7 @@ pub mod comments;
 pub mod demo;
 mod error;
 pub mod export;
+pub mod federation;
 pub mod films;
 pub mod guess;
 pub mod hash_gate;

@@ -26,6 +26,8 @@ pub const RESERVED_SLUGS: &[&str] = &[
     "newsletter",
     "mail",
     "ratings",
+    "ap",
+    "nodeinfo",
 ];
 
 /// Adds a section of posts at the end of the order. An empty slug is made

@@ -26,7 +26,12 @@ const SITE: &[(&str, &str)] = &[
     // The newsletter: a mail when a pick is published (each), or a digest
     // of the week's picks (weekly).
     (NEWSLETTER, "each"),
+    // Whether the site answers as an ActivityPub actor (WebFinger, NodeInfo,
+    // actor documents): off while federation is being built (issue 16).
+    (FEDERATION, "off"),
 ];
+
+pub const FEDERATION: &str = "federation";
 
 pub const NEWSLETTER: &str = "newsletter";
 
@@ -118,6 +123,9 @@ fn refusal(key: &str, value: &str) -> Option<String> {
         SITE_URL if !value.is_empty() => bestpick_core::SiteUrl::parse(value)
             .err()
             .map(|e| format!("{key}: {e}")),
+        FEDERATION if value != "on" && value != "off" => {
+            Some(format!("{key}: '{value}' is neither on nor off"))
+        }
         NEWSLETTER if value != "each" && value != "weekly" => {
             Some(format!("{key}: '{value}' is neither each nor weekly"))
         }

@@ -52,6 +52,7 @@ const TABLES: &[(&str, &str)] = &[
     ("mail_queue", "id"),
     ("subscribers", "id"),
     ("mailed", "kind{c}, target_id"),
+    ("actor_keys", "actor{c}"),
 ];
 
 /// The `ORDER BY` for a table's key on `engine`: text (marked `{c}`) in

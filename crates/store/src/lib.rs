@@ -15,6 +15,7 @@ mod comments;
 mod copy;
 mod engine;
 mod error;
+mod federation;
 mod limits;
 mod mail;
 mod media;
@@ -47,6 +48,7 @@ pub use comments::{
 pub use copy::{CopyProgress, TableCopy};
 pub use engine::{Engine, Location};
 pub use error::{Refusal, StoreError};
+pub use federation::ActorKeys;
 pub use limits::LoginCount;
 pub use mail::{
     retry_after, MailCounts, NewMail, QueuedMail, ReplyNotice, Subscriber, GIVE_UP_AFTER,

@@ -11,6 +11,7 @@ mod client;
 mod comments;
 mod error;
 mod features;
+mod federation;
 mod feeds;
 mod head;
 mod mail;
@@ -201,6 +202,7 @@ fn site(state: AppState) -> Routes {
         .merge(works::router())
         .merge(ratings::router())
         .merge(mail::router())
+        .merge(federation::router())
         .merge(
             feeds::router()
                 .merge(sitemap::router())

@@ -29,6 +29,7 @@ mod comments;
 mod discover;
 mod editor;
 mod editor_walk;
+mod federation;
 mod follow;
 mod helpers;
 mod images;

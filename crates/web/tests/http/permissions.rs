@@ -230,6 +230,11 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         // they are about; without it, nothing is done, for anyone.
         ("GET" | "POST", "/mail/unsubscribe") => [(Invalid, Invalid); 4],
         ("GET" | "POST", "/newsletter/confirm") => [(Invalid, Invalid); 4],
+        // Federation is off until turned on: nothing answers.
+        ("GET", "/.well-known/webfinger" | "/.well-known/nodeinfo" | "/nodeinfo/2.1") => {
+            [(Missing, Missing); 4]
+        }
+        ("GET", "/ap/site" | "/ap/users/{username}") => [(Missing, Missing); 4],
         // Subscribing is from the site's own form, as rating is.
         ("POST", "/newsletter") => [(Forbidden, Forbidden); 4],
         ("GET", "/admin/users") => admin_page,
