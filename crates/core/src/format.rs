@@ -96,6 +96,15 @@ pub fn iso_date(t: OffsetDateTime) -> String {
     t.date().to_string()
 }
 
+/// Unix seconds as RFC 3339 in UTC ("2017-01-20T18:30:00Z"): `<time
+/// datetime>`, sitemaps, structured data, exports. None past the calendar.
+pub fn unix_rfc3339(unix: i64) -> Option<String> {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
 /// 128 → "2 h 8 min".
 pub fn runtime(minutes: u32) -> String {
     match (minutes / 60, minutes % 60) {

@@ -19,19 +19,22 @@ impl std::fmt::Debug for ActorKeys {
     }
 }
 
+const SELECT: &str = "SELECT public_pem, private_pem FROM actor_keys WHERE actor = $1";
+
+fn from_row(r: &sqlx::any::AnyRow) -> std::result::Result<ActorKeys, sqlx::Error> {
+    Ok(ActorKeys {
+        public_pem: r.try_get("public_pem")?,
+        private_pem: r.try_get("private_pem")?,
+    })
+}
+
 impl Store {
     pub async fn actor_keys(&self, actor: &str) -> Result<Option<ActorKeys>> {
-        let row = sqlx::query("SELECT public_pem, private_pem FROM actor_keys WHERE actor = $1")
+        let row = sqlx::query(SELECT)
             .bind(actor)
             .fetch_optional(&self.readers)
             .await?;
-        Ok(match row {
-            Some(r) => Some(ActorKeys {
-                public_pem: r.try_get("public_pem")?,
-                private_pem: r.try_get("private_pem")?,
-            }),
-            None => None,
-        })
+        Ok(row.as_ref().map(from_row).transpose()?)
     }
 
     /// Keeps `keys` for `actor` unless it has some already (another
@@ -47,13 +50,11 @@ impl Store {
         .bind(self.now())
         .execute(&self.writer)
         .await?;
-        let row = sqlx::query("SELECT public_pem, private_pem FROM actor_keys WHERE actor = $1")
+        // Read where it was written: the first writer's keys are the ones kept.
+        let row = sqlx::query(SELECT)
             .bind(actor)
             .fetch_one(&self.writer)
             .await?;
-        Ok(ActorKeys {
-            public_pem: row.try_get("public_pem")?,
-            private_pem: row.try_get("private_pem")?,
-        })
+        Ok(from_row(&row)?)
     }
 }

@@ -346,16 +346,19 @@ impl Store {
         Ok(before)
     }
 
-    /// Confirms a pending address (its owner followed the link).
+    /// Confirms a pending address (its owner followed the link); whether
+    /// it is confirmed now (it was already, or was just made so).
     pub async fn confirm_subscriber(&self, email: &str) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE subscribers SET status = 'confirmed', confirmed_at = $2 WHERE email = $1 AND status = 'pending'",
+        let status: Option<String> = sqlx::query_scalar(
+            "UPDATE subscribers SET status = 'confirmed',
+               confirmed_at = CASE WHEN status = 'pending' THEN $2 ELSE confirmed_at END
+             WHERE email = $1 AND status IN ('pending', 'confirmed') RETURNING status",
         )
         .bind(email)
         .bind(self.now())
-        .execute(&self.writer)
+        .fetch_optional(&self.writer)
         .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(status.is_some())
     }
 
     /// Takes an address off the newsletter, with the newsletters still

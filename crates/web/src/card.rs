@@ -134,18 +134,28 @@ fn draw(lines: &Lines) -> Result<Vec<u8>, AppError> {
 
 /// Width of `s` at `size` pixels.
 fn measure(font: &FontRef, size: f32, s: &str) -> f32 {
+    layout(font, size, s).last().map_or(0.0, |(_, _, end)| *end)
+}
+
+/// Each glyph of `s` at `size` pixels with where it starts and where the
+/// next starts (kerning included), from 0: one layout for measuring and
+/// for drawing.
+fn layout(font: &FontRef, size: f32, s: &str) -> Vec<(ab_glyph::GlyphId, f32, f32)> {
     let font = font.as_scaled(PxScale::from(size));
     let mut last = None;
-    let mut w = 0.0;
-    for c in s.chars() {
-        let id = font.glyph_id(c);
-        if let Some(prev) = last {
-            w += font.kern(prev, id);
-        }
-        w += font.h_advance(id);
-        last = Some(id);
-    }
-    w
+    let mut pen = 0.0;
+    s.chars()
+        .map(|c| {
+            let id = font.glyph_id(c);
+            if let Some(prev) = last {
+                pen += font.kern(prev, id);
+            }
+            let start = pen;
+            pen += font.h_advance(id);
+            last = Some(id);
+            (id, start, pen)
+        })
+        .collect()
 }
 
 /// `s` in lines no wider than `width`, broken between words (a word too
@@ -181,17 +191,8 @@ fn wrap(font: &FontRef, size: f32, s: &str, width: f32) -> Vec<String> {
 /// Draws `s` with its baseline at `y`, blending each glyph's coverage.
 fn text(img: &mut RgbImage, font: &FontRef, size: f32, x: f32, y: f32, s: &str, ink: Rgb<u8>) {
     let scale = PxScale::from(size);
-    let scaled = font.as_scaled(scale);
-    let mut pen = x;
-    let mut last = None;
-    for c in s.chars() {
-        let id = scaled.glyph_id(c);
-        if let Some(prev) = last {
-            pen += scaled.kern(prev, id);
-        }
-        let glyph = id.with_scale_and_position(scale, ab_glyph::point(pen, y));
-        pen += scaled.h_advance(id);
-        last = Some(id);
+    for (id, start, _) in layout(font, size, s) {
+        let glyph = id.with_scale_and_position(scale, ab_glyph::point(x + start, y));
         let Some(outline) = font.outline_glyph(glyph) else {
             continue;
         };

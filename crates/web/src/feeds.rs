@@ -119,6 +119,17 @@ struct About {
     filter: PostFilter,
 }
 
+impl About {
+    /// The page the feed follows, absolute.
+    fn page_url(&self, origin: &SiteUrl) -> String {
+        origin.join(if self.page.is_empty() {
+            "/"
+        } else {
+            &self.page
+        })
+    }
+}
+
 async fn about(
     state: &AppState,
     scope: Scope,
@@ -390,11 +401,7 @@ fn atom(about: &About, items: &[Item], origin: &SiteUrl) -> String {
         mime_type: mime.map(str::to_owned),
         ..Link::default()
     };
-    let page = origin.join(if about.page.is_empty() {
-        "/"
-    } else {
-        &about.page
-    });
+    let page = about.page_url(origin);
     let entries = items
         .iter()
         .map(|item| {
@@ -468,11 +475,7 @@ fn rss(about: &About, items: &[Item], origin: &SiteUrl) -> String {
     use rss::extension::{Extension, ExtensionMap};
     use std::collections::BTreeMap;
     let rfc2822 = |secs: i64| when(secs).format(&Rfc2822).unwrap_or_default();
-    let page = origin.join(if about.page.is_empty() {
-        "/"
-    } else {
-        &about.page
-    });
+    let page = about.page_url(origin);
     let rss_items = items
         .iter()
         .map(|item| {

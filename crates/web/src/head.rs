@@ -11,7 +11,6 @@ use bestpick_core::work::WorkKind;
 use bestpick_store::{Media, PostView, WorkView};
 use serde::Serialize;
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
 
 /// Descriptions are cut here, as search engines show about this much.
 const DESCRIPTION_CHARS: usize = 160;
@@ -132,10 +131,7 @@ impl Head {
             },
             |m| Image::of(site, m),
         ));
-        let date = |t: Option<i64>| {
-            t.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-                .and_then(|t| t.format(&Rfc3339).ok())
-        };
+        let date = |t: Option<i64>| t.and_then(bestpick_core::format::unix_rfc3339);
         let authors: Vec<Value> = card
             .authors
             .iter()

@@ -9,7 +9,7 @@
 use crate::auth;
 use crate::error::AppError;
 use crate::origin;
-use crate::public::{render_page, site_context};
+use crate::public::{render_page, site_context, SiteContext};
 use crate::routes::Routes;
 use crate::state::AppState;
 use axum::extract::{Form, Query, State};
@@ -104,11 +104,20 @@ const REPLY_NOTICES_A_DAY: i64 = 10;
 /// A new confirmation to one address only this long after the last.
 const CONFIRM_AGAIN_AFTER: i64 = 6 * 3600;
 
-/// A mail's plain text and HTML from `mail/NAME.txt` and `.html`.
-async fn render_mail(state: &AppState, name: &str, ctx: Value) -> anyhow::Result<(String, String)> {
-    let site = site_context(state)
+/// The site as mails show it: read once for all the mails composed together.
+async fn mail_site(state: &AppState) -> anyhow::Result<SiteContext> {
+    site_context(state)
         .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+}
+
+/// A mail's plain text and HTML from `mail/NAME.txt` and `.html`.
+fn render_mail(
+    state: &AppState,
+    site: &SiteContext,
+    name: &str,
+    ctx: Value,
+) -> anyhow::Result<(String, String)> {
     let ctx = context! { site => site, ..ctx };
     Ok((
         state
@@ -136,7 +145,12 @@ async fn compose_replies(state: &AppState) -> anyhow::Result<()> {
     let since = mail_since(state, FRESH).await?;
     let store = &state.site.store;
     let day_ago = state.site.now() - 24 * 3600;
-    for notice in store.replies_to_mail(since).await? {
+    let notices = store.replies_to_mail(since).await?;
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let site = mail_site(state).await?;
+    for notice in notices {
         let sent = store
             .mail_to_since(&notice.parent_email, "reply", day_ago)
             .await?;
@@ -147,7 +161,7 @@ async fn compose_replies(state: &AppState) -> anyhow::Result<()> {
                 .await?;
             continue;
         }
-        let mail = reply_mail(state, &notice).await?;
+        let mail = reply_mail(state, &site, &notice)?;
         store
             .queue_mail_once("reply", &[notice.reply_id], &[mail])
             .await?;
@@ -155,7 +169,11 @@ async fn compose_replies(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn reply_mail(state: &AppState, notice: &ReplyNotice) -> anyhow::Result<NewMail> {
+fn reply_mail(
+    state: &AppState,
+    site: &SiteContext,
+    notice: &ReplyNotice,
+) -> anyhow::Result<NewMail> {
     let url = origin::current();
     let id = notice.parent_id.to_string();
     let unsubscribe = url.join(&format!(
@@ -175,10 +193,7 @@ async fn reply_mail(state: &AppState, notice: &ReplyNotice) -> anyhow::Result<Ne
         },
         link, unsubscribe => unsubscribe.clone(),
     };
-    let (text_body, html_body) = render_mail(state, "reply", ctx).await?;
-    let site = site_context(state)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (text_body, html_body) = render_mail(state, site, "reply", ctx)?;
     Ok(NewMail {
         kind: "reply",
         recipient: notice.parent_email.clone(),
@@ -235,11 +250,12 @@ async fn compose_newsletters(state: &AppState) -> anyhow::Result<()> {
         true => vec![&picks[..]],
         false => picks.chunks(1).collect(),
     };
+    let site = mail_site(state).await?;
     for posts in batches.into_iter().filter(|b| !b.is_empty()) {
-        let mut mails = Vec::with_capacity(readers.len());
-        for to in &readers {
-            mails.push(newsletter_mail(state, posts, to).await?);
-        }
+        let mails = readers
+            .iter()
+            .map(|to| newsletter_mail(state, &site, posts, to))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let targets: Vec<i64> = posts.iter().map(|p| p.card.id).collect();
         store.queue_mail_once("post", &targets, &mails).await?;
     }
@@ -258,8 +274,9 @@ const NEWSLETTER: &str = bestpick_app::settings::NEWSLETTER;
 const WEEK: i64 = 7 * 24 * 3600;
 
 /// The newsletter about `posts` for one reader, with their own way out.
-pub async fn newsletter_mail(
+fn newsletter_mail(
     state: &AppState,
+    site: &SiteContext,
     posts: &[bestpick_store::PostView],
     to: &str,
 ) -> anyhow::Result<NewMail> {
@@ -271,9 +288,6 @@ pub async fn newsletter_mail(
             ("t", &token(state, &format!("newsletter.{to}")))
         ])
     ));
-    let site = site_context(state)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let subject = match posts {
         [one] => format!("{} · {}", one.card.title, site.name),
         _ => format!("New on {}", site.name),
@@ -291,7 +305,7 @@ pub async fn newsletter_mail(
         .collect();
     let ctx =
         context! { posts => items, unsubscribe => unsubscribe.clone(), subject => subject.clone() };
-    let (text_body, html_body) = render_mail(state, "newsletter", ctx).await?;
+    let (text_body, html_body) = render_mail(state, site, "newsletter", ctx)?;
     Ok(NewMail {
         kind: "newsletter",
         recipient: to.to_owned(),
@@ -325,7 +339,8 @@ pub async fn test_newsletter(
             .post(card.id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("the pick is gone"))?;
-        let mail = newsletter_mail(state, std::slice::from_ref(&post), to).await?;
+        let site = mail_site(state).await?;
+        let mail = newsletter_mail(state, &site, std::slice::from_ref(&post), to)?;
         let mail = bestpick_store::QueuedMail {
             id: 0,
             kind: "test".into(),
@@ -470,10 +485,9 @@ async fn subscribe(
                 ("t", &token(&state, &format!("confirm.{email}")))
             ])
         ));
-        let (text_body, html_body) = render_mail(&state, "confirm", context! { link })
-            .await
-            .map_err(AppError::Internal)?;
         let site = site_context(&state).await?;
+        let (text_body, html_body) =
+            render_mail(&state, &site, "confirm", context! { link }).map_err(AppError::Internal)?;
         state
             .site
             .store
@@ -532,14 +546,7 @@ async fn confirm(
     Query(q): Query<Confirm>,
 ) -> Result<Response, AppError> {
     confirm_checked(&state, &q)?;
-    let store = &state.site.store;
-    let done = store.confirm_subscriber(&q.email).await?;
-    let confirmed = done
-        || store
-            .subscribers()
-            .await?
-            .iter()
-            .any(|s| s.email == q.email && s.status == "confirmed");
+    let confirmed = state.site.store.confirm_subscriber(&q.email).await?;
     let (title, said) = match confirmed {
         true => (
             "Subscribed",

@@ -27,16 +27,24 @@ pub async fn scope(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 async fn resolve(state: &AppState, headers: &HeaderMap) -> SiteUrl {
-    match bestpick_app::settings::site_url(&state.site).await {
-        Ok(Some(url)) => return url,
-        Ok(None) => {}
-        Err(e) => tracing::warn!("could not read the site's address: {e}"),
+    match configured(state).await {
+        Some(url) => url,
+        None => headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(loopback_origin)
+            .unwrap_or_else(fallback),
     }
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .and_then(loopback_origin)
-        .unwrap_or_else(fallback)
+}
+
+/// The address the operator gave, if any (and readable).
+async fn configured(state: &AppState) -> Option<SiteUrl> {
+    bestpick_app::settings::site_url(&state.site)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!("could not read the site's address: {e}");
+            None
+        })
 }
 
 fn fallback() -> SiteUrl {
@@ -63,10 +71,7 @@ fn loopback_origin(host: &str) -> Option<SiteUrl> {
 
 /// The site's address outside a request (mail): the one given, else the fallback.
 pub async fn of_site(state: &AppState) -> SiteUrl {
-    match bestpick_app::settings::site_url(&state.site).await {
-        Ok(Some(url)) => url,
-        _ => fallback(),
-    }
+    configured(state).await.unwrap_or_else(fallback)
 }
 
 /// Runs `f` with `url` as the origin its links point to.

@@ -190,14 +190,12 @@ struct PageQuery {
 impl PageQuery {
     /// A page past the list's first: followed by search engines, not listed.
     fn is_later(&self) -> bool {
-        [&self.page, &self.before, &self.after]
-            .iter()
-            .any(|v| v.as_deref().is_some_and(|v| !v.is_empty() && v != "1"))
+        self.named().is_some()
     }
 
-    /// This page's own address: its list's, with the page it names.
-    fn path(&self, base: &str) -> String {
-        let named = [
+    /// The page named past the first, as (parameter, value).
+    fn named(&self) -> Option<(&'static str, &str)> {
+        [
             ("page", &self.page),
             ("before", &self.before),
             ("after", &self.after),
@@ -207,8 +205,12 @@ impl PageQuery {
             v.as_deref()
                 .filter(|v| !v.is_empty() && *v != "1")
                 .map(|v| (n, v))
-        });
-        match named {
+        })
+    }
+
+    /// This page's own address: its list's, with the page it names.
+    fn path(&self, base: &str) -> String {
+        match self.named() {
             Some((name, value)) => format!(
                 "{base}?{}",
                 url::form_urlencoded::Serializer::new(String::new())

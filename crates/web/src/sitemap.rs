@@ -12,8 +12,6 @@ use axum::response::{IntoResponse, Response};
 use bestpick_core::markdown::escape;
 use bestpick_core::SiteUrl;
 use bestpick_store::{Listed, Topic};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 pub fn router() -> Routes {
     Routes::new()
@@ -98,8 +96,7 @@ fn urlset(origin: &SiteUrl, pages: &[Listed]) -> String {
 }
 
 fn lastmod(at: Option<i64>) -> String {
-    at.and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
-        .and_then(|t| t.format(&Rfc3339).ok())
+    at.and_then(bestpick_core::format::unix_rfc3339)
         .map(|t| format!("<lastmod>{t}</lastmod>"))
         .unwrap_or_default()
 }

@@ -162,10 +162,7 @@ impl Templates {
         env.add_filter("isodate", |t: i64| fmt_time(t, format::iso_date));
         env.add_filter("datetime", |t: i64| fmt_time(t, format::date_time));
         env.add_filter("isotime", |t: i64| {
-            fmt_time(t, |t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default()
-            })
+            format::unix_rfc3339(t).unwrap_or_default()
         });
         env.add_filter("and_list", |items: Vec<String>| format::list(&items));
         env.add_filter("score_width", |n: f64| {

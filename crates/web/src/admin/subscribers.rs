@@ -44,11 +44,7 @@ async fn export(State(state): State<AppState>, me: CurrentUser) -> Result<Respon
     allowed(&me)?;
     let subscribers = state.site.store.subscribers().await?;
     let when = |t: Option<i64>| {
-        t.and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
+        t.and_then(bestpick_core::format::unix_rfc3339)
             .unwrap_or_default()
     };
     let mut out = csv::Writer::from_writer(Vec::new());

@@ -25,7 +25,12 @@ City of stars.
 "#;
 
 /// A reader's rating, sent as the pick's page sends it.
-async fn rate(app: &TestApp, reader: &reqwest::Client, post_id: i64, value: &str) -> (u16, String) {
+pub(crate) async fn rate(
+    app: &TestApp,
+    reader: &reqwest::Client,
+    post_id: i64,
+    value: &str,
+) -> (u16, String) {
     let r = reader
         .post(app.url("/ratings"))
         .header("origin", app.url(""))
