@@ -149,7 +149,7 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
             "Comments are closed on this post.".into(),
         ));
     }
-    let depth = reply_depth(site, &s, &settings).await?;
+    let depth = reply_depth(site, s.post_id, s.parent_id, &settings).await?;
     if let Some(user) = &s.user {
         return post_as_team_member(site, &s, user, &post, depth, &settings).await;
     }
@@ -244,15 +244,16 @@ async fn store_comment(site: &Site, new: NewComment) -> Result<i64, CommentError
 /// The depth of the new comment, after checking its parent.
 async fn reply_depth(
     site: &Site,
-    s: &Submission,
+    post_id: i64,
+    parent_id: Option<i64>,
     settings: &CommentSettings,
 ) -> Result<i64, CommentError> {
-    let Some(parent_id) = s.parent_id else {
+    let Some(parent_id) = parent_id else {
         return Ok(0);
     };
     let parent = site.store.comment(parent_id).await?;
     let parent = match parent {
-        Some(p) if p.post_id == s.post_id && p.status == CommentStatus::Published => p,
+        Some(p) if p.post_id == post_id && p.status == CommentStatus::Published => p,
         _ => {
             return Err(CommentError::Refused(
                 "The comment you are replying to is not on this post (or no longer shown).".into(),
@@ -439,6 +440,140 @@ async fn post_as_team_member(
         status: CommentStatus::Published,
         post_url: post.url.clone(),
     })
+}
+
+/// A reply from the fediverse, its signature already checked.
+#[derive(Debug, Clone)]
+pub struct RemoteReply {
+    pub post_id: i64,
+    pub parent_id: Option<i64>,
+    /// The Note's id.
+    pub object_id: String,
+    pub actor: bestpick_store::RemoteActor,
+    /// The Note's content, as HTML.
+    pub content: String,
+    /// The address of the server that delivered it.
+    pub ip: IpAddr,
+}
+
+/// Runs a fediverse reply through the same rules as a form's comment,
+/// less those of a form (honeypot, form age): the post must take
+/// comments, the thread's depth holds, exact duplicates are refused, and
+/// the blocklists and the classifier decide where it goes. Keyed by the
+/// actor's id where a form's comment has an email address, so a
+/// moderator's approval makes the account trusted, and an erasure finds it.
+pub async fn post_remote_reply(site: &Site, r: RemoteReply) -> Result<Posted, CommentError> {
+    let settings = CommentSettings::load(site).await?;
+    let post = site
+        .store
+        .post_card(r.post_id)
+        .await?
+        .ok_or(CommentError::NoPost)?;
+    if post.visibility != Visibility::Published {
+        return Err(CommentError::NoPost);
+    }
+    if comments_closed(&post, &settings, site.now()) {
+        return Err(CommentError::Refused(
+            "comments are closed on this post".into(),
+        ));
+    }
+    let depth = reply_depth(site, r.post_id, r.parent_id, &settings).await?;
+    let (text, html) = comment::remote_body(&r.content);
+    comment::validate_body(&text, settings.limits).map_err(CommentError::Invalid)?;
+    let fingerprint = comment::fingerprint(&text);
+    if !fingerprint.is_empty()
+        && site
+            .store
+            .fingerprint_seen_since(&fingerprint, site.now() - 7 * 86_400)
+            .await?
+    {
+        return Err(CommentError::Refused(
+            "this exact comment was already posted".into(),
+        ));
+    }
+    let input = CommentInput {
+        name: format!("{} ({})", r.actor.name, r.actor.handle),
+        email: r.actor.id.clone(),
+        website: r.actor.url.clone().or_else(|| Some(r.actor.id.clone())),
+        body: text,
+    };
+    let (status, score, mut reasons) =
+        judge(site, r.post_id, &input, &r.ip, &settings, true).await?;
+    reasons.insert(0, format!("from the fediverse: {}", r.actor.handle));
+    let new = NewComment {
+        post_id: r.post_id,
+        parent_id: r.parent_id,
+        depth,
+        name: input.name.chars().take(comment::MAX_NAME).collect(),
+        email: input.email,
+        website: input.website,
+        user_id: None,
+        body: input.body,
+        body_html: html,
+        status,
+        score: Some(f64::from(score)),
+        reasons,
+        ip: r.ip.to_string(),
+        network: comment::network_of(r.ip),
+        notify: false,
+        fingerprint,
+    };
+    let id = site
+        .store
+        .insert_remote_comment(&new, &r.object_id, &r.actor.id, r.actor.icon.as_deref())
+        .await?;
+    site.recent.record(
+        id,
+        site.now(),
+        &new.ip,
+        &new.network,
+        new.post_id,
+        &new.body,
+    );
+    Ok(Posted {
+        id,
+        status,
+        post_url: post.url,
+    })
+}
+
+/// A fediverse reply edited by its writer: judged again, as a reader's
+/// own edit is, and never lifted past a moderator.
+pub async fn edit_remote_reply(site: &Site, id: i64, content: &str) -> Result<(), CommentError> {
+    let c = site
+        .store
+        .comment(id)
+        .await?
+        .ok_or(CommentError::NoComment)?;
+    let settings = CommentSettings::load(site).await?;
+    let (text, html) = comment::remote_body(content);
+    comment::validate_body(&text, settings.limits).map_err(CommentError::Invalid)?;
+    let input = CommentInput {
+        name: c.name.clone(),
+        email: c.email.clone(),
+        website: c.website.clone(),
+        body: text,
+    };
+    let ip = c.ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let (verdict, score, mut reasons) =
+        judge(site, c.post_id, &input, &ip, &settings, false).await?;
+    reasons.insert(0, "edited by its writer on the fediverse".into());
+    let status = match (c.status, verdict) {
+        (_, CommentStatus::Spam) => CommentStatus::Spam,
+        (CommentStatus::Published, s) => s,
+        (current, _) => current,
+    };
+    site.store
+        .update_comment_body(
+            id,
+            &input.body,
+            &html,
+            status,
+            Some(f64::from(score)),
+            &reasons,
+        )
+        .await?;
+    Ok(())
 }
 
 /// Whether the reader holding tokens for `editable` may still change `c`:

@@ -166,6 +166,10 @@ pub struct ServeArgs {
     /// Connections open at once; more wait until one closes.
     #[arg(long, env = "BESTPICK_MAX_CONNECTIONS", default_value_t = bestpick_web::Limits::default().max_connections)]
     pub max_connections: usize,
+    /// For tests only: let federation fetch from and deliver to loopback
+    /// and private addresses, over plain http too.
+    #[arg(long, env = "BESTPICK_FEDERATION_ALLOW_PRIVATE")]
+    pub federation_allow_private: bool,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(flatten)]
@@ -188,6 +192,7 @@ impl ServeArgs {
                 max_connections: self.max_connections.max(1),
             },
             mail: self.mail.settings()?,
+            federation_allow_private: self.federation_allow_private,
             ..Default::default()
         })
     }

@@ -260,6 +260,27 @@ pub fn body_html(markdown: &str) -> String {
     SANITISER.clean(&out).to_string()
 }
 
+/// A reply from the fediverse, whose text arrives as HTML: the same
+/// allow-list as a comment's own rendering, and its plain text (what the
+/// spam rules, the length limit and the search read).
+pub fn remote_body(html: &str) -> (String, String) {
+    let safe = SANITISER.clean(html).to_string();
+    let spaced = html
+        .replace("</p>", "</p>\n\n")
+        .replace("<br>", "\n")
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n");
+    let text = ammonia::Builder::empty().clean(&spaced).to_string();
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    (text.trim().to_owned(), safe)
+}
+
 /// The words of a text, lowercased, for duplicate detection: "Great
 /// film!!" and "great   FILM" are the same comment.
 fn words(text: &str) -> Vec<String> {
@@ -359,6 +380,18 @@ pub fn truncate_ip(ip: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn remote_replies_keep_safe_html_and_plain_text() {
+        let (text, html) = super::remote_body(
+            "<p><span class=\"h-card\"><a href=\"https://films.example/ap/site\">@site</a></span> Loved it &amp; more</p><p>2 &lt; 3<script>x()</script></p>",
+        );
+        assert_eq!(text, "@site Loved it & more\n\n2 < 3");
+        assert!(
+            !html.contains("script") && html.contains("rel=\"nofollow ugc noopener\""),
+            "{html}"
+        );
+    }
     use super::*;
 
     #[test]

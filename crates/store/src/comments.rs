@@ -53,6 +53,8 @@ pub struct Comment {
     /// Unix seconds.
     pub created_at: i64,
     pub updated_at: i64,
+    /// The picture of a fediverse reply's author.
+    pub avatar: Option<String>,
 }
 
 /// A moderator's decision the spam filter learns from: a comment's text,
@@ -107,7 +109,7 @@ pub struct DayCount {
 }
 
 const COLUMNS: &str = "c.id, c.post_id, c.parent_id, c.depth, c.name, c.email, c.website, c.user_id, c.body,
-    c.body_html, c.status, c.score, c.reasons, c.ip, c.notify, c.approved, c.created_at, c.updated_at,
+    c.body_html, c.status, c.score, c.reasons, c.ip, c.notify, c.approved, c.created_at, c.updated_at, c.avatar,
     (SELECT username FROM users u WHERE u.id = c.user_id) AS username";
 
 fn from_row(r: &AnyRow) -> Result<Comment, sqlx::Error> {
@@ -131,6 +133,7 @@ fn from_row(r: &AnyRow) -> Result<Comment, sqlx::Error> {
         approved: flag(r, "approved")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        avatar: r.try_get("avatar")?,
     })
 }
 
@@ -140,37 +143,50 @@ fn all(rows: &[AnyRow]) -> Result<Vec<Comment>> {
 
 impl Store {
     pub async fn insert_comment(&self, c: &NewComment) -> Result<i64> {
-        let now = self.now();
         let mut tx = self.begin().await?;
-        let id = sqlx::query_scalar(
-            "INSERT INTO comments (post_id, parent_id, depth, name, email, website, user_id, body, body_html,
-                status, score, reasons, ip, network, notify, fingerprint, created_at, updated_at, status_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+        let id = insert_comment_row(&mut tx, c, self.now()).await?;
+        let events = [Event::Comment(id)];
+        self.commit(tx, &[Topic::Post(c.post_id)], &events).await?;
+        Ok(id)
+    }
+
+    /// Stores a reply from the fediverse: the comment, its author's
+    /// picture, and the Note's id it answers to from now on.
+    pub async fn insert_remote_comment(
+        &self,
+        c: &NewComment,
+        object_id: &str,
+        actor_id: &str,
+        avatar: Option<&str>,
+    ) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = insert_comment_row(&mut tx, c, self.now()).await?;
+        sqlx::query("UPDATE comments SET avatar = $2 WHERE id = $1")
+            .bind(id)
+            .bind(avatar)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO remote_comments (object_id, comment_id, actor_id) VALUES ($1, $2, $3)",
         )
-        .bind(c.post_id)
-        .bind(c.parent_id)
-        .bind(c.depth)
-        .bind(&c.name)
-        .bind(&c.email)
-        .bind(&c.website)
-        .bind(c.user_id)
-        .bind(&c.body)
-        .bind(&c.body_html)
-        .bind(c.status.as_str())
-        .bind(c.score)
-        .bind(to_json(&c.reasons))
-        .bind(&c.ip)
-        .bind(&c.network)
-        .bind(c.notify)
-        .bind(&c.fingerprint)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .fetch_one(&mut *tx)
+        .bind(object_id)
+        .bind(id)
+        .bind(actor_id)
+        .execute(&mut *tx)
         .await?;
         let events = [Event::Comment(id)];
         self.commit(tx, &[Topic::Post(c.post_id)], &events).await?;
         Ok(id)
+    }
+
+    /// The comment a fediverse Note became, and who wrote the Note.
+    pub async fn remote_comment(&self, object_id: &str) -> Result<Option<(i64, String)>> {
+        Ok(
+            sqlx::query_as("SELECT comment_id, actor_id FROM remote_comments WHERE object_id = $1")
+                .bind(object_id)
+                .fetch_optional(&self.readers)
+                .await?,
+        )
     }
 
     pub async fn comment(&self, id: i64) -> Result<Option<Comment>> {
@@ -663,6 +679,39 @@ impl Store {
 }
 
 /// The pages of the posts whose comments changed, each once.
+async fn insert_comment_row(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    c: &NewComment,
+    now: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+            "INSERT INTO comments (post_id, parent_id, depth, name, email, website, user_id, body, body_html,
+                status, score, reasons, ip, network, notify, fingerprint, created_at, updated_at, status_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+        )
+        .bind(c.post_id)
+        .bind(c.parent_id)
+        .bind(c.depth)
+        .bind(&c.name)
+        .bind(&c.email)
+        .bind(&c.website)
+        .bind(c.user_id)
+        .bind(&c.body)
+        .bind(&c.body_html)
+        .bind(c.status.as_str())
+        .bind(c.score)
+        .bind(to_json(&c.reasons))
+        .bind(&c.ip)
+        .bind(&c.network)
+        .bind(c.notify)
+        .bind(&c.fingerprint)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
 pub(crate) fn post_topics(post_ids: impl IntoIterator<Item = i64>) -> Vec<Topic> {
     let mut ids: Vec<i64> = post_ids.into_iter().collect();
     ids.sort_unstable();

@@ -53,6 +53,13 @@ const TABLES: &[(&str, &str)] = &[
     ("subscribers", "id"),
     ("mailed", "kind{c}, target_id"),
     ("actor_keys", "actor{c}"),
+    ("remote_actors", "id{c}"),
+    ("followers", "local_actor{c}, actor_id{c}"),
+    ("federation_blocks", "kind{c}, value{c}"),
+    ("deliveries", "id"),
+    ("federated_posts", "post_id"),
+    ("remote_comments", "object_id{c}"),
+    ("reactions", "activity_id{c}"),
 ];
 
 /// The `ORDER BY` for a table's key on `engine`: text (marked `{c}`) in

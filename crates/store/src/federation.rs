@@ -58,3 +58,582 @@ impl Store {
         Ok(from_row(&row)?)
     }
 }
+
+/// Another server's actor, as last fetched.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RemoteActor {
+    pub id: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    pub key_id: String,
+    #[serde(skip)]
+    pub public_pem: String,
+    pub name: String,
+    /// `@user@host`
+    pub handle: String,
+    pub url: Option<String>,
+    pub icon: Option<String>,
+    pub fetched_at: i64,
+}
+
+/// A follower, for the admin's list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Follower {
+    /// Whom they follow: `site` or `user:ID`.
+    pub local_actor: String,
+    pub actor: RemoteActor,
+    pub since: i64,
+}
+
+/// An activity taken from the queue to deliver.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub id: i64,
+    pub inbox: String,
+    pub signer: String,
+    pub kind: String,
+    pub activity: String,
+    pub created_at: i64,
+    pub attempts: i64,
+}
+
+/// A delivery that failed, for the admin and the API.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FailedDelivery {
+    pub inbox: String,
+    pub kind: String,
+    pub error: String,
+    pub attempts: i64,
+    /// Given up (else it is tried again later).
+    pub given_up: bool,
+    pub at: i64,
+}
+
+/// How delivery stands.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct DeliveryCounts {
+    pub waiting: i64,
+    pub delivered: i64,
+    pub given_up: i64,
+    pub last_delivered_at: Option<i64>,
+    /// The latest failures, newest first.
+    pub failures: Vec<FailedDelivery>,
+}
+
+/// A post followers know of, or should: what to tell them next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostChange {
+    pub post_id: i64,
+    /// The post's `updated_at`; none when it is no longer visible.
+    pub version: Option<i64>,
+    pub published_at: Option<i64>,
+    /// What followers were last told: none when nothing yet.
+    pub sent: Option<(String, i64)>,
+}
+
+/// A delivery is given up once it has waited this long: two days.
+pub const DELIVERY_GIVE_UP_AFTER: i64 = 2 * 24 * 3600;
+
+const ACTOR_COLUMNS: &str =
+    "a.id, a.inbox, a.shared_inbox, a.key_id, a.public_pem, a.name, a.handle, a.url, a.icon, a.fetched_at";
+
+fn remote_actor(r: &sqlx::any::AnyRow) -> std::result::Result<RemoteActor, sqlx::Error> {
+    Ok(RemoteActor {
+        id: r.try_get("id")?,
+        inbox: r.try_get("inbox")?,
+        shared_inbox: r.try_get("shared_inbox")?,
+        key_id: r.try_get("key_id")?,
+        public_pem: r.try_get("public_pem")?,
+        name: r.try_get("name")?,
+        handle: r.try_get("handle")?,
+        url: r.try_get("url")?,
+        icon: r.try_get("icon")?,
+        fetched_at: r.try_get("fetched_at")?,
+    })
+}
+
+/// The host of an actor's id, lowercased: what a domain block names.
+pub fn host_of(id: &str) -> String {
+    url::Url::parse(id)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default()
+}
+
+impl Store {
+    pub async fn remote_actor(&self, id: &str) -> Result<Option<RemoteActor>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACTOR_COLUMNS} FROM remote_actors a WHERE a.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.readers)
+        .await?;
+        Ok(row.as_ref().map(remote_actor).transpose()?)
+    }
+
+    /// Keeps (or refreshes) what was fetched of an actor.
+    pub async fn keep_remote_actor(&self, a: &RemoteActor) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO remote_actors (id, inbox, shared_inbox, key_id, public_pem, name, handle, url, icon, fetched_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (id) DO UPDATE SET inbox = $2, shared_inbox = $3, key_id = $4, public_pem = $5,
+               name = $6, handle = $7, url = $8, icon = $9, fetched_at = $10",
+        )
+        .bind(&a.id)
+        .bind(&a.inbox)
+        .bind(&a.shared_inbox)
+        .bind(&a.key_id)
+        .bind(&a.public_pem)
+        .bind(&a.name)
+        .bind(&a.handle)
+        .bind(&a.url)
+        .bind(&a.icon)
+        .bind(a.fetched_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a follow; whether it is new.
+    pub async fn add_follower(&self, local: &str, actor_id: &str, follow_id: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO followers (local_actor, actor_id, follow_id, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (local_actor, actor_id) DO UPDATE SET follow_id = $3",
+        )
+        .bind(local)
+        .bind(actor_id)
+        .bind(follow_id)
+        .bind(self.now())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Ends a follow (an Undo, or the admin removing it); whether there was one.
+    pub async fn remove_follower(&self, local: &str, actor_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM followers WHERE local_actor = $1 AND actor_id = $2")
+            .bind(local)
+            .bind(actor_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Whom the Follow with this id asked for.
+    pub async fn follow_by_id(&self, follow_id: &str) -> Result<Option<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT local_actor, actor_id FROM followers WHERE follow_id = $1")
+                .bind(follow_id)
+                .fetch_optional(&self.readers)
+                .await?,
+        )
+    }
+
+    /// Every follower, newest first, with whom they follow.
+    pub async fn followers(&self) -> Result<Vec<Follower>> {
+        let rows = sqlx::query(&format!(
+            "SELECT f.local_actor, f.created_at AS since, {ACTOR_COLUMNS}
+             FROM followers f JOIN remote_actors a ON a.id = f.actor_id
+             ORDER BY f.created_at DESC, a.id"
+        ))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Follower {
+                    local_actor: r.try_get("local_actor")?,
+                    since: r.try_get("since")?,
+                    actor: remote_actor(r)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn follower_count(&self, local: &str) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM followers WHERE local_actor = $1")
+                .bind(local)
+                .fetch_one(&self.readers)
+                .await?,
+        )
+    }
+
+    /// The inboxes that reach the followers of `locals`: each server's
+    /// shared inbox once, else each follower's own.
+    pub async fn follower_inboxes(&self, locals: &[&str]) -> Result<Vec<String>> {
+        let mut inboxes = Vec::new();
+        for local in locals {
+            let found: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT COALESCE(a.shared_inbox, a.inbox) FROM followers f
+                 JOIN remote_actors a ON a.id = f.actor_id WHERE f.local_actor = $1",
+            )
+            .bind(local)
+            .fetch_all(&self.readers)
+            .await?;
+            inboxes.extend(found);
+        }
+        inboxes.sort();
+        inboxes.dedup();
+        Ok(inboxes)
+    }
+
+    /// Blocks a server (`domain`) or an account (`actor`), and ends their follows.
+    pub async fn federation_block(&self, kind: &str, value: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO federation_blocks (kind, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(kind)
+        .bind(value)
+        .bind(self.now())
+        .execute(&mut *tx)
+        .await?;
+        let (sql, pattern) = match kind {
+            "domain" => (
+                "DELETE FROM followers WHERE actor_id LIKE $1 OR actor_id LIKE $2",
+                [format!("https://{value}/%"), format!("http://{value}/%")],
+            ),
+            _ => (
+                "DELETE FROM followers WHERE actor_id = $1 OR actor_id = $2",
+                [value.to_owned(), value.to_owned()],
+            ),
+        };
+        sqlx::query(sql)
+            .bind(&pattern[0])
+            .bind(&pattern[1])
+            .execute(&mut *tx)
+            .await?;
+        self.commit(tx, &[], &[]).await
+    }
+
+    pub async fn federation_unblock(&self, kind: &str, value: &str) -> Result<()> {
+        sqlx::query("DELETE FROM federation_blocks WHERE kind = $1 AND value = $2")
+            .bind(kind)
+            .bind(value)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// The blocks: (kind, value, since), servers first.
+    pub async fn federation_blocks(&self) -> Result<Vec<(String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT kind, value, created_at FROM federation_blocks ORDER BY kind DESC, value",
+        )
+        .fetch_all(&self.readers)
+        .await?)
+    }
+
+    /// Whether the actor, or its server, is blocked.
+    pub async fn federation_blocked(&self, actor_id: &str) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM federation_blocks
+             WHERE (kind = 'actor' AND value = $1) OR (kind = 'domain' AND value = $2)",
+        )
+        .bind(actor_id)
+        .bind(host_of(actor_id))
+        .fetch_one(&self.readers)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Queues `activity` for each inbox, all or none.
+    pub async fn queue_deliveries(
+        &self,
+        signer: &str,
+        kind: &str,
+        activity: &str,
+        inboxes: &[String],
+    ) -> Result<()> {
+        if inboxes.is_empty() {
+            return Ok(());
+        }
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        for inbox in inboxes {
+            sqlx::query(
+                "INSERT INTO deliveries (inbox, signer, kind, activity, created_at, next_at)
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(inbox)
+            .bind(signer)
+            .bind(kind)
+            .bind(activity)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        self.commit(tx, &[], &[]).await
+    }
+
+    /// Takes the next delivery due for `lease` seconds, as the mail queue does.
+    pub async fn take_due_delivery(&self, lease: i64) -> Result<Option<Delivery>> {
+        let now = self.now();
+        let row = sqlx::query(
+            "UPDATE deliveries SET next_at = $2
+             WHERE id = (SELECT id FROM deliveries WHERE delivered_at IS NULL AND gave_up_at IS NULL
+                         AND next_at <= $1 ORDER BY next_at, id LIMIT 1)
+               AND next_at <= $1 AND delivered_at IS NULL AND gave_up_at IS NULL
+             RETURNING id, inbox, signer, kind, activity, created_at, attempts",
+        )
+        .bind(now)
+        .bind(now + lease)
+        .fetch_optional(&self.writer)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(Delivery {
+            id: r.try_get("id")?,
+            inbox: r.try_get("inbox")?,
+            signer: r.try_get("signer")?,
+            kind: r.try_get("kind")?,
+            activity: r.try_get("activity")?,
+            created_at: r.try_get("created_at")?,
+            attempts: r.try_get("attempts")?,
+        }))
+    }
+
+    pub async fn delivered(&self, id: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(self.now())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// A try failed: tried again later (the mail queue's waits), or given
+    /// up after [`DELIVERY_GIVE_UP_AFTER`] or at once when `permanent`.
+    pub async fn delivery_failed(&self, d: &Delivery, error: &str, permanent: bool) -> Result<()> {
+        let now = self.now();
+        let attempts = d.attempts + 1;
+        let give_up = permanent || now - d.created_at >= DELIVERY_GIVE_UP_AFTER;
+        sqlx::query(
+            "UPDATE deliveries SET attempts = $2, last_error = $3, next_at = $4,
+               gave_up_at = CASE WHEN $5 THEN $6 ELSE NULL END
+             WHERE id = $1",
+        )
+        .bind(d.id)
+        .bind(attempts)
+        .bind(error)
+        .bind(now + crate::mail::retry_after(attempts))
+        .bind(give_up)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delivery_counts(&self) -> Result<DeliveryCounts> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) FILTER (WHERE delivered_at IS NULL AND gave_up_at IS NULL) AS waiting,
+                    COUNT(delivered_at) AS delivered, COUNT(gave_up_at) AS given_up,
+                    MAX(delivered_at) AS last_delivered_at FROM deliveries",
+        )
+        .fetch_one(&self.readers)
+        .await?;
+        let failures = sqlx::query(
+            "SELECT inbox, kind, last_error, attempts, gave_up_at, next_at FROM deliveries
+             WHERE last_error IS NOT NULL ORDER BY id DESC LIMIT 10",
+        )
+        .fetch_all(&self.readers)
+        .await?
+        .iter()
+        .map(|r| {
+            let gave_up: Option<i64> = r.try_get("gave_up_at")?;
+            Ok(FailedDelivery {
+                inbox: r.try_get("inbox")?,
+                kind: r.try_get("kind")?,
+                error: r.try_get("last_error")?,
+                attempts: r.try_get("attempts")?,
+                given_up: gave_up.is_some(),
+                at: gave_up.map_or_else(|| r.try_get("next_at"), Ok)?,
+            })
+        })
+        .collect::<std::result::Result<_, sqlx::Error>>()?;
+        Ok(DeliveryCounts {
+            waiting: r.try_get("waiting")?,
+            delivered: r.try_get("delivered")?,
+            given_up: r.try_get("given_up")?,
+            last_delivered_at: r.try_get("last_delivered_at")?,
+            failures,
+        })
+    }
+
+    /// Deletes delivered and given-up rows older than the mail's
+    /// [`crate::mail::KEEP_SENT`]; how many.
+    pub async fn prune_deliveries(&self) -> Result<u64> {
+        let before = self.now() - crate::mail::KEEP_SENT;
+        Ok(sqlx::query(
+            "DELETE FROM deliveries WHERE (delivered_at IS NOT NULL AND delivered_at < $1)
+               OR (gave_up_at IS NOT NULL AND gave_up_at < $1)",
+        )
+        .bind(before)
+        .execute(&self.writer)
+        .await?
+        .rows_affected())
+    }
+
+    /// Posts whose followers have not been told of their present state:
+    /// visible ones that are new or edited since, and ones they were told
+    /// of that are no longer visible (unpublished or deleted).
+    pub async fn post_changes(&self, limit: i64) -> Result<Vec<PostChange>> {
+        let now = self.now();
+        let visible = "p.status = 'published' AND p.published_at <= $1";
+        let mut rows = sqlx::query(&format!(
+            "SELECT p.id AS post_id, p.updated_at AS version, p.published_at, f.actor, f.version AS sent
+             FROM posts p LEFT JOIN federated_posts f ON f.post_id = p.id
+             WHERE {visible} AND (f.post_id IS NULL OR f.version <> p.updated_at)
+             ORDER BY p.published_at, p.id LIMIT $2"
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.extend(
+            sqlx::query(&format!(
+                "SELECT f.post_id, NULL AS version, NULL AS published_at, f.actor, f.version AS sent
+                 FROM federated_posts f LEFT JOIN posts p ON p.id = f.post_id
+                 WHERE p.id IS NULL OR NOT ({visible}) ORDER BY f.post_id LIMIT $2"
+            ))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.readers)
+            .await?,
+        );
+        rows.iter()
+            .map(|r| {
+                let actor: Option<String> = r.try_get("actor")?;
+                let sent: Option<i64> = r.try_get("sent")?;
+                Ok(PostChange {
+                    post_id: r.try_get("post_id")?,
+                    version: r.try_get("version")?,
+                    published_at: r.try_get("published_at")?,
+                    sent: actor.zip(sent),
+                })
+            })
+            .collect()
+    }
+
+    /// Records what followers were told of a post (none: that it is gone),
+    /// with the deliveries that tell them, in one transaction.
+    pub async fn post_told(
+        &self,
+        post_id: i64,
+        told: Option<(&str, i64)>,
+        deliveries: &[(&str, &str, String, Vec<String>)],
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        match told {
+            Some((actor, version)) => sqlx::query(
+                "INSERT INTO federated_posts (post_id, actor, version, sent_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (post_id) DO UPDATE SET actor = $2, version = $3, sent_at = $4",
+            )
+            .bind(post_id)
+            .bind(actor)
+            .bind(version)
+            .bind(now),
+            None => sqlx::query("DELETE FROM federated_posts WHERE post_id = $1").bind(post_id),
+        }
+        .execute(&mut *tx)
+        .await?;
+        for (signer, kind, activity, inboxes) in deliveries {
+            for inbox in inboxes {
+                sqlx::query(
+                    "INSERT INTO deliveries (inbox, signer, kind, activity, created_at, next_at)
+                     VALUES ($1, $2, $3, $4, $5, $5)",
+                )
+                .bind(inbox)
+                .bind(signer)
+                .bind(kind)
+                .bind(activity)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        self.commit(tx, &[], &[]).await
+    }
+
+    /// Counts a like or a boost; whether it is new.
+    pub async fn add_reaction(
+        &self,
+        activity_id: &str,
+        post_id: i64,
+        actor_id: &str,
+        kind: &str,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "INSERT INTO reactions (activity_id, post_id, actor_id, kind, created_at)
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(activity_id)
+        .bind(post_id)
+        .bind(actor_id)
+        .bind(kind)
+        .bind(self.now())
+        .execute(&mut *tx)
+        .await?;
+        self.commit(tx, &[crate::Topic::Post(post_id)], &[]).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Takes back the like or boost `activity_id` of `actor_id`.
+    pub async fn remove_reaction(&self, activity_id: &str, actor_id: &str) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let post: Option<i64> = sqlx::query_scalar(
+            "DELETE FROM reactions WHERE activity_id = $1 AND actor_id = $2 RETURNING post_id",
+        )
+        .bind(activity_id)
+        .bind(actor_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let topics: Vec<crate::Topic> = post.into_iter().map(crate::Topic::Post).collect();
+        self.commit(tx, &topics, &[]).await?;
+        Ok(!topics.is_empty())
+    }
+
+    /// A post's likes and boosts.
+    pub async fn reaction_counts(&self, post_id: i64) -> Result<(i64, i64)> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) FILTER (WHERE kind = 'like') AS likes,
+                    COUNT(*) FILTER (WHERE kind = 'boost') AS boosts
+             FROM reactions WHERE post_id = $1",
+        )
+        .bind(post_id)
+        .fetch_one(&self.readers)
+        .await?;
+        Ok((r.try_get("likes")?, r.try_get("boosts")?))
+    }
+}
+
+impl Store {
+    /// Replaces an actor's key pair (rotation).
+    pub async fn replace_actor_keys(&self, actor: &str, keys: &ActorKeys) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO actor_keys (actor, public_pem, private_pem, created_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (actor) DO UPDATE SET public_pem = $2, private_pem = $3, created_at = $4",
+        )
+        .bind(actor)
+        .bind(&keys.public_pem)
+        .bind(&keys.private_pem)
+        .bind(self.now())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// An actor deleted on its server: forgotten with its follows.
+    pub async fn forget_remote_actor(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM remote_actors WHERE id = $1")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}

@@ -48,7 +48,10 @@ pub use comments::{
 pub use copy::{CopyProgress, TableCopy};
 pub use engine::{Engine, Location};
 pub use error::{Refusal, StoreError};
-pub use federation::ActorKeys;
+pub use federation::{
+    host_of, ActorKeys, Delivery, DeliveryCounts, FailedDelivery, Follower, PostChange,
+    RemoteActor, DELIVERY_GIVE_UP_AFTER,
+};
 pub use limits::LoginCount;
 pub use mail::{
     retry_after, MailCounts, NewMail, QueuedMail, ReplyNotice, Subscriber, GIVE_UP_AFTER,

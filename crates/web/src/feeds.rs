@@ -318,7 +318,7 @@ async fn render(state: &AppState, scope: Scope, format: Format) -> Result<Respon
 }
 
 /// The post's whole text, its cover first, as a feed reader shows it.
-async fn full_html(
+pub(crate) async fn full_html(
     state: &AppState,
     post: &PostView,
     origin: &SiteUrl,

@@ -73,6 +73,9 @@ pub struct Options {
     /// Addresses in one sitemap file: the protocol's 50,000 (a test
     /// lowers it to see the index without 50,000 posts).
     pub sitemap_urls: usize,
+    /// Lets federation fetch from and deliver to loopback and private
+    /// addresses over plain http: for tests with a peer on this machine.
+    pub federation_allow_private: bool,
 }
 
 impl Default for Options {
@@ -83,6 +86,7 @@ impl Default for Options {
             limits: server::Limits::default(),
             sitemap_urls: 50_000,
             mail: None,
+            federation_allow_private: false,
         }
     }
 }
@@ -146,6 +150,7 @@ impl Application {
             }
             None => None,
         };
+        let federation = tokio::spawn(federation::deliver::run(self.state.clone()));
         let site = self.state.site.clone();
         let follow = tokio::spawn(async move {
             tokio::join!(
@@ -163,6 +168,7 @@ impl Application {
         let site = from_fn_with_state(self.state.clone(), client::identify).layer(site);
         server::serve(self.listener, site, self.state.options.limits, shutdown).await;
         follow.abort();
+        federation.abort();
         if let Some(mail) = mail {
             mail.abort();
         }

@@ -38,7 +38,7 @@ async fn resolve(state: &AppState, headers: &HeaderMap) -> SiteUrl {
 }
 
 /// The address the operator gave, if any (and readable).
-async fn configured(state: &AppState) -> Option<SiteUrl> {
+pub async fn configured(state: &AppState) -> Option<SiteUrl> {
     bestpick_app::settings::site_url(&state.site)
         .await
         .unwrap_or_else(|e| {

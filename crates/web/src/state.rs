@@ -23,6 +23,8 @@ pub struct Shared {
     pub csp_reports: CspReports,
     /// Bodies rendered at once (see `render.rs`).
     pub render_turns: Arc<tokio::sync::Semaphore>,
+    /// Federation's client, inbox limits and what it learnt of servers.
+    pub federator: bestpick_app::federation::Federator,
 }
 
 impl Deref for AppState {
@@ -44,6 +46,7 @@ impl AppState {
             render_turns: Arc::new(tokio::sync::Semaphore::new(
                 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
             )),
+            federator: bestpick_app::federation::Federator::new(options.federation_allow_private),
             options,
         })))
     }

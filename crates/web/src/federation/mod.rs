@@ -1,7 +1,11 @@
-//! The site as ActivityPub actors, as far as built: WebFinger
-//! (`acct:site@HOST`, `acct:AUTHOR@HOST`), NodeInfo, and the actor
-//! documents with their public keys. Answered only when the `federation`
-//! setting is `on` (off while issue 16 is under way).
+//! The site as ActivityPub actors: WebFinger (`acct:site@HOST`,
+//! `acct:AUTHOR@HOST`), NodeInfo, the actor documents with their keys,
+//! their collections, the posts as objects, and the inboxes. Answered only
+//! when the `federation` setting is `on`.
+
+pub mod deliver;
+mod inbox;
+pub mod objects;
 
 use crate::error::AppError;
 use crate::origin;
@@ -23,6 +27,14 @@ pub fn router() -> Routes {
         .get("/nodeinfo/2.1", nodeinfo)
         .get("/ap/site", site_actor)
         .get("/ap/users/{username}", author_actor)
+        .post("/ap/inbox", inbox::post)
+        .post("/ap/site/inbox", inbox::post)
+        .post("/ap/users/{username}/inbox", inbox::post)
+        .get("/ap/site/outbox", site_outbox)
+        .get("/ap/users/{username}/outbox", author_outbox)
+        .get("/ap/site/followers", site_followers)
+        .get("/ap/users/{username}/followers", author_followers)
+        .get("/ap/posts/{id}", post_object)
 }
 
 const ACTIVITY_JSON: &str = "application/activity+json";
@@ -38,25 +50,11 @@ async fn on(state: &AppState) -> Result<(), AppError> {
     }
 }
 
-/// An author the fediverse may know: one with something published, as
-/// for their page.
+/// An author the fediverse may know: one with something published.
 async fn public_author(state: &AppState, username: &str) -> Result<User, AppError> {
-    let store = &state.site.store;
-    let user = store
-        .user_by_username(username)
+    federation::public_author(&state.site, username)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let (posts, _) = store
-        .list_posts(&PostFilter {
-            author_id: Some(user.id),
-            limit: 1,
-            ..visible(state.site.now())
-        })
-        .await?;
-    match posts.is_empty() {
-        true => Err(AppError::NotFound),
-        false => Ok(user),
-    }
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Deserialize)]
@@ -233,4 +231,110 @@ async fn author_actor(
         origin.join(&format!("/author/{}", user.username)),
     )
     .await
+}
+
+/// The newest posts an actor sent (all of the site's for the site), as
+/// the Creates that carried them.
+async fn outbox(state: &AppState, id: String, author: Option<i64>) -> Result<Response, AppError> {
+    let origin = origin::current();
+    let (cards, total) = state
+        .site
+        .store
+        .list_posts(&PostFilter {
+            author_id: author,
+            limit: 20,
+            ..visible(state.site.now())
+        })
+        .await?;
+    let mut items = Vec::with_capacity(cards.len());
+    for card in &cards {
+        let Some(post) = state.site.store.post(card.id).await? else {
+            continue;
+        };
+        let object = objects::object(state, &origin, &post).await?;
+        let actor = object["attributedTo"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let cc: Vec<String> = serde_json::from_value(object["cc"].clone()).unwrap_or_default();
+        items.push(objects::activity(
+            "Create",
+            format!("{}#create", object["id"].as_str().unwrap_or_default()),
+            &actor,
+            object,
+            &cc,
+        ));
+    }
+    Ok(answer(
+        ACTIVITY_JSON,
+        json!({
+            "@context": inbox_context(),
+            "id": format!("{id}/outbox"),
+            "type": "OrderedCollection",
+            "totalItems": total,
+            "orderedItems": items,
+        }),
+    ))
+}
+
+fn inbox_context() -> &'static str {
+    bestpick_app::federation::inbox::AS_CONTEXT
+}
+
+async fn site_outbox(State(state): State<AppState>) -> Result<Response, AppError> {
+    on(&state).await?;
+    outbox(&state, origin::current().join("/ap/site"), None).await
+}
+
+async fn author_outbox(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    on(&state).await?;
+    let user = public_author(&state, &username).await?;
+    let id = origin::current().join(&format!("/ap/users/{}", user.username));
+    outbox(&state, id, Some(user.id)).await
+}
+
+/// How many follow an actor; who they are is theirs to say, as on Mastodon.
+async fn followers(state: &AppState, id: String, local: &str) -> Result<Response, AppError> {
+    let count = state.site.store.follower_count(local).await?;
+    Ok(answer(
+        ACTIVITY_JSON,
+        json!({
+            "@context": inbox_context(),
+            "id": format!("{id}/followers"),
+            "type": "OrderedCollection",
+            "totalItems": count,
+        }),
+    ))
+}
+
+async fn site_followers(State(state): State<AppState>) -> Result<Response, AppError> {
+    on(&state).await?;
+    followers(&state, origin::current().join("/ap/site"), SITE_ACTOR).await
+}
+
+async fn author_followers(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    on(&state).await?;
+    let user = public_author(&state, &username).await?;
+    let id = origin::current().join(&format!("/ap/users/{}", user.username));
+    followers(&state, id, &format!("user:{}", user.id)).await
+}
+
+/// A published post as an Article or a Note; nothing else is found here.
+async fn post_object(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    on(&state).await?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let post = bestpick_app::posts::visible_post(&state.site, id, None)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let object = objects::object(&state, &origin::current(), &post).await?;
+    Ok(answer(ACTIVITY_JSON, object))
 }

@@ -1,0 +1,375 @@
+//! What arrives in the inbox. In order: the sending server's rate limit,
+//! the signature read (time, digest), blocks, the actor's key fetched and
+//! the signature checked, the key's owner matched with the activity's
+//! actor; only then is the activity acted on. Follows are accepted at
+//! once; replies go through the comment pipeline; likes and boosts are
+//! counted; edits and deletions of replies follow their Note.
+
+use super::signature::{self, Incoming, Scheme};
+use super::{id_of, limits, Federator, SITE_ACTOR};
+use crate::comments::{self, CommentError, RemoteReply};
+use crate::Site;
+use bestpick_core::SiteUrl;
+use bestpick_store::{host_of, RemoteActor};
+use serde_json::{json, Value};
+use std::net::IpAddr;
+
+pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
+
+/// A POST to an inbox, as it arrived.
+pub struct Received<'a> {
+    pub target_uri: &'a url::Url,
+    pub headers: &'a reqwest::header::HeaderMap,
+    pub body: &'a [u8],
+    /// The delivering server's address.
+    pub ip: IpAddr,
+}
+
+/// Why an activity is refused; each maps to a status the sender reads.
+#[derive(Debug, thiserror::Error)]
+pub enum InboxError {
+    /// 429: too many requests from the server.
+    #[error("too many requests from {0}; try again in a minute")]
+    RateLimited(String),
+    /// 401: the signature is missing, stale or wrong.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the actor or its server is blocked.
+    #[error("blocked")]
+    Blocked,
+    /// 400: not an activity this inbox can read.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<bestpick_store::StoreError> for InboxError {
+    fn from(e: bestpick_store::StoreError) -> Self {
+        InboxError::Other(e.into())
+    }
+}
+
+/// What was done with an activity, for the log and the tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub scheme: Scheme,
+    pub actor: String,
+    pub done: String,
+}
+
+/// Takes one activity: checks it and acts on it.
+pub async fn receive(
+    site: &Site,
+    fed: &Federator,
+    origin: &SiteUrl,
+    r: Received<'_>,
+) -> Result<Outcome, InboxError> {
+    let now = site.now();
+    let claim = signature::claim(
+        &Incoming {
+            method: "POST",
+            target_uri: r.target_uri,
+            headers: r.headers,
+            body: Some(r.body),
+        },
+        now,
+    );
+    // The flood limit counts by the key's server before anything is fetched.
+    let server = match &claim {
+        Ok(c) => host_of(&c.key_id),
+        Err(_) => r.ip.to_string(),
+    };
+    if !fed.limits.allow(
+        &format!("inbox:{server}"),
+        limits::PER_SERVER_A_MINUTE,
+        60,
+        now,
+    ) {
+        return Err(InboxError::RateLimited(server));
+    }
+    let claim = claim.map_err(|e| InboxError::Unauthorized(e.to_string()))?;
+    let activity: Value = serde_json::from_slice(r.body)
+        .map_err(|e| InboxError::Invalid(format!("the body is not JSON: {e}")))?;
+    let actor_id = activity
+        .get("actor")
+        .and_then(id_of)
+        .ok_or_else(|| InboxError::Invalid("the activity has no actor".into()))?
+        .to_owned();
+    if host_of(&actor_id) != server {
+        return Err(InboxError::Unauthorized(
+            "the key is not on the actor's server".into(),
+        ));
+    }
+    if site.store.federation_blocked(&actor_id).await? {
+        return Err(InboxError::Blocked);
+    }
+    let _turn = fed
+        .limits
+        .gate
+        .acquire()
+        .await
+        .map_err(anyhow::Error::from)?;
+    let unauthorized = |e: anyhow::Error| {
+        InboxError::Unauthorized(format!(
+            "the key {} could not be fetched: {e:#}",
+            claim.key_id
+        ))
+    };
+    let mut actor = fed
+        .actor_by_key(site, origin, &claim.key_id, false)
+        .await
+        .map_err(unauthorized)?;
+    if claim.verify(&actor.public_pem).is_err() {
+        // The key may have been rotated since it was kept.
+        actor = fed
+            .actor_by_key(site, origin, &claim.key_id, true)
+            .await
+            .map_err(unauthorized)?;
+        claim
+            .verify(&actor.public_pem)
+            .map_err(|e| InboxError::Unauthorized(e.to_string()))?;
+    }
+    if actor.id != actor_id {
+        return Err(InboxError::Unauthorized(
+            "the activity's actor does not own the key it is signed with".into(),
+        ));
+    }
+    let done = act(site, fed, origin, &actor, &activity, r.ip).await?;
+    Ok(Outcome {
+        scheme: claim.scheme,
+        actor: actor.id,
+        done,
+    })
+}
+
+fn kind(v: &Value) -> &str {
+    v.get("type").and_then(Value::as_str).unwrap_or("")
+}
+
+/// The local actor (`site`, `user:ID`) an address names, when it is one
+/// the fediverse may know.
+pub async fn local_actor(
+    site: &Site,
+    origin: &SiteUrl,
+    id: &str,
+) -> anyhow::Result<Option<String>> {
+    if id == origin.join("/ap/site") {
+        return Ok(Some(SITE_ACTOR.to_owned()));
+    }
+    let Some(name) = id.strip_prefix(&origin.join("/ap/users/")) else {
+        return Ok(None);
+    };
+    Ok(super::public_author(site, name)
+        .await?
+        .map(|u| format!("user:{}", u.id)))
+}
+
+/// The post a local object address names, when readers may see it.
+async fn local_post(site: &Site, origin: &SiteUrl, id: &str) -> anyhow::Result<Option<i64>> {
+    let Some(post_id) = id
+        .strip_prefix(&origin.join("/ap/posts/"))
+        .and_then(|n| n.parse::<i64>().ok())
+    else {
+        return Ok(None);
+    };
+    Ok(crate::posts::is_visible(site, post_id, None)
+        .await?
+        .then_some(post_id))
+}
+
+async fn act(
+    site: &Site,
+    fed: &Federator,
+    origin: &SiteUrl,
+    actor: &RemoteActor,
+    activity: &Value,
+    ip: IpAddr,
+) -> Result<String, InboxError> {
+    let store = &site.store;
+    let activity_id = activity.get("id").and_then(Value::as_str).unwrap_or("");
+    let object = activity.get("object").unwrap_or(&Value::Null);
+    let object_id = id_of(object).unwrap_or("");
+    match kind(activity) {
+        "Follow" => {
+            let Some(local) = local_actor(site, origin, object_id).await? else {
+                return Err(InboxError::Invalid(format!(
+                    "{object_id} is not an actor here"
+                )));
+            };
+            store.add_follower(&local, &actor.id, activity_id).await?;
+            let accept = json!({
+                "@context": AS_CONTEXT,
+                "id": format!("{object_id}#accepts/{}", super::short_hash(activity_id)),
+                "type": "Accept",
+                "actor": object_id,
+                "object": activity,
+            });
+            store
+                .queue_deliveries(
+                    &local,
+                    "Accept",
+                    &accept.to_string(),
+                    std::slice::from_ref(&actor.inbox),
+                )
+                .await?;
+            Ok(format!("follow of {local} accepted"))
+        }
+        "Undo" => {
+            let undone = match kind(object) {
+                "" => store
+                    .follow_by_id(object_id)
+                    .await?
+                    .map(|(local, _)| ("Follow".to_owned(), Some(local))),
+                k => Some((k.to_owned(), None)),
+            };
+            match undone {
+                Some((k, local)) if k == "Follow" => {
+                    let local = match local {
+                        Some(l) => Some(l),
+                        None => {
+                            let target = object.get("object").and_then(id_of).unwrap_or("");
+                            local_actor(site, origin, target).await?
+                        }
+                    };
+                    if let Some(local) = local {
+                        store.remove_follower(&local, &actor.id).await?;
+                    }
+                    Ok("follow undone".into())
+                }
+                Some((k, _)) if k == "Like" || k == "Announce" => {
+                    store.remove_reaction(object_id, &actor.id).await?;
+                    Ok(format!("{k} undone"))
+                }
+                _ => Ok("nothing to undo".into()),
+            }
+        }
+        "Create" => create(site, fed, origin, actor, object, ip).await,
+        "Update" => {
+            if object_id == actor.id {
+                let fresh = super::parse_actor(object, Some(&actor.key_id), site.now())
+                    .map_err(InboxError::Invalid)?;
+                store.keep_remote_actor(&fresh).await?;
+                return Ok("actor updated".into());
+            }
+            match store.remote_comment(object_id).await? {
+                Some((comment, by)) if by == actor.id => {
+                    let content = object.get("content").and_then(Value::as_str).unwrap_or("");
+                    comments::edit_remote_reply(site, comment, content)
+                        .await
+                        .map_err(refused)?;
+                    Ok("reply edited".into())
+                }
+                _ => Ok("nothing here to update".into()),
+            }
+        }
+        "Delete" => {
+            if object_id == actor.id {
+                store.forget_remote_actor(&actor.id).await?;
+                return Ok("actor deleted".into());
+            }
+            match store.remote_comment(object_id).await? {
+                Some((comment, by)) if by == actor.id => {
+                    store.delete_comment(comment).await?;
+                    Ok("reply deleted".into())
+                }
+                _ => Ok("nothing here to delete".into()),
+            }
+        }
+        k @ ("Like" | "Announce") => match local_post(site, origin, object_id).await? {
+            Some(post) => {
+                let reaction = if k == "Like" { "like" } else { "boost" };
+                store
+                    .add_reaction(activity_id, post, &actor.id, reaction)
+                    .await?;
+                Ok(format!("{reaction} counted"))
+            }
+            None => Ok("not a post here".into()),
+        },
+        k => Ok(format!("{k} ignored")),
+    }
+}
+
+fn refused(e: CommentError) -> InboxError {
+    match e {
+        CommentError::Other(e) => InboxError::Other(e),
+        other => InboxError::Invalid(other.to_string()),
+    }
+}
+
+/// A Create: a reply to a post here (or to a reply here) becomes a comment.
+async fn create(
+    site: &Site,
+    fed: &Federator,
+    origin: &SiteUrl,
+    actor: &RemoteActor,
+    object: &Value,
+    ip: IpAddr,
+) -> Result<String, InboxError> {
+    let Some(note_id) = object.get("id").and_then(Value::as_str) else {
+        return Ok("nothing to create".into());
+    };
+    let Some(in_reply_to) = object.get("inReplyTo").and_then(id_of) else {
+        return Ok("not a reply".into());
+    };
+    let attributed = object.get("attributedTo").and_then(id_of).unwrap_or("");
+    if attributed != actor.id || host_of(note_id) != host_of(&actor.id) {
+        return Err(InboxError::Invalid(
+            "the reply is not the actor's own".into(),
+        ));
+    }
+    if site.store.remote_comment(note_id).await?.is_some() {
+        return Ok("reply already here".into());
+    }
+    let (post_id, parent_id) = match local_post(site, origin, in_reply_to).await? {
+        Some(post) => (post, None),
+        None => match site.store.remote_comment(in_reply_to).await? {
+            Some((parent, _)) => match site.store.comment(parent).await? {
+                Some(c) => (c.post_id, Some(c.id)),
+                None => return Ok("not a reply to anything here".into()),
+            },
+            None => return Ok("not a reply to anything here".into()),
+        },
+    };
+    let now = site.now();
+    let server = host_of(&actor.id);
+    if !replies_allowed(fed, &actor.id, &server, now) {
+        return Err(InboxError::RateLimited(actor.handle.clone()));
+    }
+    let content = object.get("content").and_then(Value::as_str).unwrap_or("");
+    let posted = comments::post_remote_reply(
+        site,
+        RemoteReply {
+            post_id,
+            parent_id,
+            object_id: note_id.to_owned(),
+            actor: actor.clone(),
+            content: content.to_owned(),
+            ip,
+        },
+    )
+    .await
+    .map_err(refused)?;
+    Ok(format!(
+        "reply stored as comment {} ({})",
+        posted.id,
+        posted.status.as_str()
+    ))
+}
+
+/// Replies one account, and one server, may post in ten minutes.
+fn replies_allowed(fed: &Federator, actor: &str, server: &str, now: i64) -> bool {
+    let limits = &fed.limits;
+    limits.allow(
+        &format!("replies:{actor}"),
+        limits::REPLIES_PER_ACTOR,
+        600,
+        now,
+    ) && limits.allow(
+        &format!("replies-from:{server}"),
+        limits::REPLIES_PER_SERVER,
+        600,
+        now,
+    )
+}
