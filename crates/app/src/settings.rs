@@ -26,9 +26,9 @@ const SITE: &[(&str, &str)] = &[
     // The newsletter: a mail when a pick is published (each), or a digest
     // of the week's picks (weekly).
     (NEWSLETTER, "each"),
-    // Whether the site answers as an ActivityPub actor (WebFinger, NodeInfo,
-    // actor documents): off while federation is being built (issue 16).
-    (FEDERATION, "off"),
+    // Whether the site and its authors can be followed from the fediverse
+    // (WebFinger, actors, inboxes, delivery of new posts).
+    (FEDERATION, "on"),
 ];
 
 pub const FEDERATION: &str = "federation";

@@ -70,6 +70,12 @@ impl Role {
         self == Role::Admin
     }
 
+    /// See who follows the site from the fediverse, remove or block them,
+    /// block servers, make new keys.
+    pub fn can_manage_federation(self) -> bool {
+        self == Role::Admin
+    }
+
     /// Edit a post, `own` when the user is one of its authors. This is also
     /// who may see it on the site before it is published.
     pub fn may_edit_post(self, own: bool) -> bool {

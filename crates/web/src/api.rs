@@ -40,6 +40,7 @@ pub fn router() -> Routes {
         .post("/sections", create_section)
         .get("/sections/{slug}", get_section)
         .put("/sections/{slug}", update_section)
+        .get("/federation", federation_status)
         .map(|router| {
             router.fallback(|| async {
                 ApiError::new(StatusCode::NOT_FOUND, "there is no such API endpoint")
@@ -587,4 +588,16 @@ async fn update_section(
         .await?
         .ok_or_else(|| ApiError::not_found("section"))?;
     Ok(Json(section).into_response())
+}
+
+/// Followers, blocks and how delivery goes: admins only.
+async fn federation_status(State(state): State<AppState>, ApiUser(user): ApiUser) -> ApiResult {
+    if !user.role.can_manage_federation() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "only an admin may see the site's followers on the fediverse",
+        ));
+    }
+    let status = crate::federation::status(&state).await?;
+    Ok(Json(status).into_response())
 }

@@ -301,6 +301,9 @@ pub async fn post_page(
     let stale = state.site.now() + SHARED_STAMP_SECS;
     let until = comments::closes_at(&post.card, &settings).map_or(stale, |t| (t + 1).min(stale));
     let until = Some(goes_live.map_or(until, |t| t.min(until)));
+    // Likes and boosts from the fediverse.
+    let (likes, boosts) = site.store.reaction_counts(post.card.id).await?;
+    let reactions = context! { likes, boosts };
     let head = |site: &crate::public::SiteContext| {
         crate::head::Head::post(site, &post, readers.as_ref()).noindex(preview)
     };
@@ -313,6 +316,8 @@ pub async fn post_page(
                 page => format!("/{}", post.card.section.slug),
                 title => post.card.section.name.clone(),
             },
+            activity => (!preview).then(|| format!("/ap/posts/{}", post.card.id)),
+            reactions => reactions,
             post, parts, preview, comments, comment_count => count, form, closed, related, readers,
             csrf => me.csrf, stamp => me.stamp, member => me.member,
             ip_days => settings.ip_days, spam_days => settings.spam_days,

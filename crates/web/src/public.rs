@@ -49,6 +49,8 @@ pub struct SiteContext {
     pub mail: bool,
     /// The footer's about page and social profiles.
     pub links: bestpick_app::settings::SiteLinks,
+    /// Whether the site can be followed from the fediverse, as `@site@HOST`.
+    pub fediverse: Option<String>,
 }
 
 pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
@@ -67,6 +69,15 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
             .unwrap_or_else(|| "Films and shows worth your evening".into()),
         sections: sections.into_iter().filter(Section::is_active).collect(),
         links: bestpick_app::settings::links(&state.site).await?,
+        fediverse: bestpick_app::federation::enabled(&state.site)
+            .await?
+            .then(|| {
+                format!(
+                    "@{}@{}",
+                    bestpick_app::federation::SITE_ACTOR,
+                    crate::origin::current().host()
+                )
+            }),
     })
 }
 
@@ -168,7 +179,7 @@ async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
         &state,
         "home.html",
         Head::home,
-        context! { picks, others, line, quotes },
+        context! { picks, others, line, quotes, activity => "/ap/site" },
     )
     .await?;
     Ok(page_cache::shared(
@@ -600,6 +611,8 @@ async fn author(
             feed => context! { page => base, title => user.display_name },
             title => user.display_name, description => user.bio,
             posts, pagination, base,
+            activity => format!("/ap/users/{}", user.username),
+            fediverse => format!("@{}@{}", user.username, crate::origin::current().host()),
         },
         topics,
     )

@@ -1,7 +1,7 @@
 //! The site in the fediverse: its actors (the site itself, and each
 //! author with something published) and their keys, the actors of other
-//! servers as fetched, and what arrives in the inbox. Federation is off
-//! until the `federation` setting is `on`.
+//! servers as fetched, and what arrives in the inbox. On unless the
+//! `federation` setting is `off`.
 
 pub mod fetch;
 pub mod inbox;
@@ -31,7 +31,7 @@ pub async fn enabled(site: &Site) -> Result<bool, bestpick_store::StoreError> {
         .setting(crate::settings::FEDERATION)
         .await?
         .as_deref()
-        == Some("on"))
+        != Some("off"))
 }
 
 /// The key pair of `actor` (`site`, `user:ID`), made the first time it is

@@ -4,6 +4,7 @@
 //! error next to its field and what was typed kept, with nothing saved.
 
 mod comments;
+mod federation;
 mod login;
 mod media;
 pub(crate) mod post_form;
@@ -36,6 +37,7 @@ pub fn router() -> Routes {
         .merge(sections::router())
         .merge(users::router())
         .merge(subscribers::router())
+        .merge(federation::router())
 }
 
 /// A form with nothing in it but its CSRF token: a button that acts.

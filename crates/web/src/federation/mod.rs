@@ -338,3 +338,35 @@ async fn post_object(
     let object = objects::object(&state, &origin::current(), &post).await?;
     Ok(answer(ACTIVITY_JSON, object))
 }
+
+/// How federation stands: for the admin's page and `/api/v1/federation`.
+#[derive(Debug, serde::Serialize)]
+pub struct Status {
+    pub enabled: bool,
+    /// The site's address is set: without it nothing is delivered.
+    pub address: Option<String>,
+    /// `@site@HOST`
+    pub handle: String,
+    pub followers: Vec<bestpick_store::Follower>,
+    pub site_followers: usize,
+    pub deliveries: bestpick_store::DeliveryCounts,
+    /// Blocked servers and accounts: (kind, value, since).
+    pub blocks: Vec<(String, String, i64)>,
+}
+
+pub async fn status(state: &AppState) -> Result<Status, bestpick_store::StoreError> {
+    let store = &state.site.store;
+    let followers = store.followers().await?;
+    Ok(Status {
+        enabled: federation::enabled(&state.site).await?,
+        address: origin::configured(state).await.map(|u| u.to_string()),
+        handle: format!("@{SITE_ACTOR}@{}", origin::current().host()),
+        site_followers: followers
+            .iter()
+            .filter(|f| f.local_actor == SITE_ACTOR)
+            .count(),
+        followers,
+        deliveries: store.delivery_counts().await?,
+        blocks: store.federation_blocks().await?,
+    })
+}

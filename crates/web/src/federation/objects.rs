@@ -68,10 +68,8 @@ pub async fn object(
     let (_, author) = post_actor(state, origin, post).await?;
     let url = origin.join(&post.card.url);
     let html = crate::feeds::full_html(state, post, origin).await?;
-    let short = markdown::excerpt(&post.body, NOTE_UNDER + 1)
-        .chars()
-        .count()
-        <= NOTE_UNDER;
+    // (An excerpt of twice the length, cut at a word, is long enough to tell.)
+    let short = markdown::excerpt(&post.body, 2 * NOTE_UNDER).chars().count() < NOTE_UNDER;
     let image = match post.card.cover.as_ref().or(post.card.poster.as_ref()) {
         Some(m) => json!({
             "type": "Image",

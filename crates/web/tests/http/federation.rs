@@ -1,5 +1,5 @@
-//! The site as ActivityPub actors, as far as built (issue 16): off by
-//! default; when on, WebFinger, NodeInfo and actor documents with keys.
+//! The site as ActivityPub actors: WebFinger, NodeInfo, actor documents
+//! with keys, collections, posts as objects; nothing when turned off.
 
 use crate::helpers::{TestApp, HEAT};
 
@@ -26,9 +26,10 @@ async fn json(app: &TestApp, path: &str) -> (u16, String, serde_json::Value) {
 }
 
 #[tokio::test]
-async fn nothing_federates_until_it_is_turned_on() {
+async fn nothing_federates_when_it_is_turned_off() {
     let app = TestApp::spawn().await;
     app.import(HEAT).await;
+    app.set_settings(&[("federation", "off")]).await;
     let host = app.base.trim_start_matches("http://").to_owned();
     for path in [
         format!("/.well-known/webfinger?resource=acct:site@{host}"),
@@ -36,9 +37,16 @@ async fn nothing_federates_until_it_is_turned_on() {
         "/nodeinfo/2.1".to_owned(),
         "/ap/site".to_owned(),
         "/ap/users/chief".to_owned(),
+        "/ap/site/outbox".to_owned(),
+        "/ap/site/followers".to_owned(),
+        "/ap/posts/1".to_owned(),
     ] {
         assert_eq!(app.get(&path).await.status(), 404, "{path}");
     }
+    let inbox = app.client.post(app.url("/ap/inbox")).body("{}").send().await.unwrap();
+    assert_eq!(inbox.status(), 404);
+    let home = app.get_text("/").await.1;
+    assert!(!home.contains("application/activity+json") && !home.contains("@site@"), "no follow link");
 }
 
 #[tokio::test]

@@ -72,16 +72,7 @@ impl TestApp {
     /// "ann" and "bob" and the editor "ed" (all with [`PASSWORD`]).
     pub async fn spawn_with_team() -> TestApp {
         let app = Self::spawn().await;
-        app.import(HEAT).await;
-        for (name, role) in [
-            ("ann", Role::Author),
-            ("bob", Role::Author),
-            ("ed", Role::Editor),
-        ] {
-            accounts::add_user(&app.site, name, name, role, PASSWORD)
-                .await
-                .unwrap();
-        }
+        add_team(&app).await;
         app
     }
 
@@ -289,6 +280,20 @@ pub async fn login_request(base: &str, fields: &[(&str, &str)]) -> reqwest::Requ
     let mut form = vec![("csrf", csrf.as_str())];
     form.extend_from_slice(fields);
     c.post(&url).form(&form)
+}
+
+/// Heat published by the admin; the authors Ann and Bob and the editor Ed.
+pub async fn add_team(app: &TestApp) {
+    app.import(HEAT).await;
+    for (name, role) in [
+        ("ann", Role::Author),
+        ("bob", Role::Author),
+        ("ed", Role::Editor),
+    ] {
+        accounts::add_user(&app.site, name, name, role, PASSWORD)
+            .await
+            .unwrap();
+    }
 }
 
 pub fn client() -> reqwest::Client {

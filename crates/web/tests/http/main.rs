@@ -20,6 +20,8 @@
 //! - `play`: the Quotes and Guess! sections, with and without JavaScript.
 //! - `ratings`: readers rating picks, once each, apart from the critics.
 //! - `follow`: feeds, the sitemap, structured data, social cards, mail.
+//! - `federation`: WebFinger, NodeInfo, actors, collections, the admin's page.
+//! - `fediverse`: federation with a real Fedify server on loopback.
 
 mod api;
 mod browser;
@@ -30,6 +32,7 @@ mod discover;
 mod editor;
 mod editor_walk;
 mod federation;
+mod fediverse;
 mod follow;
 mod helpers;
 mod images;
