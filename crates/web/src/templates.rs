@@ -60,6 +60,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../theme/templates/admin/subscribers.html"),
     ),
     (
+        "admin/federation.html",
+        include_str!("../theme/templates/admin/federation.html"),
+    ),
+    (
         "mail_page.html",
         include_str!("../theme/templates/mail_page.html"),
     ),

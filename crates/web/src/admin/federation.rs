@@ -47,9 +47,13 @@ fn back() -> Response {
     Redirect::to("/admin/federation").into_response()
 }
 
+// Fields default to empty, so the CSRF token and the role are checked
+// before what the form holds.
 #[derive(Deserialize)]
 struct FollowerForm {
+    #[serde(default)]
     local_actor: String,
+    #[serde(default)]
     actor: String,
     /// Also block the account, so it cannot follow again.
     #[serde(default)]
@@ -76,7 +80,9 @@ async fn remove_follower(
 #[derive(Deserialize)]
 struct BlockForm {
     /// `domain` or `actor`
+    #[serde(default)]
     kind: String,
+    #[serde(default)]
     value: String,
 }
 

@@ -206,7 +206,11 @@ async fn deliver(state: &AppState, origin: &SiteUrl, d: &Delivery) -> Result<Sch
         .map_err(|e| Failed::now(e.to_string()))?;
     let key = signature::private_key(&keys.private_pem).map_err(|e| Failed::now(e.to_string()))?;
     // Per server: host and port.
-    let host = format!("{}:{}", url.host_str().unwrap_or_default(), url.port_or_known_default().unwrap_or(0));
+    let host = format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or(0)
+    );
     let first = fed.scheme_for(&host);
     let mut last = None;
     for scheme in [first, first.other()] {

@@ -347,6 +347,7 @@ pub struct Status {
     pub address: Option<String>,
     /// `@site@HOST`
     pub handle: String,
+    pub host: String,
     pub followers: Vec<bestpick_store::Follower>,
     pub site_followers: usize,
     pub deliveries: bestpick_store::DeliveryCounts,
@@ -361,6 +362,7 @@ pub async fn status(state: &AppState) -> Result<Status, bestpick_store::StoreErr
         enabled: federation::enabled(&state.site).await?,
         address: origin::configured(state).await.map(|u| u.to_string()),
         handle: format!("@{SITE_ACTOR}@{}", origin::current().host()),
+        host: origin::current().host().to_owned(),
         site_followers: followers
             .iter()
             .filter(|f| f.local_actor == SITE_ACTOR)

@@ -69,7 +69,10 @@ pub async fn object(
     let url = origin.join(&post.card.url);
     let html = crate::feeds::full_html(state, post, origin).await?;
     // (An excerpt of twice the length, cut at a word, is long enough to tell.)
-    let short = markdown::excerpt(&post.body, 2 * NOTE_UNDER).chars().count() < NOTE_UNDER;
+    let short = markdown::excerpt(&post.body, 2 * NOTE_UNDER)
+        .chars()
+        .count()
+        < NOTE_UNDER;
     let image = match post.card.cover.as_ref().or(post.card.poster.as_ref()) {
         Some(m) => json!({
             "type": "Image",

@@ -43,10 +43,19 @@ async fn nothing_federates_when_it_is_turned_off() {
     ] {
         assert_eq!(app.get(&path).await.status(), 404, "{path}");
     }
-    let inbox = app.client.post(app.url("/ap/inbox")).body("{}").send().await.unwrap();
+    let inbox = app
+        .client
+        .post(app.url("/ap/inbox"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(inbox.status(), 404);
     let home = app.get_text("/").await.1;
-    assert!(!home.contains("application/activity+json") && !home.contains("@site@"), "no follow link");
+    assert!(
+        !home.contains("application/activity+json") && !home.contains("@site@"),
+        "no follow link"
+    );
 }
 
 #[tokio::test]
@@ -149,4 +158,196 @@ async fn actors_carry_a_key_of_their_own_that_is_kept() {
         404,
         "nothing published"
     );
+}
+
+/// A follower as the inbox would have kept it.
+async fn follower(app: &TestApp, host: &str, name: &str) -> String {
+    let id = format!("https://{host}/users/{name}");
+    app.site
+        .store
+        .keep_remote_actor(&bestpick_store::RemoteActor {
+            id: id.clone(),
+            inbox: format!("{id}/inbox"),
+            shared_inbox: Some(format!("https://{host}/inbox")),
+            key_id: format!("{id}#main-key"),
+            public_pem: String::new(),
+            name: format!("{name} of {host}"),
+            handle: format!("@{name}@{host}"),
+            url: Some(format!("https://{host}/@{name}")),
+            icon: None,
+            fetched_at: app.site.now(),
+        })
+        .await
+        .unwrap();
+    app.site
+        .store
+        .add_follower("site", &id, &format!("{id}#follow"))
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn the_admin_sees_followers_and_blocks_accounts_and_servers() {
+    let app = federated().await;
+    let ann = follower(&app, "films.example", "ann").await;
+    follower(&app, "spam.example", "bot1").await;
+    follower(&app, "spam.example", "bot2").await;
+    app.login_admin().await;
+    let page = app.text_with(&app.client, "/admin/federation").await;
+    for seen in [
+        "@ann@films.example",
+        "@bot1@spam.example",
+        "3 follow the site",
+    ] {
+        assert!(page.contains(seen), "{seen}");
+    }
+    // Blocking a server ends its follows; blocking an account, its own.
+    let r = app
+        .post_form(
+            "/admin/federation",
+            "/admin/federation/blocks",
+            &[("kind", "domain"), ("value", "https://SPAM.example/x")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = app
+        .post_form(
+            "/admin/federation",
+            "/admin/federation/followers/remove",
+            &[("local_actor", "site"), ("actor", &ann), ("block", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(app.site.store.followers().await.unwrap().is_empty());
+    assert!(app.site.store.federation_blocked(&ann).await.unwrap());
+    assert!(app
+        .site
+        .store
+        .federation_blocked("https://spam.example/users/bot3")
+        .await
+        .unwrap());
+    let page = app.text_with(&app.client, "/admin/federation").await;
+    assert!(
+        page.contains("server spam.example") && page.contains(&format!("account {ann}")),
+        "{page}"
+    );
+    // Nonsense is refused with why, and nothing is blocked.
+    let r = app
+        .post_form(
+            "/admin/federation",
+            "/admin/federation/blocks",
+            &[("kind", "actor"), ("value", "not an address")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let said = r.text().await.unwrap();
+    assert!(said.contains("is not an account"), "{said}");
+    assert_eq!(app.site.store.federation_blocks().await.unwrap().len(), 2);
+
+    // The API says the same, to admins.
+    follower(&app, "films.example", "bea").await;
+    let token = bestpick_app::accounts::create_token(&app.site, "t", "chief", None)
+        .await
+        .unwrap();
+    let status: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/federation"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["enabled"], true);
+    assert_eq!(status["site_followers"], 1);
+    assert_eq!(
+        status["followers"][0]["actor"]["handle"],
+        "@bea@films.example"
+    );
+    assert_eq!(status["deliveries"]["waiting"], 0);
+    assert_eq!(status["blocks"].as_array().unwrap().len(), 2);
+    // The key can be replaced; the actor shows the new one.
+    let before = json(&app, "/ap/site").await.2["publicKey"]["publicKeyPem"].clone();
+    let r = app
+        .post_form("/admin/federation", "/admin/federation/keys", &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_ne!(
+        json(&app, "/ap/site").await.2["publicKey"]["publicKeyPem"],
+        before
+    );
+}
+
+#[tokio::test]
+async fn posts_are_objects_and_pages_point_to_them() {
+    let app = federated().await;
+    let heat = app
+        .site
+        .store
+        .post_id_by_slug("heat")
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, kind, object) = json(&app, &format!("/ap/posts/{heat}")).await;
+    assert_eq!((status, kind.as_str()), (200, "application/activity+json"));
+    // Heat is short: a Note, its title leading and its link ending the text.
+    assert_eq!(object["type"], "Note");
+    assert_eq!(object["url"], app.url("/best-pick/heat"));
+    let content = object["content"].as_str().unwrap();
+    assert!(
+        content.starts_with("<p><strong>Heat: two professionals, one city</strong></p>"),
+        "{content}"
+    );
+    assert!(
+        content.ends_with(&format!(
+            "<a href=\"{0}\">{0}</a></p>",
+            app.url("/best-pick/heat")
+        )),
+        "{content}"
+    );
+    assert_eq!(object["attributedTo"], app.url("/ap/users/chief"));
+    assert_eq!(
+        object["to"][0],
+        "https://www.w3.org/ns/activitystreams#Public"
+    );
+    let (_, _, outbox) = json(&app, "/ap/site/outbox").await;
+    assert_eq!(outbox["totalItems"], 1);
+    assert_eq!(outbox["orderedItems"][0]["object"]["id"], object["id"]);
+    let (_, _, followers) = json(&app, "/ap/users/chief/followers").await;
+    assert_eq!(followers["totalItems"], 0);
+    // Each page names its actor or object, and the site's handle.
+    let page = app.get_text("/best-pick/heat").await.1;
+    assert!(page.contains(&format!(
+        "<link rel=\"alternate\" type=\"application/activity+json\" href=\"{}\">",
+        app.url(&format!("/ap/posts/{heat}"))
+    )));
+    let host = app.base.trim_start_matches("http://").to_owned();
+    assert!(page.contains(&format!("@site@{host}")));
+    let author = app.get_text("/author/chief").await.1;
+    assert!(
+        author.contains(&format!("rel=\"me\">@chief@{host}</a>")),
+        "{author}"
+    );
+    assert!(author.contains(&app.url("/ap/users/chief")));
+    // A draft is no object.
+    app.import(
+        &HEAT
+            .replace("slug = \"heat\"", "slug = \"heat-2\"")
+            .replace(
+                "section = \"best-pick\"",
+                "section = \"best-pick\"\nstatus = \"draft\"",
+            ),
+    )
+    .await;
+    let draft = app
+        .site
+        .store
+        .post_id_by_slug("heat-2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(app.get(&format!("/ap/posts/{draft}")).await.status(), 404);
+    assert_eq!(json(&app, "/ap/site/outbox").await.2["totalItems"], 1);
 }

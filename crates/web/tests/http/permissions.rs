@@ -230,11 +230,42 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         // they are about; without it, nothing is done, for anyone.
         ("GET" | "POST", "/mail/unsubscribe") => [(Invalid, Invalid); 4],
         ("GET" | "POST", "/newsletter/confirm") => [(Invalid, Invalid); 4],
-        // Federation is off until turned on: nothing answers.
-        ("GET", "/.well-known/webfinger" | "/.well-known/nodeinfo" | "/nodeinfo/2.1") => {
-            [(Missing, Missing); 4]
+        // The fediverse: WebFinger asks which account (none given here);
+        // Bob, who published nothing, is no actor; the draft is no object.
+        ("GET", "/.well-known/webfinger") => [(Invalid, Invalid); 4],
+        ("GET", "/.well-known/nodeinfo" | "/nodeinfo/2.1") => anyone,
+        ("GET", "/ap/site" | "/ap/site/outbox" | "/ap/site/followers") => anyone,
+        (
+            "GET",
+            "/ap/users/{username}"
+            | "/ap/users/{username}/outbox"
+            | "/ap/users/{username}/followers",
+        ) => [(Missing, Missing); 4],
+        ("GET", "/ap/posts/{id}") => [(Missing, Missing); 4],
+        // Inboxes take signed activities alone, whoever asks.
+        ("POST", "/ap/inbox" | "/ap/site/inbox" | "/ap/users/{username}/inbox") => {
+            [(Unauthorised, Unauthorised); 4]
         }
-        ("GET", "/ap/site" | "/ap/users/{username}") => [(Missing, Missing); 4],
+        ("GET", "/admin/federation") => admin_page,
+        (
+            "POST",
+            "/admin/federation/followers/remove"
+            | "/admin/federation/blocks/remove"
+            | "/admin/federation/keys",
+        ) => admin_form,
+        // Blocking nothing is refused with why.
+        ("POST", "/admin/federation/blocks") => [
+            (Login, Login),
+            (Forbidden, NoCsrf),
+            (Forbidden, NoCsrf),
+            (Invalid, NoCsrf),
+        ],
+        ("GET", "/api/v1/federation") => [
+            (Unauthorised, Unauthorised),
+            (Forbidden, Unauthorised),
+            (Forbidden, Unauthorised),
+            (Done, Unauthorised),
+        ],
         // Subscribing is from the site's own form, as rating is.
         ("POST", "/newsletter") => [(Forbidden, Forbidden); 4],
         ("GET", "/admin/users") => admin_page,
