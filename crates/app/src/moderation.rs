@@ -317,7 +317,12 @@ pub async fn add_block(
 
 /// A commenter's email as the store keeps it, or why it is not one.
 fn commenter_email(email: &str) -> anyhow::Result<String> {
-    let email = email.trim().to_lowercase();
+    // A fediverse reply's writer is known by their account's id, as written.
+    let email = email.trim();
+    if email.starts_with("https://") || email.starts_with("http://") {
+        return Ok(email.to_owned());
+    }
+    let email = email.to_lowercase();
     if !email.contains('@') {
         anyhow::bail!("'{email}' is not an email address");
     }

@@ -326,7 +326,8 @@ pub enum SettingsCommand {
 pub enum CommentsCommand {
     /// Print, as JSON, everything stored about the commenter with this email.
     Export {
-        /// The commenter's email address.
+        /// The commenter's email address (or, for replies from the
+        /// fediverse, their account's id: https://server/users/name).
         #[arg(long)]
         email: String,
         #[command(flatten)]
@@ -334,7 +335,8 @@ pub enum CommentsCommand {
     },
     /// Delete every comment written with this email (replies by others stay).
     Erase {
-        /// The commenter's email address.
+        /// The commenter's email address (or, for replies from the
+        /// fediverse, their account's id: https://server/users/name).
         #[arg(long)]
         email: String,
         #[command(flatten)]
