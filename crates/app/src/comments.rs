@@ -183,18 +183,7 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
     s.input
         .validate(settings.limits)
         .map_err(CommentError::Invalid)?;
-    let fingerprint = comment::fingerprint(&s.input.body);
-    // A comment of emoji or punctuation alone has no words to compare.
-    if !fingerprint.is_empty()
-        && site
-            .store
-            .fingerprint_seen_since(&fingerprint, now - 7 * 86_400)
-            .await?
-    {
-        return Err(CommentError::Refused(
-            "This exact comment was already posted; there is no need to send it twice.".into(),
-        ));
-    }
+    let fingerprint = not_posted_before(site, &s.input.body).await?;
 
     let (status, score, reasons) = judge(site, s.post_id, &s.input, &s.ip, &settings, true).await?;
     let id = store_comment(
@@ -478,21 +467,13 @@ pub async fn post_remote_reply(site: &Site, r: RemoteReply) -> Result<Posted, Co
         ));
     }
     let depth = reply_depth(site, r.post_id, r.parent_id, &settings).await?;
-    let (text, html) = comment::remote_body(&r.content);
-    comment::validate_body(&text, settings.limits).map_err(CommentError::Invalid)?;
-    let fingerprint = comment::fingerprint(&text);
-    if !fingerprint.is_empty()
-        && site
-            .store
-            .fingerprint_seen_since(&fingerprint, site.now() - 7 * 86_400)
-            .await?
-    {
-        return Err(CommentError::Refused(
-            "this exact comment was already posted".into(),
-        ));
-    }
+    let (text, html) = remote_body(&r.content, &settings)?;
+    let fingerprint = not_posted_before(site, &text).await?;
+    // The name is cut, never the handle: it says who wrote it.
+    let room = comment::MAX_NAME.saturating_sub(r.actor.handle.chars().count() + 3);
+    let name: String = r.actor.name.chars().take(room.max(1)).collect();
     let input = CommentInput {
-        name: format!("{} ({})", r.actor.name, r.actor.handle),
+        name: format!("{name} ({})", r.actor.handle),
         email: r.actor.id.clone(),
         website: r.actor.url.clone().or_else(|| Some(r.actor.id.clone())),
         body: text,
@@ -546,8 +527,7 @@ pub async fn edit_remote_reply(site: &Site, id: i64, content: &str) -> Result<()
         .await?
         .ok_or(CommentError::NoComment)?;
     let settings = CommentSettings::load(site).await?;
-    let (text, html) = comment::remote_body(content);
-    comment::validate_body(&text, settings.limits).map_err(CommentError::Invalid)?;
+    let (text, html) = remote_body(content, &settings)?;
     let input = CommentInput {
         name: c.name.clone(),
         email: c.email.clone(),
@@ -558,11 +538,7 @@ pub async fn edit_remote_reply(site: &Site, id: i64, content: &str) -> Result<()
     let (verdict, score, mut reasons) =
         judge(site, c.post_id, &input, &ip, &settings, false).await?;
     reasons.insert(0, "edited by its writer on the fediverse".into());
-    let status = match (c.status, verdict) {
-        (_, CommentStatus::Spam) => CommentStatus::Spam,
-        (CommentStatus::Published, s) => s,
-        (current, _) => current,
-    };
+    let status = after_edit(c.status, verdict);
     site.store
         .update_comment_body(
             id,
@@ -574,6 +550,47 @@ pub async fn edit_remote_reply(site: &Site, id: i64, content: &str) -> Result<()
         )
         .await?;
     Ok(())
+}
+
+/// Where an edited comment goes: an edit never lifts a held comment past
+/// its moderator, and spam is spam.
+fn after_edit(current: CommentStatus, verdict: CommentStatus) -> CommentStatus {
+    match (current, verdict) {
+        (_, CommentStatus::Spam) => CommentStatus::Spam,
+        (CommentStatus::Published, s) => s,
+        (current, _) => current,
+    }
+}
+
+/// The text's fingerprint, unless the same text was posted in the last
+/// week. (A comment of emoji or punctuation alone has no words to compare.)
+async fn not_posted_before(site: &Site, text: &str) -> Result<String, CommentError> {
+    let fingerprint = comment::fingerprint(text);
+    if !fingerprint.is_empty()
+        && site
+            .store
+            .fingerprint_seen_since(&fingerprint, site.now() - 7 * 86_400)
+            .await?
+    {
+        return Err(CommentError::Refused(
+            "This exact comment was already posted; there is no need to send it twice.".into(),
+        ));
+    }
+    Ok(fingerprint)
+}
+
+/// A fediverse reply's text and safe HTML, within the comment limits (and
+/// its HTML within a few times them: empty links weigh nothing as text).
+fn remote_body(
+    content: &str,
+    settings: &CommentSettings,
+) -> Result<(String, String), CommentError> {
+    if content.len() > 8 * settings.limits.max_length.max(1000) {
+        return Err(CommentError::Refused("the reply is too long".into()));
+    }
+    let (text, html) = comment::remote_body(content);
+    comment::validate_body(&text, settings.limits).map_err(CommentError::Invalid)?;
+    Ok((text, html))
 }
 
 /// Whether the reader holding tokens for `editable` may still change `c`:
@@ -629,13 +646,11 @@ pub async fn edit_own(
         let (verdict, score, mut reasons) =
             judge(site, c.post_id, &input, &ip, &settings, false).await?;
         reasons.insert(0, "edited by its writer".into());
-        // An edit never lifts a held comment past its moderator.
-        let status = match (c.status, verdict) {
-            (_, CommentStatus::Spam) => CommentStatus::Spam,
-            (CommentStatus::Published, s) => s,
-            (current, _) => current,
-        };
-        (status, Some(f64::from(score)), reasons)
+        (
+            after_edit(c.status, verdict),
+            Some(f64::from(score)),
+            reasons,
+        )
     };
     site.store
         .update_comment_body(id, body, &comment::body_html(body), status, score, &reasons)

@@ -262,6 +262,11 @@ async fn maintain_hourly(site: Site) {
             Ok(_) => {}
             Err(e) => tracing::error!("mail maintenance failed: {e:#}"),
         }
+        match site.store.prune_deliveries().await {
+            Ok(n) if n > 0 => tracing::info!(deleted = n, "old deliveries deleted"),
+            Ok(_) => {}
+            Err(e) => tracing::error!("federation maintenance failed: {e:#}"),
+        }
     }
 }
 

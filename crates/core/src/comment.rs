@@ -261,8 +261,10 @@ pub fn body_html(markdown: &str) -> String {
 }
 
 /// A reply from the fediverse, whose text arrives as HTML: the same
-/// allow-list as a comment's own rendering, and its plain text (what the
-/// spam rules, the length limit and the search read).
+/// allow-list as a comment's own rendering (`html`), and its plain text
+/// with the addresses of its links on lines of their own (`text`: what the
+/// spam rules, the link and length limits and the search read, so a link
+/// hidden behind its words is seen). Mentions and hashtags are not links.
 pub fn remote_body(html: &str) -> (String, String) {
     let safe = SANITISER.clean(html).to_string();
     let spaced = html
@@ -271,14 +273,50 @@ pub fn remote_body(html: &str) -> (String, String) {
         .replace("<br/>", "\n")
         .replace("<br />", "\n");
     let text = ammonia::Builder::empty().clean(&spaced).to_string();
-    let text = text
-        .replace("&lt;", "<")
+    let mut text = unescape(text.trim());
+    for link in links_of(html) {
+        if !text.contains(&link) {
+            text.push('\n');
+            text.push_str(&link);
+        }
+    }
+    (text, safe)
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&nbsp;", " ")
-        .replace("&amp;", "&");
-    (text.trim().to_owned(), safe)
+        .replace("&amp;", "&")
+}
+
+/// The `href`s of an HTML fragment's `<a>` elements, but those marked as a
+/// mention or a hashtag (Mastodon's `class="mention"`, `"hashtag"`).
+fn links_of(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut links = Vec::new();
+    let mut at = 0;
+    while let Some(start) = lower[at..].find("<a").map(|i| at + i) {
+        let end = lower[start..].find('>').map_or(lower.len(), |i| start + i);
+        let tag = &html[start..end];
+        at = end;
+        let attribute = |name: &str| {
+            let i = tag.to_ascii_lowercase().find(&format!(" {name}="))? + name.len() + 2;
+            let rest = &tag[i..];
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            rest[1..].split(quote).next().map(unescape)
+        };
+        let class = attribute("class").unwrap_or_default();
+        if class.contains("mention") || class.contains("hashtag") {
+            continue;
+        }
+        if let Some(href) = attribute("href").filter(|h| h.starts_with("http")) {
+            links.push(href);
+        }
+    }
+    links
 }
 
 /// The words of a text, lowercased, for duplicate detection: "Great
@@ -382,11 +420,23 @@ pub fn truncate_ip(ip: &str) -> String {
 mod tests {
 
     #[test]
+    fn links_behind_words_are_seen_but_mentions_are_not() {
+        let (text, _) = super::remote_body(
+            "<p><a href=\"https://m.example/@a\" class=\"u-url mention\">@a</a> cheap <a href='https://spam.example/x?a=1&amp;b=2'>pills</a> <a href=\"https://m.example/tags/film\" class=\"mention hashtag\">#film</a></p>",
+        );
+        assert!(text.ends_with("\nhttps://spam.example/x?a=1&b=2"), "{text}");
+        assert_eq!(super::count_links(&text), 1);
+    }
+
+    #[test]
     fn remote_replies_keep_safe_html_and_plain_text() {
         let (text, html) = super::remote_body(
             "<p><span class=\"h-card\"><a href=\"https://films.example/ap/site\">@site</a></span> Loved it &amp; more</p><p>2 &lt; 3<script>x()</script></p>",
         );
-        assert_eq!(text, "@site Loved it & more\n\n2 < 3");
+        assert_eq!(
+            text,
+            "@site Loved it & more\n\n2 < 3\nhttps://films.example/ap/site"
+        );
         assert!(
             !html.contains("script") && html.contains("rel=\"nofollow ugc noopener\""),
             "{html}"

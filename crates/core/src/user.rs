@@ -147,6 +147,13 @@ pub fn parse_username(s: &str) -> Result<String, FieldError> {
             "must be 2 to 32 characters of a-z, 0-9, - and _, starting with a letter",
         ));
     }
+    // The site's own fediverse account is @site@HOST.
+    if s == "site" {
+        return Err(FieldError::new(
+            "username",
+            "'site' is the site's own name on the fediverse; choose another",
+        ));
+    }
     Ok(s.to_owned())
 }
 

@@ -678,7 +678,6 @@ impl Store {
     }
 }
 
-/// The pages of the posts whose comments changed, each once.
 async fn insert_comment_row(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     c: &NewComment,
@@ -712,6 +711,7 @@ async fn insert_comment_row(
         .await?)
 }
 
+/// The pages of the posts whose comments changed, each once.
 pub(crate) fn post_topics(post_ids: impl IntoIterator<Item = i64>) -> Vec<Topic> {
     let mut ids: Vec<i64> = post_ids.into_iter().collect();
     ids.sort_unstable();

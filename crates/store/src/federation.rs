@@ -128,7 +128,19 @@ pub struct PostChange {
     pub version: Option<i64>,
     pub published_at: Option<i64>,
     /// What followers were last told: none when nothing yet.
-    pub sent: Option<(String, i64)>,
+    pub told: Option<Told>,
+}
+
+/// What followers were told of a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Told {
+    /// The local actor it was sent as.
+    pub actor: String,
+    pub version: i64,
+    /// The object's digest; none when they were told it is gone, empty
+    /// when it was known here without being sent.
+    pub digest: Option<String>,
+    pub sent_at: i64,
 }
 
 /// A delivery is given up once it has waited this long: two days.
@@ -150,6 +162,38 @@ fn remote_actor(r: &sqlx::any::AnyRow) -> std::result::Result<RemoteActor, sqlx:
         icon: r.try_get("icon")?,
         fetched_at: r.try_get("fetched_at")?,
     })
+}
+
+/// Whether `host` is `domain` or one of its subdomains.
+pub fn host_in(host: &str, domain: &str) -> bool {
+    host == domain
+        || host
+            .strip_suffix(domain)
+            .is_some_and(|rest| rest.ends_with('.'))
+}
+
+async fn insert_delivery(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    inbox: &str,
+    signer: &str,
+    kind: &str,
+    activity: &str,
+    post_id: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO deliveries (inbox, signer, kind, activity, post_id, created_at, next_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(inbox)
+    .bind(signer)
+    .bind(kind)
+    .bind(activity)
+    .bind(post_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The host of an actor's id, lowercased: what a domain block names.
@@ -194,19 +238,29 @@ impl Store {
         Ok(())
     }
 
-    /// Records a follow; whether it is new.
-    pub async fn add_follower(&self, local: &str, actor_id: &str, follow_id: &str) -> Result<bool> {
-        let done = sqlx::query(
+    /// Records a follow and queues its Accept to `inbox`, together.
+    pub async fn add_follower(
+        &self,
+        local: &str,
+        actor_id: &str,
+        follow_id: &str,
+        inbox: &str,
+        accept: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        sqlx::query(
             "INSERT INTO followers (local_actor, actor_id, follow_id, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (local_actor, actor_id) DO UPDATE SET follow_id = $3",
         )
         .bind(local)
         .bind(actor_id)
         .bind(follow_id)
-        .bind(self.now())
-        .execute(&self.writer)
+        .bind(now)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        insert_delivery(&mut tx, inbox, local, "Accept", accept, None, now).await?;
+        self.commit(tx, &[], &[]).await
     }
 
     /// Ends a follow (an Undo, or the admin removing it); whether there was one.
@@ -277,7 +331,8 @@ impl Store {
         Ok(inboxes)
     }
 
-    /// Blocks a server (`domain`) or an account (`actor`), and ends their follows.
+    /// Blocks a server (`domain`, with its subdomains) or an account
+    /// (`actor`): ends their follows and drops what waits to go to them.
     pub async fn federation_block(&self, kind: &str, value: &str) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
@@ -288,21 +343,42 @@ impl Store {
         .bind(self.now())
         .execute(&mut *tx)
         .await?;
-        let (sql, pattern) = match kind {
-            "domain" => (
-                "DELETE FROM followers WHERE actor_id LIKE $1 OR actor_id LIKE $2",
-                [format!("https://{value}/%"), format!("http://{value}/%")],
-            ),
-            _ => (
-                "DELETE FROM followers WHERE actor_id = $1 OR actor_id = $2",
-                [value.to_owned(), value.to_owned()],
-            ),
+        let blocked = |id: &str| match kind {
+            "domain" => host_in(&host_of(id), value),
+            _ => id == value,
         };
-        sqlx::query(sql)
-            .bind(&pattern[0])
-            .bind(&pattern[1])
+        let follows: Vec<(String, String)> =
+            sqlx::query_as("SELECT local_actor, actor_id FROM followers")
+                .fetch_all(&mut *tx)
+                .await?;
+        for (local, actor) in follows.iter().filter(|(_, a)| blocked(a)) {
+            sqlx::query("DELETE FROM followers WHERE local_actor = $1 AND actor_id = $2")
+                .bind(local)
+                .bind(actor)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if kind == "actor" {
+            sqlx::query(
+                "DELETE FROM deliveries WHERE delivered_at IS NULL AND gave_up_at IS NULL
+                   AND inbox IN (SELECT inbox FROM remote_actors WHERE id = $1)",
+            )
+            .bind(value)
             .execute(&mut *tx)
             .await?;
+        } else {
+            let waiting: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, inbox FROM deliveries WHERE delivered_at IS NULL AND gave_up_at IS NULL",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id, _) in waiting.iter().filter(|(_, inbox)| blocked(inbox)) {
+                sqlx::query("DELETE FROM deliveries WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         self.commit(tx, &[], &[]).await
     }
 
@@ -324,17 +400,17 @@ impl Store {
         .await?)
     }
 
-    /// Whether the actor, or its server, is blocked.
-    pub async fn federation_blocked(&self, actor_id: &str) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM federation_blocks
-             WHERE (kind = 'actor' AND value = $1) OR (kind = 'domain' AND value = $2)",
-        )
-        .bind(actor_id)
-        .bind(host_of(actor_id))
-        .fetch_one(&self.readers)
-        .await?;
-        Ok(n > 0)
+    /// Whether the actor (or inbox), or its server, is blocked.
+    pub async fn federation_blocked(&self, id: &str) -> Result<bool> {
+        let host = host_of(id);
+        Ok(self
+            .federation_blocks()
+            .await?
+            .iter()
+            .any(|(kind, value, _)| match kind.as_str() {
+                "domain" => host_in(&host, value),
+                _ => id == value,
+            }))
     }
 
     /// Queues `activity` for each inbox, all or none.
@@ -351,17 +427,7 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin().await?;
         for inbox in inboxes {
-            sqlx::query(
-                "INSERT INTO deliveries (inbox, signer, kind, activity, created_at, next_at)
-                 VALUES ($1, $2, $3, $4, $5, $5)",
-            )
-            .bind(inbox)
-            .bind(signer)
-            .bind(kind)
-            .bind(activity)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_delivery(&mut tx, inbox, signer, kind, activity, None, now).await?;
         }
         self.commit(tx, &[], &[]).await
     }
@@ -476,15 +542,18 @@ impl Store {
     }
 
     /// Posts whose followers have not been told of their present state:
-    /// visible ones that are new or edited since, and ones they were told
-    /// of that are no longer visible (unpublished or deleted).
+    /// visible ones that are new, told gone, or edited since they were
+    /// told (or in that second), and ones they were told of that are no
+    /// longer visible (unpublished or deleted).
     pub async fn post_changes(&self, limit: i64) -> Result<Vec<PostChange>> {
         let now = self.now();
         let visible = "p.status = 'published' AND p.published_at <= $1";
+        let told = "f.actor, f.version AS told_version, f.digest, f.sent_at";
         let mut rows = sqlx::query(&format!(
-            "SELECT p.id AS post_id, p.updated_at AS version, p.published_at, f.actor, f.version AS sent
+            "SELECT p.id AS post_id, p.updated_at AS version, p.published_at, {told}
              FROM posts p LEFT JOIN federated_posts f ON f.post_id = p.id
-             WHERE {visible} AND (f.post_id IS NULL OR f.version <> p.updated_at)
+             WHERE {visible} AND (f.post_id IS NULL OR f.digest IS NULL
+                                  OR f.version <> p.updated_at OR f.sent_at <= p.updated_at)
              ORDER BY p.published_at, p.id LIMIT $2"
         ))
         .bind(now)
@@ -493,9 +562,10 @@ impl Store {
         .await?;
         rows.extend(
             sqlx::query(&format!(
-                "SELECT f.post_id, NULL AS version, NULL AS published_at, f.actor, f.version AS sent
+                "SELECT f.post_id, NULL AS version, NULL AS published_at, {told}
                  FROM federated_posts f LEFT JOIN posts p ON p.id = f.post_id
-                 WHERE p.id IS NULL OR NOT ({visible}) ORDER BY f.post_id LIMIT $2"
+                 WHERE f.digest IS NOT NULL AND (p.id IS NULL OR NOT ({visible}))
+                 ORDER BY f.post_id LIMIT $2"
             ))
             .bind(now)
             .bind(limit)
@@ -505,56 +575,107 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let actor: Option<String> = r.try_get("actor")?;
-                let sent: Option<i64> = r.try_get("sent")?;
                 Ok(PostChange {
                     post_id: r.try_get("post_id")?,
                     version: r.try_get("version")?,
                     published_at: r.try_get("published_at")?,
-                    sent: actor.zip(sent),
+                    told: match actor {
+                        Some(actor) => Some(Told {
+                            actor,
+                            version: r.try_get("told_version")?,
+                            digest: r.try_get("digest")?,
+                            sent_at: r.try_get("sent_at")?,
+                        }),
+                        None => None,
+                    },
                 })
             })
             .collect()
     }
 
-    /// Records what followers were told of a post (none: that it is gone),
-    /// with the deliveries that tell them, in one transaction.
+    /// Records what followers are told of a post (`told`: its actor,
+    /// version and digest; a digest of none: that it is gone) with the
+    /// deliveries that tell them, in one transaction, if what was told
+    /// before is still `before` (another instance may have told them
+    /// first: then nothing is stored, and false is returned). Deliveries
+    /// about the post still waiting are superseded: a newer Update
+    /// replaces a waiting one, a waiting Create carries `create` (the
+    /// object as it is now), and a Delete drops whatever waits.
     pub async fn post_told(
         &self,
         post_id: i64,
-        told: Option<(&str, i64)>,
+        before: Option<&Told>,
+        told: (&str, i64, Option<&str>),
         deliveries: &[(&str, &str, String, Vec<String>)],
-    ) -> Result<()> {
+        create: Option<&str>,
+    ) -> Result<bool> {
         let now = self.now();
+        let (actor, version, digest) = told;
         let mut tx = self.begin().await?;
-        match told {
-            Some((actor, version)) => sqlx::query(
-                "INSERT INTO federated_posts (post_id, actor, version, sent_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (post_id) DO UPDATE SET actor = $2, version = $3, sent_at = $4",
+        let stored = match before {
+            None => sqlx::query(
+                "INSERT INTO federated_posts (post_id, actor, version, digest, sent_at)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (post_id) DO NOTHING",
             )
             .bind(post_id)
             .bind(actor)
             .bind(version)
+            .bind(digest)
             .bind(now),
-            None => sqlx::query("DELETE FROM federated_posts WHERE post_id = $1").bind(post_id),
+            Some(b) => sqlx::query(
+                "UPDATE federated_posts SET actor = $2, version = $3, digest = $4, sent_at = $5
+                 WHERE post_id = $1 AND version = $6 AND sent_at = $7
+                   AND COALESCE(digest, '-') = COALESCE($8, '-')",
+            )
+            .bind(post_id)
+            .bind(actor)
+            .bind(version)
+            .bind(digest)
+            .bind(now)
+            .bind(b.version)
+            .bind(b.sent_at)
+            .bind(b.digest.clone()),
         }
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if stored == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let waiting = "post_id = $1 AND delivered_at IS NULL AND gave_up_at IS NULL";
+        match digest {
+            None => {
+                sqlx::query(&format!("DELETE FROM deliveries WHERE {waiting}"))
+                    .bind(post_id)
+                    .execute(&mut *tx)
+                    .await?
+            }
+            Some(_) => {
+                sqlx::query(&format!(
+                    "DELETE FROM deliveries WHERE {waiting} AND kind = 'Update'"
+                ))
+                .bind(post_id)
+                .execute(&mut *tx)
+                .await?
+            }
+        };
+        if let Some(create) = create {
+            sqlx::query(&format!(
+                "UPDATE deliveries SET activity = $2 WHERE {waiting} AND kind = 'Create'"
+            ))
+            .bind(post_id)
+            .bind(create)
+            .execute(&mut *tx)
+            .await?;
+        }
         for (signer, kind, activity, inboxes) in deliveries {
             for inbox in inboxes {
-                sqlx::query(
-                    "INSERT INTO deliveries (inbox, signer, kind, activity, created_at, next_at)
-                     VALUES ($1, $2, $3, $4, $5, $5)",
-                )
-                .bind(inbox)
-                .bind(signer)
-                .bind(kind)
-                .bind(activity)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                insert_delivery(&mut tx, inbox, signer, kind, activity, Some(post_id), now).await?;
             }
         }
-        self.commit(tx, &[], &[]).await
+        self.commit(tx, &[], &[]).await?;
+        Ok(true)
     }
 
     /// Counts a like or a boost; whether it is new.
@@ -635,5 +756,18 @@ impl Store {
             .execute(&self.writer)
             .await?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The actor that publishes the key `key_id`, as kept.
+    pub async fn remote_actor_by_key(&self, key_id: &str) -> Result<Option<RemoteActor>> {
+        let row = sqlx::query(&format!(
+            "SELECT {ACTOR_COLUMNS} FROM remote_actors a WHERE a.key_id = $1"
+        ))
+        .bind(key_id)
+        .fetch_optional(&self.readers)
+        .await?;
+        Ok(row.as_ref().map(remote_actor).transpose()?)
     }
 }

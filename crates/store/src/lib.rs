@@ -49,8 +49,8 @@ pub use copy::{CopyProgress, TableCopy};
 pub use engine::{Engine, Location};
 pub use error::{Refusal, StoreError};
 pub use federation::{
-    host_of, ActorKeys, Delivery, DeliveryCounts, FailedDelivery, Follower, PostChange,
-    RemoteActor, DELIVERY_GIVE_UP_AFTER,
+    host_in, host_of, ActorKeys, Delivery, DeliveryCounts, FailedDelivery, Follower, PostChange,
+    RemoteActor, Told, DELIVERY_GIVE_UP_AFTER,
 };
 pub use limits::LoginCount;
 pub use mail::{

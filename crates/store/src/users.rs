@@ -150,6 +150,14 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
+        // Their followers and key go with them: SQLite may give their id to
+        // the next user, who must not inherit either.
+        for table in ["followers WHERE local_actor", "actor_keys WHERE actor"] {
+            sqlx::query(&format!("DELETE FROM {table} = $1"))
+                .bind(format!("user:{user_id}"))
+                .execute(&mut *tx)
+                .await?;
+        }
         let done = sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(user_id)
             .execute(&mut *tx)

@@ -887,3 +887,210 @@ async fn list_pages_are_read_through_indexes() {
         }
     }
 }
+
+/// A follower of the site on `host`.
+async fn follower(store: &Store, id: &str) {
+    store
+        .keep_remote_actor(&bestpick_store::RemoteActor {
+            id: id.to_owned(),
+            inbox: format!("{id}/inbox"),
+            shared_inbox: None,
+            key_id: format!("{id}#main-key"),
+            public_pem: String::new(),
+            name: "someone".into(),
+            handle: "@someone@there".into(),
+            url: None,
+            icon: None,
+            fetched_at: T0,
+        })
+        .await
+        .unwrap();
+    store
+        .add_follower(
+            "site",
+            id,
+            &format!("{id}#follow"),
+            &format!("{id}/inbox"),
+            "{}",
+        )
+        .await
+        .unwrap();
+}
+
+async fn waiting(store: &Store) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    while let Some(d) = store.take_due_delivery(60).await.unwrap() {
+        out.push((d.kind, d.activity));
+    }
+    out
+}
+
+#[tokio::test]
+async fn followers_are_told_of_a_post_once_and_only_of_its_latest_state() {
+    let s = site().await;
+    follower(&s.store, "https://a.example/users/x").await;
+    let accept = s.store.take_due_delivery(60).await.unwrap().unwrap();
+    s.store.delivered(accept.id).await.unwrap();
+    let id = s
+        .store
+        .save_post(
+            &post("one", "status = \"published\""),
+            &Cover::None,
+            &s.admin,
+            SaveMode::Create,
+        )
+        .await
+        .unwrap();
+    let change = s.store.post_changes(10).await.unwrap().remove(0);
+    assert_eq!((change.post_id, change.told.clone()), (id, None));
+    let inboxes = s.store.follower_inboxes(&["site"]).await.unwrap();
+    assert_eq!(inboxes, ["https://a.example/users/x/inbox"]);
+    let create = vec![("site", "Create", "create v1".to_owned(), inboxes.clone())];
+    assert!(s
+        .store
+        .post_told(id, None, ("site", T0, Some("d1")), &create, None)
+        .await
+        .unwrap());
+    // Another instance that read the same change stores and queues nothing.
+    assert!(!s
+        .store
+        .post_told(id, None, ("site", T0, Some("d1")), &create, None)
+        .await
+        .unwrap());
+    // An edit in the second it was told in would have the same version:
+    // the post is looked at once more, and the same digest says nothing
+    // changed; past that second there is nothing to say.
+    s.store.clock().advance(1);
+    assert_eq!(s.store.post_changes(10).await.unwrap().len(), 1);
+    let told = |digest: &str, at: i64| bestpick_store::Told {
+        actor: "site".into(),
+        version: T0,
+        digest: Some(digest.into()),
+        sent_at: at,
+    };
+    assert!(s
+        .store
+        .post_told(
+            id,
+            Some(&told("d1", T0)),
+            ("site", T0, Some("d1")),
+            &[],
+            None
+        )
+        .await
+        .unwrap());
+    assert!(s.store.post_changes(10).await.unwrap().is_empty());
+    // The server is down: the Create waits. An edit, then another: the
+    // Create carries the latest, and one Update waits, the latest.
+    let update = |text: &str| vec![("site", "Update", text.to_owned(), inboxes.clone())];
+    assert!(s
+        .store
+        .post_told(
+            id,
+            Some(&told("d1", T0 + 1)),
+            ("site", T0, Some("d2")),
+            &update("update v2"),
+            Some("create v2")
+        )
+        .await
+        .unwrap());
+    s.store.clock().advance(1);
+    // What was read before the edit is no longer what was told.
+    assert!(!s
+        .store
+        .post_told(
+            id,
+            Some(&told("d1", T0 + 1)),
+            ("site", T0, Some("d3")),
+            &update("stale"),
+            None
+        )
+        .await
+        .unwrap());
+    assert!(s
+        .store
+        .post_told(
+            id,
+            Some(&told("d2", T0 + 1)),
+            ("site", T0, Some("d3")),
+            &update("update v3"),
+            Some("create v3")
+        )
+        .await
+        .unwrap());
+    let queued = waiting(&s.store).await;
+    assert_eq!(
+        queued,
+        [
+            ("Create".into(), "create v3".into()),
+            ("Update".into(), "update v3".into())
+        ]
+    );
+    // Taken down: a Delete drops whatever still waits about the post.
+    let delete = vec![("site", "Delete", "delete".to_owned(), inboxes.clone())];
+    assert!(s
+        .store
+        .post_told(
+            id,
+            Some(&told("d3", T0 + 2)),
+            ("site", T0, None),
+            &delete,
+            None
+        )
+        .await
+        .unwrap());
+    s.store.clock().advance(120);
+    assert_eq!(
+        waiting(&s.store).await,
+        [("Delete".into(), "delete".into())]
+    );
+    // Delivered rows go after 30 days.
+    let d = s.store.take_due_delivery(60).await.unwrap();
+    assert!(d.is_none(), "leased");
+    s.store.clock().advance(31 * 86_400);
+    let d = s.store.take_due_delivery(60).await.unwrap().unwrap();
+    s.store.delivered(d.id).await.unwrap();
+    // The Accept, delivered a month ago, goes; the Delete stays a month.
+    assert_eq!(s.store.prune_deliveries().await.unwrap(), 1);
+    assert_eq!(s.store.delivery_counts().await.unwrap().delivered, 1);
+    s.store.clock().advance(31 * 86_400);
+    assert_eq!(s.store.prune_deliveries().await.unwrap(), 1);
+    assert_eq!(s.store.delivery_counts().await.unwrap().delivered, 0);
+}
+
+#[tokio::test]
+async fn a_blocked_server_loses_its_follows_and_what_waits_for_it() {
+    let s = site().await;
+    for id in [
+        "https://spam.example:8443/users/a",
+        "https://Sub.Spam.example/users/b",
+        "https://notspam.example/users/c",
+    ] {
+        follower(&s.store, id).await;
+    }
+    s.store
+        .federation_block("domain", "spam.example")
+        .await
+        .unwrap();
+    let left: Vec<String> = s
+        .store
+        .followers()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.actor.id)
+        .collect();
+    assert_eq!(left, ["https://notspam.example/users/c"]);
+    assert!(s
+        .store
+        .federation_blocked("https://x.sub.spam.example/inbox")
+        .await
+        .unwrap());
+    assert!(!s
+        .store
+        .federation_blocked("https://notspam.example/inbox")
+        .await
+        .unwrap());
+    let accepts = waiting(&s.store).await;
+    assert_eq!(accepts.len(), 1, "only the Accept to notspam.example waits");
+}

@@ -316,7 +316,8 @@ pub async fn post_page(
                 page => format!("/{}", post.card.section.slug),
                 title => post.card.section.name.clone(),
             },
-            activity => (!preview).then(|| format!("/ap/posts/{}", post.card.id)),
+            activity => (post.card.visibility == bestpick_core::post::Visibility::Published)
+                .then(|| format!("/ap/posts/{}", post.card.id)),
             reactions => reactions,
             post, parts, preview, comments, comment_count => count, form, closed, related, readers,
             csrf => me.csrf, stamp => me.stamp, member => me.member,

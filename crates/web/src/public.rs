@@ -69,15 +69,13 @@ pub async fn site_context(state: &AppState) -> Result<SiteContext, AppError> {
             .unwrap_or_else(|| "Films and shows worth your evening".into()),
         sections: sections.into_iter().filter(Section::is_active).collect(),
         links: bestpick_app::settings::links(&state.site).await?,
-        fediverse: bestpick_app::federation::enabled(&state.site)
-            .await?
-            .then(|| {
-                format!(
-                    "@{}@{}",
-                    bestpick_app::federation::SITE_ACTOR,
-                    crate::origin::current().host()
-                )
-            }),
+        // Named only where it can be followed: on, at the site's own address.
+        fediverse: match bestpick_app::federation::enabled(&state.site).await? {
+            true => crate::origin::configured(state)
+                .await
+                .map(|url| format!("@{}@{}", bestpick_app::federation::SITE_ACTOR, url.host())),
+            false => None,
+        },
     })
 }
 

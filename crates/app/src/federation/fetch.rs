@@ -53,13 +53,18 @@ pub fn is_public(ip: IpAddr) -> bool {
         "240.0.0.0/4",
     ];
     const V6: &[&str] = &[
-        "::/128",
-        "::1/128",
+        // IPv4-compatible, NAT64 (both prefixes), 6to4 and Teredo carry an
+        // IPv4 address that may be a private one: refused whole.
+        "::/96",
+        "64:ff9b::/96",
         "64:ff9b:1::/48",
         "100::/64",
+        "2001::/32",
         "2001:db8::/32",
+        "2002::/16",
         "fc00::/7",
         "fe80::/10",
+        "fec0::/10",
         "ff00::/8",
     ];
     match ip {
@@ -130,7 +135,8 @@ impl Client {
             .no_proxy()
             .user_agent(concat!("bestpick/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() >= 3 {
+                // `previous` holds the first address too.
+                if attempt.previous().len() > 3 {
                     attempt.error("more than 3 redirects")
                 } else if check_url(attempt.url(), allow_private).is_err() {
                     attempt.error("a redirect to an address that is not public")
@@ -177,6 +183,9 @@ mod tests {
     #[test]
     fn only_public_addresses_pass() {
         for private in [
+            "64:ff9b::a00:5",
+            "2002:a00:5::1",
+            "::a00:5",
             "127.0.0.1",
             "10.1.2.3",
             "192.168.1.1",

@@ -13,6 +13,7 @@ use bestpick_core::SiteUrl;
 use bestpick_store::{host_of, RemoteActor};
 use serde_json::{json, Value};
 use std::net::IpAddr;
+use std::time::Duration;
 
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
@@ -38,6 +39,9 @@ pub enum InboxError {
     /// 403: the actor or its server is blocked.
     #[error("blocked")]
     Blocked,
+    /// 503: the inbox is working on as many requests as it takes at once.
+    #[error("busy; try again in a minute")]
+    Busy,
     /// 400: not an activity this inbox can read.
     #[error("{0}")]
     Invalid(String),
@@ -67,6 +71,16 @@ pub async fn receive(
     r: Received<'_>,
 ) -> Result<Outcome, InboxError> {
     let now = site.now();
+    // A flood is counted by the sender's network before anything is read.
+    let network = bestpick_core::comment::network_of(r.ip);
+    if !fed.limits.allow(
+        &format!("inbox-from:{network}"),
+        limits::PER_NETWORK_A_MINUTE,
+        60,
+        now,
+    ) {
+        return Err(InboxError::RateLimited(network));
+    }
     let claim = signature::claim(
         &Incoming {
             method: "POST",
@@ -75,12 +89,19 @@ pub async fn receive(
             body: Some(r.body),
         },
         now,
-    );
-    // The flood limit counts by the key's server before anything is fetched.
-    let server = match &claim {
-        Ok(c) => host_of(&c.key_id),
-        Err(_) => r.ip.to_string(),
-    };
+    )
+    .map_err(|e| InboxError::Unauthorized(e.to_string()))?;
+    // A blocked server's key is not even fetched.
+    if site.store.federation_blocked(&claim.key_id).await? {
+        return Err(InboxError::Blocked);
+    }
+    // A few at once; the rest are asked to come back rather than queue here.
+    let _turn = tokio::time::timeout(Duration::from_secs(5), fed.limits.gate.acquire())
+        .await
+        .map_err(|_| InboxError::Busy)?
+        .map_err(anyhow::Error::from)?;
+    let actor = verified_actor(site, fed, origin, &claim, now).await?;
+    let server = host_of(&actor.id);
     if !fed.limits.allow(
         &format!("inbox:{server}"),
         limits::PER_SERVER_A_MINUTE,
@@ -89,52 +110,15 @@ pub async fn receive(
     ) {
         return Err(InboxError::RateLimited(server));
     }
-    let claim = claim.map_err(|e| InboxError::Unauthorized(e.to_string()))?;
     let activity: Value = serde_json::from_slice(r.body)
         .map_err(|e| InboxError::Invalid(format!("the body is not JSON: {e}")))?;
-    let actor_id = activity
-        .get("actor")
-        .and_then(id_of)
-        .ok_or_else(|| InboxError::Invalid("the activity has no actor".into()))?
-        .to_owned();
-    if host_of(&actor_id) != server {
-        return Err(InboxError::Unauthorized(
-            "the key is not on the actor's server".into(),
-        ));
-    }
-    if site.store.federation_blocked(&actor_id).await? {
-        return Err(InboxError::Blocked);
-    }
-    let _turn = fed
-        .limits
-        .gate
-        .acquire()
-        .await
-        .map_err(anyhow::Error::from)?;
-    let unauthorized = |e: anyhow::Error| {
-        InboxError::Unauthorized(format!(
-            "the key {} could not be fetched: {e:#}",
-            claim.key_id
-        ))
-    };
-    let mut actor = fed
-        .actor_by_key(site, origin, &claim.key_id, false)
-        .await
-        .map_err(unauthorized)?;
-    if claim.verify(&actor.public_pem).is_err() {
-        // The key may have been rotated since it was kept.
-        actor = fed
-            .actor_by_key(site, origin, &claim.key_id, true)
-            .await
-            .map_err(unauthorized)?;
-        claim
-            .verify(&actor.public_pem)
-            .map_err(|e| InboxError::Unauthorized(e.to_string()))?;
-    }
-    if actor.id != actor_id {
+    if activity.get("actor").and_then(id_of) != Some(actor.id.as_str()) {
         return Err(InboxError::Unauthorized(
             "the activity's actor does not own the key it is signed with".into(),
         ));
+    }
+    if site.store.federation_blocked(&actor.id).await? {
+        return Err(InboxError::Blocked);
     }
     let done = act(site, fed, origin, &actor, &activity, r.ip).await?;
     Ok(Outcome {
@@ -144,16 +128,61 @@ pub async fn receive(
     })
 }
 
+/// The actor whose key signed the claim, its signature checked. A key
+/// that fails is fetched again (it may have been rotated), at most once
+/// in five minutes, so forged requests cannot make this site hammer a
+/// real server. An actor fetched is kept only once it has verified.
+async fn verified_actor(
+    site: &Site,
+    fed: &Federator,
+    origin: &SiteUrl,
+    claim: &signature::Claim,
+    now: i64,
+) -> Result<RemoteActor, InboxError> {
+    let fetch_failed = |e: anyhow::Error| {
+        tracing::info!(
+            "inbox: the key {} could not be fetched: {e:#}",
+            claim.key_id
+        );
+        InboxError::Unauthorized(format!("the key {} could not be fetched", claim.key_id))
+    };
+    let (mut actor, mut fetched) = fed
+        .actor_by_key(site, origin, &claim.key_id, false)
+        .await
+        .map_err(fetch_failed)?;
+    if claim.verify(&actor.public_pem).is_err() {
+        let refetch = !fetched
+            && fed
+                .limits
+                .allow(&format!("refetch:{}", claim.key_id), 1, 300, now);
+        if refetch {
+            (actor, fetched) = fed
+                .actor_by_key(site, origin, &claim.key_id, true)
+                .await
+                .map_err(fetch_failed)?;
+        }
+        claim
+            .verify(&actor.public_pem)
+            .map_err(|e| InboxError::Unauthorized(e.to_string()))?;
+    }
+    if fetched {
+        site.store.keep_remote_actor(&actor).await?;
+    }
+    Ok(actor)
+}
+
 fn kind(v: &Value) -> &str {
     v.get("type").and_then(Value::as_str).unwrap_or("")
 }
 
-/// The local actor (`site`, `user:ID`) an address names, when it is one
-/// the fediverse may know.
+/// The local actor (`site`, `user:ID`) an address names: one the
+/// fediverse may follow (`public`: an author with something published),
+/// or any author (to end a follow).
 pub async fn local_actor(
     site: &Site,
     origin: &SiteUrl,
     id: &str,
+    public: bool,
 ) -> anyhow::Result<Option<String>> {
     if id == origin.join("/ap/site") {
         return Ok(Some(SITE_ACTOR.to_owned()));
@@ -161,9 +190,11 @@ pub async fn local_actor(
     let Some(name) = id.strip_prefix(&origin.join("/ap/users/")) else {
         return Ok(None);
     };
-    Ok(super::public_author(site, name)
-        .await?
-        .map(|u| format!("user:{}", u.id)))
+    let user = match public {
+        true => super::public_author(site, name).await?,
+        false => site.store.user_by_username(name).await?,
+    };
+    Ok(user.map(|u| format!("user:{}", u.id)))
 }
 
 /// The post a local object address names, when readers may see it.
@@ -193,56 +224,55 @@ async fn act(
     let object_id = id_of(object).unwrap_or("");
     match kind(activity) {
         "Follow" => {
-            let Some(local) = local_actor(site, origin, object_id).await? else {
+            let Some(local) = local_actor(site, origin, object_id, true).await? else {
                 return Err(InboxError::Invalid(format!(
                     "{object_id} is not an actor here"
                 )));
             };
-            store.add_follower(&local, &actor.id, activity_id).await?;
+            // The Follow as it names itself, not whatever else it carried.
             let accept = json!({
                 "@context": AS_CONTEXT,
                 "id": format!("{object_id}#accepts/{}", super::short_hash(activity_id)),
                 "type": "Accept",
                 "actor": object_id,
-                "object": activity,
+                "object": {
+                    "id": activity_id,
+                    "type": "Follow",
+                    "actor": actor.id,
+                    "object": object_id,
+                },
             });
             store
-                .queue_deliveries(
+                .add_follower(
                     &local,
-                    "Accept",
+                    &actor.id,
+                    activity_id,
+                    &actor.inbox,
                     &accept.to_string(),
-                    std::slice::from_ref(&actor.inbox),
                 )
                 .await?;
             Ok(format!("follow of {local} accepted"))
         }
         "Undo" => {
-            let undone = match kind(object) {
-                "" => store
-                    .follow_by_id(object_id)
-                    .await?
-                    .map(|(local, _)| ("Follow".to_owned(), Some(local))),
-                k => Some((k.to_owned(), None)),
-            };
-            match undone {
-                Some((k, local)) if k == "Follow" => {
-                    let local = match local {
-                        Some(l) => Some(l),
-                        None => {
-                            let target = object.get("object").and_then(id_of).unwrap_or("");
-                            local_actor(site, origin, target).await?
-                        }
-                    };
-                    if let Some(local) = local {
+            // A Follow named by its id, or carried whole (as Mastodon does).
+            if let Some((local, follower)) = store.follow_by_id(object_id).await? {
+                if follower == actor.id {
+                    store.remove_follower(&local, &actor.id).await?;
+                    return Ok("follow undone".into());
+                }
+            }
+            match kind(object) {
+                "Follow" => {
+                    let target = object.get("object").and_then(id_of).unwrap_or("");
+                    if let Some(local) = local_actor(site, origin, target, false).await? {
                         store.remove_follower(&local, &actor.id).await?;
                     }
                     Ok("follow undone".into())
                 }
-                Some((k, _)) if k == "Like" || k == "Announce" => {
-                    store.remove_reaction(object_id, &actor.id).await?;
-                    Ok(format!("{k} undone"))
-                }
-                _ => Ok("nothing to undo".into()),
+                _ => match store.remove_reaction(object_id, &actor.id).await? {
+                    true => Ok("reaction undone".into()),
+                    false => Ok("nothing to undo".into()),
+                },
             }
         }
         "Create" => create(site, fed, origin, actor, object, ip).await,
@@ -276,6 +306,14 @@ async fn act(
                 }
                 _ => Ok("nothing here to delete".into()),
             }
+        }
+        // Counted once per activity, whose id must be the actor's own.
+        "Like" | "Announce"
+            if activity_id.is_empty() || host_of(activity_id) != host_of(&actor.id) =>
+        {
+            Err(InboxError::Invalid(
+                "the activity's id is not on the actor's server".into(),
+            ))
         }
         k @ ("Like" | "Announce") => match local_post(site, origin, object_id).await? {
             Some(post) => {
@@ -313,6 +351,11 @@ async fn create(
     let Some(in_reply_to) = object.get("inReplyTo").and_then(id_of) else {
         return Ok("not a reply".into());
     };
+    // A reply meant for followers or for the people it mentions is not
+    // for a public page.
+    if !is_public(object) {
+        return Ok("not a public reply".into());
+    }
     let attributed = object.get("attributedTo").and_then(id_of).unwrap_or("");
     if attributed != actor.id || host_of(note_id) != host_of(&actor.id) {
         return Err(InboxError::Invalid(
@@ -372,4 +415,18 @@ fn replies_allowed(fed: &Federator, actor: &str, server: &str, now: i64) -> bool
         600,
         now,
     )
+}
+
+/// Whether an object is addressed to the public (`to` or `cc`).
+fn is_public(object: &Value) -> bool {
+    ["to", "cc"].iter().any(|field| {
+        let names = match object.get(*field) {
+            Some(Value::Array(a)) => a.iter().filter_map(id_of).collect(),
+            Some(v) => id_of(v).into_iter().collect(),
+            None => Vec::new(),
+        };
+        names
+            .iter()
+            .any(|n| matches!(*n, PUBLIC | "as:Public" | "Public"))
+    })
 }

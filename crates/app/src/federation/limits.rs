@@ -7,8 +7,14 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-/// Inbox requests one server may make in a minute.
+/// Inbox requests one network (an IPv4 /24, an IPv6 /64) may make in a
+/// minute, counted before anything is read.
+pub const PER_NETWORK_A_MINUTE: usize = 600;
+/// Inbox requests one server may make in a minute, counted once its
+/// signature is checked (a forged key id spends no server's budget).
 pub const PER_SERVER_A_MINUTE: usize = 300;
+/// Keys counted at once; past this, new senders wait for old ones to age out.
+const MAX_KEYS: usize = 10_000;
 /// Replies one account may post in ten minutes.
 pub const REPLIES_PER_ACTOR: usize = 5;
 /// Replies all accounts of one server may post in ten minutes.
@@ -36,8 +42,11 @@ impl Limits {
     /// when it does.
     pub fn allow(&self, key: &str, max: usize, window: i64, now: i64) -> bool {
         let mut hits = self.hits.lock().unwrap();
-        if hits.len() > 10_000 {
+        if hits.len() >= MAX_KEYS && !hits.contains_key(key) {
             hits.retain(|_, times| times.back().is_some_and(|t| now - t < 600));
+            if hits.len() >= MAX_KEYS {
+                return false;
+            }
         }
         let times = hits.entry(key.to_owned()).or_default();
         while times.front().is_some_and(|t| now - t >= window) {

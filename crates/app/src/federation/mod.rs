@@ -123,6 +123,19 @@ fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// A name as shown: without control, direction-changing or invisible
+/// characters, which could make it read as someone else's.
+fn printable(name: &str) -> String {
+    name.chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
 /// Reads an actor document: where it takes deliveries, its key, how to
 /// show it. `key_id`: the key it must hold (the one a request was signed with).
 pub fn parse_actor(doc: &Value, key_id: Option<&str>, now: i64) -> Result<RemoteActor, String> {
@@ -149,12 +162,26 @@ pub fn parse_actor(doc: &Value, key_id: Option<&str>, now: i64) -> Result<Remote
             .to_owned()
     });
     let host = bestpick_store::host_of(&id);
+    // Deliveries go to the actor's own server, nowhere it names.
+    let on_its_server = |u: &String| bestpick_store::host_of(u) == host;
+    if !on_its_server(&inbox) {
+        return Err("the actor's inbox is on another server".into());
+    }
+    let username: String = username
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        .take(64)
+        .collect();
     let name = text(doc, "name")
+        .map(|n| printable(&n))
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| username.clone());
     Ok(RemoteActor {
         inbox,
-        shared_inbox: doc.get("endpoints").and_then(|e| text(e, "sharedInbox")),
+        shared_inbox: doc
+            .get("endpoints")
+            .and_then(|e| text(e, "sharedInbox"))
+            .filter(on_its_server),
         key_id: id_of(key).unwrap_or_default().to_owned(),
         public_pem: text(key, "publicKeyPem").ok_or("the key has no publicKeyPem")?,
         name: name
@@ -166,10 +193,11 @@ pub fn parse_actor(doc: &Value, key_id: Option<&str>, now: i64) -> Result<Remote
             .get("url")
             .and_then(first_url)
             .filter(|u| u.starts_with("http")),
+        // The site's pages load images over https only.
         icon: doc
             .get("icon")
             .and_then(first_url)
-            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            .filter(|u| u.starts_with("https://")),
         fetched_at: now,
         id,
     })
@@ -224,6 +252,21 @@ impl Federator {
                 status: response.status().as_u16(),
             });
         }
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        // An upload served as JSON from the same server is no document.
+        if !(kind.starts_with("application/activity+json")
+            || kind.starts_with("application/ld+json"))
+        {
+            return Err(FetchError::NotJson(
+                address.to_owned(),
+                format!("it is {kind}, not application/activity+json"),
+            ));
+        }
         let final_url = response.url().clone();
         let body = Client::body(address, response).await?;
         let doc: Value = serde_json::from_slice(&body)
@@ -265,32 +308,41 @@ impl Federator {
 
     /// The actor holding the key `key_id` (its document's address is the
     /// key's, less the fragment), with that key.
+    /// The actor holding the key `key_id` (its document's address is the
+    /// key's, less the fragment, or the key document names its owner),
+    /// and whether it was fetched now: kept only once a signature verifies.
     pub async fn actor_by_key(
         &self,
         site: &Site,
         origin: &SiteUrl,
         key_id: &str,
         refresh: bool,
-    ) -> anyhow::Result<RemoteActor> {
-        let address = key_id.split('#').next().unwrap_or(key_id);
+    ) -> anyhow::Result<(RemoteActor, bool)> {
         if !refresh {
-            if let Some(actor) = site.store.remote_actor(address).await? {
-                if actor.key_id == key_id && site.now() - actor.fetched_at < ACTOR_FRESH_FOR {
-                    return Ok(actor);
+            if let Some(actor) = site.store.remote_actor_by_key(key_id).await? {
+                if site.now() - actor.fetched_at < ACTOR_FRESH_FOR {
+                    return Ok((actor, false));
                 }
             }
         }
+        let address = key_id.split('#').next().unwrap_or(key_id);
         let mut doc = self.fetch(site, origin, address).await?;
+        let mut expected = address.to_owned();
         // A key published as its own document names its owner.
         if doc.get("inbox").is_none() {
             if let Some(owner) = doc.get("owner").and_then(Value::as_str) {
+                expected = owner.to_owned();
                 doc = self.fetch(site, origin, owner).await?;
             }
         }
         let actor = parse_actor(&doc, Some(key_id), site.now())
             .map_err(|e| anyhow::anyhow!("{address}: {e}"))?;
-        site.store.keep_remote_actor(&actor).await?;
-        Ok(actor)
+        // Only the actor's own address speaks for it (not another document
+        // on its server that says it is the actor).
+        if actor.id != expected {
+            anyhow::bail!("{address}: the document is of another actor ({})", actor.id);
+        }
+        Ok((actor, true))
     }
 
     /// The signature scheme to try first with a server: the one it took

@@ -179,7 +179,10 @@ pub struct Claim {
 impl Claim {
     /// Whether the claim is signed by the key `public_pem`.
     pub fn verify(&self, public_pem: &str) -> Result<(), SignatureError> {
+        use rsa::pkcs1::DecodeRsaPublicKey;
+        // SubjectPublicKeyInfo, as most servers publish; PKCS#1 from a few.
         let key = RsaPublicKey::from_public_key_pem(public_pem)
+            .or_else(|_| RsaPublicKey::from_pkcs1_pem(public_pem))
             .map_err(|_| malformed("the actor's public key is not an RSA key"))?;
         let hash = Sha256::digest(self.base.as_bytes());
         key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &self.signature)
@@ -264,6 +267,9 @@ fn claim_cavage(req: &Incoming, now: i64) -> Result<Claim, SignatureError> {
                 req.method.to_ascii_lowercase(),
                 path_and_query(req.target_uri)
             ),
+            // Ours, not what the request says: a signature made for
+            // another server is not taken here.
+            "host" => authority(req.target_uri),
             "(created)" | "(expires)" => fields
                 .get(name.trim_matches(|c| c == '(' || c == ')'))
                 .cloned()
@@ -285,6 +291,10 @@ fn claim_cavage(req: &Incoming, now: i64) -> Result<Claim, SignatureError> {
         _ => return Err(SignatureError::NotCovered("date")),
     };
     within(now, at)?;
+    let expires = fields.get("expires").and_then(|e| e.parse::<i64>().ok());
+    if covers("(expires)") && expires.is_none_or(|e| e < now) {
+        return Err(SignatureError::Stale);
+    }
     if let Some(body) = req.body {
         if !covers("digest") {
             return Err(SignatureError::NotCovered("digest"));

@@ -17,6 +17,7 @@ CREATE TABLE remote_actors (
     icon         TEXT,
     fetched_at   BIGINT NOT NULL
 );
+CREATE INDEX remote_actors_key ON remote_actors (key_id);
 
 -- Who follows the site ('site') or an author ('user:ID').
 CREATE TABLE followers (
@@ -47,6 +48,8 @@ CREATE TABLE deliveries (
     signer       TEXT NOT NULL,
     -- Create, Update, Delete, Announce, Accept
     kind         TEXT NOT NULL,
+    -- The post it is about: a newer activity about it replaces one waiting.
+    post_id      BIGINT,
     activity     TEXT NOT NULL,
     created_at   BIGINT NOT NULL,
     next_at      BIGINT NOT NULL,
@@ -56,17 +59,20 @@ CREATE TABLE deliveries (
     last_error   TEXT
 );
 CREATE INDEX deliveries_due ON deliveries (next_at) WHERE delivered_at IS NULL AND gave_up_at IS NULL;
+CREATE INDEX deliveries_post ON deliveries (post_id) WHERE delivered_at IS NULL AND gave_up_at IS NULL;
 
--- What followers were last told of each post: its version (the post's
--- `updated_at` then). A visible post not here is new to them; one whose
--- version moved on was edited; one here that is no longer visible was
--- taken down.
+-- What followers were last told of each post: the post's `updated_at`
+-- then and a digest of the object sent (none: that it was taken down). A
+-- visible post not here, or told gone, is new to them; one edited since
+-- (or in the second it was told) is compared by digest; one told of that
+-- is no longer visible was taken down.
 CREATE TABLE federated_posts (
-    -- No foreign key: a deleted post's row stays until its Delete is sent.
+    -- No foreign key: a deleted post's row stays, for its Delete.
     post_id    BIGINT PRIMARY KEY,
     -- The author whose actor the post was sent as ('user:ID').
     actor      TEXT NOT NULL,
     version    BIGINT NOT NULL,
+    digest     TEXT,
     sent_at    BIGINT NOT NULL
 );
 

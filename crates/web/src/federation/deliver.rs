@@ -51,10 +51,12 @@ async fn round(state: &AppState) -> anyhow::Result<()> {
 
 /// Queues an activity for every post whose followers do not know its
 /// present state, recording what they were told in the same transaction.
+/// A post that cannot be told of holds up no other.
 async fn tell_followers(state: &AppState, origin: &SiteUrl) -> Result<(), AppError> {
-    let store = &state.site.store;
-    for change in store.post_changes(50).await? {
-        tell(state, origin, &change).await?;
+    for change in state.site.store.post_changes(50).await? {
+        if let Err(e) = tell(state, origin, &change).await {
+            tracing::warn!("federation: post {}: {e:?}", change.post_id);
+        }
     }
     Ok(())
 }
@@ -63,15 +65,17 @@ async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result
     let store = &state.site.store;
     let now = state.site.now();
     let site_actor = origin.join("/ap/site");
+    let id = objects::post_id(origin, change.post_id);
     let Some(version) = change.version else {
-        // Taken down: a Delete from whoever it was sent as.
-        let Some((local, _)) = &change.sent else {
+        // Taken down: a Delete from whoever sent it (the site, for an
+        // author removed since, whose key went with them).
+        let Some(told) = &change.told else {
             return Ok(());
         };
-        let actor = objects::actor_id(state, origin, local)
-            .await?
-            .unwrap_or_else(|| site_actor.clone());
-        let id = objects::post_id(origin, change.post_id);
+        let (signer, actor) = match objects::actor_id(state, origin, &told.actor).await? {
+            Some(actor) => (told.actor.as_str(), actor),
+            None => (SITE_ACTOR, site_actor.clone()),
+        };
         let delete = activity(
             "Delete",
             format!("{id}#delete-{now}"),
@@ -82,41 +86,74 @@ async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result
                 format!("{site_actor}/followers"),
             ],
         );
-        let inboxes = store.follower_inboxes(&[local, SITE_ACTOR]).await?;
-        return Ok(store
+        let inboxes = store.follower_inboxes(&[signer, SITE_ACTOR]).await?;
+        store
             .post_told(
                 change.post_id,
+                Some(told),
+                (&told.actor, told.version, None),
+                &[(signer, "Delete", delete.to_string(), inboxes)],
                 None,
-                &[(local, "Delete", delete.to_string(), inboxes)],
             )
-            .await?);
+            .await?;
+        return Ok(());
     };
-    let Some(post) = store.post(change.post_id).await? else {
+    let Some(post) = bestpick_app::posts::visible_post(&state.site, change.post_id, None).await?
+    else {
         return Ok(());
     };
     let (local, actor) = objects::post_actor(state, origin, &post).await?;
-    let fresh = change.published_at.is_some_and(|at| now - at < NEW_FOR);
-    let kind = match &change.sent {
-        None if !fresh => {
-            // Older than federation here: known from now on, announced to no one.
-            return Ok(store
-                .post_told(change.post_id, Some((&local, version)), &[])
-                .await?);
+    let object = objects::object(state, origin, &post).await?;
+    let digest = federation::short_hash(&object.to_string());
+    let told = change.told.as_ref();
+    let record = |deliveries, create| {
+        store.post_told(
+            change.post_id,
+            told,
+            (&local, version, Some(&digest)),
+            deliveries,
+            create,
+        )
+    };
+    let kind = match told {
+        // Older than federation here: known from now on, announced to no one.
+        None if change.published_at.is_none_or(|at| now - at >= NEW_FOR) => {
+            store
+                .post_told(change.post_id, None, (&local, version, Some("")), &[], None)
+                .await?;
+            return Ok(());
         }
+        // New, or back after it was taken down.
         None => "Create",
+        Some(t) if t.digest.is_none() => "Create",
+        // Saved again without a change followers would see.
+        Some(t) if t.digest.as_deref() == Some(digest.as_str()) => {
+            record(&[], None).await?;
+            return Ok(());
+        }
         Some(_) => "Update",
     };
-    let object = objects::object(state, origin, &post).await?;
-    let id = format!(
-        "{}#{}-{version}",
-        object["id"].as_str().unwrap_or_default(),
-        kind.to_lowercase()
-    );
     let cc = [
         format!("{actor}/followers"),
         format!("{site_actor}/followers"),
     ];
-    let main = activity(kind, id, &actor, object.clone(), &cc);
+    let create = activity(
+        "Create",
+        format!("{id}#create-{version}"),
+        &actor,
+        object.clone(),
+        &cc,
+    );
+    let main = match kind {
+        "Create" => create.clone(),
+        _ => activity(
+            kind,
+            format!("{id}#update-{version}-{now}"),
+            &actor,
+            object,
+            &cc,
+        ),
+    };
     let inboxes = store.follower_inboxes(&[&local, SITE_ACTOR]).await?;
     let mut deliveries = vec![(local.as_str(), kind, main.to_string(), inboxes)];
     // The site's followers see an author's new post as the site's boost:
@@ -124,17 +161,18 @@ async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result
     if kind == "Create" && local != SITE_ACTOR {
         let boost = activity(
             "Announce",
-            format!("{site_actor}#announce-{}", change.post_id),
+            format!("{site_actor}#announce-{}-{version}", change.post_id),
             &site_actor,
-            object["id"].clone(),
+            json!(id),
             &[format!("{site_actor}/followers")],
         );
         let inboxes = store.follower_inboxes(&[SITE_ACTOR]).await?;
         deliveries.push((SITE_ACTOR, "Announce", boost.to_string(), inboxes));
     }
-    Ok(store
-        .post_told(change.post_id, Some((&local, version)), &deliveries)
-        .await?)
+    // A Create still waiting (a server that was down) carries the edit.
+    let create = (kind == "Update").then(|| create.to_string());
+    record(&deliveries, create.as_deref()).await?;
+    Ok(())
 }
 
 /// Delivers what is due, one at a time, until nothing is.
@@ -184,6 +222,18 @@ impl Failed {
 /// RFC 9421) first, and the other at once when that one is refused.
 async fn deliver(state: &AppState, origin: &SiteUrl, d: &Delivery) -> Result<Scheme, Failed> {
     let fed = &state.federator;
+    if state
+        .site
+        .store
+        .federation_blocked(&d.inbox)
+        .await
+        .map_err(|e| Failed::now(e.to_string()))?
+    {
+        return Err(Failed {
+            why: format!("{} is blocked", d.inbox),
+            permanent: true,
+        });
+    }
     let url = url::Url::parse(&d.inbox).map_err(|_| Failed {
         why: format!("{} is not an address", d.inbox),
         permanent: true,
@@ -257,7 +307,8 @@ async fn deliver(state: &AppState, origin: &SiteUrl, d: &Delivery) -> Result<Sch
     let (status, said) = last.unwrap_or_default();
     Err(Failed {
         why: format!("{} answered {status}: {said}", d.inbox),
-        // A server error or too many requests may pass; a refusal will not.
-        permanent: (400..500).contains(&status) && !matches!(status, 408 | 429),
+        // A server error, too many requests or a key it could not fetch
+        // yet may pass; other refusals will not.
+        permanent: (400..500).contains(&status) && !matches!(status, 401 | 408 | 429),
     })
 }

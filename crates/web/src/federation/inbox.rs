@@ -50,6 +50,7 @@ pub async fn post(
                 InboxError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
                 InboxError::Blocked => StatusCode::FORBIDDEN,
                 InboxError::Invalid(_) => StatusCode::BAD_REQUEST,
+                InboxError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 InboxError::Other(e) => {
                     return crate::error::AppError::from(anyhow::anyhow!("inbox: {e:#}"))
                         .into_response()
@@ -57,7 +58,10 @@ pub async fn post(
             };
             tracing::info!("inbox: refused ({status}): {e}");
             let mut response = (status, e.to_string()).into_response();
-            if status == StatusCode::TOO_MANY_REQUESTS {
+            if matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            ) {
                 response
                     .headers_mut()
                     .insert("retry-after", axum::http::HeaderValue::from_static("60"));

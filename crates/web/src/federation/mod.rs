@@ -27,14 +27,23 @@ pub fn router() -> Routes {
         .get("/nodeinfo/2.1", nodeinfo)
         .get("/ap/site", site_actor)
         .get("/ap/users/{username}", author_actor)
-        .post("/ap/inbox", inbox::post)
-        .post("/ap/site/inbox", inbox::post)
-        .post("/ap/users/{username}/inbox", inbox::post)
         .get("/ap/site/outbox", site_outbox)
         .get("/ap/users/{username}/outbox", author_outbox)
         .get("/ap/site/followers", site_followers)
         .get("/ap/users/{username}/followers", author_followers)
         .get("/ap/posts/{id}", post_object)
+        .merge(
+            Routes::new()
+                .post("/ap/inbox", inbox::post)
+                .post("/ap/site/inbox", inbox::post)
+                .post("/ap/users/{username}/inbox", inbox::post)
+                // An activity is small: no more is read than a fetch would take.
+                .map(|r| {
+                    r.layer(axum::extract::DefaultBodyLimit::max(
+                        bestpick_app::federation::fetch::MAX_BODY,
+                    ))
+                }),
+        )
 }
 
 const ACTIVITY_JSON: &str = "application/activity+json";
@@ -339,6 +348,14 @@ async fn post_object(
     Ok(answer(ACTIVITY_JSON, object))
 }
 
+/// A follower, with whom they follow in words: `the site` or `@NAME`.
+#[derive(Debug, serde::Serialize)]
+pub struct FollowerView {
+    #[serde(flatten)]
+    pub follower: bestpick_store::Follower,
+    pub follows: String,
+}
+
 /// How federation stands: for the admin's page and `/api/v1/federation`.
 #[derive(Debug, serde::Serialize)]
 pub struct Status {
@@ -348,7 +365,7 @@ pub struct Status {
     /// `@site@HOST`
     pub handle: String,
     pub host: String,
-    pub followers: Vec<bestpick_store::Follower>,
+    pub followers: Vec<FollowerView>,
     pub site_followers: usize,
     pub deliveries: bestpick_store::DeliveryCounts,
     /// Blocked servers and accounts: (kind, value, since).
@@ -357,7 +374,17 @@ pub struct Status {
 
 pub async fn status(state: &AppState) -> Result<Status, bestpick_store::StoreError> {
     let store = &state.site.store;
-    let followers = store.followers().await?;
+    let mut followers = Vec::new();
+    for follower in store.followers().await? {
+        let follows = match follower.local_actor.strip_prefix("user:") {
+            None => "the site".to_owned(),
+            Some(id) => match store.user(id.parse().unwrap_or(0)).await? {
+                Some(user) => format!("@{}", user.username),
+                None => "an author since removed".to_owned(),
+            },
+        };
+        followers.push(FollowerView { follower, follows });
+    }
     Ok(Status {
         enabled: federation::enabled(&state.site).await?,
         address: origin::configured(state).await.map(|u| u.to_string()),
@@ -365,7 +392,7 @@ pub async fn status(state: &AppState) -> Result<Status, bestpick_store::StoreErr
         host: origin::current().host().to_owned(),
         site_followers: followers
             .iter()
-            .filter(|f| f.local_actor == SITE_ACTOR)
+            .filter(|f| f.follower.local_actor == SITE_ACTOR)
             .count(),
         followers,
         deliveries: store.delivery_counts().await?,

@@ -491,19 +491,36 @@ async fn keys_are_fetched_from_public_https_addresses_only() {
     let keys = bestpick_app::federation::keys(&app.site, "user:999")
         .await
         .unwrap();
-    let actor = "http://127.0.0.1:9/users/x";
+    // A server on loopback, to see that nothing knocks.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    for actor in [
+        format!("http://127.0.0.1:{port}/users/x"),
+        format!("https://127.0.0.1:{port}/users/x"),
+        format!("https://localhost:{port}/users/x"),
+    ] {
+        refused_without_a_knock(&app, &keys.private_pem, &actor).await;
+    }
+    assert!(listener.accept().is_err(), "nothing connected");
+}
+
+async fn refused_without_a_knock(app: &TestApp, pem: &str, actor: &str) {
     let body = serde_json::json!({
         "id": format!("{actor}#f"), "type": "Follow", "actor": actor, "object": app.url("/ap/site"),
     })
     .to_string();
     let (status, said) = post_signed(
-        &app,
+        app,
         &body,
         Some(&format!("{actor}#main-key")),
-        &keys.private_pem,
+        pem,
         Scheme::Rfc9421,
     )
     .await;
     assert_eq!(status, 401);
-    assert!(said.contains("is not a public https address"), "{said}");
+    assert_eq!(
+        said,
+        format!("the key {actor}#main-key could not be fetched")
+    );
 }

@@ -60,9 +60,9 @@ federation
   })
   .setKeyPairsDispatcher(async (_ctx, identifier) => identifier === "tester" ? await keyPairsFor(identifier) : []);
 
-let currentScheme = "unsigned";
+// Each request's scheme reaches its listener as the context's data.
 const record = (kind) => async (ctx, activity) => {
-  received.push({ kind, id: activity.id?.href, actor: activity.actorId?.href, scheme: currentScheme,
+  received.push({ kind, id: activity.id?.href, actor: activity.actorId?.href, scheme: ctx.data,
                   json: await activity.toJsonLd({ format: "compact" }) });
 };
 federation
@@ -87,8 +87,7 @@ const server = http.createServer(async (req, res) => {
   if (req.method === "POST" && cavageOnly && headers.get("signature-input")) {
     res.writeHead(401); return res.end("RFC 9421 signatures are not taken here");
   }
-  currentScheme = schemeOf(headers);
-  const response = await federation.fetch(new Request(url, { method: req.method, headers, body }), { contextData: undefined });
+  const response = await federation.fetch(new Request(url, { method: req.method, headers, body }), { contextData: schemeOf(headers) });
   res.writeHead(response.status, Object.fromEntries(response.headers));
   res.end(Buffer.from(await response.arrayBuffer()));
 });
