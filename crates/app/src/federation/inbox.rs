@@ -285,6 +285,10 @@ async fn act(
             }
             match store.remote_comment(object_id).await? {
                 Some((comment, by)) if by == actor.id => {
+                    // An edit is judged again: it counts as a reply.
+                    if !replies_allowed(fed, &actor.id, &host_of(&actor.id), site.now()) {
+                        return Err(InboxError::RateLimited(actor.handle.clone()));
+                    }
                     let content = object.get("content").and_then(Value::as_str).unwrap_or("");
                     comments::edit_remote_reply(site, comment, content)
                         .await

@@ -139,17 +139,34 @@ async fn unblock(
 }
 
 #[derive(Deserialize)]
-struct KeysForm {}
+struct KeysForm {
+    /// `site`, or an author's user name; the site when left empty.
+    #[serde(default)]
+    account: String,
+}
 
-/// A new key pair for the site's actor (a leaked key, or a routine
-/// change): servers fetch the new key when the old one stops verifying.
+/// A new key pair for the site's actor or an author's (a leaked key, or a
+/// routine change): servers fetch the new key when the old one stops
+/// verifying.
 async fn new_keys(
     State(state): State<AppState>,
     me: CurrentUser,
-    CsrfForm(_): CsrfForm<KeysForm>,
+    CsrfForm(form): CsrfForm<KeysForm>,
 ) -> Result<Response, AppError> {
     allowed(&me)?;
-    federation::rotate_keys(&state.site, SITE_ACTOR)
+    let account = form.account.trim().trim_start_matches('@');
+    let actor = match account {
+        "" | SITE_ACTOR => SITE_ACTOR.to_owned(),
+        name => match state.site.store.user_by_username(name).await? {
+            Some(user) => format!("user:{}", user.id),
+            None => {
+                return Err(AppError::Invalid(format!(
+                    "account: there is no user named '{name}'"
+                )))
+            }
+        },
+    };
+    federation::rotate_keys(&state.site, &actor)
         .await
         .map_err(AppError::Internal)?;
     Ok(back())

@@ -286,6 +286,28 @@ async fn the_admin_sees_followers_and_blocks_accounts_and_servers() {
         json(&app, "/ap/site").await.2["publicKey"]["publicKeyPem"],
         before
     );
+    // An author's too; a user who does not exist is named.
+    let chief = json(&app, "/ap/users/chief").await.2["publicKey"]["publicKeyPem"].clone();
+    let r = app
+        .post_form(
+            "/admin/federation",
+            "/admin/federation/keys",
+            &[("account", "@chief")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_ne!(
+        json(&app, "/ap/users/chief").await.2["publicKey"]["publicKeyPem"],
+        chief
+    );
+    let r = app
+        .post_form(
+            "/admin/federation",
+            "/admin/federation/keys",
+            &[("account", "nobody")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
 }
 
 #[tokio::test]
