@@ -116,6 +116,8 @@ pub struct DeliveryCounts {
     pub delivered: i64,
     pub given_up: i64,
     pub last_delivered_at: Option<i64>,
+    /// The latest deliveries: (activity, inbox, when), newest first.
+    pub recent: Vec<(String, String, i64)>,
     /// The latest failures, newest first.
     pub failures: Vec<FailedDelivery>,
 }
@@ -518,7 +520,14 @@ impl Store {
             })
         })
         .collect::<std::result::Result<_, sqlx::Error>>()?;
+        let recent = sqlx::query_as(
+            "SELECT kind, inbox, delivered_at FROM deliveries WHERE delivered_at IS NOT NULL
+             ORDER BY delivered_at DESC, id DESC LIMIT 10",
+        )
+        .fetch_all(&self.readers)
+        .await?;
         Ok(DeliveryCounts {
+            recent,
             waiting: r.try_get("waiting")?,
             delivered: r.try_get("delivered")?,
             given_up: r.try_get("given_up")?,

@@ -2,7 +2,8 @@
 //! size social networks show large, drawn here with the post's title, its
 //! work and the scores, in DejaVu Sans (inside the binary, so a fresh
 //! install draws the same card). Served through the page cache at
-//! `/cards/{slug}` for published posts only.
+//! `/cards/{slug}` for published posts only. The fediverse accounts' pictures
+//! and headers are drawn the same way.
 
 use crate::error::AppError;
 use crate::page_cache;
@@ -26,7 +27,108 @@ const MUTED: Rgb<u8> = Rgb([170, 172, 180]);
 const ACCENT: Rgb<u8> = Rgb([232, 176, 75]);
 
 pub fn router() -> Routes {
-    Routes::new().get("/cards/{slug}", card)
+    Routes::new()
+        .get("/cards/{slug}", card)
+        .get("/cards/actors/{username}", avatar)
+        .get("/cards/actors/{username}/header", header_image)
+}
+
+/// The picture and the header of an actor on the fediverse (`site`, or an
+/// author with something published): their initials, and their name with
+/// the site's, drawn as the share card is.
+async fn actor_card(state: &AppState, username: &str, header: bool) -> Result<Response, AppError> {
+    let site = site_context(state).await?;
+    let (name, line) = match username {
+        bestpick_app::federation::SITE_ACTOR => (site.name.clone(), site.tagline.clone()),
+        _ => {
+            let user = bestpick_app::federation::public_author(&state.site, username)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            (user.display_name, format!("on {}", site.name))
+        }
+    };
+    let png = crate::render::off_the_async_threads(state, move || match header {
+        true => draw_header(&name, &line),
+        false => draw_avatar(&name),
+    })
+    .await??;
+    Ok(page_cache::shared(
+        ([(header::CONTENT_TYPE, "image/png")], png).into_response(),
+        vec![Topic::Site],
+        None,
+    ))
+}
+
+async fn avatar(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    actor_card(&state, &username, false).await
+}
+
+async fn header_image(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+) -> Result<Response, AppError> {
+    actor_card(&state, &username, true).await
+}
+
+/// A square of 400 with the name's initials (two at most) in the middle.
+fn draw_avatar(name: &str) -> Result<Vec<u8>, AppError> {
+    let (_, bold) = fonts()?;
+    let mut img = RgbImage::from_pixel(400, 400, BACKGROUND);
+    for y in 372..400 {
+        for x in 0..400 {
+            img.put_pixel(x, y, ACCENT);
+        }
+    }
+    let initials: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    let size = 180.0;
+    let x = (400.0 - measure(&bold, size, &initials)) / 2.0;
+    text(&mut img, &bold, size, x.max(0.0), 262.0, &initials, INK);
+    png(&img)
+}
+
+/// A banner of 1500 × 500: the name, large, and a line under it.
+fn draw_header(name: &str, line: &str) -> Result<Vec<u8>, AppError> {
+    let (regular, bold) = fonts()?;
+    let mut img = RgbImage::from_pixel(1500, 500, BACKGROUND);
+    for y in 0..500 {
+        for x in 0..16 {
+            img.put_pixel(x, y, ACCENT);
+        }
+    }
+    let width = 1500.0 - 2.0 * MARGIN;
+    let mut y = 230.0;
+    for l in wrap(&bold, 84.0, name, width).iter().take(1) {
+        text(&mut img, &bold, 84.0, MARGIN, y, l, INK);
+    }
+    y += 90.0;
+    for l in wrap(&regular, 40.0, line, width).iter().take(2) {
+        text(&mut img, &regular, 40.0, MARGIN, y, l, MUTED);
+        y += 52.0;
+    }
+    png(&img)
+}
+
+fn fonts() -> Result<(FontRef<'static>, FontRef<'static>), AppError> {
+    let font = |data| {
+        FontRef::try_from_slice(data)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("the card's font: {e}")))
+    };
+    Ok((font(dejavu::sans::regular())?, font(dejavu::sans::bold())?))
+}
+
+fn png(img: &RgbImage) -> Result<Vec<u8>, AppError> {
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(png)
 }
 
 /// The card's path for a post.
@@ -84,10 +186,7 @@ impl Lines {
 }
 
 fn draw(lines: &Lines) -> Result<Vec<u8>, AppError> {
-    let regular = FontRef::try_from_slice(dejavu::sans::regular())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("the card's font: {e}")))?;
-    let bold = FontRef::try_from_slice(dejavu::sans::bold())
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("the card's font: {e}")))?;
+    let (regular, bold) = fonts()?;
     let mut img = RgbImage::from_pixel(WIDTH, HEIGHT, BACKGROUND);
     // A band of the accent colour down the left edge.
     for y in 0..HEIGHT {
@@ -126,10 +225,7 @@ fn draw(lines: &Lines) -> Result<Vec<u8>, AppError> {
             INK,
         );
     }
-    let mut png = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(png)
+    png(&img)
 }
 
 /// Width of `s` at `size` pixels.
@@ -200,7 +296,7 @@ fn text(img: &mut RgbImage, font: &FontRef, size: f32, x: f32, y: f32, s: &str, 
         outline.draw(|gx, gy, coverage| {
             let px = bounds.min.x as i32 + gx as i32;
             let py = bounds.min.y as i32 + gy as i32;
-            if px < 0 || py < 0 || px >= WIDTH as i32 || py >= HEIGHT as i32 {
+            if px < 0 || py < 0 || px >= img.width() as i32 || py >= img.height() as i32 {
                 return;
             }
             let under = img.get_pixel_mut(px as u32, py as u32);

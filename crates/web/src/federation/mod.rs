@@ -198,6 +198,16 @@ async fn actor(
             "manuallyApprovesFollowers": false,
             "discoverable": true,
             "indexable": true,
+            "icon": {
+                "type": "Image",
+                "mediaType": "image/png",
+                "url": origin::current().join(&format!("/cards/actors/{username}")),
+            },
+            "image": {
+                "type": "Image",
+                "mediaType": "image/png",
+                "url": origin::current().join(&format!("/cards/actors/{username}/header")),
+            },
             "publicKey": {
                 "id": format!("{id}#main-key"),
                 "owner": id,

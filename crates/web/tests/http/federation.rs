@@ -140,6 +140,14 @@ async fn actors_carry_a_key_of_their_own_that_is_kept() {
         .to_owned();
     assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
     assert_eq!(site["endpoints"]["sharedInbox"], app.url("/ap/inbox"));
+    // A picture and a header of its own, drawn.
+    for (field, size) in [("icon", (400, 400)), ("image", (1500, 500))] {
+        let url = site[field]["url"].as_str().unwrap().replace(&app.base, "");
+        let r = app.get(&url).await;
+        assert_eq!(r.status(), 200, "{url}");
+        let png = image::load_from_memory(&r.bytes().await.unwrap()).unwrap();
+        assert_eq!((png.width(), png.height()), size, "{field}");
+    }
 
     let (status, _, chief) = json(&app, "/ap/users/chief").await;
     assert_eq!(status, 200);

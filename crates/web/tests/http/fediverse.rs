@@ -358,6 +358,33 @@ async fn a_fedify_server_follows_reads_replies_reacts_and_unfollows() {
         404
     );
 
+    // The admin's API tells what went where.
+    let token = bestpick_app::accounts::create_token(&app.site, "t", "chief", None)
+        .await
+        .unwrap();
+    let status: Value = app
+        .client
+        .get(app.url("/api/v1/federation"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        status["deliveries"]["delivered"].as_i64().unwrap() >= 8,
+        "{status}"
+    );
+    assert_eq!(status["deliveries"]["recent"][0][0], "Delete", "{status}");
+    assert!(
+        status["deliveries"]["failures"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{status}"
+    );
+
     // Unfollowing ends the follow.
     first
         .control("unfollow", &[("target", &site), ("follow", &follow_id)])

@@ -136,6 +136,10 @@ fn expected(method: &str, path: &str) -> Option<[Cell; 4]> {
         ("GET", "/work/{slug}/atom.xml" | "/work/{slug}/rss.xml") => [(Missing, Missing); 4],
         // A share image is drawn for published posts alone.
         ("GET", "/cards/{slug}") => [(Missing, Missing); 4],
+        // Bob, who published nothing, has no fediverse picture.
+        ("GET", "/cards/actors/{username}" | "/cards/actors/{username}/header") => {
+            [(Missing, Missing); 4]
+        }
         // A sitemap small enough for one file has no parts.
         ("GET", "/sitemap/{file}") => [(Missing, Missing); 4],
         // WordPress's feed addresses: moved to ours.
