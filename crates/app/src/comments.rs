@@ -469,7 +469,7 @@ pub async fn post_remote_reply(site: &Site, r: RemoteReply) -> Result<Posted, Co
     let depth = reply_depth(site, r.post_id, r.parent_id, &settings).await?;
     let (text, html) = remote_body(&r.content, &settings)?;
     let fingerprint = not_posted_before(site, &text).await?;
-    // The name is cut, never the handle: it says who wrote it.
+    // The name is cut before the handle: it says who wrote it.
     let room = comment::MAX_NAME.saturating_sub(r.actor.handle.chars().count() + 3);
     let name: String = r.actor.name.chars().take(room.max(1)).collect();
     let input = CommentInput {

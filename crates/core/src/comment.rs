@@ -264,7 +264,8 @@ pub fn body_html(markdown: &str) -> String {
 /// allow-list as a comment's own rendering (`html`), and its plain text
 /// with the addresses of its links on lines of their own (`text`: what the
 /// spam rules, the link and length limits and the search read, so a link
-/// hidden behind its words is seen). Mentions and hashtags are not links.
+/// hidden behind its words is seen). Mentions and hashtags (links whose
+/// words start with `@` or `#`) are not counted as links.
 pub fn remote_body(html: &str) -> (String, String) {
     let safe = SANITISER.clean(html).to_string();
     let spaced = html
@@ -274,7 +275,7 @@ pub fn remote_body(html: &str) -> (String, String) {
         .replace("<br />", "\n");
     let text = ammonia::Builder::empty().clean(&spaced).to_string();
     let mut text = unescape(text.trim());
-    for link in links_of(html) {
+    for link in links_of(&safe) {
         if !text.contains(&link) {
             text.push('\n');
             text.push_str(&link);
@@ -292,29 +293,39 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// The `href`s of an HTML fragment's `<a>` elements, but those marked as a
-/// mention or a hashtag (Mastodon's `class="mention"`, `"hashtag"`).
-fn links_of(html: &str) -> Vec<String> {
-    let lower = html.to_ascii_lowercase();
+/// The `href`s of the links of sanitised HTML (whose `<a href="…">` the
+/// sanitiser writes one way), but mentions and hashtags: links whose
+/// words start with `@` or `#`.
+fn links_of(safe: &str) -> Vec<String> {
     let mut links = Vec::new();
-    let mut at = 0;
-    while let Some(start) = lower[at..].find("<a").map(|i| at + i) {
-        let end = lower[start..].find('>').map_or(lower.len(), |i| start + i);
-        let tag = &html[start..end];
-        at = end;
-        let attribute = |name: &str| {
-            let i = tag.to_ascii_lowercase().find(&format!(" {name}="))? + name.len() + 2;
-            let rest = &tag[i..];
-            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-            rest[1..].split(quote).next().map(unescape)
-        };
-        let class = attribute("class").unwrap_or_default();
-        if class.contains("mention") || class.contains("hashtag") {
-            continue;
+    let mut rest = safe;
+    while let Some(at) = rest.find("<a ") {
+        rest = &rest[at + 3..];
+        // The sanitiser writes each attribute as ` name="value"`, with any
+        // `"` in a value escaped: splitting at quotes reads them back.
+        let mut href = None;
+        let mut attributes = rest;
+        while let Some((name, after)) = attributes.split_once("=\"") {
+            let Some((value, after)) = after.split_once('"') else {
+                break;
+            };
+            if name.trim() == "href" {
+                href = Some(unescape(value));
+            }
+            attributes = after;
+            if attributes.starts_with('>') {
+                break;
+            }
         }
-        if let Some(href) = attribute("href").filter(|h| h.starts_with("http")) {
+        let Some((_, after)) = attributes.split_once('>') else {
+            break;
+        };
+        let inner = after.split("</a>").next().unwrap_or("");
+        let words = unescape(&ammonia::Builder::empty().clean(inner).to_string());
+        if let Some(href) = href.filter(|_| !words.trim_start().starts_with(['@', '#'])) {
             links.push(href);
         }
+        rest = after;
     }
     links
 }
@@ -422,10 +433,21 @@ mod tests {
     #[test]
     fn links_behind_words_are_seen_but_mentions_are_not() {
         let (text, _) = super::remote_body(
-            "<p><a href=\"https://m.example/@a\" class=\"u-url mention\">@a</a> cheap <a href='https://spam.example/x?a=1&amp;b=2'>pills</a> <a href=\"https://m.example/tags/film\" class=\"mention hashtag\">#film</a></p>",
+            "<p><a href=\"https://m.example/@a\" class=\"u-url mention\">@<span>a</span></a> cheap <a href='https://spam.example/x?a=1&amp;b=2'>pills</a> <a href=\"https://m.example/tags/film\" class=\"mention hashtag\">#film</a></p>",
         );
         assert!(text.ends_with("\nhttps://spam.example/x?a=1&b=2"), "{text}");
         assert_eq!(super::count_links(&text), 1);
+        // However the link is written, the sanitiser writes it one way.
+        for hidden in [
+            "<a class=\"mention\" href=\"https://spam.example/\">pills</a>",
+            "<a href=https://spam.example/>pills</a>",
+            "<a\thref = \"https://spam.example/\">pills</a>",
+            "<a href=\"&#104;ttps://spam.example/\">pills</a>",
+            "<a title=\" href=x\" href=\"https://spam.example/\">pills</a>",
+        ] {
+            let (text, safe) = super::remote_body(hidden);
+            assert_eq!(super::count_links(&text), 1, "{hidden}: {text} / {safe}");
+        }
     }
 
     #[test]
@@ -433,10 +455,7 @@ mod tests {
         let (text, html) = super::remote_body(
             "<p><span class=\"h-card\"><a href=\"https://films.example/ap/site\">@site</a></span> Loved it &amp; more</p><p>2 &lt; 3<script>x()</script></p>",
         );
-        assert_eq!(
-            text,
-            "@site Loved it & more\n\n2 < 3\nhttps://films.example/ap/site"
-        );
+        assert_eq!(text, "@site Loved it & more\n\n2 < 3");
         assert!(
             !html.contains("script") && html.contains("rel=\"nofollow ugc noopener\""),
             "{html}"

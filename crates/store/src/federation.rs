@@ -129,6 +129,8 @@ pub struct PostChange {
     /// The post's `updated_at`; none when it is no longer visible.
     pub version: Option<i64>,
     pub published_at: Option<i64>,
+    /// When the post was first saved; none when it is no longer visible.
+    pub created_at: Option<i64>,
     /// What followers were last told: none when nothing yet.
     pub told: Option<Told>,
 }
@@ -136,6 +138,8 @@ pub struct PostChange {
 /// What followers were told of a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Told {
+    /// When the post told of was first saved (its object's id says so).
+    pub created_at: i64,
     /// The local actor it was sent as.
     pub actor: String,
     pub version: i64,
@@ -557,11 +561,13 @@ impl Store {
     pub async fn post_changes(&self, limit: i64) -> Result<Vec<PostChange>> {
         let now = self.now();
         let visible = "p.status = 'published' AND p.published_at <= $1";
-        let told = "f.actor, f.version AS told_version, f.digest, f.sent_at";
+        let told =
+            "f.created_at AS told_created, f.actor, f.version AS told_version, f.digest, f.sent_at";
+        // A post that took a deleted one's id is another post (`created_at`).
         let mut rows = sqlx::query(&format!(
-            "SELECT p.id AS post_id, p.updated_at AS version, p.published_at, {told}
+            "SELECT p.id AS post_id, p.updated_at AS version, p.published_at, p.created_at, {told}
              FROM posts p LEFT JOIN federated_posts f ON f.post_id = p.id
-             WHERE {visible} AND (f.post_id IS NULL OR f.digest IS NULL
+             WHERE {visible} AND (f.post_id IS NULL OR f.digest IS NULL OR f.created_at <> p.created_at
                                   OR f.version <> p.updated_at OR f.sent_at <= p.updated_at)
              ORDER BY p.published_at, p.id LIMIT $2"
         ))
@@ -571,9 +577,10 @@ impl Store {
         .await?;
         rows.extend(
             sqlx::query(&format!(
-                "SELECT f.post_id, NULL AS version, NULL AS published_at, {told}
+                "SELECT f.post_id, NULL AS version, NULL AS published_at, NULL AS created_at, {told}
                  FROM federated_posts f LEFT JOIN posts p ON p.id = f.post_id
-                 WHERE f.digest IS NOT NULL AND (p.id IS NULL OR NOT ({visible}))
+                 WHERE f.digest IS NOT NULL
+                   AND (p.id IS NULL OR NOT ({visible}) OR f.created_at <> p.created_at)
                  ORDER BY f.post_id LIMIT $2"
             ))
             .bind(now)
@@ -588,8 +595,10 @@ impl Store {
                     post_id: r.try_get("post_id")?,
                     version: r.try_get("version")?,
                     published_at: r.try_get("published_at")?,
+                    created_at: r.try_get("created_at")?,
                     told: match actor {
                         Some(actor) => Some(Told {
+                            created_at: r.try_get("told_created")?,
                             actor,
                             version: r.try_get("told_version")?,
                             digest: r.try_get("digest")?,
@@ -602,39 +611,41 @@ impl Store {
             .collect()
     }
 
-    /// Records what followers are told of a post (`told`: its actor,
-    /// version and digest; a digest of none: that it is gone) with the
-    /// deliveries that tell them, in one transaction, if what was told
-    /// before is still `before` (another instance may have told them
-    /// first: then nothing is stored, and false is returned). Deliveries
-    /// about the post still waiting are superseded: a newer Update
-    /// replaces a waiting one, a waiting Create carries `create` (the
-    /// object as it is now), and a Delete drops whatever waits.
+    /// Records what followers are told of a post (`told`: when it was
+    /// first saved, its actor, version and digest; a digest of none: that
+    /// it is gone) with the deliveries that tell them, in one
+    /// transaction, if what was told before is still `before` (another instance may have told them
+    /// first: then nothing is stored, and false is returned). What is
+    /// queued about the post supersedes what still waits: an Update or a
+    /// Create drops a waiting Update or Delete (a waiting Create carries
+    /// `create`, the object as it is now), and a Delete drops whatever waits.
     pub async fn post_told(
         &self,
         post_id: i64,
         before: Option<&Told>,
-        told: (&str, i64, Option<&str>),
+        told: (i64, &str, i64, Option<&str>),
         deliveries: &[(&str, &str, String, Vec<String>)],
         create: Option<&str>,
     ) -> Result<bool> {
         let now = self.now();
-        let (actor, version, digest) = told;
+        let (created_at, actor, version, digest) = told;
         let mut tx = self.begin().await?;
         let stored = match before {
             None => sqlx::query(
-                "INSERT INTO federated_posts (post_id, actor, version, digest, sent_at)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (post_id) DO NOTHING",
+                "INSERT INTO federated_posts (post_id, actor, version, digest, sent_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (post_id) DO NOTHING",
             )
             .bind(post_id)
             .bind(actor)
             .bind(version)
             .bind(digest)
-            .bind(now),
+            .bind(now)
+            .bind(created_at),
             Some(b) => sqlx::query(
-                "UPDATE federated_posts SET actor = $2, version = $3, digest = $4, sent_at = $5
+                "UPDATE federated_posts SET actor = $2, version = $3, digest = $4, sent_at = $5,
+                   created_at = $9
                  WHERE post_id = $1 AND version = $6 AND sent_at = $7
-                   AND COALESCE(digest, '-') = COALESCE($8, '-')",
+                   AND COALESCE(digest, '-') = COALESCE($8, '-') AND created_at = $10",
             )
             .bind(post_id)
             .bind(actor)
@@ -643,7 +654,9 @@ impl Store {
             .bind(now)
             .bind(b.version)
             .bind(b.sent_at)
-            .bind(b.digest.clone()),
+            .bind(b.digest.clone())
+            .bind(created_at)
+            .bind(b.created_at),
         }
         .execute(&mut *tx)
         .await?
@@ -653,23 +666,21 @@ impl Store {
             return Ok(false);
         }
         let waiting = "post_id = $1 AND delivered_at IS NULL AND gave_up_at IS NULL";
-        match digest {
-            None => {
-                sqlx::query(&format!("DELETE FROM deliveries WHERE {waiting}"))
-                    .bind(post_id)
-                    .execute(&mut *tx)
-                    .await?
-            }
-            Some(_) => {
-                sqlx::query(&format!(
-                    "DELETE FROM deliveries WHERE {waiting} AND kind = 'Update'"
-                ))
-                .bind(post_id)
-                .execute(&mut *tx)
-                .await?
-            }
-        };
-        if let Some(create) = create {
+        // Only what is queued now supersedes what waits: a save that
+        // changed nothing leaves a waiting Update to go.
+        if !deliveries.is_empty() {
+            let superseded = match digest {
+                None => "",
+                Some(_) => " AND kind IN ('Update', 'Delete')",
+            };
+            sqlx::query(&format!(
+                "DELETE FROM deliveries WHERE {waiting}{superseded}"
+            ))
+            .bind(post_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(create) = create.filter(|_| !deliveries.is_empty()) {
             sqlx::query(&format!(
                 "UPDATE deliveries SET activity = $2 WHERE {waiting} AND kind = 'Create'"
             ))

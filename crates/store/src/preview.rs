@@ -101,6 +101,7 @@ impl Store {
             visibility: Visibility::of(post.status, live_at, now_time),
             published_at,
             updated_at: now,
+            created_at: stored.as_ref().map_or(now, |p| p.card.created_at),
             url: format!("/{}/{}", section.slug, post.slug),
             section: SectionRef {
                 id: section.id,

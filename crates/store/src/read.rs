@@ -45,6 +45,10 @@ pub struct PostCard {
     /// Unix seconds.
     pub published_at: Option<i64>,
     pub updated_at: i64,
+    /// When the post was first saved: with its id, what tells it apart
+    /// from a later post given the id of a deleted one (SQLite reuses it).
+    #[serde(skip)]
+    pub created_at: i64,
     pub section: SectionRef,
     pub url: String,
     pub authors: Vec<UserRef>,
@@ -130,7 +134,7 @@ pub struct PostFilter {
 macro_rules! card_columns {
     () => {
         "SELECT p.id, p.slug, p.kind, p.title, p.summary, p.status, p.published_at, p.updated_at,
-    p.cover_media_id, s.id AS section_id, s.slug AS section_slug, s.name AS section_name,
+    p.created_at, p.cover_media_id, s.id AS section_id, s.slug AS section_slug, s.name AS section_name,
     w.id AS work_id, w.slug AS work_slug, w.name AS work_name, w.year AS work_year, w.kind AS work_kind,
     w.poster AS work_poster, p.comments_closed, s.comments_closed AS section_comments_closed, "
     };
@@ -187,6 +191,7 @@ fn card_from_row(r: &AnyRow, now: i64) -> Result<PostCard, sqlx::Error> {
         visibility: Visibility::of(status, live_at, time_of("now", now)?),
         published_at,
         updated_at: r.try_get("updated_at")?,
+        created_at: r.try_get("created_at")?,
         section: SectionRef {
             id: r.try_get("section_id")?,
             slug: section_slug,

@@ -150,9 +150,14 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        // Their followers and key go with them: SQLite may give their id to
-        // the next user, who must not inherit either.
-        for table in ["followers WHERE local_actor", "actor_keys WHERE actor"] {
+        // Their followers, key and what waits to be signed with it go with
+        // them: SQLite may give their id to the next user, who must not
+        // inherit any.
+        for table in [
+            "followers WHERE local_actor",
+            "actor_keys WHERE actor",
+            "deliveries WHERE delivered_at IS NULL AND gave_up_at IS NULL AND signer",
+        ] {
             sqlx::query(&format!("DELETE FROM {table} = $1"))
                 .bind(format!("user:{user_id}"))
                 .execute(&mut *tx)

@@ -948,13 +948,13 @@ async fn followers_are_told_of_a_post_once_and_only_of_its_latest_state() {
     let create = vec![("site", "Create", "create v1".to_owned(), inboxes.clone())];
     assert!(s
         .store
-        .post_told(id, None, ("site", T0, Some("d1")), &create, None)
+        .post_told(id, None, (T0, "site", T0, Some("d1")), &create, None)
         .await
         .unwrap());
     // Another instance that read the same change stores and queues nothing.
     assert!(!s
         .store
-        .post_told(id, None, ("site", T0, Some("d1")), &create, None)
+        .post_told(id, None, (T0, "site", T0, Some("d1")), &create, None)
         .await
         .unwrap());
     // An edit in the second it was told in would have the same version:
@@ -963,6 +963,7 @@ async fn followers_are_told_of_a_post_once_and_only_of_its_latest_state() {
     s.store.clock().advance(1);
     assert_eq!(s.store.post_changes(10).await.unwrap().len(), 1);
     let told = |digest: &str, at: i64| bestpick_store::Told {
+        created_at: T0,
         actor: "site".into(),
         version: T0,
         digest: Some(digest.into()),
@@ -973,7 +974,7 @@ async fn followers_are_told_of_a_post_once_and_only_of_its_latest_state() {
         .post_told(
             id,
             Some(&told("d1", T0)),
-            ("site", T0, Some("d1")),
+            (T0, "site", T0, Some("d1")),
             &[],
             None
         )
@@ -988,7 +989,7 @@ async fn followers_are_told_of_a_post_once_and_only_of_its_latest_state() {
         .post_told(
             id,
             Some(&told("d1", T0 + 1)),
-            ("site", T0, Some("d2")),
+            (T0, "site", T0, Some("d2")),
             &update("update v2"),
             Some("create v2")
         )
@@ -1001,7 +1002,7 @@ async fn followers_are_told_of_a_post_once_and_only_of_its_latest_state() {
         .post_told(
             id,
             Some(&told("d1", T0 + 1)),
-            ("site", T0, Some("d3")),
+            (T0, "site", T0, Some("d3")),
             &update("stale"),
             None
         )
@@ -1012,7 +1013,7 @@ async fn followers_are_told_of_a_post_once_and_only_of_its_latest_state() {
         .post_told(
             id,
             Some(&told("d2", T0 + 1)),
-            ("site", T0, Some("d3")),
+            (T0, "site", T0, Some("d3")),
             &update("update v3"),
             Some("create v3")
         )
@@ -1033,7 +1034,7 @@ async fn followers_are_told_of_a_post_once_and_only_of_its_latest_state() {
         .post_told(
             id,
             Some(&told("d3", T0 + 2)),
-            ("site", T0, None),
+            (T0, "site", T0, None),
             &delete,
             None
         )
@@ -1093,4 +1094,35 @@ async fn a_blocked_server_loses_its_follows_and_what_waits_for_it() {
         .unwrap());
     let accepts = waiting(&s.store).await;
     assert_eq!(accepts.len(), 1, "only the Accept to notspam.example waits");
+}
+
+#[tokio::test]
+async fn a_post_given_a_deleted_posts_number_is_another_object() {
+    let s = site().await;
+    let id = s
+        .store
+        .save_post(
+            &post("two", "status = \"published\""),
+            &Cover::None,
+            &s.admin,
+            SaveMode::Create,
+        )
+        .await
+        .unwrap();
+    // What followers were told of was a post first saved earlier under
+    // this number (SQLite gives a deleted post's number to the next one).
+    assert!(s
+        .store
+        .post_told(id, None, (T0 - 60, "site", T0, Some("old")), &[], None)
+        .await
+        .unwrap());
+    s.store.clock().advance(1);
+    let changes = s.store.post_changes(10).await.unwrap();
+    // The old one is gone (a Delete of its object), the new one is new.
+    assert!(changes
+        .iter()
+        .any(|c| c.post_id == id && c.version.is_none()));
+    assert!(changes
+        .iter()
+        .any(|c| c.post_id == id && c.created_at == Some(T0)));
 }

@@ -317,7 +317,7 @@ pub async fn post_page(
                 title => post.card.section.name.clone(),
             },
             activity => (post.card.visibility == bestpick_core::post::Visibility::Published)
-                .then(|| format!("/ap/posts/{}", post.card.id)),
+                .then(|| crate::federation::objects::post_path(post.card.id, post.card.created_at)),
             reactions => reactions,
             post, parts, preview, comments, comment_count => count, form, closed, related, readers,
             csrf => me.csrf, stamp => me.stamp, member => me.member,

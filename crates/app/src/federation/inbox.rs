@@ -9,6 +9,7 @@ use super::signature::{self, Incoming, Scheme};
 use super::{id_of, limits, Federator, SITE_ACTOR};
 use crate::comments::{self, CommentError, RemoteReply};
 use crate::Site;
+use bestpick_core::post::Visibility;
 use bestpick_core::SiteUrl;
 use bestpick_store::{host_of, RemoteActor};
 use serde_json::{json, Value};
@@ -199,15 +200,16 @@ pub async fn local_actor(
 
 /// The post a local object address names, when readers may see it.
 async fn local_post(site: &Site, origin: &SiteUrl, id: &str) -> anyhow::Result<Option<i64>> {
-    let Some(post_id) = id
+    let Some((post_id, created_at)) = id
         .strip_prefix(&origin.join("/ap/posts/"))
-        .and_then(|n| n.parse::<i64>().ok())
+        .and_then(super::post_of_object)
     else {
         return Ok(None);
     };
-    Ok(crate::posts::is_visible(site, post_id, None)
-        .await?
-        .then_some(post_id))
+    let post = site.store.post_card(post_id).await?;
+    Ok(post
+        .filter(|p| p.created_at == created_at && p.visibility == Visibility::Published)
+        .map(|p| p.id))
 }
 
 async fn act(

@@ -81,6 +81,12 @@ pub async fn public_author(site: &Site, username: &str) -> Result<Option<User>, 
     Ok((!posts.is_empty()).then_some(user))
 }
 
+/// The post and its first save a post object's name (`ID-CREATED`) is of.
+pub fn post_of_object(name: &str) -> Option<(i64, i64)> {
+    let (id, created_at) = name.split_once('-')?;
+    Some((id.parse().ok()?, created_at.parse().ok()?))
+}
+
 /// A short stable name for an id, for the ids of activities made from it.
 pub fn short_hash(s: &str) -> String {
     use sha2::{Digest, Sha256};

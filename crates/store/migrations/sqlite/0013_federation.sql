@@ -69,6 +69,9 @@ CREATE INDEX deliveries_post ON deliveries (post_id) WHERE delivered_at IS NULL 
 CREATE TABLE federated_posts (
     -- No foreign key: a deleted post's row stays, for its Delete.
     post_id    INTEGER PRIMARY KEY,
+    -- When the post was first saved, as its object's id says: a post that
+    -- takes a deleted post's id (SQLite reuses it) is another object.
+    created_at INTEGER NOT NULL,
     -- The author whose actor the post was sent as ('user:ID').
     actor      TEXT NOT NULL,
     version    INTEGER NOT NULL,

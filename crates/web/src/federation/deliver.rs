@@ -65,17 +65,25 @@ async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result
     let store = &state.site.store;
     let now = state.site.now();
     let site_actor = origin.join("/ap/site");
-    let id = objects::post_id(origin, change.post_id);
-    let Some(version) = change.version else {
-        // Taken down: a Delete from whoever sent it (the site, for an
-        // author removed since, whose key went with them).
-        let Some(told) = &change.told else {
+    let told = change.told.as_ref();
+    // The post told of is gone: unpublished, deleted, or its number now
+    // another post's.
+    let gone = match (change.version, told) {
+        (None, _) => true,
+        (Some(_), Some(t)) => t.digest.is_some() && Some(t.created_at) != change.created_at,
+        (Some(_), None) => false,
+    };
+    if gone {
+        // A Delete from whoever sent it (the site, for an author removed
+        // since, whose key went with them).
+        let Some(told) = told else {
             return Ok(());
         };
         let (signer, actor) = match objects::actor_id(state, origin, &told.actor).await? {
             Some(actor) => (told.actor.as_str(), actor),
             None => (SITE_ACTOR, site_actor.clone()),
         };
+        let id = objects::post_id(origin, change.post_id, told.created_at);
         let delete = activity(
             "Delete",
             format!("{id}#delete-{now}"),
@@ -91,11 +99,14 @@ async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result
             .post_told(
                 change.post_id,
                 Some(told),
-                (&told.actor, told.version, None),
+                (told.created_at, &told.actor, told.version, None),
                 &[(signer, "Delete", delete.to_string(), inboxes)],
                 None,
             )
             .await?;
+        return Ok(());
+    }
+    let Some(version) = change.version else {
         return Ok(());
     };
     let Some(post) = bestpick_app::posts::visible_post(&state.site, change.post_id, None).await?
@@ -104,13 +115,20 @@ async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result
     };
     let (local, actor) = objects::post_actor(state, origin, &post).await?;
     let object = objects::object(state, origin, &post).await?;
-    let digest = federation::short_hash(&object.to_string());
-    let told = change.told.as_ref();
+    let id = object["id"].as_str().unwrap_or_default().to_owned();
+    let created_at = post.card.created_at;
+    // What followers see: a save that changed nothing but the time of
+    // the save sends nothing.
+    let mut seen = object.clone();
+    if let Some(o) = seen.as_object_mut() {
+        o.remove("updated");
+    }
+    let digest = federation::short_hash(&seen.to_string());
     let record = |deliveries, create| {
         store.post_told(
             change.post_id,
             told,
-            (&local, version, Some(&digest)),
+            (created_at, &local, version, Some(&digest)),
             deliveries,
             create,
         )
@@ -119,13 +137,19 @@ async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result
         // Older than federation here: known from now on, announced to no one.
         None if change.published_at.is_none_or(|at| now - at >= NEW_FOR) => {
             store
-                .post_told(change.post_id, None, (&local, version, Some("")), &[], None)
+                .post_told(
+                    change.post_id,
+                    None,
+                    (created_at, &local, version, Some("")),
+                    &[],
+                    None,
+                )
                 .await?;
             return Ok(());
         }
         // New, or back after it was taken down.
         None => "Create",
-        Some(t) if t.digest.is_none() => "Create",
+        Some(t) if t.digest.is_none() || t.created_at != created_at => "Create",
         // Saved again without a change followers would see.
         Some(t) if t.digest.as_deref() == Some(digest.as_str()) => {
             record(&[], None).await?;

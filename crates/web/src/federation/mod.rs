@@ -350,9 +350,10 @@ async fn post_object(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     on(&state).await?;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let (id, created_at) = federation::post_of_object(&id).ok_or(AppError::NotFound)?;
     let post = bestpick_app::posts::visible_post(&state.site, id, None)
         .await?
+        .filter(|p| p.card.created_at == created_at)
         .ok_or(AppError::NotFound)?;
     let object = objects::object(&state, &origin::current(), &post).await?;
     Ok(answer(ACTIVITY_JSON, object))

@@ -16,9 +16,15 @@ use serde_json::{json, Value};
 /// A post whose text is shorter than this goes out as a Note.
 const NOTE_UNDER: usize = 500;
 
-/// The id of a post's object.
-pub fn post_id(origin: &SiteUrl, post: i64) -> String {
-    origin.join(&format!("/ap/posts/{post}"))
+/// The id of a post's object: its number and when it was first saved (a
+/// later post given a deleted one's number is another object: servers
+/// remember deleted ones).
+pub fn post_id(origin: &SiteUrl, post: i64, created_at: i64) -> String {
+    origin.join(&post_path(post, created_at))
+}
+
+pub fn post_path(post: i64, created_at: i64) -> String {
+    format!("/ap/posts/{post}-{created_at}")
 }
 
 /// The local actor a post is sent as (its first author, else the site)
@@ -103,7 +109,7 @@ pub async fn object(
         })
         .collect();
     let mut object = json!({
-        "id": post_id(origin, post.card.id),
+        "id": post_id(origin, post.card.id, post.card.created_at),
         "type": if short { "Note" } else { "Article" },
         "attributedTo": author,
         "url": url,

@@ -332,6 +332,13 @@ async fn posts_are_objects_and_pages_point_to_them() {
         .await
         .unwrap()
         .unwrap();
+    let card = app.site.store.post_card(heat).await.unwrap().unwrap();
+    // A post's object is named by its number and its first save.
+    let heat = format!("{heat}-{}", card.created_at);
+    assert_eq!(
+        app.get(&format!("/ap/posts/{}", card.id)).await.status(),
+        404
+    );
     let (status, kind, object) = json(&app, &format!("/ap/posts/{heat}")).await;
     assert_eq!((status, kind.as_str()), (200, "application/activity+json"));
     // Heat is short: a Note, its title leading and its link ending the text.
@@ -389,6 +396,12 @@ async fn posts_are_objects_and_pages_point_to_them() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(app.get(&format!("/ap/posts/{draft}")).await.status(), 404);
+    let draft = app.site.store.post_card(draft).await.unwrap().unwrap();
+    assert_eq!(
+        app.get(&format!("/ap/posts/{}-{}", draft.id, draft.created_at))
+            .await
+            .status(),
+        404
+    );
     assert_eq!(json(&app, "/ap/site/outbox").await.2["totalItems"], 1);
 }
