@@ -211,16 +211,6 @@ pub fn host_of(id: &str) -> String {
 }
 
 impl Store {
-    pub async fn remote_actor(&self, id: &str) -> Result<Option<RemoteActor>> {
-        let row = sqlx::query(&format!(
-            "SELECT {ACTOR_COLUMNS} FROM remote_actors a WHERE a.id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.readers)
-        .await?;
-        Ok(row.as_ref().map(remote_actor).transpose()?)
-    }
-
     /// Keeps (or refreshes) what was fetched of an actor.
     pub async fn keep_remote_actor(&self, a: &RemoteActor) -> Result<()> {
         sqlx::query(
@@ -417,25 +407,6 @@ impl Store {
                 "domain" => host_in(&host, value),
                 _ => id == value,
             }))
-    }
-
-    /// Queues `activity` for each inbox, all or none.
-    pub async fn queue_deliveries(
-        &self,
-        signer: &str,
-        kind: &str,
-        activity: &str,
-        inboxes: &[String],
-    ) -> Result<()> {
-        if inboxes.is_empty() {
-            return Ok(());
-        }
-        let now = self.now();
-        let mut tx = self.begin().await?;
-        for inbox in inboxes {
-            insert_delivery(&mut tx, inbox, signer, kind, activity, None, now).await?;
-        }
-        self.commit(tx, &[], &[]).await
     }
 
     /// Takes the next delivery due for `lease` seconds, as the mail queue does.

@@ -287,31 +287,6 @@ impl Federator {
         Ok(doc)
     }
 
-    /// The actor `id`, from what is kept when fresh, else fetched and kept.
-    pub async fn actor(
-        &self,
-        site: &Site,
-        origin: &SiteUrl,
-        id: &str,
-        refresh: bool,
-    ) -> anyhow::Result<RemoteActor> {
-        if !refresh {
-            if let Some(actor) = site.store.remote_actor(id).await? {
-                if site.now() - actor.fetched_at < ACTOR_FRESH_FOR {
-                    return Ok(actor);
-                }
-            }
-        }
-        let doc = self.fetch(site, origin, id).await?;
-        let actor =
-            parse_actor(&doc, None, site.now()).map_err(|e| anyhow::anyhow!("{id}: {e}"))?;
-        if actor.id != id {
-            anyhow::bail!("{id}: the document is of another actor ({})", actor.id);
-        }
-        site.store.keep_remote_actor(&actor).await?;
-        Ok(actor)
-    }
-
     /// The actor holding the key `key_id` (its document's address is the
     /// key's, less the fragment), with that key.
     /// The actor holding the key `key_id` (its document's address is the
