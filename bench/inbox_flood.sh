@@ -6,7 +6,9 @@
 # second wrk (64 connections from the same machine) posts forged, signed-
 # looking activities to /ap/inbox as fast as it can. Prints, per case, the
 # readers' requests/s, p50 and p99, and the flood's rate and what the inbox
-# answered (429 once the network's 600 a minute are spent, 401 before).
+# answered (429 once the network's 600 a minute are spent, 401 before);
+# then, for reference, the same with 64 connections asking for the home
+# page instead: what any flood of cheap requests costs readers.
 # Installs wrk from Debian when missing. Every loop is bounded.
 #
 # Usage: bench/inbox_flood.sh      (DURATION=5s for a quick look)
@@ -80,3 +82,10 @@ readers "$work/flooded.txt" "readers during the flood"
 wait "$flood"
 printf '%-28s %10s req/s\n' "the flood" "$(awk '/Requests\/sec/ {print $2}' "$work/flood.txt")"
 grep '^status' "$work/flood.txt" | sed 's/^/    /'
+# For reference: as many connections asking for the home page instead.
+wrk -t1 -c64 -d"$DURATION" "$base/" >"$work/pages.txt" &
+flood=$!
+sleep 0.5
+readers "$work/paged.txt" "readers during page requests"
+wait "$flood"
+printf '%-28s %10s req/s\n' "the page requests" "$(awk '/Requests\/sec/ {print $2}' "$work/pages.txt")"

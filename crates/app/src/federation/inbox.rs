@@ -64,7 +64,23 @@ pub struct Outcome {
     pub done: String,
 }
 
-/// Takes one activity: checks it and acts on it.
+/// Whether a request from `ip` may be looked at: a flood is counted by
+/// the sender's network before anything else is done, even before the
+/// site is asked whether it federates.
+pub fn admit(fed: &Federator, ip: IpAddr, now: i64) -> Result<(), InboxError> {
+    let network = bestpick_core::comment::network_of(ip);
+    match fed.limits.allow(
+        &format!("inbox-from:{network}"),
+        limits::PER_NETWORK_A_MINUTE,
+        60,
+        now,
+    ) {
+        true => Ok(()),
+        false => Err(InboxError::RateLimited(network)),
+    }
+}
+
+/// Takes one activity (once [`admit`]ted): checks it and acts on it.
 pub async fn receive(
     site: &Site,
     fed: &Federator,
@@ -72,16 +88,6 @@ pub async fn receive(
     r: Received<'_>,
 ) -> Result<Outcome, InboxError> {
     let now = site.now();
-    // A flood is counted by the sender's network before anything is read.
-    let network = bestpick_core::comment::network_of(r.ip);
-    if !fed.limits.allow(
-        &format!("inbox-from:{network}"),
-        limits::PER_NETWORK_A_MINUTE,
-        60,
-        now,
-    ) {
-        return Err(InboxError::RateLimited(network));
-    }
     let claim = signature::claim(
         &Incoming {
             method: "POST",

@@ -18,6 +18,9 @@ pub async fn post(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Err(e) = inbox::admit(&state.federator, ip, state.site.now()) {
+        return refusal(e);
+    }
     match bestpick_app::federation::enabled(&state.site).await {
         Ok(true) => {}
         Ok(false) => return StatusCode::NOT_FOUND.into_response(),
@@ -44,29 +47,35 @@ pub async fn post(
             );
             StatusCode::ACCEPTED.into_response()
         }
-        Err(e) => {
-            let status = match &e {
-                InboxError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-                InboxError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-                InboxError::Blocked => StatusCode::FORBIDDEN,
-                InboxError::Invalid(_) => StatusCode::BAD_REQUEST,
-                InboxError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-                InboxError::Other(e) => {
-                    return crate::error::AppError::from(anyhow::anyhow!("inbox: {e:#}"))
-                        .into_response()
-                }
-            };
-            tracing::info!("inbox: refused ({status}): {e}");
-            let mut response = (status, e.to_string()).into_response();
-            if matches!(
-                status,
-                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-            ) {
-                response
-                    .headers_mut()
-                    .insert("retry-after", axum::http::HeaderValue::from_static("60"));
-            }
-            response
-        }
+        Err(e) => refusal(e),
     }
+}
+
+/// A refusal as the sending server reads it: its status and why.
+fn refusal(e: InboxError) -> Response {
+    let status = match &e {
+        InboxError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        InboxError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+        InboxError::Blocked => StatusCode::FORBIDDEN,
+        InboxError::Invalid(_) => StatusCode::BAD_REQUEST,
+        InboxError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        InboxError::Other(e) => {
+            return crate::error::AppError::from(anyhow::anyhow!("inbox: {e:#}")).into_response()
+        }
+    };
+    // A flood is not worth a line of the log per request.
+    match status {
+        StatusCode::TOO_MANY_REQUESTS => tracing::debug!("inbox: refused ({status}): {e}"),
+        _ => tracing::info!("inbox: refused ({status}): {e}"),
+    }
+    let mut response = (status, e.to_string()).into_response();
+    if matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+    ) {
+        response
+            .headers_mut()
+            .insert("retry-after", axum::http::HeaderValue::from_static("60"));
+    }
+    response
 }
