@@ -177,7 +177,7 @@ async fn home(State(state): State<AppState>) -> Result<Response, AppError> {
         &state,
         "home.html",
         Head::home,
-        context! { picks, others, line, quotes, activity => "/ap/site" },
+        context! { picks, others, line, quotes, activity => bestpick_app::federation::SITE_PATH },
     )
     .await?;
     Ok(page_cache::shared(
@@ -609,7 +609,7 @@ async fn author(
             feed => context! { page => base, title => user.display_name },
             title => user.display_name, description => user.bio,
             posts, pagination, base,
-            activity => format!("/ap/users/{}", user.username),
+            activity => bestpick_app::federation::author_actor(&user).1,
             fediverse => format!("@{}@{}", user.username, crate::origin::current().host()),
         },
         topics,

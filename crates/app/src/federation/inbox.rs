@@ -191,17 +191,17 @@ pub async fn local_actor(
     id: &str,
     public: bool,
 ) -> anyhow::Result<Option<String>> {
-    if id == origin.join("/ap/site") {
+    if id == origin.join(super::SITE_PATH) {
         return Ok(Some(SITE_ACTOR.to_owned()));
     }
-    let Some(name) = id.strip_prefix(&origin.join("/ap/users/")) else {
+    let Some(name) = super::author_named(origin, id) else {
         return Ok(None);
     };
     let user = match public {
         true => super::public_author(site, name).await?,
         false => site.store.user_by_username(name).await?,
     };
-    Ok(user.map(|u| format!("user:{}", u.id)))
+    Ok(user.map(|u| super::author_actor(&u).0))
 }
 
 /// The post a local object address names, when readers may see it.

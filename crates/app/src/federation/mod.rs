@@ -20,6 +20,29 @@ use std::sync::Mutex;
 
 /// The site's own actor, `acct:site@HOST`.
 pub const SITE_ACTOR: &str = "site";
+/// Where the site's actor is, under the site's address.
+pub const SITE_PATH: &str = "/ap/site";
+/// Where authors' actors are: `/ap/users/NAME`.
+const AUTHORS_PATH: &str = "/ap/users/";
+
+/// An author's actor: its local name (`user:ID`, which keys its key, its
+/// followers and what it signs) and its path (`/ap/users/NAME`).
+pub fn author_actor(user: &User) -> (String, String) {
+    (
+        format!("user:{}", user.id),
+        format!("{AUTHORS_PATH}{}", user.username),
+    )
+}
+
+/// The user an author actor's local name (`user:ID`) stands for.
+pub fn author_id(local: &str) -> Option<i64> {
+    local.strip_prefix("user:")?.parse().ok()
+}
+
+/// The user name an address of an author's actor on this site names.
+pub fn author_named<'a>(origin: &SiteUrl, id: &'a str) -> Option<&'a str> {
+    id.strip_prefix(&origin.join(AUTHORS_PATH))
+}
 
 /// Bits of a new RSA key: what Mastodon makes, and every server takes.
 const KEY_BITS: usize = 2048;
@@ -234,7 +257,7 @@ impl Federator {
             .map_err(|e| FetchError::Failed(e.to_string()))?;
         let key = signature::private_key(&keys.private_pem)
             .map_err(|e| FetchError::Failed(e.to_string()))?;
-        let key_id = format!("{}#main-key", origin.join("/ap/site"));
+        let key_id = format!("{}#main-key", origin.join(SITE_PATH));
         let mut request = self
             .client
             .http

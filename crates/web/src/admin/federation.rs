@@ -158,7 +158,7 @@ async fn new_keys(
     let actor = match account {
         "" | SITE_ACTOR => SITE_ACTOR.to_owned(),
         name => match state.site.store.user_by_username(name).await? {
-            Some(user) => format!("user:{}", user.id),
+            Some(user) => federation::author_actor(&user).0,
             None => {
                 return Err(AppError::Invalid(format!(
                     "account: there is no user named '{name}'"

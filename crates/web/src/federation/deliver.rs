@@ -64,7 +64,7 @@ async fn tell_followers(state: &AppState, origin: &SiteUrl) -> Result<(), AppErr
 async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result<(), AppError> {
     let store = &state.site.store;
     let now = state.site.now();
-    let site_actor = origin.join("/ap/site");
+    let site_actor = origin.join(federation::SITE_PATH);
     let told = change.told.as_ref();
     // The post told of is gone: unpublished, deleted, or its number now
     // another post's.

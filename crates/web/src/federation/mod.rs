@@ -15,6 +15,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use bestpick_app::federation::inbox::AS_CONTEXT;
 use bestpick_app::federation::{self, SITE_ACTOR};
 use bestpick_store::{PostFilter, User};
 use serde::Deserialize;
@@ -59,11 +60,14 @@ async fn on(state: &AppState) -> Result<(), AppError> {
     }
 }
 
-/// An author the fediverse may know: one with something published.
-async fn public_author(state: &AppState, username: &str) -> Result<User, AppError> {
-    federation::public_author(&state.site, username)
+/// An author the fediverse may know (one with something published), with
+/// their actor's local name and id.
+async fn author(state: &AppState, username: &str) -> Result<(User, String, String), AppError> {
+    let user = federation::public_author(&state.site, username)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    let (local, path) = federation::author_actor(&user);
+    Ok((user, local, origin::current().join(&path)))
 }
 
 #[derive(Deserialize)]
@@ -87,9 +91,9 @@ async fn webfinger(
             return Err(AppError::NotFound);
         }
         name.to_owned()
-    } else if q.resource == origin.join("/ap/site") {
+    } else if q.resource == origin.join(federation::SITE_PATH) {
         SITE_ACTOR.to_owned()
-    } else if let Some(name) = q.resource.strip_prefix(&origin.join("/ap/users/")) {
+    } else if let Some(name) = federation::author_named(&origin, &q.resource) {
         name.to_owned()
     } else if q.resource.is_empty() {
         return Err(AppError::BadRequest("give resource=acct:NAME@HOST".into()));
@@ -97,13 +101,10 @@ async fn webfinger(
         return Err(AppError::NotFound);
     };
     let (id, page) = if name == SITE_ACTOR {
-        (origin.join("/ap/site"), origin.join("/"))
+        (origin.join(federation::SITE_PATH), origin.join("/"))
     } else {
-        let user = public_author(&state, &name).await?;
-        (
-            origin.join(&format!("/ap/users/{}", user.username)),
-            origin.join(&format!("/author/{}", user.username)),
-        )
+        let (user, _, id) = author(&state, &name).await?;
+        (id, origin.join(&format!("/author/{}", user.username)))
     };
     Ok(answer(
         "application/jrd+json",
@@ -225,7 +226,7 @@ async fn site_actor(State(state): State<AppState>) -> Result<Response, AppError>
         &state,
         SITE_ACTOR,
         "Service",
-        origin.join("/ap/site"),
+        origin.join(federation::SITE_PATH),
         &site.name,
         &site.tagline,
         origin.join("/"),
@@ -238,13 +239,13 @@ async fn author_actor(
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
     on(&state).await?;
-    let user = public_author(&state, &username).await?;
+    let (user, local, id) = author(&state, &username).await?;
     let origin = origin::current();
     actor(
         &state,
-        &format!("user:{}", user.id),
+        &local,
         "Person",
-        origin.join(&format!("/ap/users/{}", user.username)),
+        id,
         &user.display_name,
         user.bio.as_deref().unwrap_or(""),
         origin.join(&format!("/author/{}", user.username)),
@@ -287,7 +288,7 @@ async fn outbox(state: &AppState, id: String, author: Option<i64>) -> Result<Res
     Ok(answer(
         ACTIVITY_JSON,
         json!({
-            "@context": inbox_context(),
+            "@context": AS_CONTEXT,
             "id": format!("{id}/outbox"),
             "type": "OrderedCollection",
             "totalItems": total,
@@ -296,13 +297,9 @@ async fn outbox(state: &AppState, id: String, author: Option<i64>) -> Result<Res
     ))
 }
 
-fn inbox_context() -> &'static str {
-    bestpick_app::federation::inbox::AS_CONTEXT
-}
-
 async fn site_outbox(State(state): State<AppState>) -> Result<Response, AppError> {
     on(&state).await?;
-    outbox(&state, origin::current().join("/ap/site"), None).await
+    outbox(&state, origin::current().join(federation::SITE_PATH), None).await
 }
 
 async fn author_outbox(
@@ -310,8 +307,7 @@ async fn author_outbox(
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
     on(&state).await?;
-    let user = public_author(&state, &username).await?;
-    let id = origin::current().join(&format!("/ap/users/{}", user.username));
+    let (user, _, id) = author(&state, &username).await?;
     outbox(&state, id, Some(user.id)).await
 }
 
@@ -321,7 +317,7 @@ async fn followers(state: &AppState, id: String, local: &str) -> Result<Response
     Ok(answer(
         ACTIVITY_JSON,
         json!({
-            "@context": inbox_context(),
+            "@context": AS_CONTEXT,
             "id": format!("{id}/followers"),
             "type": "OrderedCollection",
             "totalItems": count,
@@ -331,7 +327,12 @@ async fn followers(state: &AppState, id: String, local: &str) -> Result<Response
 
 async fn site_followers(State(state): State<AppState>) -> Result<Response, AppError> {
     on(&state).await?;
-    followers(&state, origin::current().join("/ap/site"), SITE_ACTOR).await
+    followers(
+        &state,
+        origin::current().join(federation::SITE_PATH),
+        SITE_ACTOR,
+    )
+    .await
 }
 
 async fn author_followers(
@@ -339,9 +340,8 @@ async fn author_followers(
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
     on(&state).await?;
-    let user = public_author(&state, &username).await?;
-    let id = origin::current().join(&format!("/ap/users/{}", user.username));
-    followers(&state, id, &format!("user:{}", user.id)).await
+    let (_, local, id) = author(&state, &username).await?;
+    followers(&state, id, &local).await
 }
 
 /// A published post as an Article or a Note; nothing else is found here.
@@ -387,9 +387,9 @@ pub async fn status(state: &AppState) -> Result<Status, bestpick_store::StoreErr
     let store = &state.site.store;
     let mut followers = Vec::new();
     for follower in store.followers().await? {
-        let follows = match follower.local_actor.strip_prefix("user:") {
+        let follows = match federation::author_id(&follower.local_actor) {
             None => "the site".to_owned(),
-            Some(id) => match store.user(id.parse().unwrap_or(0)).await? {
+            Some(id) => match store.user(id).await? {
                 Some(user) => format!("@{}", user.username),
                 None => "an author since removed".to_owned(),
             },

@@ -6,7 +6,7 @@
 use crate::error::AppError;
 use crate::state::AppState;
 use bestpick_app::federation::inbox::{AS_CONTEXT, PUBLIC};
-use bestpick_app::federation::SITE_ACTOR;
+use bestpick_app::federation::{self, SITE_ACTOR};
 use bestpick_core::format::unix_rfc3339;
 use bestpick_core::markdown;
 use bestpick_core::SiteUrl;
@@ -36,13 +36,11 @@ pub async fn post_actor(
 ) -> Result<(String, String), AppError> {
     if let Some(author) = post.card.authors.first() {
         if let Some(user) = state.site.store.user_by_username(&author.username).await? {
-            return Ok((
-                format!("user:{}", user.id),
-                origin.join(&format!("/ap/users/{}", user.username)),
-            ));
+            let (local, path) = federation::author_actor(&user);
+            return Ok((local, origin.join(&path)));
         }
     }
-    Ok((SITE_ACTOR.to_owned(), origin.join("/ap/site")))
+    Ok((SITE_ACTOR.to_owned(), origin.join(federation::SITE_PATH)))
 }
 
 /// The id of a local actor (`site`, `user:ID`), when it still exists.
@@ -52,9 +50,9 @@ pub async fn actor_id(
     local: &str,
 ) -> Result<Option<String>, AppError> {
     if local == SITE_ACTOR {
-        return Ok(Some(origin.join("/ap/site")));
+        return Ok(Some(origin.join(federation::SITE_PATH)));
     }
-    let Some(id) = local.strip_prefix("user:").and_then(|n| n.parse().ok()) else {
+    let Some(id) = federation::author_id(local) else {
         return Ok(None);
     };
     Ok(state
@@ -62,7 +60,7 @@ pub async fn actor_id(
         .store
         .user(id)
         .await?
-        .map(|u| origin.join(&format!("/ap/users/{}", u.username))))
+        .map(|u| origin.join(&federation::author_actor(&u).1)))
 }
 
 /// The post as an Article or a Note.
