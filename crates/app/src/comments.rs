@@ -131,25 +131,10 @@ pub fn closes_at(post: &PostCard, settings: &CommentSettings) -> Option<i64> {
 
 /// Runs a submission through the pipeline and stores it, or refuses it.
 pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentError> {
-    let settings = CommentSettings::load(site).await?;
-    let post = site
-        .store
-        .post_card(s.post_id)
-        .await?
-        .ok_or(CommentError::NoPost)?;
     // Staff previewing a draft see its form; strangers are answered by the
     // caller as if there were no post (it asks `posts::visible_post`).
-    if post.visibility != Visibility::Published {
-        return Err(CommentError::Refused(
-            "Comments open once the post is published.".into(),
-        ));
-    }
-    if comments_closed(&post, &settings, site.now()) {
-        return Err(CommentError::Refused(
-            "Comments are closed on this post.".into(),
-        ));
-    }
-    let depth = reply_depth(site, s.post_id, s.parent_id, &settings).await?;
+    let unpublished = CommentError::Refused("Comments open once the post is published.".into());
+    let (settings, post, depth) = open_post(site, s.post_id, s.parent_id, unpublished).await?;
     if let Some(user) = &s.user {
         return post_as_team_member(site, &s, user, &post, depth, &settings).await;
     }
@@ -213,6 +198,33 @@ pub async fn post_comment(site: &Site, s: Submission) -> Result<Posted, CommentE
         status,
         post_url: post.url,
     })
+}
+
+/// The site's comment settings, the post (published, taking comments)
+/// and the depth of a new comment under `parent_id`; `unpublished` is the
+/// answer when the post is not published yet.
+async fn open_post(
+    site: &Site,
+    post_id: i64,
+    parent_id: Option<i64>,
+    unpublished: CommentError,
+) -> Result<(CommentSettings, PostCard, i64), CommentError> {
+    let settings = CommentSettings::load(site).await?;
+    let post = site
+        .store
+        .post_card(post_id)
+        .await?
+        .ok_or(CommentError::NoPost)?;
+    if post.visibility != Visibility::Published {
+        return Err(unpublished);
+    }
+    if comments_closed(&post, &settings, site.now()) {
+        return Err(CommentError::Refused(
+            "Comments are closed on this post.".into(),
+        ));
+    }
+    let depth = reply_depth(site, post_id, parent_id, &settings).await?;
+    Ok((settings, post, depth))
 }
 
 /// Stores a new comment and remembers it for the rate limits and
@@ -452,21 +464,9 @@ pub struct RemoteReply {
 /// actor's id where a form's comment has an email address, so a
 /// moderator's approval makes the account trusted, and an erasure finds it.
 pub async fn post_remote_reply(site: &Site, r: RemoteReply) -> Result<Posted, CommentError> {
-    let settings = CommentSettings::load(site).await?;
-    let post = site
-        .store
-        .post_card(r.post_id)
-        .await?
-        .ok_or(CommentError::NoPost)?;
-    if post.visibility != Visibility::Published {
-        return Err(CommentError::NoPost);
-    }
-    if comments_closed(&post, &settings, site.now()) {
-        return Err(CommentError::Refused(
-            "comments are closed on this post".into(),
-        ));
-    }
-    let depth = reply_depth(site, r.post_id, r.parent_id, &settings).await?;
+    // Another server learns nothing of a post readers may not see.
+    let (settings, post, depth) =
+        open_post(site, r.post_id, r.parent_id, CommentError::NoPost).await?;
     let (text, html) = remote_body(&r.content, &settings)?;
     let fingerprint = not_posted_before(site, &text).await?;
     // The name is cut before the handle: it says who wrote it.
