@@ -1,5 +1,6 @@
 //! What federation keeps: each actor's key pair.
 
+use crate::queue::DELIVERIES;
 use crate::{Result, Store};
 use sqlx::Row;
 
@@ -355,17 +356,19 @@ impl Store {
                 .await?;
         }
         if kind == "actor" {
-            sqlx::query(
-                "DELETE FROM deliveries WHERE delivered_at IS NULL AND gave_up_at IS NULL
+            sqlx::query(&format!(
+                "DELETE FROM deliveries WHERE {}
                    AND inbox IN (SELECT inbox FROM remote_actors WHERE id = $1)",
-            )
+                DELIVERIES.waiting()
+            ))
             .bind(value)
             .execute(&mut *tx)
             .await?;
         } else {
-            let waiting: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT id, inbox FROM deliveries WHERE delivered_at IS NULL AND gave_up_at IS NULL",
-            )
+            let waiting: Vec<(i64, String)> = sqlx::query_as(&format!(
+                "SELECT id, inbox FROM deliveries WHERE {}",
+                DELIVERIES.waiting()
+            ))
             .fetch_all(&mut *tx)
             .await?;
             for (id, _) in waiting.iter().filter(|(_, inbox)| blocked(inbox)) {
@@ -411,19 +414,10 @@ impl Store {
 
     /// Takes the next delivery due for `lease` seconds, as the mail queue does.
     pub async fn take_due_delivery(&self, lease: i64) -> Result<Option<Delivery>> {
-        let now = self.now();
-        let row = sqlx::query(
-            "UPDATE deliveries SET next_at = $2
-             WHERE id = (SELECT id FROM deliveries WHERE delivered_at IS NULL AND gave_up_at IS NULL
-                         AND next_at <= $1 ORDER BY next_at, id LIMIT 1)
-               AND next_at <= $1 AND delivered_at IS NULL AND gave_up_at IS NULL
-             RETURNING id, inbox, signer, kind, activity, created_at, attempts",
-        )
-        .bind(now)
-        .bind(now + lease)
-        .fetch_optional(&self.writer)
-        .await?;
-        let Some(r) = row else { return Ok(None) };
+        let columns = "id, inbox, signer, kind, activity, created_at, attempts";
+        let Some(r) = DELIVERIES.take(self, lease, columns).await? else {
+            return Ok(None);
+        };
         Ok(Some(Delivery {
             id: r.try_get("id")?,
             inbox: r.try_get("inbox")?,
@@ -436,44 +430,33 @@ impl Store {
     }
 
     pub async fn delivered(&self, id: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE deliveries SET delivered_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1",
-        )
-        .bind(id)
-        .bind(self.now())
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        DELIVERIES.done(self, id).await
     }
 
     /// A try failed: tried again later (the mail queue's waits), or given
     /// up after [`DELIVERY_GIVE_UP_AFTER`] or at once when `permanent`.
     pub async fn delivery_failed(&self, d: &Delivery, error: &str, permanent: bool) -> Result<()> {
-        let now = self.now();
-        let attempts = d.attempts + 1;
-        let give_up = permanent || now - d.created_at >= DELIVERY_GIVE_UP_AFTER;
-        sqlx::query(
-            "UPDATE deliveries SET attempts = $2, last_error = $3, next_at = $4,
-               gave_up_at = CASE WHEN $5 THEN $6 ELSE NULL END
-             WHERE id = $1",
-        )
-        .bind(d.id)
-        .bind(attempts)
-        .bind(error)
-        .bind(now + crate::mail::retry_after(attempts))
-        .bind(give_up)
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let give_up_after = DELIVERY_GIVE_UP_AFTER;
+        DELIVERIES
+            .failed(
+                self,
+                d.id,
+                d.created_at,
+                d.attempts,
+                error,
+                permanent,
+                give_up_after,
+            )
+            .await
     }
 
     pub async fn delivery_counts(&self) -> Result<DeliveryCounts> {
-        let r = sqlx::query(
-            "SELECT COUNT(*) FILTER (WHERE delivered_at IS NULL AND gave_up_at IS NULL) AS waiting,
+        let r = sqlx::query(&format!(
+            "SELECT COUNT(*) FILTER (WHERE {}) AS waiting,
                     COUNT(delivered_at) AS delivered, COUNT(gave_up_at) AS given_up,
                     MAX(delivered_at) AS last_delivered_at FROM deliveries",
-        )
+            DELIVERIES.waiting()
+        ))
         .fetch_one(&self.readers)
         .await?;
         let failures = sqlx::query(
@@ -511,18 +494,9 @@ impl Store {
         })
     }
 
-    /// Deletes delivered and given-up rows older than the mail's
-    /// [`crate::mail::KEEP_SENT`]; how many.
+    /// Deletes delivered and given-up rows a month old; how many.
     pub async fn prune_deliveries(&self) -> Result<u64> {
-        let before = self.now() - crate::mail::KEEP_SENT;
-        Ok(sqlx::query(
-            "DELETE FROM deliveries WHERE (delivered_at IS NOT NULL AND delivered_at < $1)
-               OR (gave_up_at IS NOT NULL AND gave_up_at < $1)",
-        )
-        .bind(before)
-        .execute(&self.writer)
-        .await?
-        .rows_affected())
+        DELIVERIES.prune(self).await
     }
 
     /// Posts whose followers have not been told of their present state:
@@ -636,7 +610,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        let waiting = "post_id = $1 AND delivered_at IS NULL AND gave_up_at IS NULL";
+        let waiting = format!("post_id = $1 AND {}", DELIVERIES.waiting());
         // Only what is queued now supersedes what waits: a save that
         // changed nothing leaves a waiting Update to go.
         if !deliveries.is_empty() {

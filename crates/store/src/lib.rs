@@ -23,6 +23,7 @@ mod moderation;
 mod notice;
 mod posts;
 mod preview;
+mod queue;
 mod quotes;
 mod ratings;
 mod read;
@@ -53,13 +54,12 @@ pub use federation::{
     RemoteActor, Told, DELIVERY_GIVE_UP_AFTER,
 };
 pub use limits::LoginCount;
-pub use mail::{
-    retry_after, MailCounts, NewMail, QueuedMail, ReplyNotice, Subscriber, GIVE_UP_AFTER,
-};
+pub use mail::{MailCounts, NewMail, QueuedMail, ReplyNotice, Subscriber, GIVE_UP_AFTER};
 pub use media::{media_prefix, Media, MediaQuery, MediaUse, NewMedia, Variant};
 pub use moderation::{Moderated, ModerationAct, ModerationRecord, Undone, UNDO_SECONDS};
 pub use notice::Event;
 pub use posts::{Cover, PostBatch, SaveMode};
+pub use queue::retry_after;
 pub use quotes::{GuessResult, Quote, QuotedWork, QuotedWorksPage};
 pub use ratings::{NewRating, Rated, RatingLimits, Ratings};
 pub use read::{Cursor, ListPage, PageAt, PostCard, PostFilter, PostView, TagRef, UserRef};

@@ -3,6 +3,7 @@
 //! that is down loses none; a try that fails is retried later and later
 //! until the message is a day old, then given up with the reason kept.
 
+use crate::queue::MAIL;
 use crate::{Result, Store};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -68,15 +69,6 @@ pub struct Subscriber {
     pub confirmed_at: Option<i64>,
     pub unsubscribed_at: Option<i64>,
 }
-
-/// The wait after the `attempts`-th failed try: 30 s, doubling, at most an hour.
-pub fn retry_after(attempts: i64) -> i64 {
-    (30_i64 << (attempts - 1).clamp(0, 7)).min(3600)
-}
-
-/// Sent and given-up messages are kept this long (for the admin's counts
-/// and a reason to read), then deleted: they hold readers' addresses.
-pub const KEEP_SENT: i64 = 30 * 24 * 3600;
 
 /// A message is given up once it has waited this long.
 pub const GIVE_UP_AFTER: i64 = 24 * 3600;
@@ -156,50 +148,29 @@ impl Store {
     /// Takes the next message due, for `lease` seconds: another instance
     /// (or this one, after a crash mid-send) takes it again only after that.
     pub async fn take_due_mail(&self, lease: i64) -> Result<Option<QueuedMail>> {
-        let now = self.now();
-        let row = sqlx::query(
-            "UPDATE mail_queue SET next_at = $2
-             WHERE id = (SELECT id FROM mail_queue WHERE sent_at IS NULL AND gave_up_at IS NULL
-                         AND next_at <= $1 ORDER BY next_at, id LIMIT 1)
-               AND next_at <= $1 AND sent_at IS NULL AND gave_up_at IS NULL
-             RETURNING id, kind, recipient, subject, text_body, html_body, unsubscribe, created_at, attempts",
-        )
-        .bind(now)
-        .bind(now + lease)
-        .fetch_optional(&self.writer)
-        .await?;
+        let columns =
+            "id, kind, recipient, subject, text_body, html_body, unsubscribe, created_at, attempts";
+        let row = MAIL.take(self, lease, columns).await?;
         Ok(row.as_ref().map(queued).transpose()?)
     }
 
     pub async fn mail_sent(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE mail_queue SET sent_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1")
-            .bind(id)
-            .bind(self.now())
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        MAIL.done(self, id).await
     }
 
     /// A try failed: tried again later, or given up once a day old (or at
     /// once when the server said the address will never take it).
     pub async fn mail_failed(&self, mail: &QueuedMail, error: &str, permanent: bool) -> Result<()> {
-        let now = self.now();
-        let attempts = mail.attempts + 1;
-        let give_up = permanent || now - mail.created_at >= GIVE_UP_AFTER;
-        sqlx::query(
-            "UPDATE mail_queue SET attempts = $2, last_error = $3, next_at = $4,
-               gave_up_at = CASE WHEN $5 THEN $6 ELSE NULL END
-             WHERE id = $1",
+        MAIL.failed(
+            self,
+            mail.id,
+            mail.created_at,
+            mail.attempts,
+            error,
+            permanent,
+            GIVE_UP_AFTER,
         )
-        .bind(mail.id)
-        .bind(attempts)
-        .bind(error)
-        .bind(now + retry_after(attempts))
-        .bind(give_up)
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Whether any message was tried and failed (and waits to be tried again).
@@ -240,17 +211,9 @@ impl Store {
         })
     }
 
-    /// Deletes sent and given-up messages older than [`KEEP_SENT`]; how many.
+    /// Deletes sent and given-up messages a month old; how many.
     pub async fn prune_mail(&self) -> Result<u64> {
-        let before = self.now() - KEEP_SENT;
-        Ok(sqlx::query(
-            "DELETE FROM mail_queue WHERE (sent_at IS NOT NULL AND sent_at < $1)
-               OR (gave_up_at IS NOT NULL AND gave_up_at < $1)",
-        )
-        .bind(before)
-        .execute(&self.writer)
-        .await?
-        .rows_affected())
+        MAIL.prune(self).await
     }
 
     /// Mail of `kind` queued for `recipient` since `since`: a flood's measure.

@@ -168,6 +168,19 @@ async fn actors_carry_a_key_of_their_own_that_is_kept() {
     );
 }
 
+/// `GET /api/v1/federation` with `token`.
+pub async fn api_status(app: &TestApp, token: &str) -> serde_json::Value {
+    app.client
+        .get(app.url("/api/v1/federation"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A follower as the inbox would have kept it.
 async fn follower(app: &TestApp, host: &str, name: &str) -> String {
     let id = format!("https://{host}/users/{name}");
@@ -264,16 +277,7 @@ async fn the_admin_sees_followers_and_blocks_accounts_and_servers() {
     let token = bestpick_app::accounts::create_token(&app.site, "t", "chief", None)
         .await
         .unwrap();
-    let status: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/federation"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status = api_status(&app, &token).await;
     assert_eq!(status["enabled"], true);
     assert_eq!(status["site_followers"], 1);
     assert_eq!(

@@ -362,19 +362,7 @@ async fn a_fedify_server_follows_reads_replies_reacts_and_unfollows() {
     let token = bestpick_app::accounts::create_token(&app.site, "t", "chief", None)
         .await
         .unwrap();
-    let status = || async {
-        let status: Value = app
-            .client
-            .get(app.url("/api/v1/federation"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        status
-    };
+    let status = || crate::federation::api_status(&app, &token);
     // The peer has the Delete; the worker records it once the answer is in.
     eventually("the Delete is recorded as delivered", || async {
         status().await["deliveries"]["recent"][0][0] == "Delete"
