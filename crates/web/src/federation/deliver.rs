@@ -113,7 +113,7 @@ async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result
     else {
         return Ok(());
     };
-    let (local, actor) = objects::post_actor(state, origin, &post).await?;
+    let (local, _) = objects::post_actor(state, origin, &post).await?;
     let object = objects::object(state, origin, &post).await?;
     let id = object["id"].as_str().unwrap_or_default().to_owned();
     let created_at = post.card.created_at;
@@ -157,26 +157,10 @@ async fn tell(state: &AppState, origin: &SiteUrl, change: &PostChange) -> Result
         }
         Some(_) => "Update",
     };
-    let cc = [
-        format!("{actor}/followers"),
-        format!("{site_actor}/followers"),
-    ];
-    let create = activity(
-        "Create",
-        format!("{id}#create-{version}"),
-        &actor,
-        object.clone(),
-        &cc,
-    );
+    let create = objects::carrying("Create", format!("{id}#create-{version}"), object.clone());
     let main = match kind {
         "Create" => create.clone(),
-        _ => activity(
-            kind,
-            format!("{id}#update-{version}-{now}"),
-            &actor,
-            object,
-            &cc,
-        ),
+        _ => objects::carrying(kind, format!("{id}#update-{version}-{now}"), object),
     };
     let inboxes = store.follower_inboxes(&[&local, SITE_ACTOR]).await?;
     let mut deliveries = vec![(local.as_str(), kind, main.to_string(), inboxes)];

@@ -272,18 +272,8 @@ async fn outbox(state: &AppState, id: String, author: Option<i64>) -> Result<Res
             continue;
         };
         let object = objects::object(state, &origin, &post).await?;
-        let actor = object["attributedTo"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let cc: Vec<String> = serde_json::from_value(object["cc"].clone()).unwrap_or_default();
-        items.push(objects::activity(
-            "Create",
-            format!("{}#create", object["id"].as_str().unwrap_or_default()),
-            &actor,
-            object,
-            &cc,
-        ));
+        let id = format!("{}#create", object["id"].as_str().unwrap_or_default());
+        items.push(objects::carrying("Create", id, object));
     }
     Ok(answer(
         ACTIVITY_JSON,

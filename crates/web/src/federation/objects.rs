@@ -146,8 +146,19 @@ pub async fn object(
     Ok(object)
 }
 
+/// The activity (`Create`, `Update`) that carries a post's object: from
+/// its author, addressed as the object is.
+pub fn carrying(kind: &str, id: String, object: Value) -> Value {
+    let actor = object["attributedTo"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let cc: Vec<String> = serde_json::from_value(object["cc"].clone()).unwrap_or_default();
+    activity(kind, id, &actor, object, &cc)
+}
+
 /// An activity by `actor` about `object` (embedded, or an id), addressed
-/// as the object is.
+/// to the public with `cc`.
 pub fn activity(kind: &str, id: String, actor: &str, object: Value, cc: &[String]) -> Value {
     let object = match object {
         Value::Object(mut o) => {
